@@ -1,0 +1,47 @@
+# Attention, hands-on. Two commands from a fresh clone:
+#   make lab    open the course in JupyterLab (creates .venv on first use)
+#   make test   run the whole test suite    (creates .venv on first use)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8888
+NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+
+.PHONY: lab test test-fast bench exercises notebooks clean
+
+$(VENV)/.lab: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(VENV)/.lab $@
+
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
+
+test: $(VENV)/.test
+	$(PY) -m pytest tests
+	ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest --nbval $(NBVAL) notebooks solutions
+	ATTENTION_COURSE_EXPECT=not_attempted $(PY) -m pytest --nbval-lax $(NBVAL) exercises
+
+test-fast: $(VENV)/.test
+	$(PY) -m pytest tests -m "not browser"
+
+bench: $(VENV)/.test
+	$(PY) benchmarks/widget_latency.py
+
+# Author tools: regenerate exercises/ from solutions/, and re-run notebooks in place.
+exercises: $(VENV)/.lab
+	$(PY) -m attention_lib.course build-exercises
+
+notebooks: $(VENV)/.lab
+	$(PY) -m attention_lib.course run-notebooks notebooks solutions
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

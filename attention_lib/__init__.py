@@ -1,0 +1,30 @@
+"""attention_lib: the numpy library behind the course "Attention, hands-on".
+
+Each module matches a lesson: ``scoring`` (01), ``softmax`` (02), ``kernels`` (03),
+``masking`` (04), ``attention`` (05), ``multihead`` (06), ``diagnostics`` (the
+debugging checklist). Masks are boolean, True = may attend.
+"""
+from .attention import attention
+from .diagnostics import check_attention
+from .kernels import kernel_regression, kernel_weights
+from .masking import additive_mask, apply_mask, causal_mask, check_mask, combine_masks, padding_mask
+from .multihead import init_mha_params, merge_heads, multi_head_attention, split_heads
+from .scoring import (
+    SIMILARITIES,
+    additive_scores,
+    cosine_scores,
+    dot_scores,
+    rbf_scores,
+    scaled_dot_scores,
+    squared_distances,
+)
+from .softmax import entropy, softmax, softmax_jacobian
+
+__all__ = [
+    "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "causal_mask",
+    "check_attention", "check_mask", "combine_masks", "cosine_scores", "dot_scores", "entropy",
+    "init_mha_params", "kernel_regression", "kernel_weights", "merge_heads", "multi_head_attention",
+    "padding_mask", "rbf_scores", "scaled_dot_scores", "softmax", "softmax_jacobian", "split_heads",
+    "squared_distances",
+]
+__version__ = "0.1.0"

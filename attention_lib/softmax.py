@@ -1,0 +1,82 @@
+"""Softmax: turning a row of scores into weights over keys (lesson 02)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, positive_scalar
+
+
+def softmax(x, axis=-1, temperature=1.0):
+    """Numerically stable softmax along ``axis``, with temperature.
+
+    ``softmax(x / temperature)``, computed after subtracting the maximum of each
+    slice so that ``exp`` never overflows.
+
+    Parameters
+    ----------
+    x : array_like, (..., n)
+        Scores. Integers are cast to float; float32 stays float32.
+    axis : int
+        The axis that is normalised (the keys: ``-1`` in attention).
+    temperature : float > 0
+        Below 1 sharpens towards argmax, above 1 flattens towards uniform.
+
+    Returns
+    -------
+    weights : ndarray, same shape as ``x``
+        Non-negative, summing to 1 along ``axis``. A slice that is entirely
+        ``-inf`` (every key masked) gives all-zero weights, not NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature <= 0`` or ``axis`` is out of range.
+    """
+    x = as_float_array(x, "x")
+    temperature = positive_scalar(temperature, "temperature")
+    if not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
+    z = x / temperature                                  # (..., n)
+    top = np.max(z, axis=axis, keepdims=True)            # (..., 1)
+    top = np.where(np.isfinite(top), top, 0)             # all -inf slice: shift by 0
+    e = np.exp(z - top)                                  # (..., n), every entry <= 1
+    total = e.sum(axis=axis, keepdims=True)              # (..., 1)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def entropy(p, axis=-1):
+    """Shannon entropy in nats, with ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    p : array_like, (..., n)
+        Distributions along ``axis``.
+
+    Returns
+    -------
+    h : ndarray, (...)
+        Between 0 (one-hot) and ``ln n`` (uniform).
+    """
+    p = as_float_array(p, "p")
+    logp = np.log(np.where(p > 0, p, 1))                 # (..., n), 0 where p == 0
+    return -(p * logp).sum(axis=axis)
+
+
+def softmax_jacobian(p):
+    """Jacobian of softmax at output ``p``: ``diag(p) - p pᵀ``.
+
+    Parameters
+    ----------
+    p : array_like, (..., n)
+        Softmax output (one distribution per row).
+
+    Returns
+    -------
+    J : ndarray, (..., n, n)
+        ``J[..., i, j] = d p_i / d s_j``. It vanishes as ``p`` nears one-hot:
+        that is softmax saturation.
+    """
+    p = as_float_array(p, "p")
+    outer = p[..., :, None] * p[..., None, :]            # (..., n, n)
+    diag = p[..., :, None] * np.eye(p.shape[-1], dtype=p.dtype)   # (..., n, n)
+    return diag - outer
