@@ -1,0 +1,26 @@
+"""Small, fixed data sets the lessons share (so every notebook shows the same numbers)."""
+from __future__ import annotations
+
+import numpy as np
+
+# Seed 000's toy: six keys in 2-D, values are a linear map of the keys, one query near the first pair.
+TOY_KEYS = np.array([[1.0, 0.2], [0.9, 0.1], [0.2, 1.0], [-0.2, 0.9], [0.0, -1.0], [-1.0, -0.6]])   # (6, 2)
+TOY_W_V = np.array([[0.7, 0.1], [0.2, 0.9]])                                                        # (2, 2)
+TOY_VALUES = TOY_KEYS @ TOY_W_V                                                                     # (6, 2)
+TOY_QUERY = np.array([0.8, 0.15])                                                                   # (2,)
+
+
+def noisy_sine(n=30, seed=0):
+    """1-D regression data for lesson 03: ``y = sin(x) + noise`` on ``[0, 6]``."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 6, n))                    # (n,)
+    return x, np.sin(x) + 0.25 * rng.normal(size=n)      # (n,), (n,)
+
+
+# Lesson 00's hand-built sentence: "it" should attend to "animal".
+SENTENCE = ["The", "animal", "didn't", "cross", "the", "road", "because", "it", "was", "tired"]
+# Hand-made 3-feature embeddings: [is an animal / living thing, is a place / object, is a pronoun].
+SENTENCE_EMBEDDINGS = np.array([
+    [0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.6, 0.0, 0.0],
+])

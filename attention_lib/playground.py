@@ -1,0 +1,139 @@
+"""Browser-side widgets (anywidget): the query playground and the widget sanity check.
+
+The playground computes and draws in the browser, so dragging the query stays
+within one frame; the query is synced back to Python, where numpy's
+:func:`attention_lib.attention` computes the same weights for the readout.
+"""
+from __future__ import annotations
+
+import html
+from functools import partial
+from pathlib import Path
+
+import anywidget
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from .attention import attention
+from .scoring import rbf_scores
+
+STATIC = Path(__file__).parent / "static"
+
+# Okabe–Ito colours: distinct for colour-blind readers too.
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
+PLAYGROUND_KEYS = np.array([[-1.0, 0.8], [-0.2, 1.1], [0.9, 0.9], [1.1, -0.1], [0.6, -1.0], [-0.5, -0.8], [-1.2, -0.1]])
+
+
+def hex_to_rgb(colors):
+    return np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in colors])   # (n, 3)
+
+
+def playground_weights(query, keys, similarity, tau):
+    """The playground's weights, by numpy: RBF −‖q−k‖²/(2τ²), or dot q·k/τ, then softmax."""
+    q = np.asarray(query, float)[None, :]                # (1, 2)
+    k = np.asarray(keys, float)                          # (n, 2)
+    if similarity == "rbf":
+        _, w = attention(q, k, k, similarity=partial(rbf_scores, temperature=tau))
+    else:
+        _, w = attention(q, k, k, similarity="dot", temperature=tau)
+    return w[0]                                          # (n,)
+
+
+class PlaygroundCanvas(anywidget.AnyWidget):
+    _esm = STATIC / "playground.js"
+    points = traitlets.List().tag(sync=True)         # key positions (n, 2)
+    colors = traitlets.List().tag(sync=True)
+    query = traitlets.List([0.0, 0.0]).tag(sync=True)
+    similarity = traitlets.Unicode("rbf").tag(sync=True)
+    tau = traitlets.Float(0.5).tag(sync=True)
+    reduce_motion = traitlets.Bool(False).tag(sync=True)
+    js_weights = traitlets.List().tag(sync=True)         # written by the browser
+
+
+class QueryPlayground(widgets.VBox):
+    """Drag the query; it takes the blended colour of its neighbours (the attention output)."""
+
+    def __init__(self, keys, colors, query, similarity, tau, reduce_motion):
+        self.key_points = np.asarray(keys, float)
+        self.rgb = hex_to_rgb(colors)                    # (n, 3), the values
+        self.canvas = PlaygroundCanvas(points=self.key_points.tolist(), colors=list(colors), query=[float(x) for x in query],
+                                       similarity=similarity, tau=tau, reduce_motion=reduce_motion)
+        self.controls = {
+            "similarity": widgets.ToggleButtons(options=[("RBF (distance)", "rbf"), ("dot product", "dot")], value=similarity,
+                                                description="similarity"),
+            "tau": widgets.FloatLogSlider(value=tau, base=10, min=-1.5, max=0.7, step=0.02, description="τ", readout_format=".2f"),
+        }
+        widgets.link((self.controls["similarity"], "value"), (self.canvas, "similarity"))
+        widgets.link((self.controls["tau"], "value"), (self.canvas, "tau"))
+        self.readout = widgets.HTML()
+        self.readout.add_class("attention-readout")
+        self.values: dict = {}
+        caption = widgets.HTML("<div style='font-size:0.9em;color:#444'>Drag the ring. Line widths are the weights; "
+                               "the ring's fill is the weighted average of the key colours. With dot product, far keys "
+                               "in the query's direction win; with RBF, near keys win.</div>")
+        super().__init__([widgets.HBox(list(self.controls.values())), self.canvas, caption, self.readout])
+        self.canvas.observe(self.refresh, names=["query", "similarity", "tau"])
+        self.refresh()
+
+    def set_query(self, x, y):
+        self.canvas.query = [float(x), float(y)]
+
+    def refresh(self, change=None):
+        c = self.canvas
+        w = playground_weights(c.query, self.key_points, c.similarity, c.tau)     # (n,)
+        self.values = {"query": np.array(c.query), "weights": w, "color": w @ self.rgb,
+                       "similarity": c.similarity, "tau": c.tau}
+        self.readout.value = f"<pre aria-live='polite' style='margin:0'>{html.escape(self.readout_text)}</pre>"
+
+    @property
+    def readout_text(self):
+        v = self.values
+        w = ", ".join(f"{x:.3f}" for x in v["weights"])
+        rgb = ", ".join(f"{x:.3f}" for x in v["color"])
+        return (f"numpy: query = [{v['query'][0]:.2f}, {v['query'][1]:.2f}], {v['similarity']}, τ = {v['tau']:.2f}\n"
+                f"weights [{w}]\nblended colour (r, g, b) = [{rgb}]")
+
+
+def query_playground(keys=PLAYGROUND_KEYS, colors=tuple(OKABE_ITO), query=(0.0, 0.0), similarity="rbf", tau=0.5,
+                     reduce_motion=None):
+    """The drag-the-query demo, computed and drawn in the browser, mirrored by numpy."""
+    from . import widgets as _w
+    motion = _w.REDUCE_MOTION if reduce_motion is None else reduce_motion
+    return QueryPlayground(keys, list(colors)[: len(keys)], query, similarity, tau, motion)
+
+
+FALLBACK = (
+    "**Widgets are not rendering.** You are reading the fallback text instead of a green box. Try, in order:\n"
+    "1. *Kernel → Restart Kernel and Run All Cells*.\n"
+    "2. Reload the browser tab.\n"
+    "3. Start JupyterLab from the course environment (`make lab`): `ipywidgets` and `anywidget` must be installed "
+    "in the same environment as JupyterLab.\n"
+    "4. In VS Code or classic Notebook, install the Jupyter widgets support, or use JupyterLab."
+)
+
+
+class SanityCheck(anywidget.AnyWidget):
+    """A green box drawn by the browser, with a button the kernel answers: proof of both directions."""
+
+    _esm = STATIC / "sanity.js"
+    pings = traitlets.Int(0).tag(sync=True)
+    reply = traitlets.Unicode("").tag(sync=True)
+    rendered = traitlets.Bool(False).tag(sync=True)
+
+    @traitlets.observe("pings")
+    def _answer(self, change):
+        n = change["new"]
+        self.reply = f"kernel answered ping {n}: {n}² = {n * n}"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/markdown"] = FALLBACK
+        data["text/plain"] = FALLBACK.replace("**", "")
+        return bundle
+
+
+def sanity_check():
+    """A widget that proves widgets work here, and says what to do if they don't."""
+    return SanityCheck()
