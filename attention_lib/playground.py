@@ -17,12 +17,14 @@ import traitlets
 
 from .attention import attention
 from .scoring import rbf_scores
+from .text import fmt
 
 STATIC = Path(__file__).parent / "static"
 
 # Okabe–Ito colours: distinct for colour-blind readers too.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
-PLAYGROUND_KEYS = np.array([[-1.0, 0.8], [-0.2, 1.1], [0.9, 0.9], [1.1, -0.1], [0.6, -1.0], [-0.5, -0.8], [-1.2, -0.1]])
+PLAYGROUND_KEYS = np.array([[-0.4, 0.3], [0.3, 0.5], [1.4, 1.3], [0.5, -0.3], [1.2, -1.2], [-0.9, -0.7], [-1.4, 0.4]])
+"""Keys of very different lengths, so RBF (nearest wins) and dot product (longest in the query's direction wins) differ."""
 
 
 def hex_to_rgb(colors):
@@ -89,10 +91,8 @@ class QueryPlayground(widgets.VBox):
     @property
     def readout_text(self):
         v = self.values
-        w = ", ".join(f"{x:.3f}" for x in v["weights"])
-        rgb = ", ".join(f"{x:.3f}" for x in v["color"])
-        return (f"numpy: query = [{v['query'][0]:.2f}, {v['query'][1]:.2f}], {v['similarity']}, τ = {v['tau']:.2f}\n"
-                f"weights [{w}]\nblended colour (r, g, b) = [{rgb}]")
+        return (f"numpy: query = {fmt(v['query'], 2)}, {v['similarity']}, τ = {v['tau']:.2f}\n"
+                f"weights {fmt(v['weights'])}\nblended colour (r, g, b) = {fmt(v['color'])}")
 
 
 def query_playground(keys=PLAYGROUND_KEYS, colors=tuple(OKABE_ITO), query=(0.0, 0.0), similarity="rbf", tau=0.5,

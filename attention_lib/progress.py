@@ -101,7 +101,12 @@ def main(argv=None) -> int:
     parser.add_argument("--execute", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.execute:
-        _execute(Path(args.paths[0]), args.timeout)
+        try:
+            _execute(Path(args.paths[0]), args.timeout)
+        except Exception as exc:  # one clean line for the parent's table
+            reason = "timed out" if "Timeout" in type(exc).__name__ else type(exc).__name__
+            print(f"{reason} after {args.timeout:.0f} s in a cell" if reason == "timed out" else f"failed: {reason}", file=sys.stderr)
+            return 3
         return 0
     rows = collect(args.paths, args.timeout)
     print(json.dumps(rows, indent=1) if args.json else report(rows))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import io
 import math
-from functools import partial
 
 import ipywidgets as widgets
 import numpy as np
@@ -19,11 +18,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from .attention import attention
 from .data import TOY_KEYS, TOY_QUERY, TOY_VALUES, noisy_sine
 from .kernels import kernel_weights
 from .scoring import SIMILARITIES, additive_scores, cosine_scores, rbf_scores
 from .softmax import entropy, softmax
+from .text import fmt as _fmt
 
 CMAP = "viridis"            # colour-blind safe; cividis for heat maps
 FONT = {"font.size": 12}    # readable on a projector
@@ -102,10 +101,6 @@ class Explorer(widgets.VBox):
     def compute(self) -> dict: ...
     def draw(self, values: dict) -> None: ...
     def describe(self, values: dict) -> str: ...
-
-
-def _fmt(xs, digits=3):
-    return "[" + ", ".join(f"{x:.{digits}f}" for x in np.ravel(xs)) + "]"
 
 
 def _slider(description, value, lo, hi, step=0.01, log=False):

@@ -1,0 +1,20 @@
+"""Numbers as text, formatted the same way in every notebook, widget and numpy version."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def fmt(x, digits=3) -> str:
+    """``[0.252, 0.236]`` for an array, ``0.252`` for a scalar; nested lists for 2-D arrays."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim == 0:
+        return f"{float(arr):.{digits}f}"
+    return "[" + ", ".join(fmt(row, digits) for row in arr) + "]"
+
+
+def table(header, rows, digits=3) -> str:
+    """A plain-text table: numbers formatted with ``digits`` decimals, columns aligned."""
+    cells = [[c if isinstance(c, str) else fmt(c, digits) for c in row] for row in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *cells)]
+    line = lambda r: "  ".join(str(c).rjust(w) for c, w in zip(r, widths))
+    return "\n".join([line(header)] + [line(r) for r in cells])
