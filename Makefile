@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
+ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
 .PHONY: lab test test-fast bench exercises notebooks clean
@@ -22,7 +23,7 @@ $(VENV)/.test: pyproject.toml
 	touch $(VENV)/.lab $@
 
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_OK) \
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 test: $(VENV)/.test

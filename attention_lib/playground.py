@@ -16,6 +16,7 @@ import numpy as np
 import traitlets
 
 from .attention import attention
+from .controls import slider
 from .scoring import rbf_scores
 from .text import fmt
 
@@ -59,13 +60,13 @@ class QueryPlayground(widgets.VBox):
     def __init__(self, keys, colors, query, similarity, tau, reduce_motion):
         self.key_points = np.asarray(keys, float)
         self.rgb = hex_to_rgb(colors)                    # (n, 3), the values
-        self.canvas = PlaygroundCanvas(points=self.key_points.tolist(), colors=list(colors), query=[float(x) for x in query],
-                                       similarity=similarity, tau=tau, reduce_motion=reduce_motion)
         self.controls = {
             "similarity": widgets.ToggleButtons(options=[("RBF (distance)", "rbf"), ("dot product", "dot")], value=similarity,
                                                 description="similarity"),
-            "tau": widgets.FloatLogSlider(value=tau, base=10, min=-1.5, max=0.7, step=0.02, description="τ", readout_format=".2f"),
+            "tau": slider("τ", tau, 0.03, 5.0, log=True),
         }
+        self.canvas = PlaygroundCanvas(points=self.key_points.tolist(), colors=list(colors), query=[float(x) for x in query],
+                                       similarity=similarity, tau=self.controls["tau"].value, reduce_motion=reduce_motion)
         widgets.link((self.controls["similarity"], "value"), (self.canvas, "similarity"))
         widgets.link((self.controls["tau"], "value"), (self.canvas, "tau"))
         self.readout = widgets.HTML()

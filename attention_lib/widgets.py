@@ -23,6 +23,7 @@ from .kernels import kernel_weights
 from .scoring import SIMILARITIES, additive_scores, cosine_scores, rbf_scores
 from .softmax import entropy, softmax
 from .text import fmt as _fmt
+from .controls import slider as _slider
 
 CMAP = "viridis"            # colour-blind safe; cividis for heat maps
 FONT = {"font.size": 12}    # readable on a projector
@@ -101,14 +102,6 @@ class Explorer(widgets.VBox):
     def compute(self) -> dict: ...
     def draw(self, values: dict) -> None: ...
     def describe(self, values: dict) -> str: ...
-
-
-def _slider(description, value, lo, hi, step=0.01, log=False):
-    kw = dict(description=description, value=value, continuous_update=True, readout_format=".2f",
-              style={"description_width": "initial"}, layout=widgets.Layout(width="260px"))
-    if log:
-        return widgets.FloatLogSlider(base=10, min=math.log10(lo), max=math.log10(hi), step=0.02, **kw)
-    return widgets.FloatSlider(min=lo, max=hi, step=step, **kw)
 
 
 # --------------------------------------------------------------------------- lesson 01

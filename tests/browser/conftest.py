@@ -1,0 +1,52 @@
+import os
+
+import pytest
+
+from .harness import CHROMIUM, LabServer, browser_available, launch_browser
+
+REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def pytest_report_header(config):
+    if not browser_available():
+        verb = "FAIL (REQUIRE_BROWSER=1)" if REQUIRED else "skipped"
+        return f"browser tests: {verb}: no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            if not browser_available() and not REQUIRED:
+                item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}"))
+
+
+@pytest.fixture(scope="session")
+def lab():
+    if not browser_available():
+        pytest.fail(f"REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
+    with LabServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path_factory, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    shots = tmp_path_factory.mktemp("screenshots")
+    pg.screenshot(path=str(shots / f"{request.node.name}.png"), full_page=True)
+    context.close()

@@ -1,0 +1,188 @@
+"""A real JupyterLab server driven by Debian's Chromium through Playwright.
+
+Shared by the browser tests (tests/browser) and the latency benchmark
+(benchmarks/widget_latency.py). The server serves a *copy* of the course, so
+running notebooks in the browser never touches the committed files.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "autoStartDefaultKernel": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+}
+
+
+def browser_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """``with LabServer() as lab:`` starts JupyterLab on a free port and stops it on exit, even on failure."""
+
+    def __init__(self, folders=("notebooks", "solutions", "exercises")):
+        self.folders = folders
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def __enter__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="attention-lab-"))
+        self.root = self.tmp / "course"
+        self.root.mkdir()
+        for folder in self.folders:
+            shutil.copytree(ROOT / folder, self.root / folder, ignore=shutil.ignore_patterns(".backups", ".ipynb_checkpoints"))
+        settings = self.tmp / "settings"
+        for name, value in SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value))
+        config = self.tmp / "jupyter_server_config.py"
+        config.write_text(
+            "from jupyterlab.galata import configure_jupyter_server\n"
+            "configure_jupyter_server(c)\n"
+            f"c.ServerApp.port = {self.port}\n"
+            "c.ServerApp.ip = '127.0.0.1'\n"
+            f"c.ServerApp.root_dir = {str(self.root)!r}\n"
+            "c.LabApp.news_url = None\n"
+            "c.ServerApp.allow_root = True\n"
+        )
+        env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(self.tmp / "ws"),
+               "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        env.pop("ATTENTION_COURSE_EXPECT", None)
+        self.log = open(self.tmp / "server.log", "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", f"--config={config}", "--no-browser"],
+                                     env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.root)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/api/status", timeout=2)
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.3)
+        self.log.flush()
+        tail = (self.tmp / "server.log").read_text()[-3000:]
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"JupyterLab did not start within 90 s. Server log:\n{tail}")
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+
+
+# ----------------------------------------------------------------- driving a notebook
+
+IDLE_JS = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!w || !w.content || !w.sessionContext || !w.sessionContext.session) return false;
+  return w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle';
+}"""
+
+DONE_JS = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cells = w.content.widgets.filter(c => c.model.type === 'code');
+  const busy = w.sessionContext.session.kernel.status !== 'idle';
+  const pending = cells.some(c => c.model.executionCount === null || c.promptNode?.textContent.includes('*'));
+  return !busy && !pending;
+}"""
+
+
+def open_notebook(page, lab: LabServer, path: str, timeout=90_000):
+    page.goto(f"{lab.url}/lab/tree/{path}?reset")
+    page.wait_for_function(IDLE_JS, timeout=timeout)
+
+
+def run_all(page, timeout=180_000):
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(300)
+    page.wait_for_function(DONE_JS, timeout=timeout, polling=200)
+    page.wait_for_timeout(500)   # let widget views finish rendering
+
+
+def set_cell_source(page, index: int, source: str):
+    page.evaluate("([i, s]) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.setSource(s)",
+                  [index, source])
+
+
+def cell_sources(page) -> list[str]:
+    return page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.map(c => c.model.sharedModel.getSource())")
+
+
+def error_outputs(page) -> list[str]:
+    return page.eval_on_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+                                     ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
+                                     "els => els.map(e => e.innerText.slice(0, 400))")
+
+
+KERNEL_EVAL_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def kernel_eval(page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (not as a cell) and return what it printed."""
+    return page.evaluate(KERNEL_EVAL_JS, code)
+
+
+def write_notebook(path: Path, sources: list[str]) -> None:
+    """A scratch notebook of code cells (for tests and the benchmark)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+
+
+def readout(page, cell: int) -> str:
+    return page.locator(".jp-CodeCell").nth(cell).locator(".attention-readout pre").inner_text()
+
+
+def wait_readout_change(page, cell: int, before: str, timeout=10_000):
+    page.wait_for_function(
+        """([i, before]) => {
+            const el = document.querySelectorAll('.jp-CodeCell')[i].querySelector('.attention-readout pre');
+            return el && el.innerText !== before;
+        }""", arg=[cell, before], timeout=timeout)
+    return readout(page, cell)
