@@ -1,22 +1,55 @@
-"""Slider factory shared by the widgets: ranges and start values on the step grid."""
+"""Sliders shared by the widgets, snapped on the Python side too.
+
+A browser slider only keeps values on its own grid and sends the snapped value back
+to the kernel. These sliders snap first, so a value set from Python is already the
+value the browser keeps, and the printed numbers and the widget always agree.
+Logarithmic sliders step through readable values (…, 0.4, 0.5, 0.6, 0.75, 1, 1.25, …).
+"""
 from __future__ import annotations
 
 import math
 
 import ipywidgets as widgets
+import traitlets
 
-LOG_STEP = 0.02
+NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
 
 
-def on_grid(x, step):
-    return round(round(x / step) * step, 10)
+def nice_values(lo, hi):
+    """Readable values from ``lo`` to ``hi``, evenly spread on a log scale."""
+    out = []
+    for decade in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        out += [round(m * 10.0**decade, 10) for m in NICE if lo - 1e-12 <= m * 10.0**decade <= hi + 1e-12]
+    return out
+
+
+def on_grid(x, lo, step):
+    """``x`` rounded to the grid ``lo + k * step``."""
+    return round(lo + round((x - lo) / step) * step, 10)
+
+
+class GridSlider(widgets.FloatSlider):
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):  # replaces the parent's clamp-only validator
+        return min(max(on_grid(proposal["value"], self.min, self.step), self.min), self.max)
+
+
+class NiceLogSlider(widgets.SelectionSlider):
+    """A log-scale slider over :func:`nice_values`; any value set snaps to the nearest one."""
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):  # replaces "must be one of the options"
+        values = [v for _, v in self._options_full]
+        return min(values, key=lambda v: abs(math.log(v) - math.log(max(proposal["value"], 1e-300))))
 
 
 def slider(description, value, lo, hi, step=0.01, log=False):
-    """A slider whose range and start lie on its step grid, so the browser never snaps (and re-sends) the value."""
-    kw = dict(description=description, continuous_update=True, readout_format=".2f",
+    """A slider from ``lo`` to ``hi`` starting at ``value``; ``log`` for a logarithmic scale."""
+    kw = dict(description=description, continuous_update=True,
               style={"description_width": "initial"}, layout=widgets.Layout(width="260px"))
     if log:
-        lo_e, hi_e, v_e = (on_grid(math.log10(x), LOG_STEP) for x in (lo, hi, value))
-        return widgets.FloatLogSlider(base=10, min=lo_e, max=hi_e, step=LOG_STEP, value=10**v_e, **kw)
-    return widgets.FloatSlider(min=lo, max=hi, step=step, value=lo + on_grid(value - lo, step), **kw)
+        options = [(f"{v:g}", v) for v in nice_values(lo, hi)]
+        s = NiceLogSlider(options=options, **kw)
+        s.value = value
+        return s
+    return GridSlider(min=lo, max=hi, step=step, value=value, readout_format=".2f", **kw)

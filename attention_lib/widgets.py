@@ -306,7 +306,7 @@ class BandwidthExplorer(Explorer):
             self.ax_w.set(ylim=(0, 1), ylabel="weight", xlabel="x")
         live.animate(self.curve, self.q_line, self.q_dot, *self.stems)
         controls = {"bandwidth": _slider("bandwidth h", bandwidth, 0.02, 5, log=True),
-                    "x_query": _slider("query x", x_query, float(self.grid[0]), float(self.grid[-1]))}
+                    "x_query": _slider("query x", x_query, round(float(self.grid[0]), 1), round(float(self.grid[-1]), 1))}
         super().__init__(controls, live, "Small h: wiggly, close to 1-nearest-neighbour. Large h: smooth, towards the mean of y.")
         self.refresh()
 

@@ -47,6 +47,8 @@ def page(browser, tmp_path_factory, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     yield pg
-    shots = tmp_path_factory.mktemp("screenshots")
-    pg.screenshot(path=str(shots / f"{request.node.name}.png"), full_page=True)
+    shots = tmp_path_factory.getbasetemp() / "screenshots"
+    shots.mkdir(exist_ok=True)
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
+    pg.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     context.close()
