@@ -9,14 +9,14 @@ artists are redrawn (blitting) and pushed to an ``ipywidgets.Image`` as PNG.
 from __future__ import annotations
 
 import html
-import io
 import math
+import struct
+import zlib
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from .data import TOY_KEYS, TOY_QUERY, TOY_VALUES, noisy_sine
 from .kernels import kernel_weights
@@ -63,10 +63,24 @@ class LiveFigure:
             self.canvas.restore_region(self._background)
         for a in self._moving:
             self.fig.draw_artist(a)
-        rgba = np.asarray(self.canvas.buffer_rgba())
-        buf = io.BytesIO()
-        PILImage.fromarray(rgba).save(buf, format="png", compress_level=1)
-        self.image.value = buf.getvalue()
+        self.image.value = png_bytes(np.asarray(self.canvas.buffer_rgba())[..., :3])
+
+
+def png_bytes(rgb):
+    """A lossless PNG of an (h, w, 3) uint8 image: no row filter, zlib level 1.
+
+    About twice as fast as a general encoder on flat, chart-like images, at the same size.
+    """
+    h, w, _ = rgb.shape
+    rows = np.empty((h, 1 + 3 * w), dtype=np.uint8)      # (h, 1 + 3w): filter byte 0, then pixels
+    rows[:, 0] = 0
+    rows[:, 1:] = rgb.reshape(h, 3 * w)
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b"")
 
 
 class Explorer(widgets.VBox):

@@ -139,3 +139,9 @@ def test_values_set_from_python_are_values_the_browser_slider_keeps():
     assert w.controls["bandwidth"].value == 0.5
     x = w.controls["x_query"]
     assert abs((x.value - x.min) / x.step - round((x.value - x.min) / x.step)) < 1e-9
+
+
+def test_png_bytes_is_lossless():
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(widgets.png_bytes(rgb))).convert("RGB"))
+    assert np.array_equal(decoded, rgb)
