@@ -12,7 +12,7 @@ In notebooks use :mod:`attention_lib.exercises` (``ex02.q1.check(my_softmax)``).
 from __future__ import annotations
 
 from . import attention, kernels, masking, multihead, penpaper, scoring, softmax, topk
-from ._engine import STATUSES, CheckResult, Exercise
+from ._engine import STATUSES, CheckResult, Exercise, check
 
 _REGISTRY: dict[str, Exercise] = {
     ex.id: ex
@@ -35,8 +35,6 @@ def get(exercise_id: str) -> Exercise:
 
 def run(exercise_id: str, answer) -> CheckResult:
     """Check ``answer`` for ``exercise_id``. Never raises for a learner's mistake."""
-    from ._engine import check
-
     return check(get(exercise_id), answer)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import inspect
 import signal
-import sys
 import threading
 import traceback
 import types
@@ -89,7 +88,6 @@ class Exercise:
     probes: list[Probe]
     misconceptions: list[Misconception] = field(default_factory=list)
     forbidden: tuple = ()
-    compare: Callable[[Any, Any], bool] | None = None
     returns: str = "array"               # "array", "pair" (out, weights) or "value"
     rtol: float = 1e-6
     atol: float = 1e-8
@@ -258,7 +256,7 @@ def _describe(value) -> str:
     return f"an array of shape {arr.shape} and dtype {arr.dtype}"
 
 
-def _structure_problem(ex: Exercise, probe: Probe, got: Outcome, want: Outcome) -> tuple[str, str] | None:
+def _structure_problem(probe: Probe, got: Outcome, want: Outcome) -> tuple[str, str] | None:
     """Generic problems: exceptions, None, wrong type, shape, dtype, NaN."""
     where = f"On {probe.label}"
     if got.error is not None:
@@ -332,7 +330,7 @@ def _check(ex: Exercise, answer) -> CheckResult:
         if hit:
             return CheckResult(ex.id, "incorrect", m.code, m.message)
     for probe, got, ref in zip(ex.probes, mine, want):
-        problem = _structure_problem(ex, probe, got, ref)
+        problem = _structure_problem(probe, got, ref)
         if problem:
             return CheckResult(ex.id, "incorrect", *problem)
     first = next(p for p, g, r in zip(ex.probes, mine, want) if not outcomes_match([g], [r], ex.rtol, ex.atol))

@@ -25,24 +25,31 @@ def _qk_probes(extra=()):
     ]
 
 
-_TRANSPOSED = [
-    Misconception(
-        "transposed_kq",
-        "You computed K Qᵀ: its rows are keys and its columns queries. Scores are Q Kᵀ, shape (..., n_q, n_k): one row per query.",
-        variant=lambda Q, K, *a: _t(Q @ _t(K)) / math.sqrt(Q.shape[-1]),
-    ),
-    Misconception(
-        "transposed_qtk",
-        "You computed Qᵀ K, which pairs features with features, shape (..., d, d). Scores pair queries with keys: Q Kᵀ, shape (..., n_q, n_k).",
-        variant=lambda Q, K, *a: _t(Q) @ K / math.sqrt(Q.shape[-1]),
-    ),
-    Misconception(
-        "transpose_all_axes",
-        "`K.T` reverses *every* axis, so on a batch (B, n_k, d) it gives (d, n_k, B). Swap only the last two: "
-        "`np.swapaxes(K, -1, -2)` (or `K.transpose(0, 2, 1)` for 3 axes).",
-        variant=lambda Q, K, *a: Q @ K.T / math.sqrt(Q.shape[-1]),
-    ),
-]
+def _transposed(parts):
+    """The transposition mistakes, for scores of the form ``A Bᵀ / scale`` with ``parts(Q, K, *a) -> (A, B, scale)``."""
+    return [
+        Misconception(
+            "transposed_kq",
+            "You computed K Qᵀ: its rows are keys and its columns queries. Scores are Q Kᵀ, shape (..., n_q, n_k): one row per query.",
+            variant=lambda Q, K, *a: (lambda A, B, c: B @ _t(A) / c)(*parts(Q, K, *a)),
+        ),
+        Misconception(
+            "transposed_qtk",
+            "You computed Qᵀ K, which pairs features with features, shape (..., d, d). Scores pair queries with keys: Q Kᵀ, shape (..., n_q, n_k).",
+            variant=lambda Q, K, *a: (lambda A, B, c: _t(A) @ B / c)(*parts(Q, K, *a)),
+        ),
+        Misconception(
+            "transpose_all_axes",
+            "`K.T` reverses *every* axis, so on a batch (B, n_k, d) it gives (d, n_k, B). Swap only the last two: "
+            "`np.swapaxes(K, -1, -2)` (or `K.transpose(0, 2, 1)` for 3 axes).",
+            variant=lambda Q, K, *a: (lambda A, B, c: A @ B.T / c)(*parts(Q, K, *a)),
+        ),
+    ]
+
+
+def _unit(x, eps=1e-9):
+    return x / (np.linalg.norm(x, axis=-1, keepdims=True) + eps)
+
 
 SCALED_DOT = Exercise(
     id="scaled_dot_scores",
@@ -67,15 +74,15 @@ SCALED_DOT = Exercise(
         Misconception("scaled_by_wrong_dimension",
                       "You scaled by the square root of the first axis. The scale is √d, the feature size: `Q.shape[-1]`.",
                       variant=lambda Q, K: Q @ _t(K) / math.sqrt(Q.shape[0])),
-        *_TRANSPOSED,
+        *_transposed(lambda Q, K: (Q, K, math.sqrt(Q.shape[-1]))),
     ],
     forbidden=(lib.scaled_dot_scores,),
 )
 
 
 def _cos_variant(Q, K, tau, *, eps=1e-9, axis=-1, scale="divide"):
-    Qn = Q / (np.linalg.norm(Q, axis=axis, keepdims=True) + eps)
-    Kn = K / (np.linalg.norm(K, axis=axis, keepdims=True) + eps)
+    Qn = Q / (np.linalg.norm(Q, axis=axis, keepdims=True) + eps)   # (..., n_q, d)
+    Kn = K / (np.linalg.norm(K, axis=axis, keepdims=True) + eps)   # (..., n_k, d)
     s = Qn @ _t(Kn)
     return {"divide": s / tau, "multiply": s * tau, "none": s}[scale]
 
@@ -110,7 +117,7 @@ COSINE = Exercise(
         Misconception("not_normalised",
                       "These are dot products, not cosines: divide each vector by its length first, so only the angle counts.",
                       variant=lambda Q, K, tau: Q @ _t(K) / tau),
-        *_TRANSPOSED[:2],
+        *_transposed(lambda Q, K, tau: (_unit(Q), _unit(K), tau)),
     ],
     forbidden=(lib.cosine_scores,),
 )

@@ -407,3 +407,93 @@ def tau_inverse():
 @wrong("one_nn_limit", "large_bandwidth_limit")
 def one_nn_mean():
     return np.mean([1.0, 3.0, 2.0, -1.0])
+
+
+# ---------------------------------------------------------------- the remaining named codes
+@wrong("softmax_temperature", "no_max_subtraction")
+def tau_overflows(x, tau):
+    e = np.exp(np.asarray(x) / tau)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@wrong("cosine_scores", "temperature_ignored")
+def cosine_no_tau(Q, K, tau):
+    return right.cosine_scores(Q, K, 1.0)
+
+
+@wrong("cosine_scores", "transposed_kq")
+def cosine_keys_first(Q, K, tau):
+    return np.swapaxes(right.cosine_scores(Q, K, tau), -1, -2)
+
+
+@wrong("cosine_scores", "transposed_qtk")
+def cosine_features(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
+    return np.swapaxes(Qn, -1, -2) @ Kn / tau
+
+
+@wrong("rbf_scores", "rbf_tau_not_squared")
+def rbf_tau_once(Q, K, tau):
+    return right.rbf_scores(Q, K, 1.0) * 2 / (2 * tau)
+
+
+@wrong("rbf_scores", "temperature_multiplied")
+def rbf_tau_times(Q, K, tau):
+    return right.rbf_scores(Q, K, 1.0) * tau**2
+
+
+@wrong("kernel_regression", "kr_normalised_over_queries")
+def kr_columns(x_query, x_train, y_train, bandwidth):
+    k = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2)
+    return (k / k.sum(axis=0)) @ y_train
+
+
+@wrong("split_heads", "heads_axis_last")
+def split_no_swap(x, n_heads):
+    B, L, D = x.shape
+    return x.reshape(B, L, n_heads, D // n_heads)
+
+
+@wrong("top_k_attention", "topk_smallest")
+def topk_lowest(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    cutoff = np.sort(s, axis=-1)[:, [k - 1]]
+    return right.attention(q, K, V, mask=s <= cutoff)
+
+
+@wrong("worked_example_weights", "scores_as_weights")
+def we_scores():
+    return np.array([1.0, 0.0, 1.0])
+
+
+@wrong("worked_example_weights", "scaled_scores")
+def we_scaled():
+    return right.softmax(np.array([1.0, 0.0, 1.0]) / np.sqrt(2))
+
+
+@wrong("worked_example_output", "hard_attention")
+def we_out_hard():
+    return 0.5 * np.array([10.0, 0.0]) + 0.5 * np.array([5.0, 5.0])
+
+
+@wrong("worked_example_output", "uniform_average")
+def we_out_mean():
+    return np.mean([[10, 0], [0, 10], [5, 5]], axis=0)
+
+
+@wrong("attention_shapes", "output_uses_d_k")
+def shapes_d_k():
+    return (5, 7), (5, 7), (5, 16)
+
+
+@wrong("one_nn_limit", "nearest_by_index")
+def one_nn_third():
+    return 3.0
+
+
+@wrong("cosine_scores", "transpose_all_axes")
+def cosine_dot_T(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
+    return Qn @ Kn.T / tau

@@ -1,6 +1,5 @@
 """Driving every widget in the browser moves its readout to what the kernel-side widget computes."""
 import json
-import math
 
 import numpy as np
 import pytest
