@@ -55,6 +55,8 @@ def test_solution_only_cells_are_dropped_and_outputs_cleared():
     assert not any("solution-only" in c.get("metadata", {}).get("tags", []) for c in exercise)
     code = [c for c in exercise if c["cell_type"] == "code"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    for path in (ROOT / "exercises").glob("*.ipynb"):
+        assert "only in the solutions" not in path.read_text(), f"{path.name}: instructor-only text leaked"
 
 
 def test_stub_keeps_the_markers_indentation():
