@@ -42,6 +42,8 @@ def _pad(lengths, n, *, offset=0, polarity=True):
     return keep if polarity else ~keep
 
 
+_OFF_BY_ONE = "Off by one: a sequence of length L has real keys 0 … L−1, so position j is real when j < L."
+
 PADDING = Exercise(
     id="padding_mask",
     signature="padding_mask(lengths, n)",
@@ -61,10 +63,10 @@ PADDING = Exercise(
                       "mask-leak bug). Add the query axis: shape (B, 1, n).",
                       variant=lambda lengths, n: _pad(lengths, n)),
         Misconception("padding_off_by_one",
-                      "Off by one: a sequence of length L has real keys 0 … L−1, so position j is real when j < L.",
+                      _OFF_BY_ONE,
                       variant=lambda lengths, n: _pad(lengths, n, offset=1)[:, None, :]),
         Misconception("padding_off_by_one",
-                      "Off by one: a sequence of length L has real keys 0 … L−1, so position j is real when j < L.",
+                      _OFF_BY_ONE,
                       variant=lambda lengths, n: _pad(lengths, n, offset=-1)[:, None, :]),
         Misconception("mask_polarity_inverted",
                       "Your True and False are swapped: True means *may attend*, so real tokens are True and padding False.",

@@ -60,6 +60,9 @@ def _unnormalised(mine, want, probes):
     return True
 
 
+_KEEPDIMS = ("The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row maxima or sums have "
+             "shape (3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1).")
+
 SOFTMAX_MISCONCEPTIONS = [
     Misconception(
         "no_max_subtraction",
@@ -69,14 +72,12 @@ SOFTMAX_MISCONCEPTIONS = [
     ),
     Misconception(
         "missing_keepdims",
-        "The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row sums have shape (3,), "
-        "which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1).",
+        _KEEPDIMS,
         variant=lambda x, axis=-1: _exp(x, axis) / _exp(x, axis).sum(axis=axis),
     ),
     Misconception(
         "missing_keepdims",
-        "The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row maxima have shape (3,), "
-        "which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1).",
+        _KEEPDIMS,
         variant=lambda x, axis=-1: _exp(x, axis, keepdims=False) / _exp(x, axis, keepdims=False).sum(axis=axis, keepdims=True),
     ),
     Misconception(
