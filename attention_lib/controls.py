@@ -1,4 +1,4 @@
-"""Sliders shared by the widgets, snapped on the Python side too.
+"""Controls and text readouts shared by the widgets; sliders snap on the Python side too.
 
 A browser slider only keeps values on its own grid and sends the snapped value back
 to the kernel. These sliders snap first, so a value set from Python is already the
@@ -7,6 +7,7 @@ Logarithmic sliders step through readable values (…, 0.4, 0.5, 0.6, 0.75, 1, 1
 """
 from __future__ import annotations
 
+import html
 import math
 
 import ipywidgets as widgets
@@ -53,3 +54,20 @@ def slider(description, value, lo, hi, step=0.01, log=False):
         s.value = value
         return s
     return GridSlider(min=lo, max=hi, step=step, value=value, readout_format=".2f", **kw)
+
+
+def readout():
+    """The text readout under a widget: every number it shows, for readers, screen readers and tests."""
+    w = widgets.HTML(layout=widgets.Layout(margin="4px 0"))
+    w.add_class("attention-readout")
+    return w
+
+
+def show(readout_widget, text):
+    """Put ``text`` into a readout, announced politely to screen readers."""
+    readout_widget.value = f"<pre aria-live='polite' style='margin:0;font-size:0.95em'>{html.escape(text)}</pre>"
+
+
+def caption(text):
+    """A short caption under a figure."""
+    return widgets.HTML(f"<div style='font-size:0.9em;color:#444'>{text}</div>")

@@ -6,7 +6,6 @@ within one frame; the query is synced back to Python, where numpy's
 """
 from __future__ import annotations
 
-import html
 from functools import partial
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 import traitlets
 
 from .attention import attention
-from .controls import slider
+from .controls import caption, readout, show, slider
 from .scoring import rbf_scores
 from .text import fmt
 
@@ -69,13 +68,11 @@ class QueryPlayground(widgets.VBox):
                                        similarity=similarity, tau=self.controls["tau"].value, reduce_motion=reduce_motion)
         widgets.link((self.controls["similarity"], "value"), (self.canvas, "similarity"))
         widgets.link((self.controls["tau"], "value"), (self.canvas, "tau"))
-        self.readout = widgets.HTML()
-        self.readout.add_class("attention-readout")
+        self.readout = readout()
         self.values: dict = {}
-        caption = widgets.HTML("<div style='font-size:0.9em;color:#444'>Drag the ring. Line widths are the weights; "
-                               "the ring's fill is the weighted average of the key colours. With dot product, far keys "
-                               "in the query's direction win; with RBF, near keys win.</div>")
-        super().__init__([widgets.HBox(list(self.controls.values())), self.canvas, caption, self.readout])
+        notes = caption("Drag the ring. Line widths are the weights; the ring's fill is the weighted average of the "
+                        "key colours. With dot product, far keys in the query's direction win; with RBF, near keys win.")
+        super().__init__([widgets.HBox(list(self.controls.values())), self.canvas, notes, self.readout])
         self.canvas.observe(self.refresh, names=["query", "similarity", "tau"])
         self.refresh()
 
@@ -87,7 +84,7 @@ class QueryPlayground(widgets.VBox):
         w = playground_weights(c.query, self.key_points, c.similarity, c.tau)     # (n,)
         self.values = {"query": np.array(c.query), "weights": w, "color": w @ self.rgb,
                        "similarity": c.similarity, "tau": c.tau}
-        self.readout.value = f"<pre aria-live='polite' style='margin:0'>{html.escape(self.readout_text)}</pre>"
+        show(self.readout, self.readout_text)
 
     @property
     def readout_text(self):

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .text import table
+
 
 def find_notebooks(paths) -> list[Path]:
     found = []
@@ -75,10 +77,8 @@ def collect(paths, timeout: float = 120) -> list[dict]:
 
 def report(rows: list[dict]) -> str:
     header = ["learner", "notebook", "question", "exercise", "status", "misconception"]
-    table = [[r["learner"], r.get("notebook", ""), r["question"], r["exercise"], r["status"], r.get("code") or ""] for r in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in table]
+    cells = [[r["learner"], r.get("notebook", ""), r["question"], r["exercise"], r["status"], r.get("code") or ""] for r in rows]
+    out = [table(header, cells, align="left", rule=True)]
     learners = {r["learner"] for r in rows}
     statuses = collections.Counter(r["status"] for r in rows)
     out.append("")

@@ -12,9 +12,14 @@ def fmt(x, digits=3) -> str:
     return "[" + ", ".join(fmt(row, digits) for row in arr) + "]"
 
 
-def table(header, rows, digits=3) -> str:
-    """A plain-text table: numbers formatted with ``digits`` decimals, columns aligned."""
+def table(header, rows, digits=3, align="right", rule=False) -> str:
+    """A plain-text table: numbers formatted with ``digits`` decimals, columns aligned.
+
+    ``align`` is "right" (for numbers) or "left" (for words); ``rule`` adds a dashed line under the header.
+    """
     cells = [[c if isinstance(c, str) else fmt(c, digits) for c in row] for row in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *cells)]
-    line = lambda r: "  ".join(str(c).rjust(w) for c, w in zip(r, widths))
-    return "\n".join([line(header)] + [line(r) for r in cells])
+    pad = str.rjust if align == "right" else str.ljust
+    line = lambda r: "  ".join(pad(str(c), w) for c, w in zip(r, widths)).rstrip()
+    ruler = [line(["-" * w for w in widths])] if rule else []
+    return "\n".join([line(header)] + ruler + [line(r) for r in cells])

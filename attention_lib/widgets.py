@@ -8,7 +8,6 @@ artists are redrawn (blitting) and pushed to an ``ipywidgets.Image`` as PNG.
 """
 from __future__ import annotations
 
-import html
 import math
 import struct
 import zlib
@@ -23,6 +22,8 @@ from .kernels import kernel_weights
 from .scoring import SIMILARITIES, additive_scores, cosine_scores, rbf_scores
 from .softmax import entropy, softmax
 from .text import fmt as _fmt
+from .controls import caption as caption_widget
+from .controls import readout, show
 from .controls import slider as _slider
 
 CMAP = "viridis"            # colour-blind safe; cividis for heat maps
@@ -90,11 +91,9 @@ class Explorer(widgets.VBox):
         self.controls = controls
         self.live = live
         self.values: dict = {}
-        self.readout = widgets.HTML(layout=widgets.Layout(margin="4px 0"))
-        self.readout.add_class("attention-readout")
-        caption_w = widgets.HTML(f"<div style='font-size:0.9em;color:#444'>{caption}</div>")
+        self.readout = readout()
         super().__init__([widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                          live.image, caption_w, self.readout])
+                          live.image, caption_widget(caption), self.readout])
         for control in controls.values():
             control.observe(self._changed, names="value")
 
@@ -106,7 +105,7 @@ class Explorer(widgets.VBox):
         self.values = self.compute()
         self.draw(self.values)
         self.live.render()
-        self.readout.value = f"<pre aria-live='polite' style='margin:0;font-size:0.95em'>{html.escape(self.readout_text)}</pre>"
+        show(self.readout, self.readout_text)
 
     @property
     def readout_text(self) -> str:
