@@ -27,6 +27,7 @@ lab: $(VENV)/.lab
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 test: $(VENV)/.test
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests
 	ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest --nbval $(NBVAL) notebooks solutions
 	ATTENTION_COURSE_EXPECT=not_attempted $(PY) -m pytest --nbval-lax $(NBVAL) exercises
@@ -35,7 +36,7 @@ test-fast: $(VENV)/.test
 	$(PY) -m pytest tests -m "not browser"
 
 bench: $(VENV)/.test
-	$(PY) benchmarks/widget_latency.py
+	$(PY) -m benchmarks.widget_latency
 
 # Author tools: regenerate exercises/ from solutions/, and re-run notebooks in place.
 exercises: $(VENV)/.lab

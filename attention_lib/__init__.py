@@ -1,13 +1,16 @@
 """attention_lib: the numpy library behind the course "Attention, hands-on".
 
-Each module matches a lesson: ``scoring`` (01), ``softmax`` (02), ``kernels`` (03),
-``masking`` (04), ``attention`` (05), ``multihead`` (06), ``diagnostics`` (the
-debugging checklist). Masks are boolean, True = may attend.
+Each module matches a lesson: ``scoring`` (01), ``softmax`` (02), ``kernel_regression`` (03),
+``masking`` (04), ``attention`` (05), ``multihead`` (06), and ``diagnostics`` (the
+debugging checklist). Masks are boolean, True = may attend. The notation is in NOTATION.md.
+
+Sub-packages: ``widgets`` (everything that draws), ``checks`` (grading), ``exercises``
+(the notebook-facing ``q.check()`` API) and ``course`` (author and instructor tools).
 """
 from .attention import attention
-from .diagnostics import check_attention
-from .kernels import kernel_regression, kernel_weights
-from .masking import additive_mask, apply_mask, causal_mask, check_mask, combine_masks, padding_mask
+from .diagnostics import check_attention, diagnose_attention
+from .kernel_regression import kernel_regression, kernel_weights
+from .masking import additive_mask, apply_mask, causal_mask, combine_masks, padding_mask, validate_mask
 from .multihead import init_mha_params, merge_heads, multi_head_attention, split_heads
 from .scoring import (
     SIMILARITIES,
@@ -22,9 +25,9 @@ from .softmax import entropy, softmax, softmax_jacobian
 
 __all__ = [
     "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "causal_mask",
-    "check_attention", "check_mask", "combine_masks", "cosine_scores", "dot_scores", "entropy",
+    "check_attention", "combine_masks", "cosine_scores", "diagnose_attention", "dot_scores", "entropy",
     "init_mha_params", "kernel_regression", "kernel_weights", "merge_heads", "multi_head_attention",
     "padding_mask", "rbf_scores", "scaled_dot_scores", "softmax", "softmax_jacobian", "split_heads",
-    "squared_distances",
+    "squared_distances", "validate_mask",
 ]
 __version__ = "0.1.0"

@@ -57,3 +57,12 @@ def positive_scalar(value, name: str) -> float:
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be > 0, got {value}")
     return value
+
+
+def whole_number(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, raising unless it is a whole number >= ``minimum`` (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)

@@ -1,7 +1,6 @@
 """Attention: a soft lookup that averages values by query–key similarity (lessons 03–05)."""
 from __future__ import annotations
 
-
 from ._validate import as_float_array, require_batch_compatible, require_ndim, require_same
 from .masking import apply_mask
 from .scoring import SIMILARITIES

@@ -10,6 +10,16 @@ TOY_VALUES = TOY_KEYS @ TOY_W_V                                                 
 TOY_QUERY = np.array([0.8, 0.15])                                                                   # (2,)
 
 
+def additive_params(d_q=2, d_k=2, hidden=4, seed=0):
+    """Random parameters ``W_q (d_q, hidden)``, ``W_k (d_k, hidden)``, ``w (hidden,)`` for additive scores."""
+    rng = np.random.default_rng(seed)
+    return {"W_q": rng.normal(size=(d_q, hidden)), "W_k": rng.normal(size=(d_k, hidden)), "w": rng.normal(size=hidden)}
+
+
+# The additive-score parameters lesson 01 and the similarity explorer share, so both show the same numbers.
+TOY_ADDITIVE = additive_params()
+
+
 def noisy_sine(n=30, seed=0):
     """1-D regression data for lesson 03: ``y = sin(x) + noise`` on ``[0, 6]``."""
     rng = np.random.default_rng(seed)

@@ -6,17 +6,9 @@ before the softmax, so their weights are exactly 0.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
+from ._validate import whole_number
 
 
 def causal_mask(n_q, n_k=None):
@@ -37,8 +29,8 @@ def causal_mask(n_q, n_k=None):
     mask : ndarray of bool, (n_q, n_k)
         ``mask[i, j]`` is True when ``j <= n_k - n_q + i``.
     """
-    n_q = _count(n_q, "n_q")
-    n_k = n_q if n_k is None else _count(n_k, "n_k")
+    n_q = whole_number(n_q, "n_q")
+    n_k = n_q if n_k is None else whole_number(n_k, "n_k")
     if n_k < n_q:
         raise ValueError(
             f"causal_mask needs n_k >= n_q (the queries are the last n_q of the n_k positions), "
@@ -62,7 +54,7 @@ def padding_mask(lengths, n_k):
     mask : ndarray of bool, (B, 1, n_k)
         The size-1 axis broadcasts over queries: padding hides keys, never queries.
     """
-    n_k = _count(n_k, "n_k")
+    n_k = whole_number(n_k, "n_k")
     lengths = np.asarray(lengths)
     if lengths.dtype.kind not in "iu" or lengths.ndim != 1:
         raise TypeError(f"lengths must be a 1-D array of whole numbers, got {lengths.dtype} of shape {lengths.shape}")
@@ -127,8 +119,8 @@ def _require_bool(mask: np.ndarray, name: str) -> None:
         )
 
 
-def check_mask(mask, scores_shape):
-    """Check that ``mask`` lines up with scores of ``scores_shape`` and return it as a bool array.
+def validate_mask(mask, scores_shape):
+    """Validate that ``mask`` lines up with scores of ``scores_shape`` and return it as a bool array.
 
     A mask may have 2 axes ``(n_q, n_k)``, shared by every batch and head, or
     exactly as many axes as the scores, each of size 1 or the scores' size.
@@ -174,7 +166,8 @@ def check_mask(mask, scores_shape):
             f"query axis. A padding mask needs shape ({batch[0]}, "
             + "1, " * (len(scores_shape) - 2) + f"{n_k}) here"
         )
-    for axis, (m, s) in enumerate(zip(mask.shape[::-1], scores_shape[::-1])):
+    pairs = zip(mask.shape[::-1], scores_shape[::-1], strict=False)      # the mask may have fewer axes
+    for axis, (m, s) in enumerate(pairs):
         if m not in (1, s):
             names = ["n_k (keys)", "n_q (queries)"]
             label = names[axis] if axis < 2 else f"batch axis {len(scores_shape) - 1 - axis}"
@@ -188,11 +181,11 @@ def apply_mask(scores, mask):
     Parameters
     ----------
     scores : ndarray, (..., n_q, n_k)
-    mask : bool array, see :func:`check_mask`; True = may attend.
+    mask : bool array, see :func:`validate_mask`; True = may attend.
 
     Returns
     -------
     ndarray, (..., n_q, n_k), same dtype as ``scores``
     """
-    mask = check_mask(mask, np.shape(scores))
+    mask = validate_mask(mask, np.shape(scores))
     return np.where(mask, scores, -np.inf).astype(scores.dtype, copy=False)   # (..., n_q, n_k)

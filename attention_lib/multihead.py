@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._validate import as_float_array, require_ndim
+from ._validate import as_float_array, require_ndim, whole_number
 from .attention import attention
 
 _WEIGHTS = ("W_q", "W_k", "W_v", "W_o")
@@ -14,14 +13,13 @@ _BIASES = ("b_q", "b_k", "b_v", "b_o")
 
 
 def _heads(n_heads, d_model, name="x"):
-    if isinstance(n_heads, bool) or not isinstance(n_heads, numbers.Integral) or n_heads < 1:
-        raise ValueError(f"n_heads must be a whole number >= 1, got {n_heads!r}")
+    n_heads = whole_number(n_heads, "n_heads")
     if d_model % n_heads:
         raise ValueError(
             f"{name} has D = {d_model} features, which n_heads = {n_heads} does not divide: "
             "every head needs D / n_heads features"
         )
-    return int(n_heads)
+    return n_heads
 
 
 def split_heads(x, n_heads):
@@ -29,19 +27,19 @@ def split_heads(x, n_heads):
 
     Parameters
     ----------
-    x : array_like, (..., L, D)
+    x : array_like, (..., n, D)
     n_heads : int, divides D
 
     Returns
     -------
-    ndarray, (..., h, L, D/h)
+    ndarray, (..., h, n, D/h)
     """
     x = as_float_array(x, "x")
-    require_ndim(x, "x", 2, "(..., L, D)")
-    *lead, length, d_model = x.shape
+    require_ndim(x, "x", 2, "(..., n, D)")
+    *lead, n, d_model = x.shape
     h = _heads(n_heads, d_model)
-    x = x.reshape(*lead, length, h, d_model // h)        # (..., L, h, D/h)
-    return np.swapaxes(x, -2, -3)                        # (..., h, L, D/h)
+    x = x.reshape(*lead, n, h, d_model // h)            # (..., n, h, D/h)
+    return np.swapaxes(x, -2, -3)                        # (..., h, n, D/h)
 
 
 def merge_heads(x):
@@ -49,17 +47,17 @@ def merge_heads(x):
 
     Parameters
     ----------
-    x : array_like, (..., h, L, d_head)
+    x : array_like, (..., h, n, d)
 
     Returns
     -------
-    ndarray, (..., L, h*d_head)
+    ndarray, (..., n, h*d)
     """
     x = as_float_array(x, "x")
-    require_ndim(x, "x", 3, "(..., h, L, d_head)")
-    *lead, h, length, d_head = x.shape
-    x = np.swapaxes(x, -2, -3)                           # (..., L, h, d_head)
-    return x.reshape(*lead, length, h * d_head)          # (..., L, h*d_head)
+    require_ndim(x, "x", 3, "(..., h, n, d)")
+    *lead, h, n, d = x.shape
+    x = np.swapaxes(x, -2, -3)                           # (..., n, h, d)
+    return x.reshape(*lead, n, h * d)                    # (..., n, h*d)
 
 
 def init_mha_params(d_model, rng, bias=False):
@@ -79,8 +77,7 @@ def init_mha_params(d_model, rng, bias=False):
         ``W_q W_k W_v W_o`` of shape (D, D), and with ``bias`` the biases (D,).
         Projections are ``x @ W + b``.
     """
-    if isinstance(d_model, bool) or not isinstance(d_model, numbers.Integral) or d_model < 1:
-        raise ValueError(f"d_model must be a whole number >= 1, got {d_model!r}")
+    d_model = whole_number(d_model, "d_model")
     rng = np.random.default_rng(rng)
     scale = 1 / math.sqrt(d_model)
     params = {name: rng.normal(0.0, scale, (d_model, d_model)) for name in _WEIGHTS}
@@ -90,7 +87,7 @@ def init_mha_params(d_model, rng, bias=False):
 
 
 def _project(x, params, which):
-    out = x @ params[f"W_{which}"]                       # (B, L, D)
+    out = x @ params[f"W_{which}"]                       # (B, n, D)
     bias = params.get(f"b_{which}")
     return out if bias is None else out + bias
 
@@ -103,7 +100,7 @@ def _head_mask(mask):
     return mask[:, None] if mask.ndim == 3 else mask
 
 
-def _check_params(params, d_model):
+def _validate_params(params, d_model):
     missing = [n for n in _WEIGHTS if n not in params]
     if missing:
         raise ValueError(f"params is missing {missing}; build it with init_mha_params(d_model, rng)")
@@ -117,25 +114,25 @@ def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
 
     Parameters
     ----------
-    x_q : array_like, (B, L_q, D)
+    x_q : array_like, (B, n_q, D)
         Queries come from here.
-    x_kv : array_like, (B, L_k, D)
+    x_kv : array_like, (B, n_k, D)
         Keys and values come from here; pass ``x_q`` for self-attention.
     params : dict
         From :func:`init_mha_params`.
     n_heads : int, divides D
     mask : bool array, optional
-        ``(L_q, L_k)``, a batch mask ``(B, 1, L_k)`` or ``(B, L_q, L_k)`` (the
-        head axis is added here), or a full ``(B, h, L_q, L_k)``. True = may attend.
+        ``(n_q, n_k)``, a batch mask ``(B, 1, n_k)`` or ``(B, n_q, n_k)`` (the
+        head axis is added here), or a full ``(B, h, n_q, n_k)``. True = may attend.
 
     Returns
     -------
-    out : ndarray, (B, L_q, D)
-    weights : ndarray, (B, h, L_q, L_k)
+    out : ndarray, (B, n_q, D)
+    weights : ndarray, (B, h, n_q, n_k)
     """
     x_q, x_kv = as_float_array(x_q, "x_q"), as_float_array(x_kv, "x_kv")
-    require_ndim(x_q, "x_q", 3, "(B, L_q, D)")
-    require_ndim(x_kv, "x_kv", 3, "(B, L_k, D)")
+    require_ndim(x_q, "x_q", 3, "(B, n_q, D)")
+    require_ndim(x_kv, "x_kv", 3, "(B, n_k, D)")
     if x_q.shape[-1] != x_kv.shape[-1] or x_q.shape[:-2] != x_kv.shape[:-2]:
         raise ValueError(
             f"x_q has shape {x_q.shape} and x_kv has shape {x_kv.shape}: "
@@ -143,10 +140,10 @@ def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
         )
     d_model = x_q.shape[-1]
     h = _heads(n_heads, d_model, "x_q")
-    _check_params(params, d_model)
-    q = split_heads(_project(x_q, params, "q"), h)       # (B, h, L_q, D/h)
-    k = split_heads(_project(x_kv, params, "k"), h)      # (B, h, L_k, D/h)
-    v = split_heads(_project(x_kv, params, "v"), h)      # (B, h, L_k, D/h)
-    heads, weights = attention(q, k, v, _head_mask(mask))  # (B, h, L_q, D/h), (B, h, L_q, L_k)
-    out = _project(merge_heads(heads), params, "o")      # (B, L_q, D)
+    _validate_params(params, d_model)
+    q = split_heads(_project(x_q, params, "q"), h)       # (B, h, n_q, D/h)
+    k = split_heads(_project(x_kv, params, "k"), h)      # (B, h, n_k, D/h)
+    v = split_heads(_project(x_kv, params, "v"), h)      # (B, h, n_k, D/h)
+    heads, weights = attention(q, k, v, _head_mask(mask))  # (B, h, n_q, D/h), (B, h, n_q, n_k)
+    out = _project(merge_heads(heads), params, "o")      # (B, n_q, D)
     return out, weights

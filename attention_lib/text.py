@@ -18,8 +18,11 @@ def table(header, rows, digits=3, align="right", rule=False) -> str:
     ``align`` is "right" (for numbers) or "left" (for words); ``rule`` adds a dashed line under the header.
     """
     cells = [[c if isinstance(c, str) else fmt(c, digits) for c in row] for row in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *cells)]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *cells, strict=True)]
     pad = str.rjust if align == "right" else str.ljust
-    line = lambda r: "  ".join(pad(str(c), w) for c, w in zip(r, widths)).rstrip()
+
+    def line(r):
+        return "  ".join(pad(str(c), w) for c, w in zip(r, widths, strict=True)).rstrip()
+
     ruler = [line(["-" * w for w in widths])] if rule else []
     return "\n".join([line(header)] + ruler + [line(r) for r in cells])

@@ -6,7 +6,8 @@ image has been decoded. The same is measured for an ``ipywidgets.interact`` +
 matplotlib cell, as the reference, and for the query playground's in-browser drag
 (pointermove -> the next frame after its canvas redraw).
 
-Run with ``make bench``. Prints p50 and p95 per widget, and writes benchmarks/RESULTS.md.
+Run with ``make bench`` (``python -m benchmarks.widget_latency`` from the repository root).
+Prints p50 and p95 per widget, and writes benchmarks/RESULTS.md.
 Targets: kernel-side widgets <= 60 ms p50 and <= 100 ms p95; the drag <= 20 ms p50.
 """
 from __future__ import annotations
@@ -14,15 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import sys
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.browser.harness import LabServer, launch_browser, open_notebook, run_all, write_notebook  # noqa: E402
+from attention_lib._paths import ROOT
+from tests.browser.harness import LabServer, launch_browser, open_notebook, run_all, write_notebook
 
 EVENTS = 30
 INTERACT = '''import ipywidgets, matplotlib.pyplot as plt, numpy as np
@@ -108,7 +105,7 @@ def measure_drag(page, cell):
 def main():
     from playwright.sync_api import sync_playwright
 
-    sources = ["from attention_lib import widgets"] + [src for src, _ in CELLS.values()] + ["widgets.query_playground()"]
+    sources = ["from attention_lib import widgets", *(src for src, _ in CELLS.values()), "widgets.query_playground()"]
     results = {}
     with LabServer(folders=()) as lab, sync_playwright() as p:
         write_notebook(lab.root / "latency.ipynb", sources)
@@ -128,7 +125,8 @@ def main():
         p50, p95 = percentiles(samples)
         kind = "drag" if "drag" in name else ("reference" if "reference" in name else "kernel")
         target = TARGETS.get(kind)
-        verdict = "" if target is None else ("ok" if p50 <= target[0] and (target[1] is None or p95 <= target[1]) else "MISSED")
+        met = target is not None and p50 <= target[0] and (target[1] is None or p95 <= target[1])
+        verdict = "" if target is None else ("ok" if met else "MISSED")
         limit = "" if target is None else f"p50<={target[0]}" + (f", p95<={target[1]}" if target[1] else "")
         print(f"{name:40s} {len(samples):3d} {p50:8.1f} {p95:8.1f}  {limit} {verdict}")
         rows.append((name, p50, p95))
@@ -139,8 +137,9 @@ def write_results(rows):
     lines = [
         "# Widget latency",
         "",
-        f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) on {os.cpu_count()} cores, "
-        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, JupyterLab + Debian Chromium (headless).",
+        f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) "
+        f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+        "JupyterLab + Debian Chromium (headless).",
         f"{EVENTS} input events per widget; time from the input event to the first frame after the new pixels.",
         "Targets: kernel-side widgets ≤ 60 ms p50 and ≤ 100 ms p95; the in-browser drag ≤ 20 ms p50.",
         "",

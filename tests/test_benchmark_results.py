@@ -1,8 +1,9 @@
 """benchmarks/RESULTS.md keeps the table the issue asks for: one row per widget, numbers only."""
 import re
-from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "RESULTS.md"
+from attention_lib._paths import ROOT
+
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
 def test_results_table_has_a_numeric_row_per_widget_and_the_interact_reference():

@@ -1,9 +1,8 @@
 """The two install routes (pip/pyproject and conda/environment.yml) list the same packages."""
 import re
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from attention_lib._paths import ROOT
 
 
 def _name(requirement: str) -> str:

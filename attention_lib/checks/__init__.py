@@ -11,14 +11,14 @@ In notebooks use :mod:`attention_lib.exercises` (``ex02.q1.check(my_softmax)``).
 """
 from __future__ import annotations
 
-from . import attention, kernels, masking, multihead, penpaper, scoring, softmax, topk
+from . import attention, kernel_regression, masking, multihead, penpaper, scoring, softmax
 from ._engine import STATUSES, CheckResult, Exercise, check
+from .catalogue import CATALOGUE
 
-_REGISTRY: dict[str, Exercise] = {
-    ex.id: ex
-    for module in (softmax, scoring, kernels, attention, masking, multihead, topk, penpaper)
-    for ex in module.EXERCISES
-}
+MODULES = (scoring, softmax, kernel_regression, attention, masking, multihead, penpaper)
+"""One check module per library module a learner re-implements, plus the pen-and-paper questions."""
+
+_REGISTRY: dict[str, Exercise] = {ex.id: ex for module in MODULES for ex in module.EXERCISES}
 
 
 def exercise_ids() -> list[str]:
@@ -43,4 +43,4 @@ def misconception_codes(exercise_id: str) -> list[str]:
     return list(dict.fromkeys(m.code for m in get(exercise_id).misconceptions))
 
 
-__all__ = ["STATUSES", "CheckResult", "exercise_ids", "get", "misconception_codes", "run"]
+__all__ = ["CATALOGUE", "MODULES", "STATUSES", "CheckResult", "exercise_ids", "get", "misconception_codes", "run"]

@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .catalogue import entry
+
 STATUSES = ("correct", "incorrect", "not_attempted")
 TIMEOUT_SECONDS = 3.0
 
@@ -72,10 +74,30 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Misconception:
+    """A catalogue ``code`` recognised by a wrong ``variant`` or a ``test`` over the outcomes.
+
+    The learner reads the catalogue's message, followed by ``detail``, one sentence that is
+    specific to this exercise.
+    """
+
     code: str
-    message: str
     variant: Callable | None = None
     test: Callable[[list, list, list], bool] | None = None
+    detail: str = ""
+
+    def __post_init__(self):
+        entry(self.code)                 # an unknown code fails at import, not in front of a learner
+
+    @property
+    def message(self) -> str:
+        base = entry(self.code).message
+        return f"{base} {self.detail}" if self.detail else base
+
+
+def randn(seed: int, *shapes) -> tuple:
+    """Standard-normal arrays of the given shapes from their own generator: each probe owns its seed."""
+    rng = np.random.default_rng(seed)
+    return tuple(rng.normal(size=shape) for shape in shapes)
 
 
 @dataclass
@@ -142,9 +164,10 @@ def _call_with_timeout(fn, args, kwargs, seconds):
 
 
 def _same_inputs(before, after) -> bool:
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         if isinstance(a, np.ndarray):
-            if not (isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")):
+            same = isinstance(b, np.ndarray) and a.shape == b.shape
+            if not (same and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")):
                 return False
     return True
 
@@ -180,7 +203,9 @@ def _as_array(x):
 def values_match(a, b, rtol=1e-6, atol=1e-8) -> bool:
     """Equal within tolerance, NaN matching NaN; tuples compared item by item; bool dtype must match."""
     if isinstance(b, tuple):
-        return isinstance(a, tuple) and len(a) == len(b) and all(values_match(x, y, rtol, atol) for x, y in zip(a, b))
+        if not (isinstance(a, tuple) and len(a) == len(b)):
+            return False
+        return all(values_match(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
     x, y = _as_array(a), _as_array(b)
     if x is None or y is None or x.shape != y.shape or (x.dtype == bool) != (y.dtype == bool):
         return False
@@ -197,7 +222,7 @@ def outcomes_match(mine: list[Outcome], theirs: list[Outcome], rtol, atol) -> bo
     """
     if all(m.error is not None for m in mine):
         return False
-    for m, t in zip(mine, theirs):
+    for m, t in zip(mine, theirs, strict=True):
         if (m.error is None) != (t.error is None) or m.timed_out or t.timed_out:
             return False
         if m.error is None and not values_match(m.value, t.value, rtol, atol):
@@ -268,7 +293,7 @@ def _structure_problem(probe: Probe, got: Outcome, want: Outcome) -> tuple[str, 
     if isinstance(ref, tuple):
         if not isinstance(value, tuple) or len(value) != len(ref):
             return "wrong_type", f"{where}, expected a tuple of {len(ref)} arrays, got {_describe(value)}."
-        pairs = zip(value, ref)
+        pairs = zip(value, ref, strict=True)
     else:
         pairs = [(value, ref)]
     for mine, theirs in pairs:
@@ -276,12 +301,14 @@ def _structure_problem(probe: Probe, got: Outcome, want: Outcome) -> tuple[str, 
         if a is None:
             return "wrong_type", f"{where}, expected a numeric array, got {_describe(mine)}."
         if b is not None and a.shape != b.shape:
-            return "wrong_shape", f"{where}, your result has shape {a.shape}, which is not the shape this input calls for. Write down the shape of every intermediate array."
+            return "wrong_shape", (f"{where}, your result has shape {a.shape}, which is not the shape this input "
+                                   "calls for. Write down the shape of every intermediate array.")
         if b is not None and (a.dtype == bool) != (b.dtype == bool):
             kind = "boolean" if b.dtype == bool else "floating-point"
             return "wrong_dtype", f"{where}, your result has dtype {a.dtype}; a {kind} array is expected."
         if a.dtype.kind == "f" and not np.all(np.isfinite(a)) and (b is None or np.all(np.isfinite(b))):
-            return "not_finite", f"{where}, your result contains NaN or inf. Look for exp overflow, division by zero, or -inf minus -inf."
+            return "not_finite", (f"{where}, your result contains NaN or inf. "
+                                  "Look for exp overflow, division by zero, or -inf minus -inf.")
     return None
 
 
@@ -293,7 +320,8 @@ def check(ex: Exercise, answer) -> CheckResult:
         if isinstance(exc, KeyboardInterrupt):
             raise
         return CheckResult(ex.id, "incorrect", "checker_error",
-                           f"The checker itself failed ({type(exc).__name__}); please report this. Your answer was not judged.")
+                           f"The checker itself failed ({type(exc).__name__}); please report this. "
+                           "Your answer was not judged.")
 
 
 def _check(ex: Exercise, answer) -> CheckResult:
@@ -301,22 +329,27 @@ def _check(ex: Exercise, answer) -> CheckResult:
         return CheckResult(ex.id, "not_attempted", None, "Nothing to check yet: pass your function.")
     if not callable(answer):
         return CheckResult(ex.id, "incorrect", "not_a_function",
-                           f"Pass the function itself, `{ex.signature}`, not {_describe(answer)} (no parentheses after its name).")
+                           f"Pass the function itself, `{ex.signature}`, not {_describe(answer)} "
+                           "(no parentheses after its name).")
     used = calls_forbidden(answer, ex.forbidden)
     if used:
         return CheckResult(ex.id, "incorrect", "calls_library",
-                           f"Your function calls the library's own `{used}`. Here the point is to build it yourself from numpy operations.")
+                           f"Your function calls the library's own `{used}`. "
+                           "Here the point is to build it yourself from numpy operations.")
     mine = []
     for probe in ex.probes:
         outcome = run_probe(answer, probe)
         if outcome.error == "NotImplementedError":
-            return CheckResult(ex.id, "not_attempted", None, "Your function still raises NotImplementedError: replace that line with your code.")
+            return CheckResult(ex.id, "not_attempted", None,
+                               "Your function still raises NotImplementedError: replace that line with your code.")
         if outcome.timed_out:
             return CheckResult(ex.id, "incorrect", "timeout",
-                               f"On {probe.label}, your function ran for more than {TIMEOUT_SECONDS:.0f} s and was stopped. Look for a loop that never ends.")
+                               f"On {probe.label}, your function ran for more than {TIMEOUT_SECONDS:.0f} s and was "
+                               "stopped. Look for a loop that never ends.")
         if outcome.mutated:
             return CheckResult(ex.id, "incorrect", "mutates_input",
-                               f"On {probe.label}, your function changed its input array in place (for example `x -= ...`). Work on a new array: `x = x - ...`.")
+                               f"On {probe.label}, your function changed its input array in place (for example "
+                               "`x -= ...`). Work on a new array: `x = x - ...`.")
         mine.append(outcome)
     want = [run_probe(ex.reference, p) for p in ex.probes]
     if outcomes_match(mine, want, ex.rtol, ex.atol):
@@ -329,13 +362,15 @@ def _check(ex: Exercise, answer) -> CheckResult:
             hit = _predicate_holds(m.test, mine, want, ex.probes)
         if hit:
             return CheckResult(ex.id, "incorrect", m.code, m.message)
-    for probe, got, ref in zip(ex.probes, mine, want):
+    for probe, got, ref in zip(ex.probes, mine, want, strict=True):
         problem = _structure_problem(probe, got, ref)
         if problem:
             return CheckResult(ex.id, "incorrect", *problem)
-    first = next(p for p, g, r in zip(ex.probes, mine, want) if not outcomes_match([g], [r], ex.rtol, ex.atol))
+    first = next(p for p, g, r in zip(ex.probes, mine, want, strict=True)
+                 if not outcomes_match([g], [r], ex.rtol, ex.atol))
     return CheckResult(ex.id, "incorrect", "wrong_values",
-                       f"Shapes and types are right, but the numbers are off on {first.label}. Re-derive one entry by hand and compare.")
+                       f"Shapes and types are right, but the numbers are off on {first.label}. "
+                       "Re-derive one entry by hand and compare.")
 
 
 def _predicate_holds(test, mine, want, probes) -> bool:

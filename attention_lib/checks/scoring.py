@@ -6,44 +6,30 @@ import math
 import numpy as np
 
 from .. import scoring as lib
-from ._engine import Exercise, Misconception, Probe
-
-_rng = np.random.default_rng(10)
+from ._engine import Exercise, Misconception, Probe, randn
 
 
 def _t(x):
     return np.swapaxes(x, -1, -2)
 
 
-def _qk_probes(extra=()):
-    """Non-square on purpose: n_q, n_k, d and the batch all differ."""
-    return [
-        Probe("Q (3, 4) and K (5, 4)", (_rng.normal(size=(3, 4)), _rng.normal(size=(5, 4))) + extra),
-        Probe("a batch: Q (2, 3, 6) and K (2, 5, 6)", (_rng.normal(size=(2, 3, 6)), _rng.normal(size=(2, 5, 6))) + extra),
-        Probe("Q (4, 9) and K (4, 9) (as many queries as keys)", (_rng.normal(size=(4, 9)), _rng.normal(size=(4, 9))) + extra),
-        Probe("heads: Q (2, 2, 3, 4) and K (2, 2, 7, 4)", (_rng.normal(size=(2, 2, 3, 4)), _rng.normal(size=(2, 2, 7, 4))) + extra),
+def _qk_probes(seed, extra=()):
+    """Non-square on purpose: n_q, n_k, d and the batch all differ. Probe i uses seed ``seed + i``."""
+    shapes = [
+        ("q (3, 4) and k (5, 4)", (3, 4), (5, 4)),
+        ("a batch: q (2, 3, 6) and k (2, 5, 6)", (2, 3, 6), (2, 5, 6)),
+        ("q (4, 9) and k (4, 9) (as many queries as keys)", (4, 9), (4, 9)),
+        ("heads: q (2, 2, 3, 4) and k (2, 2, 7, 4)", (2, 2, 3, 4), (2, 2, 7, 4)),
     ]
+    return [Probe(label, randn(seed + i, q, k) + extra) for i, (label, q, k) in enumerate(shapes)]
 
 
 def _transposed(parts):
-    """The transposition mistakes, for scores of the form ``A Bᵀ / scale`` with ``parts(Q, K, *a) -> (A, B, scale)``."""
+    """The transposition mistakes, for scores of the form ``A Bᵀ / scale`` with ``parts(q, k, *a) -> (A, B, scale)``."""
     return [
-        Misconception(
-            "transposed_kq",
-            "You computed K Qᵀ: its rows are keys and its columns queries. Scores are Q Kᵀ, shape (..., n_q, n_k): one row per query.",
-            variant=lambda Q, K, *a: (lambda A, B, c: B @ _t(A) / c)(*parts(Q, K, *a)),
-        ),
-        Misconception(
-            "transposed_qtk",
-            "You computed Qᵀ K, which pairs features with features, shape (..., d, d). Scores pair queries with keys: Q Kᵀ, shape (..., n_q, n_k).",
-            variant=lambda Q, K, *a: (lambda A, B, c: _t(A) @ B / c)(*parts(Q, K, *a)),
-        ),
-        Misconception(
-            "transpose_all_axes",
-            "`K.T` reverses *every* axis, so on a batch (B, n_k, d) it gives (d, n_k, B). Swap only the last two: "
-            "`np.swapaxes(K, -1, -2)` (or `K.transpose(0, 2, 1)` for 3 axes).",
-            variant=lambda Q, K, *a: (lambda A, B, c: A @ B.T / c)(*parts(Q, K, *a)),
-        ),
+        Misconception("transposed_kq", variant=lambda q, k, *a: (lambda A, B, c: B @ _t(A) / c)(*parts(q, k, *a))),
+        Misconception("transposed_qtk", variant=lambda q, k, *a: (lambda A, B, c: _t(A) @ B / c)(*parts(q, k, *a))),
+        Misconception("transpose_all_axes", variant=lambda q, k, *a: (lambda A, B, c: A @ B.T / c)(*parts(q, k, *a))),
     ]
 
 
@@ -53,104 +39,71 @@ def _unit(x, eps=1e-9):
 
 SCALED_DOT = Exercise(
     id="scaled_dot_scores",
-    signature="scaled_dot_scores(Q, K)",
+    signature="scaled_dot_scores(q, k)",
     reference=lib.scaled_dot_scores,
-    probes=_qk_probes(),
+    probes=_qk_probes(101),
     misconceptions=[
-        Misconception("no_sqrt_d_scaling",
-                      "These are plain dot products: divide by √d, the square root of the feature size `Q.shape[-1]`, "
-                      "so the scores keep unit variance whatever d is.",
-                      variant=lambda Q, K: Q @ _t(K)),
-        Misconception("scaled_by_d",
-                      "You divided by d; divide by √d. The dot product of two random unit-variance vectors has variance d, "
-                      "so its standard deviation is √d.",
-                      variant=lambda Q, K: Q @ _t(K) / Q.shape[-1]),
-        Misconception("scaled_by_wrong_dimension",
-                      "You scaled by the square root of a sequence length. The scale is √d, where d is the feature size, the last axis of Q and K.",
-                      variant=lambda Q, K: Q @ _t(K) / math.sqrt(K.shape[-2])),
-        Misconception("scaled_by_wrong_dimension",
-                      "You scaled by the square root of the number of queries. The scale is √d, where d is the feature size, the last axis of Q and K.",
-                      variant=lambda Q, K: Q @ _t(K) / math.sqrt(Q.shape[-2])),
-        Misconception("scaled_by_wrong_dimension",
-                      "You scaled by the square root of the first axis. The scale is √d, the feature size: `Q.shape[-1]`.",
-                      variant=lambda Q, K: Q @ _t(K) / math.sqrt(Q.shape[0])),
-        *_transposed(lambda Q, K: (Q, K, math.sqrt(Q.shape[-1]))),
+        Misconception("no_sqrt_d_scaling", variant=lambda q, k: q @ _t(k)),
+        Misconception("scaled_by_d", variant=lambda q, k: q @ _t(k) / q.shape[-1]),
+        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(k.shape[-2])),
+        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(q.shape[-2])),
+        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(q.shape[0])),
+        *_transposed(lambda q, k: (q, k, math.sqrt(q.shape[-1]))),
     ],
     forbidden=(lib.scaled_dot_scores,),
 )
 
 
-def _cos_variant(Q, K, tau, *, eps=1e-9, axis=-1, scale="divide"):
-    Qn = Q / (np.linalg.norm(Q, axis=axis, keepdims=True) + eps)   # (..., n_q, d)
-    Kn = K / (np.linalg.norm(K, axis=axis, keepdims=True) + eps)   # (..., n_k, d)
-    s = Qn @ _t(Kn)
-    return {"divide": s / tau, "multiply": s * tau, "none": s}[scale]
+def _cos_variant(q, k, temperature, *, eps=1e-9, axis=-1, scale="divide"):
+    qn = q / (np.linalg.norm(q, axis=axis, keepdims=True) + eps)   # (..., n_q, d)
+    kn = k / (np.linalg.norm(k, axis=axis, keepdims=True) + eps)   # (..., n_k, d)
+    s = qn @ _t(kn)                                                # (..., n_q, n_k)
+    return {"divide": s / temperature, "multiply": s * temperature, "none": s}[scale]
 
 
-_zero_rows = _rng.normal(size=(3, 4))
+_zero_rows, _zero_keys = randn(111, (3, 4), (5, 4))
 _zero_rows[1] = 0.0
-_zero_keys = _rng.normal(size=(5, 4))
 _zero_keys[2] = 0.0
+_long, _short = randn(112, (2, 3), (4, 3))
 
 COSINE = Exercise(
     id="cosine_scores",
-    signature="cosine_scores(Q, K, tau)",
-    reference=lambda Q, K, tau: lib.cosine_scores(Q, K, temperature=tau),
-    probes=_qk_probes((0.5,)) + [
-        Probe("a zero query and a zero key, tau=2.0", (_zero_rows, _zero_keys, 2.0)),
-        Probe("vectors of very different lengths, tau=1.0", (100 * _rng.normal(size=(2, 3)), 0.01 * _rng.normal(size=(4, 3)), 1.0)),
+    signature="cosine_scores(q, k, temperature)",
+    reference=lib.cosine_scores,
+    probes=_qk_probes(121, (0.5,)) + [
+        Probe("a zero query and a zero key, temperature 2.0", (_zero_rows, _zero_keys, 2.0)),
+        Probe("vectors of very different lengths, temperature 1.0", (100 * _long, 0.01 * _short, 1.0)),
     ],
     misconceptions=[
-        Misconception("cosine_no_eps",
-                      "NaN where a vector is all zeros: its norm is 0 and you divide by it. Add a small `eps` (1e-9) to each norm.",
-                      variant=lambda Q, K, tau: _cos_variant(Q, K, tau, eps=0.0)),
-        Misconception("normalised_wrong_axis",
-                      "You normalised along the wrong axis: each *vector* (a row, the last axis) must get length 1, "
-                      "so take the norm with `axis=-1, keepdims=True`.",
-                      variant=lambda Q, K, tau: _cos_variant(Q, K, tau, axis=-2)),
-        Misconception("temperature_multiplied",
-                      "You multiplied by τ; divide the cosines by τ, so a small τ spreads the scores apart.",
-                      variant=lambda Q, K, tau: _cos_variant(Q, K, tau, scale="multiply")),
-        Misconception("temperature_ignored",
-                      "Your scores ignore τ: divide the cosines by `tau`.",
-                      variant=lambda Q, K, tau: _cos_variant(Q, K, tau, scale="none")),
-        Misconception("not_normalised",
-                      "These are dot products, not cosines: divide each vector by its length first, so only the angle counts.",
-                      variant=lambda Q, K, tau: Q @ _t(K) / tau),
-        *_transposed(lambda Q, K, tau: (_unit(Q), _unit(K), tau)),
+        Misconception("cosine_no_eps", variant=lambda q, k, t: _cos_variant(q, k, t, eps=0.0)),
+        Misconception("norm_wrong_axis", variant=lambda q, k, t: _cos_variant(q, k, t, axis=-2)),
+        Misconception("temperature_multiplied", variant=lambda q, k, t: _cos_variant(q, k, t, scale="multiply")),
+        Misconception("temperature_ignored", variant=lambda q, k, t: _cos_variant(q, k, t, scale="none")),
+        Misconception("cosine_not_unit", variant=lambda q, k, t: q @ _t(k) / t),
+        *_transposed(lambda q, k, t: (_unit(q), _unit(k), t)),
     ],
     forbidden=(lib.cosine_scores,),
 )
 
 
-def _d2(Q, K):
-    return np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1)
+def _d2(q, k):
+    return np.sum((q[..., :, None, :] - k[..., None, :, :]) ** 2, axis=-1)   # (..., n_q, n_k)
 
 
 RBF = Exercise(
     id="rbf_scores",
-    signature="rbf_scores(Q, K, tau)",
-    reference=lambda Q, K, tau: lib.rbf_scores(Q, K, temperature=tau),
-    probes=_qk_probes((0.7,)) + [Probe("Q (2, 3), K (3, 3), tau=2.0", (_rng.normal(size=(2, 3)), _rng.normal(size=(3, 3)), 2.0))],
+    signature="rbf_scores(q, k, temperature)",
+    reference=lib.rbf_scores,
+    probes=_qk_probes(131, (0.7,)) + [
+        Probe("q (2, 3), k (3, 3), temperature 2.0", randn(135, (2, 3), (3, 3)) + (2.0,)),
+    ],
     misconceptions=[
-        Misconception("rbf_positive_sign",
-                      "Your scores grow with distance. Near must score high: put a minus sign in front, −‖q−k‖²/(2τ²).",
-                      variant=lambda Q, K, tau: _d2(Q, K) / (2 * tau**2)),
-        Misconception("rbf_not_squared",
-                      "You used the distance ‖q−k‖; the Gaussian kernel uses the *squared* distance ‖q−k‖².",
-                      variant=lambda Q, K, tau: -np.sqrt(_d2(Q, K)) / (2 * tau**2)),
-        Misconception("rbf_missing_two",
-                      "Close: the denominator is 2τ², not τ².",
-                      variant=lambda Q, K, tau: -_d2(Q, K) / tau**2),
-        Misconception("rbf_tau_not_squared",
-                      "Close: τ is a length, so it is squared in the denominator: −‖q−k‖²/(2τ²), not /(2τ).",
-                      variant=lambda Q, K, tau: -_d2(Q, K) / (2 * tau)),
-        Misconception("temperature_multiplied",
-                      "τ multiplies where it should divide: the score is −‖q−k‖² / (2τ²).",
-                      variant=lambda Q, K, tau: -_d2(Q, K) * tau**2 / 2),
-        Misconception("transposed_kq",
-                      "Your result is (..., n_k, n_q): one row per key. Scores need one row per query: shape (..., n_q, n_k).",
-                      variant=lambda Q, K, tau: _t(-_d2(Q, K) / (2 * tau**2))),
+        Misconception("rbf_positive_sign", variant=lambda q, k, t: _d2(q, k) / (2 * t**2)),
+        Misconception("rbf_not_squared", variant=lambda q, k, t: -np.sqrt(_d2(q, k)) / (2 * t**2)),
+        Misconception("rbf_missing_two", variant=lambda q, k, t: -_d2(q, k) / t**2),
+        Misconception("rbf_tau_not_squared", variant=lambda q, k, t: -_d2(q, k) / (2 * t)),
+        Misconception("temperature_multiplied", variant=lambda q, k, t: -_d2(q, k) * t**2 / 2),
+        Misconception("transposed_kq", variant=lambda q, k, t: _t(-_d2(q, k) / (2 * t**2))),
     ],
     forbidden=(lib.rbf_scores, lib.squared_distances),
 )

@@ -4,17 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..softmax import softmax as _softmax
-from ._engine import Exercise, Misconception, Probe
-
-_rng = np.random.default_rng(20)
+from ._engine import Exercise, Misconception, Probe, randn
 
 SOFTMAX_PROBES = [
-    Probe("a (3, 5) score matrix", (_rng.normal(size=(3, 5)),)),
-    Probe("a batch of shape (2, 3, 4)", (_rng.normal(size=(2, 3, 4)),)),
-    Probe("a square (4, 4) matrix", (_rng.normal(size=(4, 4)),)),
-    Probe("a 1-D vector of 6 scores", (_rng.normal(size=6),)),
+    Probe("a (3, 5) score matrix", randn(201, (3, 5))),
+    Probe("a batch of shape (2, 3, 4)", randn(202, (2, 3, 4))),
+    Probe("a square (4, 4) matrix", randn(203, (4, 4))),
+    Probe("a 1-D vector of 6 scores", randn(204, 6)),
     Probe("large logits around 1000", (np.array([[1000.0, 1001.0, 998.0], [-5.0, 800.0, 790.0]]),)),
-    Probe("a (4, 3) matrix with axis=0", (_rng.normal(size=(4, 3)),), {"axis": 0}),
+    Probe("a (4, 3) matrix with axis=0", randn(205, (4, 3)), {"axis": 0}),
 ]
 
 
@@ -25,7 +23,7 @@ def _exp(x, axis, keepdims=True):
 def _other_axis_is_normalised(mine, want, probes):
     """Right shape, sums to 1 along some axis, but not along the one asked for."""
     seen = False
-    for got, probe in zip(mine, probes):
+    for got, probe in zip(mine, probes, strict=True):
         x = probe.args[0]
         if x.ndim < 2:
             continue
@@ -45,7 +43,7 @@ def _other_axis_is_normalised(mine, want, probes):
 
 def _unnormalised(mine, want, probes):
     """Each slice proportional to the right weights, but not summing to 1."""
-    for got, ref, probe in zip(mine, want, probes):
+    for got, ref, probe in zip(mine, want, probes, strict=True):
         if got.error is not None:
             return False
         if probe.label.startswith("large"):
@@ -60,89 +58,45 @@ def _unnormalised(mine, want, probes):
     return True
 
 
-_KEEPDIMS = ("The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row maxima or sums have "
-             "shape (3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1).")
-
 SOFTMAX_MISCONCEPTIONS = [
-    Misconception(
-        "no_max_subtraction",
-        "Right on ordinary scores, but NaN on large logits: `np.exp(1000)` overflows to inf, and inf/inf is NaN. "
-        "Subtract each row's maximum before `np.exp` (softmax does not change when you shift a row by a constant).",
-        variant=lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True),
-    ),
-    Misconception(
-        "missing_keepdims",
-        _KEEPDIMS,
-        variant=lambda x, axis=-1: _exp(x, axis) / _exp(x, axis).sum(axis=axis),
-    ),
-    Misconception(
-        "missing_keepdims",
-        _KEEPDIMS,
-        variant=lambda x, axis=-1: _exp(x, axis, keepdims=False) / _exp(x, axis, keepdims=False).sum(axis=axis, keepdims=True),
-    ),
-    Misconception(
-        "normalised_whole_array",
-        "Your whole array sums to 1, but each slice should: softmax normalises every row (every query) "
-        "on its own. Sum along `axis` with `keepdims=True`, not over everything.",
-        variant=lambda x, axis=-1: np.exp(x - x.max()) / np.exp(x - x.max()).sum(),
-    ),
-    Misconception(
-        "wrong_axis",
-        "Your weights sum to 1 along a different axis than the one asked for. Normalise along `axis` "
-        "(the keys, the last axis, by default): once per query, so that every row sums to 1.",
-        test=_other_axis_is_normalised,
-    ),
-    Misconception(
-        "missing_normalisation",
-        "Your numbers have the right proportions, but they do not sum to 1: divide the exponentials by their sum along `axis`.",
-        test=_unnormalised,
-    ),
+    Misconception("no_max_subtraction", variant=lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)),
+    Misconception("missing_keepdims", variant=lambda x, axis=-1: _exp(x, axis) / _exp(x, axis).sum(axis=axis)),
+    Misconception("missing_keepdims",
+                  variant=lambda x, axis=-1: (_exp(x, axis, keepdims=False)
+                                              / _exp(x, axis, keepdims=False).sum(axis=axis, keepdims=True))),
+    Misconception("normalised_whole_array", variant=lambda x, axis=-1: np.exp(x - x.max()) / np.exp(x - x.max()).sum()),
+    Misconception("softmax_wrong_axis", test=_other_axis_is_normalised),
+    Misconception("missing_normalisation", test=_unnormalised),
 ]
 
 SOFTMAX = Exercise(
     id="softmax",
     signature="softmax(x, axis=-1)",
-    reference=lambda x, axis=-1: _softmax(x, axis=axis),
+    reference=_softmax,
     probes=SOFTMAX_PROBES,
     misconceptions=SOFTMAX_MISCONCEPTIONS,
     forbidden=(_softmax,),
 )
 
 _TAU_PROBES = [
-    Probe("a (3, 5) matrix with tau=0.5", (_rng.normal(size=(3, 5)), 0.5)),
-    Probe("a batch (2, 3, 4) with tau=2.0", (_rng.normal(size=(2, 3, 4)), 2.0)),
-    Probe("large logits with tau=0.1", (np.array([[300.0, 290.0, 310.0]]), 0.1)),
-    Probe("a 1-D vector with tau=3.0", (_rng.normal(size=5), 3.0)),
+    Probe("a (3, 5) matrix with temperature 0.5", (*randn(211, (3, 5)), 0.5)),
+    Probe("a batch (2, 3, 4) with temperature 2.0", (*randn(212, (2, 3, 4)), 2.0)),
+    Probe("large logits with temperature 0.1", (np.array([[300.0, 290.0, 310.0]]), 0.1)),
+    Probe("a 1-D vector with temperature 3.0", (*randn(213, 5), 3.0)),
 ]
 
 SOFTMAX_TEMPERATURE = Exercise(
     id="softmax_temperature",
-    signature="softmax_temperature(x, tau)",
-    reference=lambda x, tau: _softmax(x, axis=-1, temperature=tau),
+    signature="softmax_temperature(x, temperature)",
+    reference=lambda x, temperature: _softmax(x, axis=-1, temperature=temperature),
     probes=_TAU_PROBES,
     misconceptions=[
-        Misconception(
-            "temperature_multiplied",
-            "You multiplied by τ. Temperature *divides* the scores: small τ must sharpen the weights (towards argmax) "
-            "and large τ must flatten them (towards uniform); multiplying does the opposite.",
-            variant=lambda x, tau: _softmax(np.asarray(x) * tau),
-        ),
-        Misconception(
-            "temperature_ignored",
-            "Your weights do not change with τ: divide the scores by `tau` before the softmax.",
-            variant=lambda x, tau: _softmax(x),
-        ),
-        Misconception(
-            "temperature_after_softmax",
-            "You applied τ after the softmax. It must act on the scores, before the exponential: `softmax(x / tau)`.",
-            variant=lambda x, tau: _softmax(x) / tau,
-        ),
-        Misconception(
-            "no_max_subtraction",
-            "Right on ordinary scores, but NaN on large logits divided by a small τ: subtract the row maximum "
-            "of `x / tau` before `np.exp`.",
-            variant=lambda x, tau: np.exp(x / tau) / np.exp(x / tau).sum(-1, keepdims=True),
-        ),
+        Misconception("temperature_multiplied", variant=lambda x, tau: _softmax(np.asarray(x) * tau)),
+        Misconception("temperature_ignored", variant=lambda x, tau: _softmax(x)),
+        Misconception("temperature_after_softmax", variant=lambda x, tau: _softmax(x) / tau),
+        Misconception("no_max_subtraction",
+                      variant=lambda x, tau: np.exp(x / tau) / np.exp(x / tau).sum(-1, keepdims=True),
+                      detail="With a temperature, subtract the maximum of `x / temperature`."),
     ],
     forbidden=(_softmax,),
 )

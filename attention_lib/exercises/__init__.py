@@ -11,20 +11,19 @@ Environment switches:
 - ``ATTENTION_COURSE_EXPECT=correct|not_attempted|incorrect``: ``check`` raises when the status
   differs, so CI fails if a solution stops passing or an exercise ships solved.
 - ``ATTENTION_COURSE_RECORD=path``: every check appends a JSON line there (used by
-  ``python -m attention_lib.progress``).
+  ``python -m attention_lib.course progress``).
 """
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from .. import checks
+from .. import _paths, checks
 from ..checks import CheckResult
+from ..course.passes import source, without_markers
 
 LEVELS = ("easy", "medium", "hard")
-SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
 
 
 class Text:
@@ -74,27 +73,29 @@ class Question:
     def hint(self, tier: int = 1) -> Text:
         """Hint number ``tier`` (1 = gentlest); each tier says more than the one before."""
         tier = max(1, min(int(tier), len(self.hints)))
-        more = f" (hint {tier} of {len(self.hints)}; `hint({tier + 1})` says more)" if tier < len(self.hints) else f" (hint {tier} of {len(self.hints)})"
+        last = tier == len(self.hints)
+        more = f" (hint {tier} of {len(self.hints)}" + (")" if last else f"; `hint({tier + 1})` says more)")
         return Text(f"💡 **{self.label}**{more}: {self.hints[tier - 1]}")
 
     def solution(self) -> Text:
         """The model answer, read from solutions/; off when ATTENTION_COURSE_HIDE_SOLUTIONS=1."""
         if os.environ.get("ATTENTION_COURSE_HIDE_SOLUTIONS", "") not in ("", "0"):
-            return Text(f"🔒 Solutions are turned off for this class. Try `{self.label}.hint({len(self.hints)})`, or ask your instructor.")
-        source = _solution_source(self.notebook, self.function)
-        if source is None:
+            return Text(f"🔒 Solutions are turned off for this class. Try `{self.label}.hint({len(self.hints)})`, "
+                        "or ask your instructor.")
+        answer = _solution_source(self.notebook, self.function)
+        if answer is None:
             return Text(f"The model answer is in `solutions/{self.notebook}.ipynb` of the course repository.")
-        return Text(f"A model answer for **{self.label}**:\n\n```python\n{source}\n```")
+        return Text(f"A model answer for **{self.label}**:\n\n```python\n{answer}\n```")
 
 
 def _solution_source(notebook: str, function: str) -> str | None:
-    path = SOLUTIONS_DIR / f"{notebook}.ipynb"
+    path = _paths.SOLUTIONS / f"{notebook}.ipynb"
     if not path.exists():
         return None
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and f"def {function}(" in src:
-            return "\n".join(line for line in src.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+        text = source(cell)
+        if cell["cell_type"] == "code" and f"def {function}(" in text:
+            return without_markers(text)
     return None
 
 

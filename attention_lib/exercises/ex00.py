@@ -1,7 +1,7 @@
 """Exercises for 00_welcome: attention by hand."""
 from . import questions
 
-q1, q2, q3 = questions(__name__, "00_welcome", [
+QUESTIONS = q1, q2, q3 = questions(__name__, "00_welcome", [
     ("attention_shapes", "attention_shapes", "easy", [
         "S = Q Kᵀ pairs every query with every key.",
         "Q is (5, 16) and Kᵀ is (16, 7). The weights have the shape of the scores.",

@@ -1,7 +1,7 @@
 """Exercises for 02_softmax_temperature."""
 from . import questions
 
-q1, q2, q3 = questions(__name__, "02_softmax_temperature", [
+QUESTIONS = q1, q2, q3 = questions(__name__, "02_softmax_temperature", [
     ("softmax", "softmax", "easy", [
         "Exponentiate, then divide by the sum, along `axis` only.",
         "Subtract the maximum along `axis` first, so `np.exp` never overflows; it does not change the result.",
@@ -10,7 +10,7 @@ q1, q2, q3 = questions(__name__, "02_softmax_temperature", [
     ("softmax_temperature", "softmax_temperature", "medium", [
         "Temperature rescales the scores before the softmax.",
         "A small τ should make the weights sharper: which operation on the scores does that?",
-        "`softmax(x / tau, axis=-1)`.",
+        "`softmax(x / temperature, axis=-1)`.",
     ]),
     ("temperature_for_target", "temperature_for_target", "hard", [
         "The top weight of softmax([2, 1, 0] / τ) falls steadily as τ grows: search for the τ where it equals 0.9.",

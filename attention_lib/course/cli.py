@@ -1,0 +1,79 @@
+"""``python -m attention_lib.course``: the author and instructor command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import _paths
+from . import lessons
+
+
+def _build(args) -> int:
+    from .build import EditedNotebookError, build_exercises
+    from .passes import MarkerError
+
+    try:
+        solutions = args.solutions or _paths.course_root() / "solutions"
+        out = args.out or _paths.course_root() / "exercises"
+    except _paths.CourseFilesMissing as exc:
+        print(f"error: build-exercises: {exc}", file=sys.stderr)
+        return 2
+    if not solutions.is_dir():
+        print(f"error: build-exercises: no solutions folder at {solutions}", file=sys.stderr)
+        return 2
+    try:
+        written = build_exercises(solutions, out, args.force)
+    except (MarkerError, EditedNotebookError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} notebook(s) written" if written else f"{out} is already up to date")
+    return 0
+
+
+def _run(args) -> int:
+    from .runner import execute
+
+    for folder in args.paths:
+        for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else [folder]:
+            _, seconds = execute(path, save=True)
+            print(f"{path}: {seconds:.1f} s")
+    return 0
+
+
+def lesson_table() -> str:
+    """The README's lesson table, from the manifest and the exercise modules."""
+    import importlib
+
+    rows = ["| lesson | you learn | widgets | exercises (easy / medium / hard) |", "|---|---|---|---|"]
+    for lesson in lessons.ready():
+        module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
+        ids = [q.exercise_id for q in module.QUESTIONS]
+        widgets = ", ".join(f"`{w}`" for w in lesson.widgets)
+        rows.append(f"| `{lesson.slug}` | {lesson.learn} | {widgets} | {', '.join(f'`{i}`' for i in ids)} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m attention_lib.course",
+                                     description="Author and instructor tools for the course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build-exercises", help="write exercises/ from solutions/")
+    build.add_argument("--solutions", type=Path, help="default: solutions/ of the course repository")
+    build.add_argument("--out", type=Path, help="default: exercises/ of the course repository")
+    build.add_argument("--force", action="store_true", help="overwrite edited notebooks after a timestamped backup")
+    run = sub.add_parser("run-notebooks", help="Restart & Run All notebooks in place, saving their outputs")
+    run.add_argument("paths", nargs="+", type=Path)
+    sub.add_parser("progress", help="the class report (see --help of this command)", add_help=False)
+    sub.add_parser("lesson-table", help="print the README's lesson table from the manifest")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["progress"]:
+        from .progress import main as progress_main
+        return progress_main(argv[1:])
+    args = parser.parse_args(argv)
+    if args.command == "build-exercises":
+        return _build(args)
+    if args.command == "run-notebooks":
+        return _run(args)
+    print(lesson_table())
+    return 0

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+
+from attention_lib import attention, diagnose_attention, rbf_scores
+
+rng = np.random.default_rng(1)
+
+
+def loop_attention(q, k, v):
+    out, weights = [], []
+    for qi in q:
+        s = np.array([qi @ kj for kj in k]) / np.sqrt(len(qi))
+        e = np.exp(s - s.max())
+        w = e / e.sum()
+        weights.append(w)
+        out.append(sum(wj * vj for wj, vj in zip(w, v, strict=True)))
+    return np.array(out), np.array(weights)
+
+
+def test_attention_matches_a_loop_over_queries():
+    q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    out, w = attention(q, k, v)
+    ref_out, ref_w = loop_attention(q, k, v)
+    np.testing.assert_allclose(out, ref_out)
+    np.testing.assert_allclose(w, ref_w)
+
+
+def test_attention_batches_over_leading_axes():
+    q, k, v = rng.normal(size=(2, 3, 3, 4)), rng.normal(size=(2, 3, 5, 4)), rng.normal(size=(2, 3, 5, 6))
+    out, w = attention(q, k, v)
+    assert out.shape == (2, 3, 3, 6) and w.shape == (2, 3, 3, 5)
+    np.testing.assert_allclose(out[1, 2], loop_attention(q[1, 2], k[1, 2], v[1, 2])[0])
+
+
+def test_temperature_sharpens_the_weights():
+    q, k = rng.normal(size=(1, 4)), rng.normal(size=(6, 4))
+    _, w_cold = attention(q, k, k, temperature=0.1)
+    _, w_hot = attention(q, k, k, temperature=10.0)
+    assert w_cold.max() > w_hot.max()
+
+
+def test_similarity_by_name_or_function():
+    q, k = rng.normal(size=(2, 3)), rng.normal(size=(4, 3))
+    _, w = attention(q, k, k, similarity="rbf")
+    e = np.exp(rbf_scores(q, k))
+    np.testing.assert_allclose(w, e / e.sum(-1, keepdims=True))
+    with pytest.raises(ValueError, match="unknown similarity 'manhattan'"):
+        attention(q, k, k, similarity="manhattan")
+
+
+def test_keys_and_values_must_agree_on_n_k():
+    with pytest.raises(ValueError, match=r"k has shape \(5, 4\) and v has shape \(4, 2\): axis -2 \(the number of keys n_k\)"):
+        attention(np.ones((3, 4)), np.ones((5, 4)), np.ones((4, 2)))
+
+
+def test_values_must_be_at_least_two_dimensional():
+    with pytest.raises(ValueError, match=r"v must have shape \(\.\.\., n_k, d_v\)"):
+        attention(np.ones((3, 4)), np.ones((5, 4)), np.ones(5))
+
+
+def test_library_attention_passes_its_own_checklist():
+    report = diagnose_attention(attention)
+    assert report.ok, str(report)
+
+
+def test_checklist_catches_softmax_over_the_query_axis():
+    def wrong(q, k, v, mask=None):
+        s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)
+        with np.errstate(invalid="ignore"):                 # a fully masked column gives -inf - -inf
+            w = np.exp(s - s.max(-2, keepdims=True))
+            w = w / w.sum(-2, keepdims=True)
+        return w @ v, w
+
+    report = diagnose_attention(wrong)
+    assert not report["rows sum to 1"].passed
+
+
+def test_checklist_catches_a_mask_ignored():
+    def no_mask(q, k, v, mask=None):
+        return attention(q, k, v)
+
+    report = diagnose_attention(no_mask)
+    assert not report["masked weights are exactly 0"].passed
+    assert not report["no causal leak"].passed
+    assert report["rows sum to 1"].passed
+
+
+def test_checklist_catches_position_dependence():
+    def with_position_bias(q, k, v, mask=None):
+        bias = np.arange(k.shape[-2]) * 0.5               # favours later keys by index
+        s = q @ np.swapaxes(k, -1, -2) + bias
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)
+        w = np.exp(s - s.max(-1, keepdims=True))
+        w = w / w.sum(-1, keepdims=True)
+        return w @ v, w
+
+    assert not diagnose_attention(with_position_bias)["permutation equivariance"].passed
+
+
+def test_checklist_reports_a_crash_with_its_line_instead_of_raising():
+    def broken(q, k, v, mask=None):
+        return q @ k                                      # wrong shapes
+
+    report = diagnose_attention(broken)
+    assert not report.ok
+    assert "raised ValueError" in report["rows sum to 1"].detail and "q @ k" in report["rows sum to 1"].detail
+    assert "❌" in report._repr_markdown_()
+
+
+def test_check_attention_is_a_deprecated_alias_for_one_release():
+    import pytest
+
+    from attention_lib import check_attention
+
+    with pytest.warns(DeprecationWarning, match="diagnose_attention"):
+        report = check_attention(attention)
+    assert report.ok
