@@ -20,10 +20,10 @@ import math
 
 import numpy as np
 
-from ._validate import as_float_array, require_ndim, require_same
-from .attention import attention
-from .masking import check_mask
+from ._validate import as_float_array, qkv_arrays, require_ndim
+from .masking import apply_mask
 from .scoring import dot_scores
+from .softmax import softmax
 
 _WEIGHTS = ("W_q", "W_k", "W_v", "W_o")
 
@@ -71,16 +71,6 @@ def _unbroadcast(grad, shape):
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
-def _check_qkv(q, k, v):
-    q, k, v = as_float_array(q, "q"), as_float_array(k, "k"), as_float_array(v, "v")
-    require_ndim(q, "q", 2, "(..., n_q, d)")
-    require_ndim(k, "k", 2, "(..., n_k, d)")
-    require_ndim(v, "v", 2, "(..., n_k, d_v)")
-    require_same(q, k, -1, ("q", "k"), "the feature dimension d")
-    require_same(k, v, -2, ("k", "v"), "the number of keys n_k")
-    return q, k, v
-
-
 def attention_weights(q, k, mask=None, *, scale=None):
     """The attention weights ``softmax(scale · q kᵀ)`` with blocked keys at 0.
 
@@ -96,10 +86,10 @@ def attention_weights(q, k, mask=None, *, scale=None):
     -------
     weights : ndarray, (..., n_q, n_k)
     """
-    tau = _scale(np.shape(q)[-1], scale)
-    ones_v = np.ones(np.shape(k)[:-1] + (1,))            # (..., n_k, 1), values are not needed
-    _, weights = attention(q, k, ones_v, mask, similarity=lambda a, b: tau * dot_scores(a, b))
-    return weights                                       # (..., n_q, n_k)
+    scores = _scale(np.shape(q)[-1], scale) * dot_scores(q, k)   # (..., n_q, n_k)
+    if mask is not None:
+        scores = apply_mask(scores, mask)                # blocked -> -inf
+    return softmax(scores, axis=-1)                      # (..., n_q, n_k), blocked -> 0
 
 
 def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
@@ -126,7 +116,7 @@ def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
     dv : ndarray, same shape as ``v``
         Leading (batch) axes that were broadcast in the forward pass are summed over.
     """
-    q, k, v = _check_qkv(q, k, v)
+    q, k, v, _ = qkv_arrays(q, k, v)
     tau = _scale(q.shape[-1], scale)
     p = attention_weights(q, k, mask, scale=tau) if weights is None else as_float_array(weights, "weights")
     d_out = as_float_array(d_out, "d_out")
@@ -220,8 +210,8 @@ def attention_layer_forward(x_q, x_kv, params, mask=None, *, scale=None):
     weights = attention_weights(q, k, mask, scale=tau)   # (..., n_q, n_k)
     heads = weights @ v                                  # (..., n_q, d_v)
     out = heads @ W_o                                    # (..., n_q, d_out)
-    cache = dict(x_q=x_q, x_kv=x_kv, q=q, k=k, v=v, weights=weights, heads=heads,
-                 mask=mask, scale=tau, params={"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o})
+    cache = {"x_q": x_q, "x_kv": x_kv, "q": q, "k": k, "v": v, "weights": weights, "heads": heads,
+             "mask": mask, "scale": tau, "params": {"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o}}
     return out, cache
 
 

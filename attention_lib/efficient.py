@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._validate import as_float_array, require_ndim, require_same
+from ._validate import as_float_array, qkv_arrays, require_ndim, require_same
 from .attention import attention
 from .masking import causal_mask, check_mask
 
@@ -127,20 +127,6 @@ def _block_sizes(block_size):
     return int(sizes[0]), int(sizes[1])
 
 
-def _check_qkv(q, k, v):
-    q, k, v = as_float_array(q, "q"), as_float_array(k, "k"), as_float_array(v, "v")
-    require_ndim(q, "q", 2, "(..., n_q, d)")
-    require_ndim(k, "k", 2, "(..., n_k, d)")
-    require_ndim(v, "v", 2, "(..., n_k, d_v)")
-    require_same(q, k, -1, ("q", "k"), "the feature dimension d")
-    require_same(k, v, -2, ("k", "v"), "the number of keys n_k")
-    try:
-        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
-    except ValueError:
-        raise ValueError(f"q {q.shape}, k {k.shape} and v {v.shape}: their leading (batch) axes cannot broadcast") from None
-    return q, k, v, batch
-
-
 def _mask_block(mask, rows, cols):
     """The part of ``mask`` for these rows and columns; size-1 (broadcast) axes are kept whole."""
     r = rows if mask.shape[-2] != 1 else slice(None)
@@ -241,7 +227,7 @@ def flash_attention(q, k, v, mask=None, block_size=64, *, causal=False, return_s
         every query of the query block: never computed), ``blocks_computed``,
         ``block_size`` ``(b_q, b_k)`` and ``logsumexp`` (..., n_q), what a backward pass would keep.
     """
-    q, k, v, batch = _check_qkv(q, k, v)
+    q, k, v, batch = qkv_arrays(q, k, v)
     b_q, b_k = _block_sizes(block_size)
     n_q, n_k = q.shape[-2], k.shape[-2]
     if mask is not None:
@@ -267,8 +253,8 @@ def flash_attention(q, k, v, mask=None, block_size=64, *, causal=False, return_s
     if not return_stats:
         return out
     total = math.ceil(n_q / b_q) * math.ceil(n_k / b_k)
-    stats = dict(blocks_total=total, blocks_skipped=skipped, blocks_computed=total - skipped,
-                 block_size=(b_q, b_k), logsumexp=lse)
+    stats = {"blocks_total": total, "blocks_skipped": skipped, "blocks_computed": total - skipped,
+             "block_size": (b_q, b_k), "logsumexp": lse}
     return out, stats
 
 
@@ -421,11 +407,11 @@ def decode_step(q_new, cache):
 
 
 MODEL_CONFIGS = {
-    "GPT-2 small": dict(n_layers=12, n_heads=12, n_kv_heads=12, d_head=64),
-    "Llama 2 7B": dict(n_layers=32, n_heads=32, n_kv_heads=32, d_head=128),
-    "Llama 2 70B": dict(n_layers=80, n_heads=64, n_kv_heads=8, d_head=128),
-    "Mistral 7B": dict(n_layers=32, n_heads=32, n_kv_heads=8, d_head=128),
-    "Llama 3 8B": dict(n_layers=32, n_heads=32, n_kv_heads=8, d_head=128),
+    "GPT-2 small": {"n_layers": 12, "n_heads": 12, "n_kv_heads": 12, "d_head": 64},
+    "Llama 2 7B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 32, "d_head": 128},
+    "Llama 2 70B": {"n_layers": 80, "n_heads": 64, "n_kv_heads": 8, "d_head": 128},
+    "Mistral 7B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 8, "d_head": 128},
+    "Llama 3 8B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 8, "d_head": 128},
 }
 """Published attention shapes (config.json / params.json). Llama 2 70B, Mistral 7B and
 Llama 3 8B use grouped-query attention: fewer KV heads than query heads. Mistral's
@@ -449,8 +435,8 @@ def kv_cache_bytes(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, 
     int
         Bytes.
     """
-    counts = dict(n_layers=n_layers, n_kv_heads=n_kv_heads, d_head=d_head, n_tokens=n_tokens,
-                  bytes_per_element=bytes_per_element, batch=batch)
+    counts = {"n_layers": n_layers, "n_kv_heads": n_kv_heads, "d_head": d_head, "n_tokens": n_tokens,
+              "bytes_per_element": bytes_per_element, "batch": batch}
     sizes = {name: _whole(value, name, minimum=0 if name == "n_tokens" else 1) for name, value in counts.items()}
     return math.prod(sizes.values()) * 2
 

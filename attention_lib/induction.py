@@ -125,7 +125,7 @@ def forward(params, tokens):
     a2, c2 = attention_layer_forward(x1, x1, _layer(params, 2), mask)   # (n, T-1, D)
     x2 = x1 + a2                                                     # (n, T-1, D)
     logits = x2 @ params["U"]                                        # (n, T-1, vocab)
-    return logits, dict(inputs=inputs, x2=x2, layer1=c1, layer2=c2)
+    return logits, {"inputs": inputs, "x2": x2, "layer1": c1, "layer2": c2}
 
 
 def loss_and_grads(params, tokens):
@@ -170,9 +170,9 @@ def evaluate(params, tokens, repeat):
     w1, w2 = cache["layer1"]["weights"], cache["layer2"]["weights"]  # (n, T-1, T-1) each
     t = np.arange(1, w1.shape[1])
     rows, cols = np.nonzero(second)
-    return dict(first_copy_loss=float(nll[first].mean()), second_copy_loss=float(nll[second].mean()),
-                previous_token_score=float(w1[:, t, t - 1].mean()),
-                induction_score=float(w2[rows, cols, cols - repeat[rows] + 1].mean()))
+    return {"first_copy_loss": float(nll[first].mean()), "second_copy_loss": float(nll[second].mean()),
+            "previous_token_score": float(w1[:, t, t - 1].mean()),
+            "induction_score": float(w2[rows, cols, cols - repeat[rows] + 1].mean())}
 
 
 def train(config, callback=None):
@@ -204,4 +204,4 @@ def train(config, callback=None):
             evals.append((step, evaluate(params, *eval_set)))
             if callback is not None:
                 callback(step, losses[step - 1], evals[-1][1])
-    return dict(loss=losses, evals=evals, params=params, seconds=time.perf_counter() - start, config=c)
+    return {"loss": losses, "evals": evals, "params": params, "seconds": time.perf_counter() - start, "config": c}

@@ -121,7 +121,7 @@ def make_batch(config, n_examples, rng):
     emb_k, emb_v = embeddings(c)                                     # (n_keys, e), (n_values, e)
     x_kv = np.concatenate([emb_k[keys], emb_v[values]], axis=-1)     # (n, P, D)
     x_q = np.concatenate([emb_k[keys[rows, slot]], np.zeros((n_examples, emb_v.shape[1]))], axis=-1)[:, None, :]  # (n, 1, D)
-    return dict(x_q=x_q, x_kv=x_kv, keys=keys, values=values, slot=slot, targets=values[rows, slot])
+    return {"x_q": x_q, "x_kv": x_kv, "keys": keys, "values": values, "slot": slot, "targets": values[rows, slot]}
 
 
 def embeddings(config):
@@ -242,7 +242,7 @@ def sgd_step(params, grads, state, lr):
 
 def adam_init(params):
     """Adam's state: first and second moments at zero, step counter at 0."""
-    return dict(t=0, m={n: np.zeros_like(p) for n, p in params.items()}, v={n: np.zeros_like(p) for n, p in params.items()})
+    return {"t": 0, "m": {n: np.zeros_like(p) for n, p in params.items()}, "v": {n: np.zeros_like(p) for n, p in params.items()}}
 
 
 def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -265,7 +265,7 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         m_hat = m[name] / (1 - beta1**t)
         v_hat = v[name] / (1 - beta2**t)
         new[name] = params[name] - lr * m_hat / (np.sqrt(v_hat) + eps)
-    return new, dict(t=t, m=m, v=v)
+    return new, {"t": t, "m": m, "v": v}
 
 
 OPTIMIZERS = {"adam": (adam_init, adam_step), "sgd": (lambda params: {}, sgd_step)}
@@ -314,5 +314,5 @@ def train(config, callback=None):
             break
         if callback is not None and (step % c.log_every == 0 or step == c.steps):
             callback(step, loss, forward(params, probe, c)[1]["weights"].copy())
-    return dict(loss=np.array(losses), params=params, probe=probe, seconds=time.perf_counter() - start,
-                diverged_at=diverged_at, config=c)
+    return {"loss": np.array(losses), "params": params, "probe": probe, "seconds": time.perf_counter() - start,
+            "diverged_at": diverged_at, "config": c}

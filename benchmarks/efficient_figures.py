@@ -18,11 +18,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from attention_lib import attention, causal_mask  # noqa: E402
-from attention_lib.efficient import KVCache, decode_step, flash_attention  # noqa: E402
-from attention_lib import induction  # noqa: E402
-from attention_lib.training import (  # noqa: E402
-    RecallConfig, forward, held_out_accuracy, held_out_batch, init_params, train,
+from attention_lib import (
+    attention,
+    causal_mask,
+    induction,
+)
+from attention_lib.efficient import KVCache, decode_step, flash_attention
+from attention_lib.training import (
+    RecallConfig,
+    forward,
+    held_out_accuracy,
+    held_out_batch,
+    init_params,
+    train,
 )
 
 REPEATS = 3
@@ -114,6 +122,17 @@ def induction_figures():
 # --------------------------------------------------------------------------- lesson 08: flash
 
 
+def flash_methods(q, k, v):
+    n = q.shape[0]
+    return {
+        "naive attention()": lambda: attention(q, k, v),
+        "flash, block 64": lambda: flash_attention(q, k, v, block_size=64),
+        "flash, block 256": lambda: flash_attention(q, k, v, block_size=256),
+        "naive, causal mask": lambda: attention(q, k, v, causal_mask(n)),
+        "flash, block 64, causal=True": lambda: flash_attention(q, k, v, block_size=64, causal=True),
+    }
+
+
 def flash_figures():
     print("## FlashAttention vs naive attention (float64, d = 64, one head, no batch)\n")
     print("| n | method | peak traced memory | median time (s) | max abs diff vs naive (same mask) |")
@@ -123,14 +142,7 @@ def flash_figures():
         q, k, v = (rng.normal(size=(n, 64)) for _ in range(3))
         ref = attention(q, k, v)[0]
         ref_causal = attention(q, k, v, causal_mask(n))[0]
-        methods = {
-            "naive attention()": lambda: attention(q, k, v),
-            "flash, block 64": lambda: flash_attention(q, k, v, block_size=64),
-            "flash, block 256": lambda: flash_attention(q, k, v, block_size=256),
-            "naive, causal mask": lambda: attention(q, k, v, causal_mask(n)),
-            "flash, block 64, causal=True": lambda: flash_attention(q, k, v, block_size=64, causal=True),
-        }
-        for name, fn in methods.items():
+        for name, fn in flash_methods(q, k, v).items():
             out = fn()
             out = out[0] if isinstance(out, tuple) else out
             diff = f"{np.abs(out - (ref_causal if 'causal' in name else ref)).max():.1e}"

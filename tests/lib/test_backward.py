@@ -157,7 +157,7 @@ def test_keys_shared_across_the_batch_get_the_summed_gradient():
     rng = np.random.default_rng(11)
     q, k, v, r = rng.normal(size=(3, 4, 2)), rng.normal(size=(5, 2)), rng.normal(size=(5, 3)), rng.normal(size=(3, 4, 3))
     dq, dk, dv = attention_backward(q, k, v, r)
-    assert dk.shape == (5, 2) and dv.shape == (5, 3)
+    assert dq.shape == (3, 4, 2) and dk.shape == (5, 2) and dv.shape == (5, 3)
     _, dk_numeric, dv_numeric = numerical_qkv_grads(q, k, v, r)
     assert relative_error(dk, dk_numeric) < TOL and relative_error(dv, dv_numeric) < TOL
 
