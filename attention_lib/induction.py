@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from .backward import attention_layer_backward, attention_layer_forward
+from .backward import attention_layer_backward, attention_layer_forward, weight_gradient
 from .masking import causal_mask
 from .training import adam_init, adam_step, cross_entropy
 
@@ -140,7 +140,7 @@ def loss_and_grads(params, tokens):
     d_x1 = d_x2 + g2["x_q"] + g2["x_kv"]                             # residual + both paths into layer 2
     g1 = attention_layer_backward(d_x1, cache["layer1"])
     d_x0 = d_x1 + g1["x_q"] + g1["x_kv"]                             # (n, T-1, D)
-    grads = {"U": x2.reshape(-1, x2.shape[-1]).T @ d_logits.reshape(-1, vocab),   # (D, V)
+    grads = {"U": weight_gradient(x2, d_logits),                     # (D, V)
              "P": np.zeros_like(params["P"]), "E": np.zeros_like(params["E"])}
     grads["P"][:t] = d_x0.sum(axis=0)                                # (T-1, D)
     np.add.at(grads["E"], cache["inputs"].reshape(-1), d_x0.reshape(-1, d_x0.shape[-1]))   # (V, D)

@@ -18,6 +18,7 @@ from attention_lib.backward import (
     numerical_gradient,
     relative_error,
     softmax_backward,
+    weight_gradient,
 )
 
 TOL = 1e-6
@@ -283,6 +284,14 @@ def test_self_attention_input_gradient_is_the_sum_of_both_paths():
     grads = attention_layer_backward(r, cache)
     numeric = numerical_gradient(lambda a: np.sum(reference_layer(a, a, params, mask) * r), x)
     assert relative_error(grads["x_q"] + grads["x_kv"], numeric) < TOL
+
+
+@pytest.mark.parametrize("batch", [(), (4,), (2, 3)])
+def test_weight_gradient_sums_x_transpose_dy_over_the_batch(batch):
+    rng = np.random.default_rng(22)
+    x, dy = rng.normal(size=batch + (5, 3)), rng.normal(size=batch + (5, 2))
+    expected = np.einsum("...la,...lb->ab", x, dy)
+    np.testing.assert_allclose(weight_gradient(x, dy), expected, rtol=1e-12)
 
 
 def test_layer_weights_of_the_wrong_shape_are_named():
