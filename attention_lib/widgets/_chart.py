@@ -95,7 +95,7 @@ def heatmap(values, *, rows=None, cols=None, palette=HEATMAP, vmin=None, vmax=No
             "rows": None if rows is None else [str(r) for r in rows],
             "cols": None if cols is None else [str(c) for c in cols],
             "palette": palette, "vmin": lo, "vmax": hi if hi > lo else lo + 1.0,
-            "highlight_row": None if highlight_row is None else int(highlight_row),
+            "highlight_row": None if highlight_row is None else int(highlight_row), "highlight_color": ACCENT["row"],
             "cell_labels": values.size <= 100 if cell_labels is None else bool(cell_labels),
             "interactive": bool(interactive), "colorbar": bool(colorbar), "label": label, "decimals": int(decimals)}
 

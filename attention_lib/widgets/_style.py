@@ -29,7 +29,7 @@ PALETTES = {"viridis": VIRIDIS, "cividis": CIVIDIS, "okabe_ito": OKABE_ITO}
 SEQUENTIAL = "viridis"      # for ordered things (keys coloured by index)
 HEATMAP = "cividis"         # for matrices
 ACCENT = {"data": VIRIDIS[4], "fit": VIRIDIS[8], "weights": VIRIDIS[12], "highlight": VIRIDIS[16],
-          "output": OKABE_ITO[5], "query": "#222222", "reference": "#777777"}
+          "output": OKABE_ITO[5], "row": OKABE_ITO[5], "query": "#222222", "reference": "#777777"}
 """Named colours for figures whose parts are not ordered."""
 FONT_PX = 14
 """Smallest text in a figure, in CSS pixels: readable on a projector."""

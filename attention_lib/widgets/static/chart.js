@@ -289,7 +289,7 @@ function drawHeatmap(ctx, m, f, palettes, font) {
   }
   if (m.highlight_row != null && m.highlight_row < rows) {
     const a = cells[m.highlight_row * cols], b = cells[m.highlight_row * cols + cols - 1];
-    ctx.strokeStyle = "#D55E00"; ctx.lineWidth = 3;
+    ctx.strokeStyle = m.highlight_color; ctx.lineWidth = 3;
     ctx.strokeRect(a.x + 1.5, a.y + 1.5, b.x + b.w - a.x - 3, a.h - 3);
   }
   if (m.colorbar) drawColorbar(ctx, m, f, stops, font);
@@ -537,10 +537,10 @@ function cellGrid(host, model, p, k) {
   const send = (r, c) => model.send({ event: "cell", panel: p, mark: k, row: r, col: c });
   const onKey = (e) => {
     const t = e.target, r = Number(t.dataset.testRow), c = Number(t.dataset.testCol);
-    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); send(r, c); return; }
+    if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); send(r, c); return; }
     const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
     if (!d) return;
-    e.preventDefault();
+    e.preventDefault(); e.stopPropagation();      // not JupyterLab's command-mode shortcuts
     const next = [Math.min(shape[0] - 1, Math.max(0, r + d[0])), Math.min(shape[1] - 1, Math.max(0, c + d[1]))];
     t.tabIndex = -1; focus = next;
     const cell = cellAt(...next); cell.tabIndex = 0; cell.focus();
@@ -567,7 +567,7 @@ function cellGrid(host, model, p, k) {
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
         const cell = cellAt(r, c), rect = rects[r * cols + c], value = v[r * cols + c];
         Object.assign(cell.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px` });
-        cell.setAttribute("aria-label", `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? fmt(value, m.decimals) : "blocked"}`);
+        cell.setAttribute("aria-label", `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? value.toFixed(m.decimals) : "blocked"}`);
       }
       return focus;
     },
@@ -688,7 +688,7 @@ function render({ model, el }) {
   function onKey(e) {
     const d = ARROWS[e.key], name = Object.keys(local)[0];
     if (!d || name === undefined) return;
-    e.preventDefault();
+    e.preventDefault(); e.stopPropagation();
     const step = (model.get("grid") || {}).key_step || 0.05;
     moveHandle(name, [local[name][0] + d[0] * step, local[name][1] + d[1] * step]);
   }
