@@ -20,7 +20,8 @@ class BandwidthExplorer(Explorer):
                                       round(float(self.grid[-1]), 1))}
         figure = Figure(label="Kernel regression: training points, the Nadaraya–Watson fit and the prediction at "
                               "the query; below, each training point's weight",
-                        caption="Small h: wiggly, close to 1-nearest-neighbour. Large h: smooth, towards the mean of y.",
+                        caption="Small h: wiggly, close to 1-nearest-neighbour. "
+                                "Large h: smooth, towards the mean of y.",
                         grid={"rows": [2.2, 1], "height": 440, "max_width": 860})
         super().__init__(controls, figure)
         self.refresh()
@@ -42,7 +43,8 @@ class BandwidthExplorer(Explorer):
                             label="prediction at the query")],
                     x=axis("", x_lim), y=axis("", (-2, 2)), title="kernel regression = attention with RBF scores",
                     legend="lower left")
-        stems = panel([bars(v["weights"], x=self.x, colors=ACCENT["weights"], width=0.12), rule(x=v["x_query"], dash=(2, 4))],
+        stems = panel([bars(v["weights"], x=self.x, colors=ACCENT["weights"], width=0.12),
+                       rule(x=v["x_query"], dash=(2, 4))],
                       x=axis("x", x_lim), y=axis("weight", (0, 1)))
         return [fit, stems]
 
