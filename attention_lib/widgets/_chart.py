@@ -147,7 +147,7 @@ class Figure(anywidget.AnyWidget):
     palettes = traitlets.Dict(help="palette name -> colour stops, from _style").tag(sync=True)
     font_px = traitlets.Int(FONT_PX).tag(sync=True)
     handles = traitlets.Dict(help="name -> [x, y] of draggable points; the view writes it when dragged"
-                             ).tag(sync=True)
+                             ).tag(sync=True, echo_update=False)      # a drag sends no message back
     preview = traitlets.Dict(help="an in-browser preview: {'kind': ..., parameters}").tag(sync=True)
     reduce_motion = traitlets.Bool(False).tag(sync=True)
 

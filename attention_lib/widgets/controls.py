@@ -39,7 +39,8 @@ class Slider(anywidget.AnyWidget):
     description = traitlets.Unicode(help="the slider's accessible name, shown before it").tag(sync=True)
     options = traitlets.List(help="the values, in order").tag(sync=True)
     labels = traitlets.List(traitlets.Unicode(), help="each value as shown and announced").tag(sync=True)
-    value = traitlets.Any(help="the current value, one of the options").tag(sync=True)
+    value = traitlets.Any(help="the current value, one of the options").tag(sync=True, echo_update=False)
+    # no echo: the browser only ever sends one of the options, so the kernel never has to correct it
     log = traitlets.Bool(False, help="snap to the nearest option on a log scale")
 
     @traitlets.validate("value")

@@ -45,13 +45,19 @@ DPR = 2
 
 
 @pytest.fixture(scope="module")
-def widget_page(browser, lab):
+def widget_page(browser, lab, tmp_path_factory):
     write_notebook(lab.root / "widget_drive.ipynb", BUILDERS)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
     page = context.new_page()
     open_notebook(page, lab, "widget_drive.ipynb")
     run_all(page)
     yield page
+    shots = tmp_path_factory.getbasetemp() / "screenshots"        # to look at: crisp at device scale 2?
+    shots.mkdir(exist_ok=True)
+    for i in range(1, len(BUILDERS)):
+        output = _cell(page, i).locator(".jp-OutputArea")
+        output.scroll_into_view_if_needed()
+        output.screenshot(path=str(shots / f"widget_cell{i}_x{DPR}.png"))
     context.close()
 
 

@@ -515,6 +515,14 @@ export const PREVIEWS = {
 
 // ------------------------------------------------------------------ the widget
 
+/** A new element with a class and attributes. @returns {HTMLElement} */
+function element(tag, className, attributes = {}) {
+  const e = document.createElement(tag);
+  e.className = className;
+  for (const [name, value] of Object.entries(attributes)) e.setAttribute(name, value);
+  return e;
+}
+
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
 /** Where each draggable point is: the model's `handles`, else the mark's own first point. */
@@ -529,8 +537,7 @@ function handlePositions(panels, handles) {
 /** Builds the roving-focus grid over an interactive heatmap: one gridcell per cell, arrow keys move,
  * Enter or Space (or a click) sends the cell's (row, col) to the kernel. */
 function cellGrid(host, model, p, k) {
-  const grid = document.createElement("div");
-  grid.className = "chart-cells"; grid.setAttribute("role", "grid");
+  const grid = element("div", "chart-cells", { role: "grid" });
   host.append(grid);
   let shape = [0, 0], focus = [0, 0];
   const cellAt = (r, c) => grid.querySelector(`[data-test-row="${r}"][data-test-col="${c}"]`);
@@ -553,10 +560,9 @@ function cellGrid(host, model, p, k) {
       if (rows !== shape[0] || cols !== shape[1]) {
         grid.replaceChildren(); shape = [rows, cols]; focus = [0, 0];
         for (let r = 0; r < rows; r++) {
-          const row = document.createElement("div"); row.setAttribute("role", "row");
+          const row = element("div", "chart-row", { role: "row" });
           for (let c = 0; c < cols; c++) {
-            const cell = document.createElement("div");
-            cell.className = "chart-cell"; cell.setAttribute("role", "gridcell");
+            const cell = element("div", "chart-cell", { role: "gridcell" });
             cell.dataset.testRow = String(r); cell.dataset.testCol = String(c); cell.tabIndex = r === 0 && c === 0 ? 0 : -1;
             row.append(cell);
           }
@@ -578,20 +584,10 @@ function cellGrid(host, model, p, k) {
 /** Renders a Figure model into `el`: canvas, caption, and the live readout. Returns the cleanup.
  * @param {{ model: any, el: HTMLElement }} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "chart-figure";
-  const stage = document.createElement("div");
-  stage.className = "chart-stage";
-  const canvas = document.createElement("canvas");
-  canvas.className = "chart-canvas";
-  canvas.setAttribute("role", "img");
-  const browserText = document.createElement("div");
-  browserText.className = "chart-preview-readout";
-  const caption = document.createElement("div");
-  caption.className = "chart-caption";
-  const readout = document.createElement("pre");
-  readout.className = "attention-readout";
-  readout.setAttribute("aria-live", "polite");
+  const root = element("div", "chart-figure"), stage = element("div", "chart-stage");
+  const canvas = element("canvas", "chart-canvas", { role: "img" });
+  const browserText = element("div", "chart-preview-readout"), caption = element("div", "chart-caption");
+  const readout = element("pre", "attention-readout", { "aria-live": "polite" });   // stable: only its text changes
   stage.append(canvas);
   root.append(stage, browserText, caption, readout);
   el.append(root);
@@ -620,15 +616,18 @@ function render({ model, el }) {
     const ctx = sizeCanvas(canvas, width, layout.height);
     frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
     syncCellGrids(shown.panels);
+    browserText.textContent = shown.text;
+    if (!dragging) describe(shown);          // while dragging, once the pointer lets go
+    el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
+    el.dataset.testFrames = String(Number(el.dataset.testFrames || 0) + 1);
+  }
+  /** The numbers drawn, for screen readers (aria-label) and tests (data-test-*). */
+  function describe(shown) {
     canvas.setAttribute("aria-label", describeFigure(model.get("label"), shown.panels)
       + (Object.keys(local).length ? ". Drag the ring, or focus here and use the arrow keys." : ""));
     canvas.tabIndex = Object.keys(local).length ? 0 : -1;
-    browserText.textContent = shown.text;
     el.dataset.testMarks = JSON.stringify(drawnNumbers(shown.panels));
     if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
-    el.dataset.testCanvasWidth = String(canvas.width);
-    el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
-    el.dataset.testFrames = String(Number(el.dataset.testFrames || 0) + 1);
   }
   const schedule = () => { if (!pending) pending = requestAnimationFrame(draw); };
 
@@ -662,7 +661,7 @@ function render({ model, el }) {
     const f = handleFrame(name);
     const clampTo = (v, s) => Math.min(Math.max(v, Math.min(s.lo, s.hi)), Math.max(s.lo, s.hi));
     local[name] = [clampTo(xy[0], f.sx), clampTo(xy[1], f.sy)];
-    draw();
+    schedule();                              // one draw per frame, however fast the pointer moves
     sendHandles();
   }
   const pointer = (e) => { const b = canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
@@ -684,7 +683,7 @@ function render({ model, el }) {
     const [px, py] = pointer(e), f = handleFrame(dragging);
     moveHandle(dragging, [f.sx.invert(px), f.sy.invert(py)]);
   }
-  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); };
+  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); schedule(); };
   function onKey(e) {
     const d = ARROWS[e.key], name = Object.keys(local)[0];
     if (!d || name === undefined) return;
