@@ -441,8 +441,8 @@ function alignColumns(panels, rects, frames, font) {
 
 // ------------------------------------------------------------------ the numbers, as text
 
-const list = (values, decimals = 3) => {
-  const shown = [...values].slice(0, MAX_LISTED).map((v) => fmt(v, decimals));
+const list = (values, decimals = 3, missing = "none") => {
+  const shown = [...values].slice(0, MAX_LISTED).map((v) => (Number.isFinite(v) ? fmt(v, decimals) : missing));
   return shown.join(", ") + (values.length > MAX_LISTED ? `, … (${values.length} in all)` : "");
 };
 
@@ -452,7 +452,7 @@ export function describeMark(m) {
   if (m.type === "bars") return `${name}bars at ${list(flat(m.x), 2)} with heights ${list(flat(m.y))}`;
   if (m.type === "heatmap") {
     const v = flat(m.values), [r, c] = m.shape;
-    const rows = Array.from({ length: Math.min(r, 12) }, (_, i) => `row ${m.rows ? m.rows[i] : i}: ${list(v.slice(i * c, (i + 1) * c), m.decimals)}`);
+    const rows = Array.from({ length: Math.min(r, 12) }, (_, i) => `row ${m.rows ? m.rows[i] : i}: ${list(v.slice(i * c, (i + 1) * c), m.decimals, "blocked")}`);
     return `${name}heatmap of ${r} rows by ${c} columns${m.cols ? ` (${m.cols.join(", ")})` : ""}; ${rows.join("; ")}`
       + (m.highlight_row != null ? `; row ${m.highlight_row} highlighted` : "");
   }
