@@ -37,7 +37,7 @@ class SimilarityExplorer(Explorer):
         self.colors = sequential_colors(len(self.key_points))
         controls = {
             "similarity": widgets.Dropdown(options=[(v, k) for k, v in SIMILARITY_LABELS.items()], value=similarity,
-                                           description="similarity"),
+                                           description="similarity", layout=widgets.Layout(width="240px")),
             "qx": slider("query x", float(query[0]), -1.5, 1.5),
             "qy": slider("query y", float(query[1]), -1.5, 1.5),
             "tau": slider("τ", tau, 0.05, 5.0, log=True),

@@ -185,8 +185,9 @@ function axisTicks(spec, lim, count) {
 export function panelFrame(panel, rect, font, area = null) {
   const xlim = panel.x.lim || autoLimits(panel, "x"), ylim = panel.y.lim || autoLimits(panel, "y");
   const heat = panel.marks.find((m) => m.type === "heatmap");
-  const ticks = { xlim, ylim, x: axisTicks(panel.x, xlim, Math.max(2, rect.w / 90)),
-                  y: axisTicks(panel.y, ylim, Math.max(2, rect.h / 50)) };
+  let nx = Math.max(2, rect.w / 90), ny = Math.max(2, rect.h / 50);
+  if (panel.aspect === "equal") nx = ny = Math.max(nx, ny);        // the same grid both ways
+  const ticks = { xlim, ylim, x: axisTicks(panel.x, xlim, nx), y: axisTicks(panel.y, ylim, ny) };
   if (heat && !panel.x.ticks) ticks.x = categoryTicks(heat.cols, heat.shape[1]);
   if (heat && !panel.y.ticks) ticks.y = categoryTicks(heat.rows, heat.shape[0]);
   area = area || plotArea(panel, rect, font, ticks);
@@ -589,7 +590,7 @@ function render({ model, el }) {
   const browserText = element("div", "chart-preview-readout"), caption = element("div", "chart-caption");
   const readout = element("pre", "attention-readout", { "aria-live": "polite" });   // stable: only its text changes
   stage.append(canvas);
-  root.append(stage, browserText, caption, readout);
+  root.append(stage, caption, browserText, readout);   // the preview line sits beside numpy's readout
   el.append(root);
 
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
