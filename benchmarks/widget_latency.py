@@ -61,6 +61,7 @@ WIDGETS = {
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
+LOAD = [float("nan")]                 # the 1-minute load average when the run starts
 TARGETS = {"kernel": "p50 ≤ 33, p95 ≤ 60, ≥ 3× faster than interact", "drag": "p50 ≤ 20, ≥ 50 fps"}
 
 # Resolves window.__latency with the time from the next keydown to the first frame painting new pixels.
@@ -191,11 +192,12 @@ def measure_held(page, cell, name, kind):
 
 
 def held_figures(log):
+    """Frames per second with new pixels while the input lasts, and the lag after the last input."""
     inputs, frames = log["inputs"], log["frames"]
-    if not inputs or not frames:
+    if len(inputs) < 2 or not frames:
         return float("nan"), float("nan")
-    fps = 1000 * len(frames) / max(frames[-1] - inputs[0], 1e-9)
-    return fps, frames[-1] - inputs[-1]
+    during = [t for t in frames if inputs[0] <= t <= inputs[-1]]
+    return 1000 * len(during) / (inputs[-1] - inputs[0]), frames[-1] - inputs[-1]
 
 
 def measure_drag(page, cell):
@@ -241,6 +243,8 @@ print(json.dumps(_times))"""
 
 def main():
     from playwright.sync_api import sync_playwright
+
+    LOAD[:] = os.getloadavg()[:1]
 
     sources = ["from attention_lib import widgets", *(src for src, *_ in WIDGETS.values()), PLAYGROUND]
     rows = []
@@ -288,10 +292,12 @@ def section(rows, verdicts):
         "",
         f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) "
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-        "JupyterLab + Debian Chromium (headless), device scale 1.",
+        f"JupyterLab + Debian Chromium (headless), device scale 1; load average {LOAD[0]:.1f} at the start "
+        "(other jobs share the cores: compare with the interact row, measured in the same run).",
         f"Steps: {EVENTS} arrow-key slider steps per widget, from the keydown to the frame that paints the new figure. "
         f"Held: the key repeated every {KEY_REPEAT_MS} ms ({HELD} presses at most); frames per second with new "
-        "pixels, and the lag from the last keydown to the last new frame. Kernel: ms per update, timed in the kernel. "
+        "pixels while the key is held, and the lag from the last keydown to the last new frame. "
+        "Kernel: ms per update, timed in the kernel. "
         "The drag row is the playground computing in the browser: pointermove to the painted frame, and, in the lag "
         "column, the time until numpy's readout catches up.",
         f"Targets: kernel-side figures {TARGETS['kernel']} "
