@@ -61,7 +61,6 @@ WIDGETS = {
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
-LOAD = [float("nan")]                 # the 1-minute load average when the run starts
 TARGETS = {"kernel": "p50 ≤ 33, p95 ≤ 60, ≥ 3× faster than interact", "drag": "p50 ≤ 20, ≥ 50 fps"}
 
 # Resolves window.__latency with the time from the next keydown to the first frame painting new pixels.
@@ -244,7 +243,7 @@ print(json.dumps(_times))"""
 def main():
     from playwright.sync_api import sync_playwright
 
-    LOAD[:] = os.getloadavg()[:1]
+    load = os.getloadavg()[0]                          # other jobs share the cores: say how busy they were
 
     sources = ["from attention_lib import widgets", *(src for src, *_ in WIDGETS.values()), PLAYGROUND]
     rows = []
@@ -268,7 +267,7 @@ def main():
     print(f"{'widget':38s} {'p50':>6s} {'p95':>6s} {'fps':>6s} {'lag':>7s} {'kernel':>7s}  target")
     for row, verdict in zip(rows, verdicts, strict=True):
         print(f"{row[0]:38s} {row[1]:6.1f} {row[2]:6.1f} {row[3]:6.1f} {row[4]:7.1f} {row[5]:7.2f}  {verdict}")
-    write_results(rows, verdicts)
+    write_results(rows, verdicts, load)
 
 
 def judge(rows):
@@ -285,14 +284,14 @@ def judge(rows):
     return out
 
 
-def section(rows, verdicts):
+def section(rows, verdicts, load):
     reference = next(r for r in rows if r[0] == REFERENCE)
     lines = [
         SECTION,
         "",
         f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) "
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-        f"JupyterLab + Debian Chromium (headless), device scale 1; load average {LOAD[0]:.1f} at the start "
+        f"JupyterLab + Debian Chromium (headless), device scale 1; load average {load:.1f} at the start "
         "(other jobs share the cores: compare with the interact row, measured in the same run).",
         f"Steps: {EVENTS} arrow-key slider steps per widget, from the keydown to the frame that paints the new figure. "
         f"Held: the key repeated every {KEY_REPEAT_MS} ms ({HELD} presses at most); frames per second with new "
@@ -311,10 +310,10 @@ def section(rows, verdicts):
     return "\n".join(lines) + "\n"
 
 
-def write_results(rows, verdicts):
+def write_results(rows, verdicts, load):
     """Rewrite this benchmark's section of RESULTS.md; other sections stay as they are."""
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    ours = section(rows, verdicts)
+    ours = section(rows, verdicts, load)
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _: ours + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + ours
     RESULTS.write_text(text.rstrip("\n") + "\n")

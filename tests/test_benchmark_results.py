@@ -30,3 +30,18 @@ def test_widget_table_has_a_numeric_row_per_widget_the_reference_and_the_drag():
         assert float(p50) <= float(p95), name
         assert float(fps) > 0 and float(kernel) > 0 and float(lag) == float(lag), name
         assert verdict in ("ok", "MISSED", "reference"), name
+
+
+def test_make_bench_rewrites_only_its_own_section(tmp_path, monkeypatch):
+    from benchmarks import widget_latency as bench
+
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmarks\n\n## Widget latency\n\nold table\n\n## Check speed\n\nanother helper's table\n")
+    monkeypatch.setattr(bench, "RESULTS", path)
+    rows = [(name, 20.0, 30.0, 14.0, 90.0, 2.0) for name in sorted(WIDGETS)]
+    rows += [(bench.REFERENCE, 110.0, 140.0, 2.0, 300.0, 90.0), (bench.DRAG, 8.0, 12.0, 60.0, 40.0, 0.8)]
+    bench.write_results(rows, bench.judge(rows), load=1.0)
+    text = path.read_text()
+    assert "old table" not in text and "## Check speed\n\nanother helper's table" in text
+    assert "| bandwidth explorer | 20.0 | 30.0 | 14.0 | 90.0 | 2.00 | ok |" in text
+    assert text.count("## Widget latency") == 1
