@@ -136,7 +136,7 @@ REPEAT_JS = """async ([target, n, every, make]) => {
   }
 }"""
 KEY = "return new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true, cancelable: true})"
-MOVE = ("return new PointerEvent('pointermove', {clientX: x0 + 2 * k, clientY: y0 - 1.2 * k, pointerId: 1, "
+MOVE = ("return new PointerEvent('pointermove', {clientX: x0 + 0.6 * k, clientY: y0 - 0.4 * k, pointerId: 1, "
         "isPrimary: true, pointerType: 'mouse', buttons: 1, bubbles: true})")
 DRAG_JS = """(i) => {
   const canvas = document.querySelectorAll('.jp-CodeCell')[i].querySelector('canvas.chart-canvas');
@@ -200,7 +200,7 @@ def held_figures(log):
 
 
 def measure_drag(page, cell):
-    """Drag the playground's ring with pointer moves every 8 ms (faster than frames)."""
+    """Drag the playground's ring with pointer moves every 4 ms (faster than frames)."""
     canvas = _cell(page, cell).locator("canvas.chart-canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -208,7 +208,7 @@ def measure_drag(page, cell):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.evaluate(WATCH_JS, [cell, "chart", "pointermove"])
-    page.evaluate(REPEAT_JS, [canvas.element_handle(), 2 * EVENTS, 8, MOVE])
+    page.evaluate(REPEAT_JS, [canvas.element_handle(), 4 * EVENTS, 4, MOVE])
     page.mouse.up()
     page.wait_for_timeout(1500)
     log = page.evaluate("() => window.__stop()")
