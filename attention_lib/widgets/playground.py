@@ -87,7 +87,8 @@ class QueryPlayground(widgets.VBox):
     @property
     def readout_text(self):
         v = self.values
-        return (f"numpy: query = {fmt(v['query'], 2)}, {v['similarity']}, τ = {v['tau']:.2f}\n"
+        kind = "RBF with bandwidth" if v["similarity"] == "rbf" else "dot product at temperature"
+        return (f"numpy: query = {fmt(v['query'], 2)}, {kind} τ = {v['tau']:.2f}\n"
                 f"weights {fmt(v['weights'])}\nblended colour (r, g, b) = {fmt(v['color'])}")
 
     def _repr_mimebundle_(self, **kwargs):

@@ -231,7 +231,7 @@ def test_query_playground_toggle_switches_to_dot_product(widget_page):
     js_weights, js_query = _browser_weights(cell)
     tau = _kernel_value(widget_page, "w4.controls['tau'].value")
     np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, "dot", tau), atol=1e-6)
-    assert ", dot," in shown
+    assert "dot product at temperature τ" in shown
 
 
 def test_sanity_check_round_trips_through_the_kernel(widget_page):
