@@ -18,7 +18,7 @@ import platform
 
 import numpy as np
 
-from attention_lib._paths import ROOT
+from benchmarks.results import write_section
 from tests.browser.harness import LabServer, launch_browser, open_notebook, run_all, write_notebook
 
 EVENTS = 30
@@ -135,8 +135,6 @@ def main():
 
 def write_results(rows):
     lines = [
-        "# Widget latency",
-        "",
         f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) "
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
         "JupyterLab + Debian Chromium (headless).",
@@ -146,7 +144,7 @@ def write_results(rows):
         "| widget | p50 ms | p95 ms |",
         "|---|---|---|",
     ] + [f"| {name} | {p50:.1f} | {p95:.1f} |" for name, p50, p95 in rows]
-    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    write_section("Widget latency", lines)
 
 
 if __name__ == "__main__":
