@@ -87,11 +87,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)
-    times = {name: [] for name in CONFIGS}
+    times, load = {name: [] for name in CONFIGS}, []
     with tempfile.TemporaryDirectory(prefix="attention-bench-") as tmp:
         count = make_class(Path(tmp))
         for repeat in range(args.repeats):
             for name, extra in CONFIGS.items():
+                load.append(os.getloadavg()[0])
                 seconds, statuses = run_report(Path(tmp), extra)
                 times[name].append(seconds)
                 print(f"run {repeat + 1}, {name}: {seconds:.1f} s  ({dict(sorted(statuses.items()))})", flush=True)
@@ -99,15 +100,16 @@ def main(argv=None) -> None:
     print(f"\n{'configuration':16s} {'median s':>9s} {'per notebook s':>15s}")
     for name, median in medians.items():
         print(f"{name:16s} {median:9.1f} {median / count:15.2f}")
-    write_results(medians, count, args.repeats)
+    write_results(medians, count, args.repeats, (min(load), max(load)))
 
 
-def write_results(medians: dict[str, float], count: int, repeats: int) -> None:
+def write_results(medians: dict[str, float], count: int, repeats: int, load: tuple[float, float]) -> None:
     write_section("Class report speed", [
         f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/progress_speed.py) "
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}.",
         f"{count} learner notebooks ({LEARNERS} learners × {len(LESSONS)} lessons; answers right, wrong and untouched "
         f"in turn); wall time of `python -m attention_lib.course progress DIR`, median of {repeats} runs.",
+        f"The cores are shared: the 1-minute load average was {load[0]:.1f} to {load[1]:.1f} as the runs started.",
         "",
         "| configuration | median s | per notebook s |",
         "|---|---|---|",

@@ -219,8 +219,9 @@ def collect(paths, timeout: float = 120, jobs: int = 1) -> ClassReport:
             if ready:
                 futures.append(pool.submit(run, submission, *ready))
             else:
-                rows.extend(early[0])
-                problems.extend(early[1])
+                with lock:
+                    rows.extend(early[0])
+                    problems.extend(early[1])
         for future in futures:
             future.result()
     order = _order_key()

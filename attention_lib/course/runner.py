@@ -210,14 +210,22 @@ def sweep(token: str, session: int | None = None) -> int:
     """Kill every process that carries ``token`` in its environment or belongs to ``session``; return how many."""
     import psutil
 
+    return _kill_until_gone(lambda: [p for p in psutil.process_iter()
+                                     if p.pid != os.getpid() and _belongs(p, token, session)])
+
+
+def _kill_until_gone(find) -> int:
+    """Kill what ``find()`` lists, again and again until it lists nothing (a process may fork while we look)."""
+    import psutil
+
     killed: set[int] = set()
-    for _ in range(10):  # a process may fork while we look: look again until nothing is left
-        victims = [p for p in psutil.process_iter() if p.pid != os.getpid() and _belongs(p, token, session)]
+    for _ in range(10):
+        victims = find()
         if not victims:
             break
         for p in victims:
             _kill(p)
-        psutil.wait_procs(victims, timeout=3)
+        psutil.wait_procs(victims, timeout=3)  # also reaps them, when they are our children
         killed.update(p.pid for p in victims)
     return len(killed)
 
@@ -305,16 +313,8 @@ def _become_subreaper() -> None:
 def _kill_descendants() -> int:
     import psutil
 
-    me, killed = psutil.Process(), set()
-    for _ in range(10):
-        victims = me.children(recursive=True)
-        if not victims:
-            break
-        for p in victims:
-            _kill(p)
-        psutil.wait_procs(victims, timeout=3)
-        killed.update(p.pid for p in victims)
-    return len(killed)
+    me = psutil.Process()
+    return _kill_until_gone(lambda: me.children(recursive=True))
 
 
 def _supervise(argv=None) -> int:
