@@ -109,7 +109,7 @@ def write_results(medians: dict[str, float], count: int, repeats: int, load: tup
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}.",
         f"{count} learner notebooks ({LEARNERS} learners × {len(LESSONS)} lessons; answers right, wrong and untouched "
         f"in turn); wall time of `python -m attention_lib.course progress DIR`, median of {repeats} runs.",
-        f"The cores are shared: the 1-minute load average was {load[0]:.1f} to {load[1]:.1f} as the runs started.",
+        f"The cores are shared: the 1-minute load average was {load[0]:.1f} to {load[1]:.1f} during the runs.",
         "",
         "| configuration | median s | per notebook s |",
         "|---|---|---|",
