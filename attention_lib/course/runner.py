@@ -324,6 +324,9 @@ def _supervise(argv=None) -> int:
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--verdict", type=Path, required=True)
     args = parser.parse_args(argv)
+    # jsonschema (under nbformat) builds a grammar for IRI formats at import, about 3 s of CPU per
+    # notebook; the notebook schema checks no formats, so the supervisor does without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     _become_subreaper()
     state = {"status": "ok", "cell": None, "errors": [], "message": ""}
 
