@@ -45,7 +45,7 @@ from .passes import source
 from .runner import RunResult, run_isolated
 from .submissions import NothingToReport, Originals, Submission
 
-FORMATIVE = ("Formative report: it ran each learner's code on this machine, as you. "
+FORMATIVE = ("Formative report: it runs each learner's code on this machine, as you. "
              "For grades, run it in a container or on the hub.")
 CHECKED = ("correct", "incorrect", "not_attempted")
 CODE = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
