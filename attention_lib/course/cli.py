@@ -10,7 +10,7 @@ from . import lessons
 
 
 def _build(args) -> int:
-    from .build import EditedNotebookError, build_exercises
+    from .build import ADVICE, NotebookReadError, build_exercises
     from .passes import MarkerError
 
     try:
@@ -23,12 +23,17 @@ def _build(args) -> int:
         print(f"error: build-exercises: no solutions folder at {solutions}", file=sys.stderr)
         return 2
     try:
-        written = build_exercises(solutions, out, args.force)
-    except (MarkerError, EditedNotebookError) as exc:
+        result = build_exercises(solutions, out, args.force)
+    except (MarkerError, NotebookReadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{len(written)} notebook(s) written" if written else f"{out} is already up to date")
-    return 0
+    for path, why in result.skipped:
+        print(f"skipped {path}: {why}. {ADVICE}", file=sys.stderr)
+    if result.skipped:
+        print(f"{len(result.written)} notebook(s) written, {len(result.skipped)} skipped (see above)")
+    else:
+        print(f"{len(result.written)} notebook(s) written" if result.written else f"{out} is already up to date")
+    return 1 if result.skipped else 0
 
 
 def _run(args) -> int:

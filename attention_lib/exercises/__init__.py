@@ -24,6 +24,7 @@ from ..checks import CheckResult
 from ..course.passes import source, without_markers
 
 LEVELS = ("easy", "medium", "hard")
+RECORD_ENV = "ATTENTION_COURSE_RECORD"  # the class report reads the check log from this file
 
 
 class Text:
@@ -100,7 +101,7 @@ def _solution_source(notebook: str, function: str) -> str | None:
 
 
 def _record(question: Question, result: CheckResult) -> None:
-    path = os.environ.get("ATTENTION_COURSE_RECORD")
+    path = os.environ.get(RECORD_ENV)
     if not path:
         return
     row = {"question": question.label, "exercise": question.exercise_id, "notebook": question.notebook,
