@@ -85,8 +85,21 @@ class Question:
                         "or ask your instructor.")
         answer = _solution_source(self.notebook, self.function)
         if answer is None:
-            return Text(f"The model answer is in `solutions/{self.notebook}.ipynb` of the course repository.")
+            return Text(_where_answers_are(self.notebook))
         return Text(f"A model answer for **{self.label}**:\n\n```python\n{answer}\n```")
+
+
+def _where_answers_are(notebook: str) -> str:
+    """Where to find a model answer when solutions/ is not here: a learner release says where it is published."""
+    release = _paths.ROOT / "RELEASE.json"
+    if release.is_file():
+        try:
+            published = json.loads(release.read_text(encoding="utf-8")).get("solutions", "")
+        except (ValueError, AttributeError):
+            published = ""
+        return (f"This copy of the course has no model answers. Your instructor publishes them here: {published}"
+                if published else "This copy of the course has no model answers: ask your instructor where they are.")
+    return f"The model answer is in `solutions/{notebook}.ipynb` of the course repository."
 
 
 def _solution_source(notebook: str, function: str) -> str | None:
