@@ -415,7 +415,7 @@ def tau_inverse():
 
 @wrong("one_nn_limit", "large_bandwidth_limit")
 def one_nn_mean():
-    return np.mean([1.0, 3.0, 2.0, -1.0])
+    return np.mean([1.0, -3.0, -1.0, 4.0])
 
 
 # ---------------------------------------------------------------- the remaining named codes
@@ -497,8 +497,9 @@ def shapes_d_k():
 
 
 @wrong("one_nn_limit", "nearest_by_index")
-def one_nn_third():
-    return 3.0
+def one_nn_farthest():
+    x_train, y_train = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
+    return y_train[np.argmax(np.abs(x_train - 4.7))]
 
 
 @wrong("cosine_scores", "transpose_all_axes")
