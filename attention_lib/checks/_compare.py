@@ -1,8 +1,10 @@
 """Comparing what a function returned with what it should have returned.
 
-Lists, tuples and arrays of numbers are the same thing here. The tolerance fits the learner's
-precision: float32 work (or float32 numbers handed back as float64 or as a list) is judged at float32
-precision; float16 is not precise enough for this course and is judged, and named, as such.
+Lists, tuples and arrays of numbers are the same thing here. The tolerance is wide enough for work
+done in float32: a float32 result, and equally a float64 result that passed through float32 on the way
+(numpy turns ``float32_array / np.sqrt(d)`` into float64), agree with the float64 reference to about
+1e-6 of its scale, relative error up to 1e-4 where large logits meet the exponential. float16 keeps
+three digits only: it is never close enough, and the diagnosis says so.
 """
 from __future__ import annotations
 
@@ -33,23 +35,12 @@ def as_pair(x) -> tuple | None:
 
 
 def precision(arr: np.ndarray) -> str:
-    """``"float16"``, ``"float32"`` or ``"float64"``: the precision the numbers were computed in."""
-    if arr.dtype == np.float16:
-        return "float16"
-    if arr.dtype == np.float32:
-        return "float32"
-    if arr.dtype.kind == "f" and arr.size:
-        finite = arr[np.isfinite(arr)]
-        if finite.size and np.array_equal(finite.astype(np.float32).astype(arr.dtype), finite) \
-                and not np.array_equal(np.round(finite), finite):
-            return "float32"
-    return "float64"
+    """``"float16"``, ``"float32"`` or ``"float64"``, from the dtype."""
+    return {np.dtype(np.float16): "float16", np.dtype(np.float32): "float32"}.get(arr.dtype, "float64")
 
 
 def tolerance(mine: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> tuple[float, float]:
-    """The (rtol, atol) that fit ``mine``'s precision."""
-    if precision(mine) == "float64":
-        return rtol, atol
+    """The (rtol, atol) that accept float32 work: the exercise's own, widened to float32's precision."""
     finite = np.abs(ref[np.isfinite(ref)]) if ref.dtype.kind == "f" else np.abs(ref)
     scale = max(1.0, float(finite.max())) if finite.size else 1.0
     return max(rtol, FLOAT32_RTOL), max(atol, FLOAT32_ATOL * scale)

@@ -68,7 +68,7 @@ def _holds(test, mine, want, probes):
 # --------------------------------------------------------------------------- 2. telling errors and dtypes
 
 _MATH = ("only length-1 arrays", "only 0-dimensional arrays", "only size-1 arrays", "must be real number",
-         "math range error", "math domain error")
+         "math range error", "math domain error", "truth value of an array with more than one element")
 _PATTERNS = {   # what an error message says -> the idea behind it
     "unsupported operand type(s) for ^": "caret_not_power",
     "mismatch in its core dimension": "matmul_mismatch",
@@ -127,24 +127,42 @@ def _purposes(ex, answer, mine, want, failed):
     for tag, (code, detail) in ex.purposes.items():
         if all(tag in p.tags for p in bad):
             return code, _join(detail, f"Only {_where(bad[0])} fails.")
-    nd_good, nd_bad = {p.ndim for p in good}, {p.ndim for p in bad}
-    if not nd_good & nd_bad and 0 not in nd_good | nd_bad:
-        first = next(p for p, f in zip(probes, failed, strict=True) if f)
-        outcome = mine[probes.index(first)]
-        seen = f"On {first.label}, it {'raised `' + outcome.error + '`' if outcome.raised else 'is off'}."
-        if nd_bad == {1}:
-            return "vector_not_handled", seen
-        if max(nd_good) < min(nd_bad):
-            names = attribute_names(answer)
-            if names & {"T"}:
-                return "transpose_all_axes", seen
-            return "batch_not_handled", _join(_evidence(names), seen)
-        axes = " and ".join(f"{n}-D" for n in sorted(nd_good))
-        return "fixed_ndim", f"It is right on the {axes} inputs only. {seen}"
+    found = _axes_count(answer, probes, mine, good, bad)
+    if found:
+        return found
     square = [p for p in probes if "square" in p.tags]
     if square and all(p in good for p in square) and all("square" not in p.tags for p in bad):
         return "square_only", f"It fails on {bad[0].label}."
     return None
+
+
+SHAPE_PURPOSES = {"basic", "2-D", "batched", "heads", "1-D", "square", "temperature"}
+"""Probes that differ from each other in their number of axes only, not in what their numbers test."""
+
+
+def _axes_count(answer, probes, mine, good, bad):
+    """Right for some numbers of axes and wrong for all others: leading axes not handled.
+
+    Only probes that differ in their number of axes take part (not the large logits, the zero vector,
+    ``axis=0``...), and passing on 1-D input alone says nothing: a vector has one axis only.
+    """
+    good = [p for p in good if p.tags <= SHAPE_PURPOSES]
+    bad = [p for p in bad if p.tags <= SHAPE_PURPOSES]
+    nd_good, nd_bad = {p.ndim for p in good}, {p.ndim for p in bad}
+    if not good or not bad or nd_good & nd_bad or 0 in nd_good | nd_bad or nd_good == {1}:
+        return None
+    first = bad[0]
+    outcome = mine[probes.index(first)]
+    seen = f"On {first.label}, it {'raised `' + outcome.error + '`' if outcome.raised else 'is off'}."
+    if nd_bad == {1}:
+        return "vector_not_handled", seen
+    if max(nd_good) < min(nd_bad):
+        names = attribute_names(answer)
+        if "T" in names:
+            return "transpose_all_axes", seen
+        return "batch_not_handled", _join(_evidence(names), seen)
+    axes = " and ".join(f"{n}-D" for n in sorted(nd_good))
+    return "fixed_ndim", f"It is right on the {axes} inputs only. {seen}"
 
 
 def _evidence(names: set) -> str:
@@ -196,7 +214,7 @@ def _close(ex, y, r) -> bool:
 
 
 def _relation(ex, probe, y, r, output) -> rel.Relation | None:
-    tol = rel.CLOSE if precision(y) == "float64" else rel.CLOSE_FLOAT32
+    tol = rel.CLOSE
     y, r = y.astype(float), r.astype(float)
     if y.shape != r.shape:
         return rel.transposed(y, r, tol) or _reshaped(y, r)
@@ -255,7 +273,7 @@ def _value_relation(ex, got, ref):
     if y.shape != r.shape:
         found = _reshaped(y, r)
         return ("extra_axis", f"Yours has shape {y.shape}.") if found else None
-    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=2e-2, atol=1e-3):
+    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3):
         return "imprecise", ""
     if y.ndim and np.allclose(np.sort(y, axis=None), np.sort(r, axis=None)):
         return "wrong_order", ""

@@ -97,9 +97,10 @@ _SELECTIONS = [("largest", None, ""), ("smallest", "topk_smallest", ""), ("all",
 _FILLS = [("-inf", None, ""), ("zero", "masked_to_zero", ""), ("after", "topk_not_renormalised", ""),
           ("inverted", "mask_polarity_inverted", "Keep the top_k scores: True marks a key that may be attended.")]
 _AXES = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
+_OUTPUTS = [("wv", None, ""), ("wTv", "weights_transposed", "")]
 
 
-def _topk_variant(scale, selection, fill, axis):
+def _topk_variant(scale, selection, fill, axis, output):
     def variant(q, k, v, top_k):
         d = {"sqrt_d": math.sqrt(q.shape[-1]), "none": 1.0, "d": q.shape[-1], "top_k": math.sqrt(top_k),
              "n_k": math.sqrt(k.shape[-2])}[scale]
@@ -121,7 +122,7 @@ def _topk_variant(scale, selection, fill, axis):
             w = np.where(keep, _naive_softmax(scores, axis), 0.0)
         else:
             w = _naive_softmax(np.where(keep, scores, 0.0 if fill == "zero" else -np.inf), axis)
-        return w @ v, w                                  # (n_q, d_v), (n_q, n_k)
+        return (w if output == "wv" else w.T) @ v, w   # (n_q, d_v), (n_q, n_k)
     return variant
 
 
@@ -157,7 +158,8 @@ TOP_K = Exercise(
               purpose="large"),
     ],
     misconceptions=[
-        *family(_topk_variant, {"scale": _SCALES, "selection": _SELECTIONS, "fill": _FILLS, "axis": _AXES}),
+        *family(_topk_variant, {"scale": _SCALES, "selection": _SELECTIONS, "fill": _FILLS, "axis": _AXES,
+                                "output": _OUTPUTS}),
         Misconception("topk_wrong_count", test=_kept_count),
     ],
     forbidden=(_attention,),

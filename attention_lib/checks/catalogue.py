@@ -337,15 +337,16 @@ _GENERIC = _entries(
     ("extra_axis", "An extra axis of length 1",
      "Your numbers are right, but the result has an extra (or a missing) axis of length 1. Return the shape the "
      "question asks for: `np.squeeze`, or index the single row."),
-    ("math_on_array", "`math` functions on arrays",
-     "`math.exp`, `math.sqrt` and `math.log` take one number at a time; given an array (or a number too large) "
-     "they fail. Use `np.exp`, `np.sqrt` and `np.log`, which work on whole arrays, entry by entry."),
+    ("math_on_array", "`math` and Python built-ins on arrays",
+     "`math.exp`, `math.sqrt`, `math.log`, and Python's own `max`, `sum` and `if`, work on one number at a time; "
+     "given an array (or a number too large) they fail or go row by row. Use `np.exp`, `np.sqrt`, `np.log`, "
+     "`np.max(x, axis=...)` and `np.where`, which work on whole arrays."),
     ("broadcast_mismatch", "Arrays that don't line up",
      "Two arrays did not broadcast together. To pair every query with every key (or training point), give them "
      "different new axes, e.g. `q[..., :, None, :] - k[..., None, :, :]`, or `x_query[:, None] - x_train[None, :]`."),
     ("matmul_mismatch", "Matrix product with mismatched sizes",
-     "The inner sizes of a matrix product do not agree. q (n_q, d) @ k (n_k, d) needs k transposed: "
-     "(n_q, d) @ (d, n_k)."),
+     "The inner sizes of a matrix product do not agree: in `A @ B` the last axis of A must match the "
+     "second-to-last of B. Scores are q (n_q, d) @ kᵀ (d, n_k); the output is weights (n_q, n_k) @ v (n_k, d_v)."),
     ("caret_not_power", "`^` is not a power",
      "In Python `^` is bitwise XOR, not a power: write `tau ** 2` (or `np.square(tau)`)."),
     ("missing_output", "Returned only the weights",

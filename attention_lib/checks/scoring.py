@@ -123,6 +123,8 @@ def _length(x, how):
         return np.linalg.norm(x)
     if how == "columns":
         return np.linalg.norm(x, axis=-2, keepdims=True)
+    if how == "first":
+        return np.linalg.norm(x, axis=0, keepdims=True)
     if how == "squared":
         return np.sum(x * x, axis=-1, keepdims=True)
     if how == "l1":
@@ -131,13 +133,18 @@ def _length(x, how):
 
 
 _LENGTH_CODES = {"none": "cosine_not_unit", "matrix": "norm_no_axis", "all": "norm_no_axis",
-                 "columns": "norm_wrong_axis", "squared": "cosine_squared_norm", "l1": "wrong_norm", "max": "wrong_norm"}
+                 "columns": "norm_wrong_axis", "first": "norm_wrong_axis", "squared": "cosine_squared_norm",
+                 "l1": "wrong_norm", "max": "wrong_norm"}
 
 
-def _cosine(q_len, k_len, tau_use, eps=1e-9):
+def _cosine(q_len, k_len, tau_use, eps=1e-9, inside=False):
     def variant(q, k, tau):
-        qn = q / (_length(q, q_len) + eps)                           # (..., n_q, d)
-        kn = k / (_length(k, k_len) + eps)                           # (..., n_k, d)
+        if inside:                                                   # eps under the square root
+            qn = q / np.sqrt(np.sum(q * q, axis=-1, keepdims=True) + eps)
+            kn = k / np.sqrt(np.sum(k * k, axis=-1, keepdims=True) + eps)
+        else:
+            qn = q / (_length(q, q_len) + eps)                       # (..., n_q, d)
+            kn = k / (_length(k, k_len) + eps)                       # (..., n_k, d)
         s = qn @ _t(kn)                                              # (..., n_q, n_k)
         if tau_use == "distance":
             return (1 - s) / tau
@@ -196,6 +203,8 @@ COSINE = Exercise(
     ],
     misconceptions=[
         Misconception("cosine_no_eps", variant=_cosine("l2", "l2", "divide", eps=0.0)),
+        *(Misconception("eps_too_large", variant=_cosine("l2", "l2", "divide", eps=eps, inside=inside))
+          for eps in (1.0, 1e-1, 1e-2, 1e-3) for inside in (False, True)),
         *_cosine_family(),
         *_transposed(lambda q, k, t: (_unit(q), _unit(k), t)),
     ],
