@@ -154,6 +154,7 @@ TOP_K = Exercise(
         Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 4), (5, 4), (5, 3)) + (1,), purpose="hard"),
         Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 2), (4, 2), (4, 2)) + (4,),
               purpose="all_keys"),
+        Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
         Probe("large scores (q and k scaled by 30), top_k = 2", (30 * _big[0], 30 * _big[1], _big[2], 2),
               purpose="large"),
     ],

@@ -470,3 +470,172 @@ def topk_loop(q, K, V, k):
         z = sum(ex)
         W[i] = [v / z for v in ex]
     return W @ V, W
+
+
+# ---------------------------------------------------------------------------------------------
+# More spellings, written for this suite: float32 work, lists, every reasonable eps, helpers, −1e9
+# ---------------------------------------------------------------------------------------------
+EXTRA = []
+
+
+def extra(exercise_id, idea):
+    def register(fn):
+        EXTRA.append({"id": exercise_id, "idea": idea, "name": fn.__name__, "fn": fn})
+        return fn
+    return register
+
+
+def _f32(*arrays):
+    return [np.asarray(a, dtype=np.float32) for a in arrays]
+
+
+@extra("scaled_dot_scores", "float32 inputs, divided by a float64 numpy scalar (numpy returns float64)")
+def sdot_float32(Q, K):
+    Q, K = _f32(Q, K)
+    return Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+
+
+@extra("scaled_dot_scores", "float32 all the way, scale as np.float32")
+def sdot_all_float32(Q, K):
+    Q, K = _f32(Q, K)
+    return np.matmul(Q, np.swapaxes(K, -1, -2)) / np.float32(np.sqrt(Q.shape[-1]))
+
+
+@extra("scaled_dot_scores", "returned as nested Python lists")
+def sdot_lists(Q, K):
+    return (Q @ np.swapaxes(K, -1, -2) / math.sqrt(Q.shape[-1])).tolist()
+
+
+@extra("cosine_scores", "eps = 1e-12 added outside the norm")
+def cos_eps_small(Q, K, tau):
+    return _unit_by(Q, K, tau, lambda n: n + 1e-12)
+
+
+@extra("cosine_scores", "eps = 1e-6 added outside the norm")
+def cos_eps_1e6(Q, K, tau):
+    return _unit_by(Q, K, tau, lambda n: n + 1e-6)
+
+
+@extra("cosine_scores", "eps = 1e-8 inside the square root")
+def cos_eps_inside(Q, K, tau):
+    def norm(M):
+        return np.sqrt(np.sum(M**2, axis=-1, keepdims=True) + 1e-8)
+    return (Q / norm(Q)) @ _swap(K / norm(K)) / tau
+
+
+@extra("cosine_scores", "np.maximum(norm, 1e-12)")
+def cos_maximum_tiny(Q, K, tau):
+    return _unit_by(Q, K, tau, lambda n: np.maximum(n, 1e-12))
+
+
+@extra("cosine_scores", "no eps, but NaN from a zero vector replaced by 0 afterwards")
+def cos_nan_to_num(Q, K, tau):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = _unit_by(Q, K, tau, lambda n: n)
+    return np.nan_to_num(s)
+
+
+@extra("cosine_scores", "float32 inputs")
+def cos_float32(Q, K, tau):
+    Q, K = _f32(Q, K)
+    return _unit_by(Q, K, np.float32(tau), lambda n: n + np.float32(1e-9))
+
+
+def _unit_by(Q, K, tau, fix):
+    Qn = Q / fix(np.linalg.norm(Q, axis=-1, keepdims=True))
+    Kn = K / fix(np.linalg.norm(K, axis=-1, keepdims=True))
+    return Qn @ _swap(Kn) / tau
+
+
+@extra("rbf_scores", "float32 expansion ‖q‖² + ‖k‖² − 2 q·k")
+def rbf_float32_expansion(Q, K, tau):
+    Q, K = _f32(Q, K)
+    sq = (Q**2).sum(-1)[..., :, None] + (K**2).sum(-1)[..., None, :] - 2 * Q @ _swap(K)
+    return -sq / (2 * tau**2)
+
+
+@extra("softmax", "float32 throughout, returned as a list")
+def sm_float32_list(x, axis=-1):
+    z = np.asarray(x, dtype=np.float32)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return (e / e.sum(axis=axis, keepdims=True)).tolist()
+
+
+@extra("softmax", "a helper for one slice, np.apply_along_axis, and the max via sorted()")
+def sm_helper(x, axis=-1):
+    def one(v):
+        top = sorted(v)[-1]
+        e = np.exp(v - top)
+        return e / e.sum()
+    return np.apply_along_axis(one, axis, x)
+
+
+@extra("softmax_temperature", "float32 logits and a float32 temperature")
+def st_float32(x, tau):
+    z = np.asarray(x, dtype=np.float32) / np.float32(tau)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@extra("kernel_regression", "float32 inputs and labels")
+def kr_float32(x_query, x_train, y_train, bandwidth):
+    xq, xt, yt = _f32(x_query, x_train, y_train)
+    u = (xq[:, None] - xt[None, :]) / np.float32(bandwidth)
+    w = np.exp(-0.5 * u**2)
+    return w @ yt / w.sum(axis=1)
+
+
+@extra("kernel_regression", "the log-sum-exp form of the weights")
+def kr_logsumexp(x_query, x_train, y_train, bandwidth):
+    s = -0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2
+    m = s.max(axis=1, keepdims=True)
+    w = np.exp(s - m - np.log(np.exp(s - m).sum(axis=1, keepdims=True)))
+    return w @ y_train
+
+
+@extra("top_k_attention", "float32, −1e9 for the dropped keys, returned as a list [out, weights]")
+def topk_float32_list(q, K, V, k):
+    q, K, V = _f32(q, K, V)
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    z = np.where(s >= np.sort(s, axis=-1)[:, [-k]], s, -1e9)
+    w = np.exp(z - z.max(axis=-1, keepdims=True))
+    w = w / w.sum(axis=-1, keepdims=True)
+    return [w @ V, w]
+
+
+@extra("top_k_attention", "np.argpartition to find the kept keys, np.put_along_axis for the mask")
+def topk_argpartition(q, K, V, k):
+    s = np.einsum("qd,kd->qk", q, K) / math.sqrt(q.shape[-1])
+    keep = np.zeros_like(s, dtype=bool)
+    np.put_along_axis(keep, np.argpartition(-s, k - 1, axis=-1)[:, :k], True, axis=-1)
+    z = np.where(keep, s, -np.inf)
+    w = np.exp(z - z.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ V, w / w.sum(axis=-1, keepdims=True)
+
+
+@extra("worked_example_weights", "float32, as a tuple")
+def weights_float32_tuple():
+    e = np.float32(np.e)
+    return tuple(np.array([e, 1, e], dtype=np.float32) / (2 * e + 1))
+
+
+@extra("attention_shapes", "a numpy array of shapes")
+def shapes_array():
+    return np.array([[5, 7], [5, 7], [5, 32]])
+
+
+@extra("temperature_for_target", "np.float32 from a float32 bisection")
+def tt_float32():
+    lo, hi = np.float32(0.01), np.float32(10.0)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        s = np.array([2, 1, 0], dtype=np.float32) / mid
+        top = np.exp(s - s.max())[0] / np.exp(s - s.max()).sum()
+        lo, hi = (mid, hi) if top > 0.9 else (lo, mid)
+    return (lo + hi) / 2
+
+
+@extra("one_nn_limit", "a one-element numpy array turned into a float")
+def nn_float_of_array():
+    x, y = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
+    return float(y[np.abs(x - 4.7) == np.abs(x - 4.7).min()][0])

@@ -1041,3 +1041,26 @@ def one_nn_h_one():
     x, y = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
     w = np.exp(-0.5 * (x - 4.7) ** 2)
     return w @ y / w.sum()
+
+
+@wrong("kernel_regression", "rbf_not_squared")
+def kr_distance_not_squared(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-np.abs(x_query[:, None] - x_train[None, :]) / (2 * bandwidth))
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("top_k_attention", "weights_transposed")
+def topk_weights_transposed(q, K, V, k):
+    out, w = right.top_k_attention(q, K, V, k)
+    return w.T @ V, w
+
+
+@wrong("worked_example_output", "wrong_similarity")
+def we_out_distances():
+    s = -np.sum((np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) - np.array([1.0, 0.0])) ** 2, axis=1)
+    return right.softmax(s) @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("attention_shapes", "wrong_order")
+def shapes_reversed():
+    return (5, 32), (5, 7), (5, 7)
