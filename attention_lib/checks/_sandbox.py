@@ -381,7 +381,6 @@ def _fork():
 
 def _run_forked(fn, probes, forbidden, seconds) -> Run | None:
     """Run in a child; None if the child could not even start (then the caller runs in-process)."""
-    sys.stdout.flush()
     read_fd, write_fd = os.pipe()
     try:
         pid = _fork()
