@@ -382,7 +382,7 @@ def _problem(ex, probe, got, want):
         return code, _error_detail(probe, got)
     value, ref = got.value, want.value
     if value is None:
-        return "returned_none", f"{where}, it returned `None`."
+        return "returned_none", f"It happened on {_where(probe)}."
     if isinstance(ref, tuple) and as_array(ref) is None:
         pair = _pair_problem(ex, probe, value, ref)
         if pair:
@@ -438,7 +438,7 @@ def _fallback(ex, mine, want, failed):
     passing = [p for p, f in zip(ex.probes, failed, strict=True) if not f]
     same_kind = _same_kind(got.value, ref.value)
     head = "Your result has the expected shape and type" if same_kind else "Your result has the expected shape"
-    told = f"{head}, but the numbers are off on {_where(probe)}."
+    told = f"{head}; the first input where the numbers differ is {_where(probe)}."
     if passing:
         right = "; ".join(p.label for p in passing)
         told += f" It is right on {right}."

@@ -127,21 +127,27 @@ def _topk_variant(scale, selection, fill, axis, output):
 
 
 def _kept_count(mine, want, probes):
-    """Each row keeps top_k ± 1 keys (its weights are zero elsewhere), where the reference keeps top_k."""
-    counts = set()
-    for got, ref in zip(mine, want, strict=True):
+    """Each row keeps its m best keys (every kept score above every dropped one), but m is not top_k."""
+    off = set()
+    for got, ref, probe in zip(mine, want, probes, strict=True):
         if got.error is not None or not isinstance(got.value, (tuple, list)) or len(got.value) != 2:
             return False
         w, r = np.asarray(got.value[1], dtype=float), ref.value[1]
         if w.shape != r.shape or not np.all(np.isfinite(w)):
             return False
-        kept = (w > 1e-12).sum(axis=-1)
-        counts |= set((kept - (r > 0).sum(axis=-1)).tolist())
-    counts.discard(0)
-    if counts and counts <= {-1, 1}:
-        fewer = counts == {-1}
-        return f"Yours keeps {'one key fewer' if fewer else 'one key more'} than asked in some rows."
-    return False
+        q, k = probe.args[0], probe.args[1]
+        scores = q @ k.T                                 # (n_q, n_k); the scale does not change the order
+        kept = w > 1e-12
+        lowest_kept = np.where(kept, scores, np.inf).min(axis=-1)
+        highest_dropped = np.where(kept, -np.inf, scores).max(axis=-1)
+        if np.any(lowest_kept < highest_dropped):
+            return False
+        off |= set((kept.sum(axis=-1) - (r > 0).sum(axis=-1)).tolist())
+    off.discard(0)
+    if not off:
+        return False
+    fewer = all(n < 0 for n in off)
+    return f"Yours keeps {'fewer' if fewer else 'more'} keys than top_k in some rows."
 
 
 _big = randn(334, (2, 3), (5, 3), (5, 2))

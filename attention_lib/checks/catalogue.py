@@ -105,7 +105,8 @@ _IDEAS = _entries(
      "You divide by a fixed number. The scale must follow the input: √d, with d = `q.shape[-1]`, the size of "
      "the vectors you are given."),
     ("rbf_positive_sign", "RBF score grows with distance",
-     "Your scores grow with distance. Near must score high: put a minus sign in front, −‖q−k‖²/(2τ²)."),
+     "Your scores grow with distance. Near must score high: put a minus sign in front of the squared distance, "
+     "−‖q−k‖²/(2τ²)."),
     ("rbf_not_squared", "Distance not squared",
      "You used the distance ‖q−k‖; the Gaussian kernel uses the *squared* distance ‖q−k‖²."),
     ("rbf_missing_two", "Missing the 2 in 2τ²",
@@ -208,6 +209,9 @@ _IDEAS = _entries(
      "(n_q, n_k) @ (n_k, d_v) gives (n_q, d_v)."),
     ("scores_shape", "Scores keep the feature axis",
      "Each score pairs one query with one key, so S is (n_q, n_k): the dot product sums the feature size d away."),
+    ("scored_against_values", "Scored the query against the values",
+     "You compared the query with the values. Scores compare the query with the *keys* (q·kᵢ); the values are "
+     "only averaged, with the weights the scores give."),
     ("wrong_similarity", "A different similarity than the dot product",
      "This example scores each key with the plain dot product q·kᵢ, not with a distance or another similarity."),
     ("wrong_order", "Right numbers, wrong order",
@@ -319,7 +323,7 @@ _GENERIC = _entries(
     ("not_a_function", "Passed something other than a function", "Pass the function itself, not its result."),
     ("calls_library", "Called the library's own function",
      "Here the point is to build it yourself from numpy operations."),
-    ("raised", "Raised an exception", "Your function raised an exception."),
+    ("raised", "Raised an exception", "Your function stopped with an error."),
     ("returned_none", "Returned None", "Your function returned `None`. Did you forget a `return`?"),
     ("timeout", "Ran too long", "Your function ran too long and was stopped. Look for a loop that never ends."),
     ("mutates_input", "Changed its input in place",
@@ -374,7 +378,8 @@ _GENERIC = _entries(
      "square, a square root) is applied where it does not belong, or left out where it does."),
     ("wrong_rows", "Right on some rows only",
      "Some rows of your result are right and others are not."),
-    ("wrong_values", "Numbers off, no known pattern", "The numbers are off."),
+    ("wrong_values", "Numbers off, no known pattern",
+     "Your numbers differ from the expected ones, and no known mistake explains how."),
     ("checker_error", "The checker failed", "The checker itself failed; please report this."),
 )
 

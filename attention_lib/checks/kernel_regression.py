@@ -24,6 +24,7 @@ _BANDWIDTHS = [  # h as the learner's code effectively uses it
     ("root", "temperature_misapplied", _WIDTH),
     ("double", "temperature_misapplied", _WIDTH),
     ("halve", "temperature_misapplied", _WIDTH),
+    ("wide", "temperature_misapplied", _WIDTH),
 ]
 _SQUARE = "The Gaussian kernel squares u: exp(−u²/2)."
 _KERNELS = [
@@ -34,7 +35,8 @@ _KERNELS = [
     ("cauchy", "kernel_not_gaussian", ""),
     ("box", "kernel_not_gaussian", ""),
 ]
-_SIGNS = [("minus", None, ""), ("plus", "rbf_positive_sign", "Near points must weigh more: exp(−u²/2), with a minus.")]
+_SIGNS = [("minus", None, ""),
+          ("plus", "rbf_positive_sign", "Here the kernel is exp(−u²/2): far points must weigh less.")]
 _NORMS = [
     ("keys", None, ""),
     ("none", "missing_normalisation", "Nadaraya–Watson is a weighted *average*: divide by the sum of the kernel "
@@ -48,7 +50,7 @@ _TARGETS = [("labels", None, ""), ("inputs", "averaged_inputs", "")]
 
 def _effective_bandwidth(h, how):
     return {"h": h, "sqrt2": h / math.sqrt(2), "inverse": 1 / h, "one": 1.0, "square": h**2, "root": math.sqrt(h),
-            "double": 2 * h, "halve": h / 2}[how]
+            "double": 2 * h, "halve": h / 2, "wide": h * math.sqrt(2)}[how]
 
 
 def _kernel(u, how, sign):

@@ -47,6 +47,7 @@ _SCORES = {   # how the three scores might be computed -> (code, detail, scores)
     "cosine": ("used_cosine", "", _K @ _Q / np.linalg.norm(_K, axis=1)),
     "negated": ("sign_flipped", "Higher scores get *more* weight.", -(_K @ _Q)),
     "distance": ("wrong_similarity", "", -np.sum((_K - _Q) ** 2, axis=1)),
+    "values": ("scored_against_values", "", _V @ _Q),
 }
 _WEIGHTS = {  # how scores become weights -> (code, detail, function)
     "softmax": (None, "", lambda s: softmax(s)),
@@ -203,7 +204,7 @@ def _negative(mine, want, probes):
 def _stuck_at_an_end(mine, want, probes):
     """A search that never closed in ends where the top weight is nearly 1 (τ tiny) or nearly 1/3 (τ huge)."""
     value = _number(mine)
-    if value is None or value <= 0:
+    if value is None or not math.isfinite(value) or value <= 0:
         return False
     top = _top_weight(value)
     return top > 0.999 or top < 0.36
@@ -224,6 +225,7 @@ TEMPERATURE_TARGET = _value(
          _tau_for(0.9, (2.0, 1.0))),
         ("wrong_quantity", "You returned e^(1/τ); the question asks for τ.", math.exp(1 / _TAU)),
         ("wrong_quantity", "You returned the top weight; the question asks for τ.", 0.9),
+        ("wrong_quantity", "You returned e^(−1/τ); the question asks for τ.", math.exp(-1 / _TAU)),
         ("wrong_log_base", "", 1 / math.log10(math.exp(1 / _TAU))),
         ("wrong_log_base", "", 1 / math.log2(math.exp(1 / _TAU))),
         Misconception("negative_temperature", test=_negative),

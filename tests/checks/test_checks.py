@@ -5,7 +5,6 @@ import pytest
 
 from attention_lib import checks
 from attention_lib.checks._engine import Exercise, Misconception, Probe, check
-
 from attention_lib.exercises import ex00, ex01, ex02, ex03
 
 from .answers import blind_dev, right

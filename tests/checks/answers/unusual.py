@@ -11,12 +11,13 @@ import math
 import numpy as np
 
 BANK = []
+EXTRA = []
 
 
-def entry(exercise_id, idea):
+def entry(exercise_id, idea, bank=BANK):
     """idea: in plain words, what is unusual about this correct answer."""
     def register(fn):
-        BANK.append({"id": exercise_id, "idea": idea, "name": fn.__name__, "fn": fn})
+        bank.append({"id": exercise_id, "idea": idea, "name": fn.__name__, "fn": fn})
         return fn
     return register
 
@@ -475,14 +476,7 @@ def topk_loop(q, K, V, k):
 # ---------------------------------------------------------------------------------------------
 # More spellings, written for this suite: float32 work, lists, every reasonable eps, helpers, −1e9
 # ---------------------------------------------------------------------------------------------
-EXTRA = []
-
-
-def extra(exercise_id, idea):
-    def register(fn):
-        EXTRA.append({"id": exercise_id, "idea": idea, "name": fn.__name__, "fn": fn})
-        return fn
-    return register
+extra = functools.partial(entry, bank=EXTRA)
 
 
 def _f32(*arrays):

@@ -1064,3 +1064,15 @@ def we_out_distances():
 @wrong("attention_shapes", "wrong_order")
 def shapes_reversed():
     return (5, 32), (5, 7), (5, 7)
+
+
+@wrong("worked_example_weights", "scored_against_values")
+def we_value_scores():
+    s = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]]) @ np.array([1.0, 0.0])
+    return np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+
+
+@wrong("worked_example_output", "scored_against_values")
+def we_out_value_scores():
+    V = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    return right.softmax(V @ np.array([1.0, 0.0])) @ V
