@@ -217,7 +217,7 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
     tol = rel.CLOSE
     y, r = y.astype(float), r.astype(float)
     if y.shape != r.shape:
-        return rel.transposed(y, r, tol) or _reshaped(y, r)
+        return rel.transposed(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
     if output == "weights":
         axis = ex.weights_axis(probe) if ex.returns != "pair" else -1
         found = rel.normalised_elsewhere(y, r, axis, tol) or rel.rows_proportional(y, r, axis, tol)
@@ -313,6 +313,7 @@ DEFAULT_CODES = {
     "log": "log_applied", "softmax": "softmax_applied", "monotone": "monotone_transform",
     "unnormalised": "missing_normalisation", "other_axis": "softmax_wrong_axis",
     "whole_array": "normalised_whole_array", "rows": "wrong_rows", "extra_axis": "extra_axis",
+    "diagonal": "diagonal_only",
 }
 
 

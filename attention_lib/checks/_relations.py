@@ -65,6 +65,14 @@ def transposed(y, r, tol=CLOSE) -> Relation | None:
     return None
 
 
+def diagonal(y, r, tol=CLOSE) -> Relation | None:
+    """``y`` holds only the diagonal of a square ``r``: query i paired with key i alone."""
+    if r.ndim < 2 or r.shape[-1] != r.shape[-2] or y.shape != r.shape[:-1]:
+        return None
+    d = np.diagonal(r, axis1=-2, axis2=-1)
+    return Relation("diagonal") if _finite(y, d) and _close(y, d, tol) else None
+
+
 def applied(y, r, tol=CLOSE) -> Relation | None:
     """``y = exp(r)``, ``y = log(r)`` (where ``r > 0``) or ``y`` is the softmax of ``r`` over the last axis."""
     with np.errstate(all="ignore"):

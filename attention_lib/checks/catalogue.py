@@ -62,6 +62,9 @@ _IDEAS = _entries(
     ("square_only", "Right only when n_q = n_k",
      "Your result is right only when there are as many queries as keys. Where n_q ≠ n_k two axes get mixed up: "
      "check which axis of each array you transpose, sum over or broadcast against; scores are (..., n_q, n_k)."),
+    ("diagonal_only", "Query i paired with key i only",
+     "You paired each query with one key only (query i with key i). Scores pair every query with every key: "
+     "an (n_q, n_k) matrix, `q @ np.swapaxes(k, -1, -2)`."),
     ("sqrt_d_multiplied", "Multiplied by √d instead of dividing",
      "You multiplied the dot products by √d. Scaling *divides* by √d, so that the scores keep unit variance "
      "whatever d is: `/ np.sqrt(d)`."),
@@ -346,8 +349,9 @@ _GENERIC = _entries(
      "given an array (or a number too large) they fail or go row by row. Use `np.exp`, `np.sqrt`, `np.log`, "
      "`np.max(x, axis=...)` and `np.where`, which work on whole arrays."),
     ("broadcast_mismatch", "Arrays that don't line up",
-     "Two arrays did not broadcast together. To pair every query with every key (or training point), give them "
-     "different new axes, e.g. `q[..., :, None, :] - k[..., None, :, :]`, or `x_query[:, None] - x_train[None, :]`."),
+     "Two arrays did not broadcast together. If a sum or a max lost its axis, keep it (`keepdims=True`); to pair "
+     "every query with every key (or training point), give them different new axes, e.g. "
+     "`q[..., :, None, :] - k[..., None, :, :]`, or `x_query[:, None] - x_train[None, :]`."),
     ("matmul_mismatch", "Matrix product with mismatched sizes",
      "The inner sizes of a matrix product do not agree: in `A @ B` the last axis of A must match the "
      "second-to-last of B. Scores are q (n_q, d) @ kᵀ (d, n_k); the output is weights (n_q, n_k) @ v (n_k, d_v)."),

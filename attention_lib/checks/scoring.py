@@ -52,7 +52,7 @@ def _dot_factors(probe) -> dict:
     return {
         "none": root, "d": 1 / root, "times": s["d"], "precedence": 2 / root, "precedence2": 1 / (2 * root),
         "n_k": root / math.sqrt(s["n_k"]), "n_q": root / math.sqrt(s["n_q"]), "lead": root / math.sqrt(s["lead"]),
-        "n_k_plain": root / s["n_k"], "twice": 1 / root,
+        "n_k_plain": root / s["n_k"], "twice": 1 / root, "size": root / math.sqrt(probe.args[0].size),
     }
 
 
@@ -66,6 +66,7 @@ _SCALE_CODES = {
     "factor:n_q": ("scaled_by_wrong_dimension", ""),
     "factor:lead": ("scaled_by_wrong_dimension", ""),
     "factor:n_k_plain": ("scaled_by_wrong_dimension", ""),
+    "factor:size": ("scaled_by_wrong_dimension", ""),
 }
 
 _NOT_WEIGHTS = "This function returns the scores; the exponential belongs to the softmax, later."

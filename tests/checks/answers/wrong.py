@@ -1076,3 +1076,15 @@ def we_value_scores():
 def we_out_value_scores():
     V = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
     return right.softmax(V @ np.array([1.0, 0.0])) @ V
+
+
+@wrong("scaled_dot_scores", "diagonal_only")
+def scores_row_by_row(Q, K):
+    return np.einsum("...qd,...qd->...q", Q, K) / np.sqrt(Q.shape[-1])
+
+
+@wrong("cosine_scores", "diagonal_only")
+def cosine_paired_rows(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
+    return np.sum(Qn * Kn, axis=-1) / tau
