@@ -5,8 +5,11 @@ How a check decides
 -------------------
 1. The learner's function runs on every :class:`Probe` of the :class:`Exercise` (fixed inputs, each
    with its own seed and a stated ``purpose``: a batch, n_q ≠ n_k, large logits, a zero vector...).
-   It runs in a sandbox (:mod:`._sandbox`): a forked child process with a wall-clock and a memory
-   limit on Linux, in-process with a timer elsewhere.
+   It runs in a sandbox (:mod:`._sandbox`). On Linux (Binder, JupyterHub, CI): one forked child per
+   check, all probes in it, with a 3 s wall-clock and a memory limit; nothing it does reaches the
+   kernel. On Windows and macOS (or with ``ATTENTION_COURSE_SANDBOX=inprocess``): in the kernel's own
+   process, with a timer that stops ordinary endless loops only. The reference and the known wrong
+   implementations are trusted: they run here, once per exercise, and their outcomes are cached.
 2. Its outcomes are compared with the reference's, at a tolerance that fits the learner's precision
    (:mod:`._compare`). Lists, tuples and arrays of numbers count alike.
 3. When they differ, :mod:`._diagnose` looks for, in order: a known wrong implementation that behaves

@@ -134,7 +134,7 @@ def test_a_memory_bomb_ends_as_out_of_memory():
     def softmax(x, axis=-1):
         hoard = []
         while True:
-            hoard.append(np.ones(10**7))
+            hoard.append(np.empty(10**7))     # 80 MB a time; untouched, so the limit, not the machine, stops it
 
     assert _judge("softmax", softmax).code == "out_of_memory"
 
@@ -189,7 +189,7 @@ def test_reading_the_callers_frames_touches_only_the_child():
 
 def test_printed_output_reaches_the_notebook_but_is_cut(capsys):
     def softmax(x, axis=-1):
-        for i in range(20_000):
+        for i in range(2_000):
             print(f"line {i}: still computing")
         return right.softmax(x, axis)
 
