@@ -353,8 +353,11 @@ def _child(fn, probes, forbidden, channel: _Channel) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _limit_memory()
         out = _CappedOutput(channel, PRINT_LIMIT)
-        sys.stdout = sys.stderr = out
-        sys.stdin = io.StringIO("")
+        sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = out
+        sys.stdin = sys.__stdin__ = io.StringIO("")
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for fd in {0, 1, 2} - {channel.fd}:  # C-level output (LAPACK, os.write) stays out of the kernel's log
+            os.dup2(quiet, fd)
         channel.send(("started",))
         wires = _Tripwires(forbidden)
         exhausted = None
