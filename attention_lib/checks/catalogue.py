@@ -233,8 +233,9 @@ _IDEAS = _entries(
     # ---------------------------------------------------------------- kernel regression
     ("large_bandwidth_limit", "Huge-bandwidth limit instead of tiny",
      "That is the mean of all labels: the limit of a *huge* bandwidth. A tiny one keeps only the nearest point."),
-    ("nearest_by_index", "Nearest by index, not by distance",
-     "Nearest means nearest in *distance*: compare |x − xᵢ| for every training point."),
+    ("not_nearest_point", "Not the nearest point",
+     "The prediction is the label of the point *nearest* in distance: compare |x − xᵢ| for every training point "
+     "and take the smallest (`np.argmin`)."),
     ("returned_input_not_label", "Returned the nearest input, not its label",
      "You returned the nearest training *input*. The prediction is that point's *label* y."),
     ("returned_index", "Returned the index, not the label",

@@ -259,7 +259,7 @@ ONE_NN = _value(
         ("knn_not_1nn", "", float((_YT[_LEFT] + _YT[_RIGHT]) / 2)),
         *(("knn_not_1nn", "", float(_YT[_ORDER[:n]].mean())) for n in (2, 3)),
         ("interpolated", "", float(_YT[_LEFT] + _BLEND * (_YT[_RIGHT] - _YT[_LEFT]))),
-        ("nearest_by_index", "Yours picks the farthest point: argmax where argmin belongs.",
+        ("not_nearest_point", "Yours picks the farthest point: argmax where argmin belongs.",
          float(_YT[np.argmax(_DIST)])),
         *(("finite_bandwidth", "", float(kernel_regression([_AT], _XT, _YT, h)[0])) for h in (0.25, 0.5, 1.0, 2.0)),
     ],

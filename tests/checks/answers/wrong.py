@@ -496,7 +496,7 @@ def shapes_d_k():
     return (5, 7), (5, 7), (5, 16)
 
 
-@wrong("one_nn_limit", "nearest_by_index")
+@wrong("one_nn_limit", "not_nearest_point")
 def one_nn_farthest():
     x_train, y_train = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
     return y_train[np.argmax(np.abs(x_train - 4.7))]
