@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import _relations as rel
@@ -77,8 +79,16 @@ _PATTERNS = {   # what an error message says -> the idea behind it
 }
 
 
+def _lost_axis(text: str) -> bool:
+    """A broadcast error between a shape and the same shape without its last axis: a lost ``keepdims``."""
+    shapes = [tuple(int(n) for n in re.findall(r"\d+", s)) for s in re.findall(r"\(([\d, ]*)\)", text)]
+    return len(shapes) >= 2 and shapes[0] != shapes[1] and (shapes[0][:-1] == shapes[1] or shapes[1][:-1] == shapes[0])
+
+
 def _error_code(outcome, ex) -> str | None:
     text, kind = outcome.error or "", outcome.error_type or ""
+    if "could not be broadcast" in text and _lost_axis(text):
+        return "missing_keepdims"
     for pattern, code in ex.errors.items():
         if pattern in text:
             return code

@@ -63,8 +63,8 @@ _IDEAS = _entries(
      "Your result is right only when there are as many queries as keys. Where n_q ≠ n_k two axes get mixed up: "
      "check which axis of each array you transpose, sum over or broadcast against; scores are (..., n_q, n_k)."),
     ("diagonal_only", "Query i paired with key i only",
-     "You paired each query with one key only (query i with key i). Scores pair every query with every key: "
-     "an (n_q, n_k) matrix, `q @ np.swapaxes(k, -1, -2)`."),
+     "You paired each query with one key only (query i with key i). Scores pair every query with every key, "
+     "an (n_q, n_k) matrix: `q @ np.swapaxes(k, -1, -2)`, or `q[..., :, None, :]` against `k[..., None, :, :]`."),
     ("sqrt_d_multiplied", "Multiplied by √d instead of dividing",
      "You multiplied the dot products by √d. Scaling *divides* by √d, so that the scores keep unit variance "
      "whatever d is: `/ np.sqrt(d)`."),
@@ -155,8 +155,9 @@ _IDEAS = _entries(
      "Your weights are those of a softmax at another temperature than τ. Divide the scores by τ exactly once, "
      "before the exponential, in the numerator and the denominator alike: `softmax(x / tau)`."),
     ("missing_keepdims", "Reduction lost its axis (keepdims)",
-     "The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row maxima or sums have shape "
-     "(3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1)."),
+     "A max, a sum or a norm lost its axis: without `keepdims=True`, a (3, 5) array's row maxima, sums or "
+     "lengths have shape (3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they "
+     "stay (3, 1)."),
     ("normalised_whole_array", "Normalised the whole array at once",
      "Your whole array sums to 1, but each slice should: softmax normalises every row (every query) on its own. "
      "Sum along the axis with `keepdims=True`, not over everything."),

@@ -634,7 +634,7 @@ def rbf_xor(Q, K, tau):
     return -np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1) / (2 * tau ^ 2)
 
 
-@wrong("rbf_scores", "broadcast_mismatch")
+@wrong("rbf_scores", "diagonal_only")
 def rbf_no_new_axes(Q, K, tau):
     return -np.sum((Q - K) ** 2, axis=-1) / (2 * tau**2)
 
@@ -1088,3 +1088,16 @@ def cosine_paired_rows(Q, K, tau):
     Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
     Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
     return np.sum(Qn * Kn, axis=-1) / tau
+
+
+@wrong("kernel_regression", "missing_keepdims")
+def kr_keepdims_lost(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2)
+    return (w / w.sum(axis=1)) @ y_train
+
+
+@wrong("cosine_scores", "missing_keepdims")
+def cosine_norms_lose_their_axis(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1) + 1e-9)
+    return Qn @ np.swapaxes(Kn, -1, -2) / tau
