@@ -140,10 +140,19 @@ def _purposes(ex, answer, mine, want, failed):
     found = _axes_count(answer, probes, mine, good, bad)
     if found:
         return found
-    square = [p for p in probes if "square" in p.tags]
-    if square and all(p in good for p in square) and all("square" not in p.tags for p in bad):
-        return "square_only", f"It fails on {bad[0].label}."
+    square = {id(p) for p in probes if "square" in p.tags}
+    if square and {id(p) for p in good} == square and _misshapen(probes, mine, want, bad):
+        return "square_only", f"It fails on {bad[0].label}."      # right exactly where n_q = n_k
     return None
+
+
+def _misshapen(probes, mine, want, bad) -> bool:
+    """Some failing probe raised or came back in another shape: an axis mix-up, not a numerical slip."""
+    for probe in bad:
+        got, ref = mine[probes.index(probe)], want[probes.index(probe)]
+        if got.raised or np.shape(as_array(got.value)) != np.shape(as_array(ref.value)):
+            return True
+    return False
 
 
 SHAPE_PURPOSES = {"basic", "2-D", "batched", "heads", "1-D", "square", "temperature"}

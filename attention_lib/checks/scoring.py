@@ -204,8 +204,8 @@ COSINE = Exercise(
     ],
     misconceptions=[
         Misconception("cosine_no_eps", variant=_cosine("l2", "l2", "divide", eps=0.0)),
-        *(Misconception("eps_too_large", variant=_cosine("l2", "l2", "divide", eps=eps, inside=inside))
-          for eps in (1.0, 1e-1, 1e-2, 1e-3) for inside in (False, True)),
+        *(Misconception("eps_too_large", variant=_cosine("l2", "l2", "divide", eps=m * 10.0**e, inside=inside))
+          for e in range(-5, 1) for m in (1, 2, 3, 5) for inside in (False, True)),
         *_cosine_family(),
         *_transposed(lambda q, k, t: (_unit(q), _unit(k), t)),
     ],
