@@ -204,3 +204,38 @@ def test_every_code_an_exercise_can_give_is_in_the_catalogue(exercise_id):
     ex = checks.get(exercise_id)
     codes = [code for code, _ in [*ex.relations.values(), *ex.purposes.values()]] + list(ex.errors.values())
     assert set(codes) <= set(CATALOGUE)
+
+
+def _cosine_with(norm):
+    def cosine_scores(Q, K, tau):
+        return (Q / norm(Q)) @ np.swapaxes(K / norm(K), -1, -2) / tau
+    return cosine_scores
+
+
+def _l2(M):
+    return np.linalg.norm(M, axis=-1, keepdims=True)
+
+
+EPS_PLACEMENTS = {
+    "outside, 1e-12": lambda M: _l2(M) + 1e-12,
+    "outside, 1e-9": lambda M: _l2(M) + 1e-9,
+    "outside, 1e-6": lambda M: _l2(M) + 1e-6,
+    "outside, 1e-5": lambda M: _l2(M) + 1e-5,
+    "inside the root, 1e-18": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-18),
+    "inside the root, 1e-9": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-9),
+    "inside the root, 1e-6": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-6),
+    "np.maximum(norm, 1e-9)": lambda M: np.maximum(_l2(M), 1e-9),
+    "np.maximum(norm, 1e-2)": lambda M: np.maximum(_l2(M), 1e-2),
+    "zero norms replaced by 1": lambda M: np.where(_l2(M) == 0, 1.0, _l2(M)),
+}
+
+
+@pytest.mark.parametrize("where", EPS_PLACEMENTS)
+def test_every_reasonable_eps_placement_passes_the_cosine_probes(where):
+    assert checks.run("cosine_scores", _cosine_with(EPS_PLACEMENTS[where])).status == "correct"
+
+
+@pytest.mark.parametrize("norm,code", [(_l2, "cosine_no_eps"), (lambda M: _l2(M) + 1e-3, "eps_too_large"),
+                                       (lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-3), "eps_too_large")])
+def test_a_missing_or_oversized_eps_is_named(norm, code):
+    assert checks.run("cosine_scores", _cosine_with(norm)).code == code
