@@ -164,10 +164,17 @@ def call_probe(fn: Callable, probe, watch: _Watch | None = None, call=None) -> O
             if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread() \
                     and os.getpid() == _PARENT_PID[0]:
                 raise
-            return Outcome(error=f"{type(exc).__name__}: {exc}"[:500], error_type=type(exc).__name__,
+            return Outcome(error=f"{type(exc).__name__}: {_text(exc)}"[:500], error_type=type(exc).__name__,
                            line=learner_line(exc, fn))
     mutated = not _same_inputs(probe.args + tuple(probe.kwargs.values()), args + tuple(kwargs.values()))
     return Outcome(value=value, mutated=mutated)
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:                    # an exception whose own __str__ fails
+        return "(its message could not be shown)"
 
 
 def _plain_call(fn, args, kwargs, watch):
