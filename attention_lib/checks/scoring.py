@@ -160,22 +160,13 @@ _TAU_CODES = {"multiply": "temperature_multiplied", "none": "temperature_ignored
 
 
 def _cosine_family() -> list[Misconception]:
-    """Each way of measuring length, on one side or both, with each way of using τ (at most two slips)."""
-    out = []
-    for length in ("l2", *_LENGTH_CODES):
-        for one_side in ((length, length), (length, "l2"), ("l2", length)) if length != "l2" else (("l2", "l2"),):
-            for tau_use in ("divide", *_TAU_CODES):
-                if length == "l2" and tau_use == "divide":
-                    continue
-                if length != "l2" and one_side[0] != one_side[1] and tau_use != "divide":
-                    continue
-                if length != "l2":
-                    code = _LENGTH_CODES[length]
-                    if one_side[0] != one_side[1] and length == "none":
-                        code = "cosine_one_side"
-                else:
-                    code = _TAU_CODES[tau_use]
-                out.append(Misconception(code, variant=_cosine(*one_side, tau_use)))
+    """Slips in the length (on both sides, or on one) and in the use of τ, alone or a length slip with a τ slip."""
+    out = [Misconception(code, variant=_cosine("l2", "l2", tau_use)) for tau_use, code in _TAU_CODES.items()]
+    for length, code in _LENGTH_CODES.items():
+        out += [Misconception(code, variant=_cosine(length, length, tau_use)) for tau_use in ("divide", *_TAU_CODES)]
+        one_side = "cosine_one_side" if length == "none" else code      # one side left as it is: only one normalised
+        out += [Misconception(one_side, variant=_cosine(length, "l2", "divide")),
+                Misconception(one_side, variant=_cosine("l2", length, "divide"))]
     return out
 
 
