@@ -59,3 +59,11 @@ def test_class_report_speed_has_both_configurations_for_30_notebooks():
     assert [r[0] for r in data] == ["one at a time", "--jobs 2"]
     for name, median, per_notebook in data:
         assert float(median) > 0 and abs(float(median) / count - float(per_notebook)) < 0.01, name
+
+
+def test_check_speed_has_both_paths_in_a_process_and_in_a_kernel():
+    data = _rows(_body("Check speed"), 4)
+    assert {(w, m) for w, m, _, _ in data} == {(w, m) for w in ("python process", "Jupyter kernel")
+                                               for m in ("sandbox (fork)", "in-process (reference)")}
+    for where, path, p50, p95 in data:
+        assert 0 < float(p50) <= float(p95), (where, path)

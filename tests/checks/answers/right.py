@@ -93,4 +93,6 @@ def temperature_for_target():
 
 
 def one_nn_limit():
-    return 2.0
+    x_train = np.array([0.0, 2.0, 5.0, 6.0])
+    y_train = np.array([1.0, -3.0, -1.0, 4.0])
+    return y_train[np.argmin(np.abs(x_train - 4.7))]
