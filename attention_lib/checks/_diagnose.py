@@ -236,10 +236,12 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
     tol = rel.CLOSE
     y, r = y.astype(float), r.astype(float)
     if y.shape != r.shape:
-        return rel.transposed(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
+        return (rel.transposed(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
+                or rel.not_summed(y, r, tol) or _shaped_like_an_input(ex, probe, y, r))
     if output == "weights":
         axis = ex.weights_axis(probe) if ex.returns != "pair" else -1
-        found = rel.normalised_elsewhere(y, r, axis, tol) or rel.rows_proportional(y, r, axis, tol)
+        found = (rel.masked(y, r, tol) or rel.normalised_elsewhere(y, r, axis, tol)
+                 or rel.rows_proportional(y, r, axis, tol))
         if found:
             return found
     for relation in rel.ARRAY_RELATIONS:
@@ -248,6 +250,21 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
             return found
     rtol, atol = tolerance(y, r, ex.rtol, ex.atol)
     return rel.wrong_rows(y, r, rtol, atol) or rel.monotone(y, r, tol)
+
+
+def _shaped_like_an_input(ex, probe, y, r) -> rel.Relation | None:
+    """A result whose shape gives away which input it was built from (``ex.arguments`` names them).
+
+    An output of width d where d_v is expected was averaged from the keys; scores shaped like the
+    queries were summed over the keys instead of the features.
+    """
+    args = {name: np.shape(probe.args[i]) for name, i in ex.arguments.items() if i < len(probe.args)}
+    k, v, q = args.get("k"), args.get("v"), args.get("q")
+    if k and v and k[-1] != v[-1] and y.shape == r.shape[:-1] + (k[-1],):
+        return rel.Relation("from_keys")
+    if q and k and ex.output == "scores" and y.shape == q:
+        return rel.Relation("summed_wrong_axis")
+    return None
 
 
 def _reshaped(y, r) -> rel.Relation | None:
@@ -260,12 +277,15 @@ def _degenerate(y) -> bool:
     return y is None or not np.all(np.isfinite(y)) or not np.any(y)
 
 
+MASK_KEYS = ("mask_inverted", "mask_leak")
+
+
 def _relations(ex, answer, mine, want, failed):
     if ex.output == "mask":
         return None
     if ex.returns == "value":
         return _value_relation(ex, mine[0], want[0])
-    found, studied = [], []
+    found, studied, unmasked, unexplained = [], [], [], False
     for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
         if not bad or m.raised or w.raised:
             continue
@@ -273,14 +293,42 @@ def _relations(ex, answer, mine, want, failed):
         if y is None or r is None:
             return None
         studied.append((probe, y))
-        relation = _relation(ex, probe, y, r, output)
-        if relation is None and not _degenerate(y):
-            return _elementwise(ex, studied, mine, want, failed)
+        relation = _relation(ex, probe, y, r, output) or _built_from_keys(ex, probe, m.value, w.value)
         if relation is not None:
             found.append((probe, relation))
-    if not found or len({f.key for _, f in found}) != 1:
+        elif _degenerate(y):
+            continue
+        elif output == "weights" and y.shape == r.shape and not np.any(r == 0):
+            unmasked.append(probe)          # nothing blocked here, so a mask mistake could not show
+        else:
+            unexplained = True
+    keys = {f.key for _, f in found}
+    if keys and keys <= set(MASK_KEYS) and not unexplained:
+        inverted = sum(f.key == "mask_inverted" for _, f in found)
+        key = "mask_inverted" if 2 * inverted > len(found) else "mask_leak"
+        return _mapped(ex, key, DEFAULT_CODES[key], f"It shows on {found[0][0].label}.")
+    if unexplained or unmasked:
+        return _elementwise(ex, studied, mine, want, failed)
+    if not found or len(keys) != 1:
         return None
     return _name(ex, found, mine, failed)
+
+
+def _built_from_keys(ex, probe, value, ref) -> rel.Relation | None:
+    """An (out, weights) answer whose weights are right but whose output averages the keys: out = weights @ k."""
+    if ex.returns != "pair" or "k" not in ex.arguments:
+        return None
+    pair, ref_pair = as_pair(value), ref
+    if pair is None or len(pair) != 2:
+        return None
+    out, weights = as_array(pair[0]), as_array(ref_pair[1])
+    k = np.asarray(probe.args[ex.arguments["k"]], dtype=float)
+    if out is None or weights is None or not values_close(ex, pair[1], ref_pair[1]):
+        return None
+    blended = weights @ k                                # (..., n_q, d): the keys, averaged
+    if out.shape == blended.shape and _close(ex, out.astype(float), blended):
+        return rel.Relation("from_keys")
+    return None
 
 
 def _value_relation(ex, got, ref):
@@ -290,8 +338,9 @@ def _value_relation(ex, got, ref):
         return None
     y = y.astype(float)
     if y.shape != r.shape:
-        found = _reshaped(y, r)
-        return ("extra_axis", f"Yours has shape {y.shape}.") if found else None
+        if _reshaped(y, r):
+            return "extra_axis", f"Yours has shape {y.shape}."
+        return ("output_not_summed", f"Yours has shape {y.shape}.") if rel.not_summed(y, r) else None
     if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3):
         return "imprecise", ""
     if y.ndim and np.allclose(np.sort(y, axis=None), np.sort(r, axis=None)):
@@ -332,7 +381,8 @@ DEFAULT_CODES = {
     "log": "log_applied", "softmax": "softmax_applied", "monotone": "monotone_transform",
     "unnormalised": "missing_normalisation", "other_axis": "softmax_wrong_axis",
     "whole_array": "normalised_whole_array", "rows": "wrong_rows", "extra_axis": "extra_axis",
-    "diagonal": "diagonal_only",
+    "diagonal": "diagonal_only", "mask_inverted": "mask_polarity_inverted", "mask_leak": "mask_leak",
+    "not_summed": "output_not_summed", "from_keys": "output_from_keys", "summed_wrong_axis": "summed_wrong_axis",
 }
 
 

@@ -50,6 +50,7 @@ PURPOSES = {
     "temperature": "a temperature other than 1",
     "far_query": "a query far from the data",
     "at_data": "queries at the training points",
+    "unsorted": "training points in no particular order",
     "hard": "top_k = 1, a hard choice",
     "all_keys": "top_k = n_k, plain attention",
     "causal": "a causal mask",
@@ -183,6 +184,8 @@ class Exercise:
     (``{"√d": ...}``: learner ÷ reference); ``relations`` maps a relation (``"transposed"``,
     ``"factor:√d"``, ``"exp"``...) and ``purposes`` maps a probe purpose that alone fails to a
     ``(code, detail)`` for this exercise; ``errors`` does the same for error messages.
+    ``arguments`` names the positional arguments that are queries, keys or values
+    (``{"q": 0, "k": 1, "v": 2}``), so a wrongly shaped result can say which input it was built from.
     """
 
     id: str
@@ -198,6 +201,7 @@ class Exercise:
     relations: dict = field(default_factory=dict)
     purposes: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
+    arguments: dict = field(default_factory=dict)
     rtol: float = 1e-6
     atol: float = 1e-8
     _cache: dict = field(default_factory=dict, repr=False)

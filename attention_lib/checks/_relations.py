@@ -134,6 +134,38 @@ def rows_proportional(y, r, axis, tol=CLOSE) -> Relation | None:
     return None
 
 
+def masked(y, r, tol=CLOSE) -> Relation | None:
+    """Weights against a reference that has exact zeros (blocked keys): the mask read backwards, or leaking.
+
+    ``mask_inverted``: the learner's weights are positive exactly where the reference's are 0, and 0
+    where they are positive (rows the reference leaves all 0 are ignored). ``mask_leak``: some key the
+    reference blocks gets weight.
+    """
+    if y.shape != r.shape or not _finite(y, r) or np.any(r < 0) or np.any(y < -1e-12):
+        return None                                      # only weights (never negative) can leak
+    blocked = r == 0
+    if not blocked.any():
+        return None
+    live = ~np.all(blocked, axis=-1, keepdims=True) & np.ones_like(blocked)   # rows with an allowed key
+    positive = np.abs(y) > 1e-9
+    if np.array_equal(positive[live], blocked[live]):
+        return Relation("mask_inverted")
+    if np.any(positive & blocked):
+        return Relation("mask_leak")
+    return None
+
+
+def not_summed(y, r, tol=CLOSE) -> Relation | None:
+    """One axis too many, and summing it away gives the right answer: a sum (over the keys) was left out."""
+    if y.ndim != r.ndim + 1 or not _finite(y, r):
+        return None
+    for axis in range(y.ndim):
+        total = np.sum(y, axis=axis)
+        if total.shape == r.shape and _close(total, r, tol):
+            return Relation("not_summed")
+    return None
+
+
 def wrong_rows(y, r, rtol, atol) -> Relation | None:
     """Right on some rows (the second-to-last axis of a matrix, or entries of a vector) and wrong on others."""
     if y.ndim == 0 or y.shape != r.shape:

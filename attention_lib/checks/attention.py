@@ -65,6 +65,7 @@ _probes = [
 ATTENTION = Exercise(
     id="attention",
     signature="attention(q, k, v, mask=None)",
+    arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
     probes=_probes,
     misconceptions=[
@@ -154,6 +155,7 @@ _big = randn(334, (2, 3), (5, 3), (5, 2))
 TOP_K = Exercise(
     id="top_k_attention",
     signature="top_k_attention(q, k, v, top_k)",
+    arguments={"q": 0, "k": 1, "v": 2},
     reference=_topk_reference,
     probes=[
         Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
@@ -172,6 +174,8 @@ TOP_K = Exercise(
     forbidden=(_attention,),
     returns="pair",
     output="weights",
+    relations={"mask_leak": ("topk_wrong_axis", "Some keys you kept are not among their row's top_k scores."),
+               "mask_inverted": ("mask_polarity_inverted", "You kept every key *except* the top_k.")},
     purposes={"large": ("no_max_subtraction", "With a mask, subtract the row maximum of the kept scores.")},
 )
 

@@ -211,6 +211,10 @@ _IDEAS = _entries(
     ("output_not_summed", "Output keeps the key axis",
      "Your output still has a key axis. Each query's output *sums* weight × value over the keys: "
      "(n_q, n_k) @ (n_k, d_v) gives (n_q, d_v)."),
+    ("summed_wrong_axis", "Summed over the keys, not the features",
+     "Your result has one number per query *feature*, as if the sum ran over the keys. Each score sums over the "
+     "features of one query–key pair: sum the squared differences (or the products) over the last axis, "
+     "`axis=-1`, after pairing every query with every key."),
     ("scores_shape", "Scores keep the feature axis",
      "Each score pairs one query with one key, so S is (n_q, n_k): the dot product sums the feature size d away."),
     ("scored_against_values", "Scored the query against the values",
@@ -300,6 +304,9 @@ _IDEAS = _entries(
     ("masked_to_zero", "Masked scores set to 0, not −inf",
      "You set masked scores to 0, but exp(0) = 1: the masked keys still get weight. Set them to −inf, so exp "
      "gives exactly 0."),
+    ("mask_leak", "Blocked keys still get weight",
+     "Keys that must be blocked still get some weight: the mask leaks. A blocked score must become −inf *before* "
+     "the softmax (then its weight is exactly 0); check that the mask reaches the scores along the right axes."),
     ("mask_ignored", "Mask ignored",
      "Your function ignores `mask`: masked keys still get weight. Apply it to the scores before the softmax."),
     # ---------------------------------------------------------------- heads

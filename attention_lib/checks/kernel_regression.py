@@ -12,6 +12,7 @@ from ._engine import Exercise, Misconception, Probe, family
 _rng = np.random.default_rng(301)                       # the training data every probe shares
 _x = np.sort(_rng.uniform(0, 5, 12))                     # (12,)
 _y = np.sin(_x) + 0.1 * _rng.normal(size=12)             # (12,)
+_shuffle = np.random.default_rng(302).permutation(12)    # the same points, in no particular order
 
 _WIDTH = "Here the bandwidth h plays the temperature: u = (x − xᵢ)/h, dividing once."
 _BANDWIDTHS = [  # h as the learner's code effectively uses it
@@ -104,6 +105,8 @@ KERNEL_REGRESSION = Exercise(
         Probe("3 queries, bandwidth 2.0", (np.array([0.0, 2.5, 6.0]), _x, _y, 2.0), purpose="temperature"),
         Probe("12 queries at the training points, bandwidth 0.3", (_x.copy(), _x, _y, 0.3), purpose="at_data"),
         Probe("one query far from the data, bandwidth 1.0", (np.array([9.0]), _x, _y, 1.0), purpose="far_query"),
+        Probe("4 queries, training points not sorted, bandwidth 0.7",
+              (np.array([0.5, 1.9, 3.3, 4.4]), _x[_shuffle], _y[_shuffle], 0.7), purpose="unsorted"),
     ],
     misconceptions=[
         *family(_nadaraya_watson, {"bandwidth": _BANDWIDTHS, "kernel": _KERNELS, "sign": _SIGNS, "norm": _NORMS,

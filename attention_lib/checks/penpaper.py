@@ -262,6 +262,8 @@ ONE_NN = _value(
         ("not_nearest_point", "Yours picks the farthest point: argmax where argmin belongs.",
          float(_YT[np.argmax(_DIST)])),
         *(("finite_bandwidth", "", float(kernel_regression([_AT], _XT, _YT, h)[0])) for h in (0.25, 0.5, 1.0, 2.0)),
+        ("finite_bandwidth", "At a tiny bandwidth every kernel value underflows to 0, and 0/0 is NaN: numbers cannot "
+                             "take this limit for you, so take it on paper.", float("nan")),
     ],
     forbidden=(kernel_regression, kernel_weights),
 )

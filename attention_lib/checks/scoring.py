@@ -91,6 +91,7 @@ def _fixed_scale(mine, want, probes):
 SCALED_DOT = Exercise(
     id="scaled_dot_scores",
     signature="scaled_dot_scores(q, k)",
+    arguments={"q": 0, "k": 1},
     reference=lib.scaled_dot_scores,
     probes=_qk_probes(101),
     misconceptions=[
@@ -187,6 +188,7 @@ _long, _short = randn(112, (2, 3), (4, 3))
 COSINE = Exercise(
     id="cosine_scores",
     signature="cosine_scores(q, k, temperature)",
+    arguments={"q": 0, "k": 1},
     reference=lib.cosine_scores,
     probes=_qk_probes(121, (0.5,)) + [
         Probe("a zero query and a zero key, temperature 2.0", (_zero_rows, _zero_keys, 2.0), purpose="zero_vector"),
@@ -278,6 +280,7 @@ def _d2(q, k):
 RBF = Exercise(
     id="rbf_scores",
     signature="rbf_scores(q, k, temperature)",
+    arguments={"q": 0, "k": 1},
     reference=lib.rbf_scores,
     probes=_qk_probes(131, (0.7,)) + [
         Probe("q (2, 3), k (3, 3), temperature 2.0", randn(135, (2, 3), (3, 3)) + (2.0,), purpose="temperature"),

@@ -7,7 +7,7 @@ import pytest
 
 from attention_lib import checks
 
-from .answers import blind_dev, unusual
+from .answers import blind_dev, blind_heldout, unusual
 
 RIGHT = unusual.BANK + unusual.EXTRA
 TARGET_RATE = 0.85
@@ -41,3 +41,23 @@ def test_each_blind_dev_answer_gets_the_diagnosis_of_its_idea(dev_results, index
     entry, result = dev_results[index]
     assert result.status == "incorrect"
     assert result.code == entry["code"], f"{entry['idea']}: got {result}"
+
+
+@pytest.fixture(scope="module")
+def heldout_results():
+    return [(entry, _run(entry)) for entry in blind_heldout.BANK]
+
+
+def test_the_held_out_bank_is_diagnosed_at_the_target_rate_with_no_false_accept(heldout_results):
+    accepted = [e["name"] for e, r in heldout_results if r.status == "correct"]
+    named = sum(e["code"] is not None and r.code == e["code"] for e, r in heldout_results)
+    assert not accepted, f"wrong answers accepted: {accepted}"
+    assert named / len(heldout_results) >= TARGET_RATE, f"{named} of {len(heldout_results)} named as expected"
+
+
+@pytest.mark.parametrize("index", range(len(blind_heldout.BANK)), ids=[e["name"] for e in blind_heldout.BANK])
+def test_each_held_out_answer_is_judged_wrong_and_named_where_a_diagnosis_exists(heldout_results, index):
+    entry, result = heldout_results[index]
+    assert result.status == "incorrect"
+    if entry["code"] is not None:
+        assert result.code == entry["code"], f"{entry['idea']}: got {result}"
