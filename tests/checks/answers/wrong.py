@@ -1101,3 +1101,17 @@ def cosine_norms_lose_their_axis(Q, K, tau):
     Qn = Q / (np.linalg.norm(Q, axis=-1) + 1e-9)
     Kn = K / (np.linalg.norm(K, axis=-1) + 1e-9)
     return Qn @ np.swapaxes(Kn, -1, -2) / tau
+
+
+# ---------------------------------------------------------------- lessons 04-08
+# Each later lesson keeps its wrong answers (and its right ones, in RIGHT) in its own module,
+# tests/checks/answers/lessonNN.py, registered with the same @wrong decorator.
+def _load_lesson_modules():
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("lesson[0-9][0-9].py")):
+        importlib.import_module(f"{__package__}.{path.stem}")
+
+
+_load_lesson_modules()
