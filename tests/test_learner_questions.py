@@ -21,7 +21,7 @@ COLUMNS = ["id", "kind", "question or belief", "asked at", "answered under", "pr
 MIN_QUESTIONS, MIN_BELIEFS = 6, 3
 URL = re.compile(r"https?://\S+")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-LINK = re.compile(r"\]\(#([^)\s]+)\)")
+LINK = re.compile(r"\]\(#((?:[^()\s]|\([^()\s]*\))+)\)")   # an anchor may hold balanced parentheses
 
 
 def _cells(row):
@@ -113,18 +113,29 @@ def notebook_problems(slug, rows, nb):
         for number in numbers:
             if number.strip("`") not in printed:
                 problems.append(f"{slug} {row['id']}: {number!r} is not in the notebook's stored outputs")
-    anchors = {anchor(h) for h in found}
+    section = questions_section(nb)
+    if section is None:
+        return problems + [f"{slug}: no '## Questions learners ask' section"]
+    links, anchors = LINK.findall(section), {anchor(h) for h in found}
+    if not links:
+        problems.append(f"{slug}: 'Questions learners ask' links to no heading")
+    return problems + [f"{slug}: the link #{link} matches no heading" for link in links if link not in anchors]
+
+
+def questions_section(nb):
+    """The text under the notebook's '## Questions learners ask' heading, up to the next heading of its level."""
+    lines, inside = [], False
     for cell in nb["cells"]:
-        text = "".join(cell["source"])
-        if cell["cell_type"] == "markdown" and text.startswith("## Questions learners ask"):
-            links = LINK.findall(text)
-            if not links:
-                problems.append(f"{slug}: 'Questions learners ask' links to no heading")
-            problems += [f"{slug}: the link #{link} matches no heading" for link in links if link not in anchors]
-            break
-    else:
-        problems.append(f"{slug}: no '## Questions learners ask' section")
-    return problems
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if line.strip() == "## Questions learners ask":
+                inside = True
+            elif inside and re.match(r"#{1,2}\s", line):
+                return "\n".join(lines)
+            elif inside:
+                lines.append(line)
+    return "\n".join(lines) if inside else None
 
 
 def problems(doc_text, notebooks_dir, ready_slugs):
