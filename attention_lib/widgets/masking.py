@@ -38,12 +38,17 @@ def preset_mask(preset, n_q, n_k, length, side):
         Real tokens among the ``n_k`` keys (the rest is padding).
     side : {"right", "left"}
         Where the padding sits.
+
+    Returns
+    -------
+    mask : ndarray of bool, (n_q, n_k)
+        All True for "none"; otherwise the AND of the preset's masks.
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
     causal = causal_mask(n_q, n_k) if "causal" in preset else None               # (n_q, n_k)
     pad = padding_mask([length], n_k, side=side)[0] if "padding" in preset else None   # (1, n_k)
-    both = combine_masks(causal, pad)
+    both = combine_masks(causal, pad)                                             # (n_q, n_k), (1, n_k) or None
     return np.ones((n_q, n_k), bool) if both is None else np.broadcast_to(both, (n_q, n_k)).copy()
 
 
