@@ -212,21 +212,36 @@ _SQUEEZED = ("Your function drops the mask's axes of size 1 (with `squeeze` or a
              "axes as they are; numpy repeats a size-1 axis by itself.")
 
 
-def _self_probe(label, seed, shape, mask, purpose, roles=None):
-    x = randn(seed, shape)[0]
+def _self_probe(label, seed, shape, mask, purpose, roles=None, scale=1.0):
+    """Self-attention (q = k = v) on seeded inputs of ``shape``, times ``scale``."""
+    x = scale * randn(seed, shape)[0]                    # (..., n, d)
     return Probe(label, (x, x, x), {"mask": mask}, purpose=purpose, roles=roles or {})
 
 
+def _plain_probe(seed, purpose):
+    return Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(seed, (3, 4), (5, 4), (5, 2)), purpose=purpose)
+
+
+def _causal_probe(seed, purpose):
+    return _self_probe("causal self-attention on (2, 4, 3) with causal_mask(4)", seed, (2, 4, 3),
+                       lib.causal_mask(4), purpose)
+
+
+def _padding_probe(seed, purpose):
+    return Probe("q (2, 3, 4), k and v (2, 5, 4), padding mask (2, 1, 5) with lengths [2, 5]",
+                 randn(seed, (2, 3, 4), (2, 5, 4), (2, 5, 4)), {"mask": lib.padding_mask([2, 5], 5)}, purpose=purpose)
+
+
+def _empty_sequence_probe(seed):
+    return _self_probe("self-attention on (2, 3, 4), lengths [3, 0] (sequence 1 is empty)", seed, (2, 3, 4),
+                       lib.padding_mask([3, 0], 3), "fully_masked empty_sequence", {"fully masked": (3, 4, 5)})
+
+
 # --------------------------------------------------------------------------- fix_masked_attention (find the bug)
-# The learner gets this function and repairs it:
-#     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
-#     e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-#     weights = e / e.sum(axis=-1, keepdims=True)
-#     if mask is not None:
-#         weights = np.where(mask, 0.0, weights)
-#     return weights @ v, weights
-# Bug A: the mask acts on the weights, after the softmax. Bug B: True is read as "blocked". Bug C, hidden
-# while A is there: once blocked scores are -inf, a row with every key blocked gives NaN.
+# The learner repairs `broken_masked_attention` of the exercise notebook (Q5), a plain softmax followed by
+# `np.where(mask, 0.0, weights)`. Bug A: the mask acts on the weights, after the softmax. Bug B: True is read
+# as "blocked". Bug C, hidden while A is there: once blocked scores are -inf, a row with every key blocked
+# gives NaN. Each state below is the function with some of them still there, or replaced by a new slip.
 
 _BUGS = {   # bug -> (code, what is still wrong, what fixing it did)
     "after": ("mask_after_softmax", "the mask still acts on the weights, after the softmax",
@@ -276,22 +291,13 @@ def _fix_variant(switches):
     return lambda q, k, v, mask=None: _attn(q, k, v, mask, **options)
 
 
-_x402 = randn(402, (2, 4, 3))[0]
 FIX = Exercise(
     id="fix_masked_attention",
     signature="fix_masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=[
-        Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(401, (3, 4), (5, 4), (5, 2)), purpose="no_mask 2-D"),
-        Probe("causal self-attention on (2, 4, 3) with causal_mask(4)", (_x402, _x402, _x402),
-              {"mask": lib.causal_mask(4)}, purpose="causal batched"),
-        Probe("q (2, 3, 4), k and v (2, 5, 4), padding mask (2, 1, 5) with lengths [2, 5]",
-              randn(403, (2, 3, 4), (2, 5, 4), (2, 5, 4)), {"mask": lib.padding_mask([2, 5], 5)},
-              purpose="padding batched"),
-        _self_probe("self-attention on (2, 3, 4), lengths [3, 0] (sequence 1 is empty)", 404, (2, 3, 4),
-                    lib.padding_mask([3, 0], 3), "fully_masked empty_sequence", {"fully masked": (3, 4, 5)}),
-    ],
+    probes=[_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
+            _padding_probe(403, "padding batched"), _empty_sequence_probe(404)],
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
         *(Misconception(_BUGS[left[0]][0], variant=_fix_variant(switches), detail=_progress(left))
@@ -336,33 +342,27 @@ def _squeezed(q, k, v, mask=None):
     return _attn(q, k, v, None if mask is None else np.squeeze(mask), norm=_library_softmax)
 
 
-_x412, _x415, _x418 = (randn(seed, shape)[0] for seed, shape in ((412, (2, 4, 3)), (415, (2, 4, 3)), (418, (3, 3, 4))))
-_x417 = 300 * randn(417, (1, 4, 3))[0]
 MASKED = Exercise(
     id="masked_attention",
     signature="masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
     probes=[
-        Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(411, (3, 4), (5, 4), (5, 2)), purpose="2-D"),
+        _plain_probe(411, "2-D"),
         Probe("a batch: q (2, 3, 4), k (2, 5, 4), v (2, 5, 6), no mask", randn(419, (2, 3, 4), (2, 5, 4), (2, 5, 6)),
               purpose="batched"),
-        Probe("causal self-attention on (2, 4, 3) with causal_mask(4)", (_x412, _x412, _x412),
-              {"mask": lib.causal_mask(4)}, purpose="causal"),
-        Probe("q (2, 3, 4), k and v (2, 5, 4), padding mask (2, 1, 5) with lengths [2, 5]",
-              randn(413, (2, 3, 4), (2, 5, 4), (2, 5, 4)), {"mask": lib.padding_mask([2, 5], 5)}, purpose="padding"),
+        _causal_probe(412, "causal"),
+        _padding_probe(413, "padding"),
         Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4), padding mask (2, 1, 1, 6) with lengths [6, 2]",
               randn(414, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)), {"mask": lib.padding_mask([6, 2], 6)[:, None]},
               purpose="heads padding"),
-        Probe('a decoder mask on (2, 4, 3), lengths [2, 4] padded on the left', (_x415, _x415, _x415),
-              {"mask": _decoder_reference([2, 4], 4, side="left")}, purpose="fully_masked left_padding",
-              roles={"fully masked": (0, 1)}),
-        _self_probe("self-attention on (2, 3, 4), lengths [3, 0] (sequence 1 is empty)", 416, (2, 3, 4),
-                    lib.padding_mask([3, 0], 3), "fully_masked empty_sequence", {"fully masked": (3, 4, 5)}),
-        Probe("large scores: (1, 4, 3) inputs times 300, causal_mask(4)", (_x417, _x417, _x417),
-              {"mask": lib.causal_mask(4)}, purpose="large causal"),
-        Probe("self-attention on (3, 3, 4), lengths [1, 3, 2]: B = n", (_x418, _x418, _x418),
-              {"mask": lib.padding_mask([1, 3, 2], 3)}, purpose="batch_is_n padding"),
+        _self_probe("a decoder mask on (2, 4, 3), lengths [2, 4] padded on the left", 415, (2, 4, 3),
+                    _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding", {"fully masked": (0, 1)}),
+        _empty_sequence_probe(416),
+        _self_probe("large scores: (1, 4, 3) inputs times 300, causal_mask(4)", 417, (1, 4, 3), lib.causal_mask(4),
+                    "large causal", scale=300.0),
+        _self_probe("self-attention on (3, 3, 4), lengths [1, 3, 2]: B = n", 418, (3, 3, 4),
+                    lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
     ],
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
