@@ -291,8 +291,8 @@ _IDEAS = _entries(
      "The pattern is right but the dtype is not boolean. Masks here are bool, True = may attend; a 0/1 float "
      "mask is easy to add to scores by mistake."),
     ("padding_on_queries", "Padding mask hides queries",
-     "Your mask has shape (B, n, 1): it hides padded *queries*. Padding must hide *keys*, so the size-1 axis is "
-     "the query axis: shape (B, 1, n)."),
+     "Your mask hides padded *queries* (rows), as a (B, n, 1) padding mask does. Padding must hide *keys* "
+     "(columns), so the size-1 axis is the query axis: shape (B, 1, n)."),
     ("padding_missing_query_axis", "Padding mask without its query axis",
      "Your mask has shape (B, n). Against scores (B, n_q, n) it would line B up with the queries (the mask-leak "
      "bug). Add the query axis: shape (B, 1, n)."),
@@ -309,6 +309,24 @@ _IDEAS = _entries(
      "the softmax (then its weight is exactly 0); check that the mask reaches the scores along the right axes."),
     ("mask_ignored", "Mask ignored",
      "Your function ignores `mask`: masked keys still get weight. Apply it to the scores before the softmax."),
+    # ---------------------------------------------------------------- masks: empty rows, decoders (lesson 04)
+    ("fully_masked_row_nan", "A query with no visible key gets NaN",
+     "A query whose every key is blocked gets NaN: its scores are all −∞, so is their maximum, and −∞ − (−∞) is "
+     "NaN. In this course such a row gets zero weights and a zero output: subtract the maximum only where it is "
+     "finite, and divide only where the sum is positive, as `al.softmax` does."),
+    ("fully_masked_row_uniform", "A query with no visible key averages what it must not see",
+     "You fill blocked scores with a large finite number. That works like −∞ on a row that keeps at least one key, "
+     "but on a row with every key blocked all the scores are equal: the weights are uniform, and the query "
+     "averages keys it may not see. Fill with −∞, and give a row with no visible key zero weights."),
+    ("padding_ignored", "Padding keys left visible",
+     "Your mask still lets queries see padding. A key must pass every mask: AND the causal mask with the padding "
+     "mask, so that each sequence hides its own padded keys."),
+    ("padding_side_ignored", "Left padding treated as right padding",
+     "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
+     "*last* ones: key j is real when j ≥ n − length."),
+    ("counted_from_one", "Positions counted from 1",
+     "Positions count from 0 here, as numpy indices do: the first token is position 0, so query 2 is the third "
+     "token and the keys are numbered 0, 1, 2, …"),
     # ---------------------------------------------------------------- heads
     ("reshape_without_transpose", "Reshaped straight into heads",
      "Right shape, wrong contents: reshaping (B, n, D) straight to (B, h, n, D/h) scrambles positions into heads. "

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..attention import attention
 from ..kernel_regression import kernel_regression, kernel_weights
+from ..masking import causal_mask
 from ..softmax import softmax
 from ._compare import as_array
 from ._engine import Exercise, Misconception, Probe
@@ -269,3 +270,88 @@ ONE_NN = _value(
 )
 
 EXERCISES = [WORKED_WEIGHTS, WORKED_OUTPUT, SHAPES, TEMPERATURE_TARGET, ONE_NN]
+
+
+# --------------------------------------------------------------------------- the L = 4 causal mask (lesson 04)
+# "Attention Mechanisms", practice: the causal mask for L = 4, and the keys query 2 may see (counted from 0).
+_L, _QUERY = 4, 2
+_CAUSAL = np.tril(np.ones((_L, _L), dtype=int))          # (4, 4), 1 = may attend
+_SEES = np.flatnonzero(_CAUSAL[_QUERY])                  # the keys of row 2
+
+
+def _mask_and_keys(value):
+    """``(mask, keys)`` with the mask as 0/1 integers (booleans and numbers alike) and distinct keys sorted."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return value
+    mask, keys = value
+    grid = as_array(mask)
+    if grid is not None and grid.size and np.all((grid == 0) | (grid == 1)):
+        mask = grid.astype(int)
+    listed = as_array(keys)
+    if listed is not None and listed.ndim == 1 and listed.dtype != bool and len(np.unique(listed)) == len(listed):
+        keys = np.sort(listed)
+    return mask, keys
+
+
+def _parts(mine):
+    """The learner's (mask, keys) as arrays, each None when it is not an array of numbers."""
+    value = _answer(mine)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None, None
+    return as_array(value[0]), as_array(value[1])
+
+
+def _mask_is(pattern, detail=True):
+    def test(mine, want, probes):
+        mask, _ = _parts(mine)
+        return mask is not None and mask.shape == pattern.shape and np.array_equal(mask, pattern) and detail
+    return test
+
+
+def _keys_are(keys, detail=True, mask_right=None):
+    """The keys are ``keys``; with ``mask_right`` set, only when the mask is (or is not) the right one."""
+    def test(mine, want, probes):
+        mask, got = _parts(mine)
+        if got is None or got.dtype == bool or got.shape != (len(keys),) or not np.array_equal(got, keys):
+            return False
+        if mask_right is not None and mask_right != (mask is not None and np.array_equal(mask, _CAUSAL)):
+            return False
+        return detail
+    return test
+
+
+def _not_a_pair(mine, want, probes):
+    value = as_array(_answer(mine))
+    return value is not None and value.ndim in (1, 2) and value.size > 2 and "Return both parts: `return mask, keys`."
+
+
+def _keys_as_a_row(mine, want, probes):
+    mask, keys = _parts(mine)
+    return (keys is not None and keys.shape == (_L,) and np.array_equal(keys.astype(int), _CAUSAL[_QUERY])
+            and "That is row 2 of the mask; the question asks for the numbers of the keys query 2 may see.")
+
+
+_ONES = np.ones((_L, _L), dtype=int)
+_UPPER = "That is the upper triangle: from the query onwards."
+CAUSAL_KEYS = Exercise(
+    id="causal_keys_query_2", signature="causal_keys_query_2()", reference=lambda: (_CAUSAL, _SEES),
+    probes=_ASK, returns="value", canonical=_mask_and_keys, forbidden=(causal_mask,),
+    misconceptions=[
+        Misconception("wrong_type", test=_not_a_pair),
+        Misconception("causal_allows_future", test=_mask_is(np.triu(_ONES), _UPPER)),
+        Misconception("causal_allows_future", test=_mask_is(_ONES, "Yours lets every query see every key.")),
+        Misconception("causal_excludes_diagonal", test=_mask_is(np.tril(_ONES, k=-1))),
+        Misconception("mask_polarity_inverted", test=_mask_is(1 - _CAUSAL, "Yours marks the keys a query may *not* "
+                                                                           "see.")),
+        Misconception("counted_from_one", test=_keys_are([0, 1], "Your mask is right: read query 2's row of it.",
+                                                         mask_right=True)),
+        Misconception("causal_excludes_diagonal", test=_keys_are([0, 1], "Query 2 may see itself.")),
+        Misconception("causal_allows_future", test=_keys_are([0, 1, 2, 3], "Yours lets query 2 see a key after it.")),
+        Misconception("causal_allows_future", test=_keys_are([2, 3], _UPPER)),
+        Misconception("mask_polarity_inverted", test=_keys_are([3], "Those are the keys query 2 may *not* see.")),
+        *(Misconception("counted_from_one", test=_keys_are(keys)) for keys in ([1, 2], [1, 2, 3])),
+        Misconception("wrong_quantity", test=_keys_as_a_row),
+    ],
+)
+
+EXERCISES.append(CAUSAL_KEYS)

@@ -44,7 +44,7 @@ LESSONS = (
            library=("kernel_regression",), checks=("kernel_regression", "attention", "penpaper"),
            widgets=("bandwidth_explorer", "query_playground")),
     Lesson("04_masking", "Masking", "causal and padding masks, −inf, polarity conventions, the broadcasting leak",
-           library=("masking", "diagnostics"), checks=("masking",), ready=False),
+           library=("masking", "diagnostics"), checks=("masking", "penpaper"), widgets=("mask_editor",)),
     Lesson("05_qkv_self_cross", "Queries, keys and values: self- and cross-attention",
            "learned projections, self vs cross attention, shape discipline, cost",
            library=("attention",), checks=("attention",), ready=False),

@@ -5,7 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from attention_lib import attention, cosine_scores, dot_scores, rbf_scores, scaled_dot_scores, softmax
+from attention_lib import (
+    apply_mask,
+    attention,
+    causal_mask,
+    cosine_scores,
+    dot_scores,
+    rbf_scores,
+    scaled_dot_scores,
+    softmax,
+)
 
 # Seed 000: six keys in 2-D, values = keys @ W_v, one query near the first cluster.
 KEYS = np.array([[1.0, 0.2], [0.9, 0.1], [0.2, 1.0], [-0.2, 0.9], [0.0, -1.0], [-1.0, -0.6]])
@@ -62,3 +71,10 @@ def test_seed_000_scaling_keeps_entropy_high_while_unscaled_collapses():
             return -(p * np.log(np.where(p > 0, p, 1))).sum(-1).mean()
         assert 3.6 < h(w_scaled) < 3.75
         assert h(w_raw) < 0.35
+
+
+def test_seed_001_worked_example_3_with_the_library_causal_mask():
+    s = np.array([[2.0, 1, 0], [0, 3, 4], [1, 1, 1]])
+    w = softmax(apply_mask(s, causal_mask(3)))
+    z = math.exp(-3)
+    np.testing.assert_allclose(w, [[1, 0, 0], [z / (1 + z), 1 / (1 + z), 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-12)
