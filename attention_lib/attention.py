@@ -162,11 +162,8 @@ def attention_steps(x, W_q, W_k, W_v, mask=None):
 
     Parameters
     ----------
-    x : array_like, (..., n, D)
-    W_q, W_k : array_like, (D, d)
-    W_v : array_like, (D, d_v)
-    mask : bool array, optional
-        As for :func:`self_attention`; True = may attend.
+    x, W_q, W_k, W_v, mask
+        As for :func:`self_attention`: ``x`` (..., n, D), ``W_q`` and ``W_k`` (D, d), ``W_v`` (D, d_v).
 
     Returns
     -------
