@@ -58,6 +58,8 @@ WIDGETS = {
                             "w_similarity.controls['qx']", (0.5, 0.8)),
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
+    "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",
+                          "w_stepper.controls['step']", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"

@@ -102,14 +102,12 @@ class MechanismStepper(Explorer):
             raise ValueError(f"the stepper shows one sequence: x must be (n, D) with one token name per row, "
                              f"got x of shape {self.matrices['x'].shape} and {len(self.tokens)} tokens")
         n = len(self.tokens)
-        self.mask = None if mask is None else np.broadcast_to(np.asarray(mask, bool), (n, n))   # (n, n)
-        if self.mask is not None:
-            self.matrices["mask"] = self.mask.astype(float)                  # (n, n) 1 = may attend
-        controls = {
-            "step": StepControls(description="mechanism steps: left and right arrow keys step",
-                                 steps=[name for name, _ in self.stages], value=step, reduce_motion=reduce_motion),
-            "query": choice_slider("query row", list(range(n)), query, labels=self.tokens),
-        }
+        if mask is not None:
+            self.matrices["mask"] = np.broadcast_to(np.asarray(mask, float), (n, n))   # (n, n) 1 = may attend
+        steps = StepControls(description="mechanism steps: left and right arrow keys step",
+                             steps=[name for name, _ in self.stages], reduce_motion=reduce_motion)
+        steps.value = step                                           # once the steps are known: kept in range
+        controls = {"step": steps, "query": choice_slider("query row", list(range(n)), query, labels=self.tokens)}
         figure = Figure(label="The attention mechanism, one step at a time: the matrices of the current step, "
                               "the query's row outlined",
                         caption="Rows are tokens; in S, the mask and A, rows are queries and columns keys. Each "

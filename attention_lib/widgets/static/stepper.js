@@ -127,22 +127,19 @@ function render({ model, el }) {
     stop();
     go(target);
   };
-  prev.addEventListener("click", onPrev);
-  next.addEventListener("click", onNext);
-  play.addEventListener("click", onPlay);
-  list.addEventListener("click", onList);
-  root.addEventListener("keydown", onKey);
+  const listening = new AbortController(), signal = listening.signal;   // one abort removes every listener
+  prev.addEventListener("click", onPrev, { signal });
+  next.addEventListener("click", onNext, { signal });
+  play.addEventListener("click", onPlay, { signal });
+  list.addEventListener("click", onList, { signal });
+  root.addEventListener("keydown", onKey, { signal });
   const events = "change:value change:steps change:description change:reduce_motion";
   model.on(events, sync);
   sync();
   return () => {
     if (timer) clearTimeout(timer);
     model.off(events, sync);
-    prev.removeEventListener("click", onPrev);
-    next.removeEventListener("click", onNext);
-    play.removeEventListener("click", onPlay);
-    list.removeEventListener("click", onList);
-    root.removeEventListener("keydown", onKey);
+    listening.abort();
   };
 }
 
