@@ -52,11 +52,6 @@ def _attn(q, k, v, mask=None, *, axis=-1, mask_mode="before", fill=-np.inf, inve
     return out, w
 
 
-def _variants(code, **switches):
-    return [Misconception(code, variant=lambda *a, _kw={**switches, "fill": f, "norm": n}, **k: _attn(*a, **k, **_kw))
-            for f in (-np.inf, -1e9) for n in (_naive_softmax, _library_softmax)]
-
-
 _NUMERICS = ((-np.inf, _naive_softmax), (-np.inf, _library_softmax), (-1e9, _naive_softmax))
 """How a blocked score is written and normalised: NaN, zeros or uniform weights where a whole row (or, over
 the wrong axis, a whole column) is blocked. Only an inverted mask or a softmax over the queries blocks a whole
@@ -153,7 +148,7 @@ def _project(x_q, x_kv, W_q, W_k, W_v, *, sides="right", roles="right", transpos
     ``transpose``: ``x @ W.T``, as with PyTorch's ``nn.Linear`` weights.
     """
     src_q, src_k, src_v = {"right": (x_q, x_kv, x_kv), "keys": (x_q, x_q, x_kv), "values": (x_q, x_kv, x_q),
-                           "both": (x_q, x_q, x_q), "swapped": (x_kv, x_q, x_q)}[sides]
+                           "both": (x_q, x_q, x_q), "swapped": (x_kv, x_q, x_q), "qk": (x_kv, x_q, x_kv)}[sides]
     Wq, Wk, Wv = {"right": (W_q, W_k, W_v), "qk": (W_q, W_q, W_v), "kv": (W_q, W_k, W_k),
                   "no_v": (W_q, W_k, None)}[roles]
     if transpose:
@@ -195,7 +190,9 @@ _ATTEND = {
 }
 _SIDES = [("right", None, ""), ("keys", "keys_from_query_side", ""), ("values", "values_from_query_side", ""),
           ("both", "not_cross_attention", ""),
-          ("swapped", "queries_from_kv_side", "")]
+          ("swapped", "queries_from_kv_side", ""),
+          ("qk", "queries_from_kv_side", "Here the queries and the keys swapped sequences; the keys belong with the "
+                                         "values.")]
 
 
 # --------------------------------------------------------------------------- cross-attention: find the bug
@@ -213,10 +210,12 @@ _PLANTED = [
 ]
 
 
-def _cross_probe(label, seed, n_q, n_k, widths, purpose, mask=None):
-    """x_q (..., n_q, D_q) and x_kv (..., n_k, D_kv); ``widths`` = (D_q, D_kv, d, d_v), leading axes in ``n_q``."""
-    (*lead, n_q), D_q, D_kv, d, d_v = n_q, *widths
-    args = randn(seed, (*lead, n_q, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
+def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None):
+    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), with W_q (D_q, d),
+    W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
+    *lead, _ = queries
+    D_q, D_kv, d, d_v = widths
+    args = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
     return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose)
 
 

@@ -103,6 +103,15 @@ def cross_roles_swapped(x_q, x_kv, W_q, W_k, W_v, mask=None):
     return al.attention(x_kv @ W_q, x_q @ W_k, x_q @ W_v, mask)
 
 
+@wrong("cross_attention", "queries_from_kv_side")
+def cross_queries_and_keys_swapped(x_q, x_kv, W_q, W_k, W_v, mask=None):
+    # "the keys come from the wrong side", so q and k trade places; the values keep W_k
+    q = x_kv @ W_q
+    k = x_q @ W_k
+    v = x_kv @ W_k
+    return al.attention(q, k, v, mask)
+
+
 @wrong("cross_attention", "projection_transposed")
 def cross_linear_style(x_q, x_kv, W_q, W_k, W_v, mask=None):
     # as nn.Linear does it: weight (out, in), y = x @ W.T
