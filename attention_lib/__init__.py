@@ -7,7 +7,7 @@ debugging checklist). Masks are boolean, True = may attend. The notation is in N
 Sub-packages: ``widgets`` (everything that draws), ``checks`` (grading), ``exercises``
 (the notebook-facing ``q.check()`` API) and ``course`` (author and instructor tools).
 """
-from .attention import attention
+from .attention import attention, attention_steps, cross_attention, project_qkv, self_attention
 from .diagnostics import check_attention, diagnose_attention
 from .kernel_regression import kernel_regression, kernel_weights
 from .masking import additive_mask, apply_mask, causal_mask, combine_masks, padding_mask, validate_mask
@@ -24,10 +24,10 @@ from .scoring import (
 from .softmax import entropy, softmax, softmax_jacobian
 
 __all__ = [
-    "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "causal_mask",
-    "check_attention", "combine_masks", "cosine_scores", "diagnose_attention", "dot_scores", "entropy",
-    "init_mha_params", "kernel_regression", "kernel_weights", "merge_heads", "multi_head_attention",
-    "padding_mask", "rbf_scores", "scaled_dot_scores", "softmax", "softmax_jacobian", "split_heads",
-    "squared_distances", "validate_mask",
+    "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "attention_steps", "causal_mask",
+    "check_attention", "combine_masks", "cosine_scores", "cross_attention", "diagnose_attention", "dot_scores",
+    "entropy", "init_mha_params", "kernel_regression", "kernel_weights", "merge_heads", "multi_head_attention",
+    "padding_mask", "project_qkv", "rbf_scores", "scaled_dot_scores", "self_attention", "softmax",
+    "softmax_jacobian", "split_heads", "squared_distances", "validate_mask",
 ]
 __version__ = "0.1.0"

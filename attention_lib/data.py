@@ -34,3 +34,16 @@ SENTENCE_EMBEDDINGS = np.array([
     [0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0],
     [0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.6, 0.0, 0.0],
 ])
+
+
+# Lesson 05's worked example, as the lab "Attention: Q/K/V, Softmax Weights, and Context Vectors" draws it.
+POLICY_TOKENS = ["policy", "raises", "wages", "jobs"]
+
+
+def policy_example(seed=7, D=6, d=4):
+    """The tokens and projections of *policy raises wages jobs*: ``x (4, D)``, then ``W_q``, ``W_k``, ``W_v``
+    ``(D, d)`` each, drawn in that order from one generator and divided by √D. Use it with a causal mask."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(len(POLICY_TOKENS), D))                             # (4, D) drawn first
+    W_q, W_k, W_v = (rng.normal(size=(D, d)) / np.sqrt(D) for _ in range(3))  # (D, d) each, in this order
+    return {"x": x, "W_q": W_q, "W_k": W_k, "W_v": W_v}

@@ -56,6 +56,8 @@ WIDGETS = {
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
     "mask editor": ("w_mask = widgets.mask_editor(); w_mask", "real tokens", "w_mask.controls['length']", (2, 3)),
+    "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",
+                          "w_stepper.controls['step']", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"

@@ -63,6 +63,9 @@ PURPOSES = {
     "no_mask": "no mask, where plain attention must stay right",
     "padding": "a padding mask",
     "heads_split": "several heads",
+    "widths": "two sequences of different widths (D_q ≠ D_kv), where a projection applied to the wrong side fails",
+    "square_W": "square projection matrices (D = d), where a transposed W goes unnoticed",
+    "example": "the lesson's worked example",
     "answer": "your answer",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""

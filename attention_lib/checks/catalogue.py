@@ -346,6 +346,47 @@ _IDEAS = _entries(
     ("not_cross_attention", "Keys and values taken from the queries' side",
      "Your keys and values come from x_q, so this is self-attention. In cross-attention the queries come from "
      "x_q and the keys and values from x_kv."),
+    # ---------------------------------------------------------------- projections, self- and cross-attention
+    ("keys_from_query_side", "Keys projected from the queries' sequence",
+     "Your keys come from x_q. In cross-attention the keys and the values both come from x_kv, the sequence "
+     "being looked up: each key must sit beside its own value."),
+    ("values_from_query_side", "Values projected from the queries' sequence",
+     "Your values come from x_q. In cross-attention the values, like the keys, come from x_kv: a query averages "
+     "what the other sequence hands over, one value per key."),
+    ("queries_from_kv_side", "Queries taken from the sequence looked up",
+     "Your queries come from the sequence being looked up (x_kv, the encoder). The queries come from the sequence "
+     "that asks (x_q, the decoder), and the output has one row per query: one vector back for each position "
+     "that asked."),
+    ("kv_shaped_by_query_length", "Keys and values given the queries' length",
+     "Keys and values come from the sequence that is looked up (the encoder, in cross-attention) and keep its "
+     "length n_k; only the queries have the length n_q of the sequence that asks. Tests with equal lengths hide "
+     "this mistake."),
+    ("shared_projection", "One projection matrix in two roles",
+     "Queries, keys and values each have their own learned matrix, W_q, W_k and W_v. One matrix in two roles "
+     "ties them together: W_q for the keys makes the scores symmetric, W_k for the values hands over a copy of "
+     "each key instead of what the token has to offer."),
+    ("values_unprojected", "Values not projected",
+     "The values are x @ W_v, not x itself: W_v decides what each token hands over, and sets the output's "
+     "width d_v."),
+    ("projection_transposed", "Projection matrix transposed",
+     "A projection here is `x @ W`, with W of shape (D, d): one row of W per feature of x. (PyTorch's "
+     "`nn.Linear` stores its weight the other way round and computes `x @ W.T`.) With a square W the transpose "
+     "runs silently and gives wrong numbers."),
+    ("heads_not_split", "Each head kept the full width",
+     "Each head works on its own slice of d = D/h features, not on all D of them: splitting into heads divides "
+     "the feature axis, it does not copy it."),
+    ("heads_not_merged", "Heads not merged back",
+     "Merging puts the heads' outputs side by side again: the head axis goes, and each position gets h·d_v "
+     "features, shape (B, n_q, h·d_v)."),
+    ("row_sums_shape", "Sums shaped like the keys",
+     "Summing the weights over the keys removes the keys' axis and keeps all the others: one sum per query, "
+     "shape (B, h, n_q)."),
+    ("softmax_over_batch", "Softmax across the batch",
+     "You normalised across the batch axis, that is across different sentences, which never share weights. "
+     "Each query has its own distribution over its own sentence's keys: normalise over the last axis."),
+    ("axis_from_the_front", "Axis counted from the front",
+     "That is the right axis counted from the front, which is right for this number of axes only. Count from "
+     "the end: the keys are the last axis with or without batch and head axes, so one line serves them all."),
 )
 
 _GENERIC = _entries(

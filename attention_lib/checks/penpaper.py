@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 
-from ..attention import attention
+from ..attention import attention, cross_attention
 from ..kernel_regression import kernel_regression, kernel_weights
 from ..masking import causal_mask
+from ..multihead import multi_head_attention
 from ..softmax import softmax
 from ._compare import as_array
 from ._engine import Exercise, Misconception, Probe
@@ -116,41 +117,51 @@ _PART_CODES = {
 }
 
 
-def _part_code(i, got) -> str:
-    if got in _RIGHT_SHAPES and got != _RIGHT_SHAPES[i] and (i, got) not in _PART_CODES:
-        return "wrong_order"
-    if tuple(n for n in got if n != 1) == _RIGHT_SHAPES[i]:
-        return "extra_axis"
-    return _PART_CODES.get((i, got), "wrong_shape")
+def _part_code(i, got, right, codes) -> tuple[str, str]:
+    """``(code, detail)`` for entry ``i`` of a shapes answer, which is ``got`` where ``right[i]`` belongs."""
+    if got in right and got != right[i] and (i, got) not in codes:
+        return "wrong_order", ""
+    if tuple(n for n in got if n != 1) == right[i]:
+        return "extra_axis", ""
+    named = codes.get((i, got), "wrong_shape")
+    return (named, "") if isinstance(named, str) else named
 
 
-def _shapes(value):
+def _shapes(value, count):
     try:
         parts = [tuple(int(n) for n in np.ravel(p)) for p in value]
     except (TypeError, ValueError):
         return None
-    return parts if len(parts) == 3 else None
+    return parts if len(parts) == count else None
 
 
-def _first_wrong_part(value):
-    parts = _shapes(value) if isinstance(value, (tuple, list)) else None
+def _first_wrong_part(value, right):
+    parts = _shapes(value, len(right)) if isinstance(value, (tuple, list)) else None
     if parts is None:
         return None
-    for i, (got, right) in enumerate(zip(parts, _RIGHT_SHAPES, strict=True)):
-        if got != right:
+    for i, (got, want) in enumerate(zip(parts, right, strict=True)):
+        if got != want:
             return i, got
     return None
 
 
-def _part_is(code):
-    def test(mine, want, probes):
-        found = _first_wrong_part(_answer(mine))
-        if found is None:
-            return False
-        i, got = found
-        named = _part_code(i, got)
-        return f"It is the shape of {_PARTS[i]} that is off." if named == code else False
-    return test
+def _shape_slips(parts, right, codes) -> list[Misconception]:
+    """A question answered by a tuple of shapes: the first entry that is off names the misconception.
+
+    ``codes`` maps ``(entry, wrong shape)`` to a code, or to ``(code, detail)``.
+    """
+    def part_is(code):
+        def test(mine, want, probes):
+            found = _first_wrong_part(_answer(mine), right)
+            if found is None:
+                return False
+            i, got = found
+            named, detail = _part_code(i, got, right, codes)
+            return named == code and f"It is the shape of {parts[i]} that is off. {detail}".strip()
+        return test
+    named = [c if isinstance(c, str) else c[0] for c in codes.values()]
+    return [Misconception(code, test=part_is(code))
+            for code in dict.fromkeys([*named, "wrong_order", "extra_axis", "wrong_shape"])]
 
 
 def _sizes_given(mine, want, probes):
@@ -164,8 +175,7 @@ SHAPES = _value(
     [
         Misconception("transposed_kq", variant=lambda: ((7, 5), (7, 5), (7, 32))),
         Misconception("shape_sizes", test=_sizes_given),
-        *(Misconception(code, test=_part_is(code))
-          for code in dict.fromkeys([*_PART_CODES.values(), "wrong_order", "extra_axis", "wrong_shape"])),
+        *_shape_slips(_PARTS, _RIGHT_SHAPES, _PART_CODES),
     ],
     forbidden=(attention,),
 )
@@ -355,3 +365,106 @@ CAUSAL_KEYS = Exercise(
 )
 
 EXERCISES.append(CAUSAL_KEYS)
+# --------------------------------------------------------------------------- cross-attention shapes, axis (lesson 05)
+# A translation model's decoder (6 target positions) cross-attends to its encoder (10 source positions):
+# B = 4 sentence pairs, D = 512 split into h = 8 heads of d = d_v = 64, layout (B, h, n, d).
+_B, _H, _NQ, _NK, _D = 4, 8, 6, 10, 512
+_DH = _D // _H
+_CROSS_PARTS = ("the queries Q", "the keys K", "the values V", "the weights A", "the output of each head",
+                "the merged output")
+_CROSS_SHAPES = ((_B, _H, _NQ, _DH), (_B, _H, _NK, _DH), (_B, _H, _NK, _DH), (_B, _H, _NQ, _NK), (_B, _H, _NQ, _DH),
+                 (_B, _NQ, _H * _DH))
+_PER_HEAD = ((0, _NQ), (1, _NK), (2, _NK), (4, _NQ))      # (entry, its length) of the per-head tensors
+_CROSS_CODES = {
+    (0, (_B, _H, _NK, _DH)): "queries_from_kv_side",
+    (1, (_B, _H, _NQ, _DH)): "kv_shaped_by_query_length", (2, (_B, _H, _NQ, _DH)): "kv_shaped_by_query_length",
+    (3, (_B, _H, _NQ, _NQ)): "kv_shaped_by_query_length", (3, (_B, _H, _NK, _NQ)): "transposed_kq",
+    (3, (_B, _H, _NQ, _DH)): "scores_shape", (3, (_B, _H, _NQ, _NK, _DH)): "scores_shape",
+    (3, (_B, _H, _DH, _DH)): "transposed_qtk", (3, (_B, _NQ, _NK, _H)): "heads_axis_last",
+    (4, (_B, _H, _NK, _DH)): "output_rows_from_keys", (4, (_B, _H, _NQ, _NK)): "output_is_weights",
+    (4, (_B, _H, _NQ, _NK, _DH)): "output_not_summed",
+    (5, (_B, _NK, _D)): "output_rows_from_keys",
+    (5, (_B, _NQ, _DH)): "heads_not_merged", (5, (_B, _H, _NQ, _DH)): "heads_not_merged",
+    (5, (_B, _NQ, _H, _DH)): "heads_not_merged",
+    **{(i, (_B, n, _H, _DH)): "heads_axis_last" for i, n in _PER_HEAD},
+    **{(i, shape): "heads_not_split" for i, n in _PER_HEAD for shape in ((_B, _H, n, _D), (_B, n, _D))},
+}
+
+
+
+def _not_a_tuple_of(count, what):
+    """A test for an answer that is not ``count`` entries long, with a detail that says what each entry is."""
+    def test(mine, want, probes):
+        value = _answer(mine)
+        ok = isinstance(value, (tuple, list)) and len(value) == count
+        return not ok and f"Return {count} entries: {what}."
+    return test
+
+
+CROSS_SHAPES = _value(
+    "cross_attention_shapes", "cross_attention_shapes()", _CROSS_SHAPES,
+    [Misconception("wrong_type", test=_not_a_tuple_of(6, "the shapes of Q, K, V, the weights, the output of each "
+                                                         "head and the merged output, each a tuple")),
+     *_shape_slips(_CROSS_PARTS, _CROSS_SHAPES, _CROSS_CODES)],
+    forbidden=(attention, cross_attention, multi_head_attention),
+)
+
+# Scores (B, h, L_tgt, L_src) = (2, 8, 6, 10): the softmax's axis, and the shape of the sums that are all ones.
+_SCORES = (2, 8, 6, 10)
+_ROW_SUMS = _SCORES[:-1]
+_AXIS_CODES = {-2: "softmax_wrong_axis", -3: "softmax_over_heads", -4: "softmax_over_batch"}
+_OVER_QUERIES = ("Normalised over the target positions, each source word hands out one unit of weight among the "
+                 "target words, and a target word's weights no longer form a distribution over the source: it "
+                 "cannot take an average of the values.")
+
+
+def _axis_and_shape(value):
+    try:
+        axis, shape = value
+        return int(axis), tuple(int(n) for n in np.ravel(shape))
+    except (TypeError, ValueError):
+        return None
+
+
+def _axis_slip(value):
+    """``(code, detail)`` for the first part of an ``(axis, shape)`` answer that is off, or None."""
+    found = _axis_and_shape(value)
+    if found is None:
+        return None
+    axis, shape = found
+    ndim = len(_SCORES)
+    if axis == ndim - 1:
+        return "axis_from_the_front", ""
+    if axis != -1:
+        code = _AXIS_CODES.get(axis - ndim if 0 <= axis < ndim else axis)
+        return (code, "") if code else ("wrong_values", "Your axis is not one of the scores' four axes.")
+    if shape == _ROW_SUMS:
+        return None
+    if shape in (_SCORES[:-2] + _SCORES[-1:], _SCORES):
+        return "row_sums_shape", ""
+    if tuple(n for n in shape if n != 1) == _ROW_SUMS:
+        return "extra_axis", "A sum with `keepdims=True` keeps the summed axis with length 1; the plain sum drops it."
+    return "wrong_shape", "Your shape of the sums is not the one asked for."
+
+
+def _axis_is(code):
+    def test(mine, want, probes):
+        found = _axis_slip(_answer(mine))
+        return found is not None and found[0] == code and (found[1] or True)
+    return test
+
+
+CROSS_AXIS = _value(
+    "cross_softmax_axis", "cross_softmax_axis()", (-1, _ROW_SUMS),
+    [
+        Misconception("wrong_type", test=_not_a_tuple_of(2, "the axis, a negative integer, and the shape of the "
+                                                            "sums, a tuple")),
+        ("softmax_wrong_axis", _OVER_QUERIES, (-2, _SCORES[:-2] + _SCORES[-1:])),
+        *(Misconception(code, test=_axis_is(code))
+          for code in ("axis_from_the_front", *_AXIS_CODES.values(), "row_sums_shape", "extra_axis", "wrong_shape",
+                       "wrong_values")),
+    ],
+    forbidden=(attention, cross_attention, multi_head_attention),
+)
+
+EXERCISES += [CROSS_SHAPES, CROSS_AXIS]

@@ -47,7 +47,7 @@ LESSONS = (
            library=("masking", "diagnostics"), checks=("masking", "penpaper"), widgets=("mask_editor",)),
     Lesson("05_qkv_self_cross", "Queries, keys and values: self- and cross-attention",
            "learned projections, self vs cross attention, shape discipline, cost",
-           library=("attention",), checks=("attention",), ready=False),
+           library=("attention",), checks=("attention", "penpaper"), widgets=("mechanism_stepper",)),
     Lesson("06_multi_head", "Multi-head attention", "split and merge heads, W_O, why several heads, MQA/GQA",
            library=("multihead",), checks=("multihead",), ready=False),
     Lesson("07_training", "Training attention by hand", "backward pass, gradient check, a trained lookup",

@@ -12,10 +12,12 @@ from ._chart import Figure
 from ._style import settings
 from .masking import mask_editor
 from .playground import query_playground
+from .qkv import mechanism_stepper
 from .similarity import similarity_explorer, widget_scores
 from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
 from .welcome import sanity_check
 
-__all__ = ["Explorer", "Figure", "bandwidth_explorer", "mask_editor", "query_playground", "sanity_check",
-           "scaling_explorer", "settings", "similarity_explorer", "temperature_explorer", "widget_scores"]
+__all__ = ["Explorer", "Figure", "bandwidth_explorer", "mask_editor", "mechanism_stepper", "query_playground",
+           "sanity_check", "scaling_explorer", "settings", "similarity_explorer", "temperature_explorer",
+           "widget_scores"]
