@@ -27,6 +27,16 @@ def _heads(n_heads, d_model, name="x"):
     return n_heads
 
 
+def _kv_heads(n_heads, n_kv_heads):
+    n_kv_heads = whole_number(n_kv_heads, "n_kv_heads")
+    if n_heads % n_kv_heads:
+        raise ValueError(
+            f"n_kv_heads = {n_kv_heads} does not divide n_heads = {n_heads}: "
+            "every key/value head must serve the same number of query heads"
+        )
+    return n_kv_heads
+
+
 def split_heads(x, n_heads):
     """Split the features into heads: head ``j`` takes features ``[j*D/h, (j+1)*D/h)``.
 
@@ -126,6 +136,18 @@ def _check_inputs(x_q, x_kv):
     return x_q, x_kv
 
 
+def _setup(x_q, x_kv, params, n_heads, n_kv_heads):
+    """Validate the inputs of (grouped-query) multi-head attention; return them with ``h`` and ``g``."""
+    x_q, x_kv = _check_inputs(x_q, x_kv)
+    d_model = x_q.shape[-1]
+    h = _heads(n_heads, d_model, "x_q")
+    g = _kv_heads(h, n_kv_heads)
+    kv_width = g * (d_model // h)
+    _validate_params(params, {"W_q": (d_model, d_model), "W_k": (d_model, kv_width),
+                              "W_v": (d_model, kv_width), "W_o": (d_model, d_model)})
+    return x_q, x_kv, h, g
+
+
 def _attend_and_merge(q, k, v, params, mask):
     heads, weights = attention(q, k, v, _head_mask(mask))  # (B, h, n_q, d), (B, h, n_q, n_k)
     return _project(merge_heads(heads), params, "o"), weights   # (B, n_q, D), (B, h, n_q, n_k)
@@ -152,10 +174,7 @@ def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
     out : ndarray, (B, n_q, D)
     weights : ndarray, (B, h, n_q, n_k)
     """
-    x_q, x_kv = _check_inputs(x_q, x_kv)
-    d_model = x_q.shape[-1]
-    h = _heads(n_heads, d_model, "x_q")
-    _validate_params(params, dict.fromkeys(_WEIGHTS, (d_model, d_model)))
+    x_q, x_kv, h, _ = _setup(x_q, x_kv, params, n_heads, n_heads)
     q = split_heads(_project(x_q, params, "q"), h)       # (B, h, n_q, D/h)
     k = split_heads(_project(x_kv, params, "k"), h)      # (B, h, n_k, D/h)
     v = split_heads(_project(x_kv, params, "v"), h)      # (B, h, n_k, D/h)
@@ -163,16 +182,6 @@ def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
 
 
 # ------------------------------------------------------------------ shared key/value heads
-
-def _kv_heads(n_heads, n_kv_heads):
-    n_kv_heads = whole_number(n_kv_heads, "n_kv_heads")
-    if n_heads % n_kv_heads:
-        raise ValueError(
-            f"n_kv_heads = {n_kv_heads} does not divide n_heads = {n_heads}: "
-            "every key/value head must serve the same number of query heads"
-        )
-    return n_kv_heads
-
 
 def repeat_kv_heads(x, n_heads):
     """Give every query head its key/value head: query head ``i`` uses KV head ``i // (h / g)``.
@@ -250,13 +259,7 @@ def grouped_query_attention(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
     out : ndarray, (B, n_q, D)
     weights : ndarray, (B, h, n_q, n_k)
     """
-    x_q, x_kv = _check_inputs(x_q, x_kv)
-    d_model = x_q.shape[-1]
-    h = _heads(n_heads, d_model, "x_q")
-    g = _kv_heads(h, n_kv_heads)
-    kv_width = g * (d_model // h)
-    _validate_params(params, {"W_q": (d_model, d_model), "W_k": (d_model, kv_width),
-                              "W_v": (d_model, kv_width), "W_o": (d_model, d_model)})
+    x_q, x_kv, h, g = _setup(x_q, x_kv, params, n_heads, n_kv_heads)
     q = split_heads(_project(x_q, params, "q"), h)       # (B, h, n_q, d)
     k = split_heads(_project(x_kv, params, "k"), g)      # (B, g, n_k, d)
     v = split_heads(_project(x_kv, params, "v"), g)      # (B, g, n_k, d)
