@@ -66,3 +66,23 @@ def whole_number(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def qkv_arrays(q, k, v):
+    """Validate queries, keys and values together; return them as float arrays and the batch shape.
+
+    q (..., n_q, d), k (..., n_k, d), v (..., n_k, d_v); the leading axes must broadcast.
+    """
+    q, k, v = as_float_array(q, "q"), as_float_array(k, "k"), as_float_array(v, "v")
+    require_ndim(q, "q", 2, "(..., n_q, d)")
+    require_ndim(k, "k", 2, "(..., n_k, d)")
+    require_ndim(v, "v", 2, "(..., n_k, d_v)")
+    require_same(q, k, -1, ("q", "k"), "the feature dimension d")
+    require_same(k, v, -2, ("k", "v"), "the number of keys n_k")
+    try:
+        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"q {q.shape}, k {k.shape} and v {v.shape}: their leading (batch) axes cannot broadcast"
+        ) from None
+    return q, k, v, batch

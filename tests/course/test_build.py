@@ -154,7 +154,8 @@ def test_build_exercises_from_an_installed_wheel_refuses_clearly_and_writes_noth
     wheel = next(wheels.glob("*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
-    assert (site / "attention_lib" / "widgets" / "static" / "playground.js").is_file(), "the widgets' ES modules ship"
+    assert (site / "attention_lib" / "widgets" / "static" / "chart.js").is_file(), "the widgets' ES modules ship"
+    assert "CC BY 4.0" in next(site.glob("*.dist-info/licenses/LICENSE")).read_text(), "the licence ships in the wheel"
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     proc = subprocess.run([sys.executable, "-m", "attention_lib.course", "build-exercises"], cwd=tmp_path,
                           env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)

@@ -1,0 +1,449 @@
+"""Efficient attention: online softmax, FlashAttention, the KV cache (lesson 08).
+
+* :func:`online_softmax` finds the maximum and the normaliser in one pass, rescaling the
+  running sum whenever the maximum grows (Milakov & Gimelshein, 2018).
+* :func:`flash_attention` applies the same trick to blocks of keys: exact attention that
+  never holds the ``n_q × n_k`` score matrix (Dao et al., 2022; FlashAttention-2 loop order).
+* :class:`KVCache` keeps the keys and values of past tokens, so decoding a new token costs
+  one row of attention instead of recomputing the whole prefix.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validate import as_float_array, qkv_arrays, require_ndim, require_same, whole_number
+from .attention import attention
+from .masking import causal_mask, validate_mask
+
+# --------------------------------------------------------------------------- online softmax
+
+
+def _online_step(m, s, x):
+    """One step of the recurrence: ``m' = max(m, x)``, ``s' = s·e^(m − m') + e^(x − m')``.
+
+    While every value seen is ``-inf`` the maximum is ``-inf`` too; shifting by 0 then keeps
+    ``-inf − (-inf)`` (NaN) out of the exponentials.
+    """
+    m_new = np.maximum(m, x)                             # (...)
+    shift = np.where(np.isfinite(m_new), m_new, 0.0)     # (...)
+    return m_new, s * np.exp(m - shift) + np.exp(x - shift)
+
+
+def _check_axis(x, axis):
+    if not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
+
+
+def online_softmax(x, axis=-1):
+    """Softmax whose maximum and normaliser come from a single pass over ``axis``.
+
+    The pass visits the elements one at a time (vectorised over the other axes),
+    keeping a running maximum ``m`` and a running sum ``s`` of ``e^(x − m)``; when
+    ``m`` grows, the sum so far is rescaled by ``e^(m_old − m_new)``. A second pass
+    writes ``e^(x − m) / s``.
+
+    Parameters
+    ----------
+    x : array_like, (..., n)
+    axis : int
+        The axis that is normalised.
+
+    Returns
+    -------
+    weights : ndarray, same shape as ``x``
+        Equal to :func:`attention_lib.softmax` up to rounding; an all ``-inf`` slice gives zeros.
+    """
+    x = as_float_array(x, "x")
+    _check_axis(x, axis)
+    z = np.moveaxis(x, axis, -1)                         # (..., n)
+    m = np.full(z.shape[:-1], -np.inf, dtype=z.dtype)    # (...), running max
+    s = np.zeros(z.shape[:-1], dtype=z.dtype)            # (...), running sum
+    for j in range(z.shape[-1]):
+        m, s = _online_step(m, s, z[..., j])
+    shift = np.where(np.isfinite(m), m, 0.0)[..., None]  # (..., 1)
+    e = np.exp(z - shift)                                # (..., n)
+    y = np.divide(e, s[..., None], out=np.zeros_like(e), where=s[..., None] > 0)
+    return np.moveaxis(y, -1, axis)
+
+
+def online_softmax_steps(x):
+    """The running maximum and running sum after each element of a vector.
+
+    Parameters
+    ----------
+    x : array_like, (n,)
+
+    Returns
+    -------
+    maxes : ndarray, (n,)
+        ``maxes[j] = max(x[:j+1])``; it jumps when a new largest value arrives.
+    sums : ndarray, (n,)
+        ``sums[j] = Σ_{i<=j} e^(x[i] − maxes[j])``; at each jump the old sum is rescaled
+        by ``e^(old max − new max)``. ``sums[-1]`` is the softmax normaliser.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim != 1:
+        raise ValueError(f"online_softmax_steps takes one vector of shape (n,), got shape {x.shape}")
+    maxes, sums = np.empty_like(x), np.empty_like(x)     # (n,), (n,)
+    m, s = np.array(-np.inf, dtype=x.dtype), np.array(0.0, dtype=x.dtype)
+    for j, value in enumerate(x):
+        m, s = _online_step(m, s, value)
+        maxes[j], sums[j] = m, s
+    return maxes, sums
+
+
+def merge_softmax_stats(a, b):
+    """Merge the (max, sum) statistics of two parts of a row into those of the whole row.
+
+    Parameters
+    ----------
+    a, b : tuple (m, s) of array_like, broadcastable
+        ``m`` is the part's maximum and ``s = Σ e^(x − m)`` over the part.
+
+    Returns
+    -------
+    m : ndarray
+        ``max(m_a, m_b)``.
+    s : ndarray
+        ``s_a e^(m_a − m) + s_b e^(m_b − m)``. Parts that are empty (``m = -inf``, ``s = 0``) merge cleanly.
+    """
+    (m_a, s_a), (m_b, s_b) = a, b
+    m_a, s_a, m_b, s_b = (as_float_array(t, n) for t, n in ((m_a, "m_a"), (s_a, "s_a"), (m_b, "m_b"), (s_b, "s_b")))
+    m = np.maximum(m_a, m_b)                             # (...)
+    shift = np.where(np.isfinite(m), m, 0.0)             # (...)
+    return m, s_a * np.exp(m_a - shift) + s_b * np.exp(m_b - shift)
+
+
+# --------------------------------------------------------------------------- FlashAttention
+
+
+def _block_sizes(block_size):
+    sizes = block_size if isinstance(block_size, tuple) else (block_size, block_size)
+    if len(sizes) != 2:
+        raise ValueError(f"block_size must be a whole number >= 1 or a pair (b_q, b_k) of them, got {block_size!r}")
+    return whole_number(sizes[0], "block_size"), whole_number(sizes[1], "block_size")
+
+
+def _mask_block(mask, rows, cols):
+    """The part of ``mask`` for these rows and columns; size-1 (broadcast) axes are kept whole."""
+    r = rows if mask.shape[-2] != 1 else slice(None)
+    c = cols if mask.shape[-1] != 1 else slice(None)
+    return mask[..., r, c]                               # (..., b_q or 1, b_k or 1)
+
+
+def _causal_block(rows, cols, offset):
+    """Bottom-right causal mask for one block, or None when the whole block is allowed."""
+    if cols.stop - 1 <= rows.start + offset:
+        return None
+    i = np.arange(rows.start, rows.stop)[:, None]        # (b_q, 1)
+    j = np.arange(cols.start, cols.stop)[None, :]        # (1, b_k)
+    return j <= i + offset                               # (b_q, b_k)
+
+
+def _allowed_block(mask, causal_offset, rows, cols):
+    """Which keys of this block each query may attend to: None = all, else a bool array."""
+    allowed = None if mask is None else _mask_block(mask, rows, cols)
+    if causal_offset is not None:
+        if cols.start > rows.stop - 1 + causal_offset:   # every key is after every query
+            return np.zeros((1, 1), dtype=bool)
+        causal = _causal_block(rows, cols, causal_offset)
+        if causal is not None:
+            allowed = causal if allowed is None else allowed & causal
+    return allowed
+
+
+def _online_block_update(m, l, acc, s, v_block):
+    """Fold one block of scores into the running max ``m``, sum ``l`` and unnormalised output ``acc``.
+
+    m, l : (..., b_q, 1)   acc : (..., b_q, d_v)   s : (..., b_q, b_k)   v_block : (..., b_k, d_v)
+    """
+    m_new = np.maximum(m, s.max(axis=-1, keepdims=True))   # (..., b_q, 1)
+    shift = np.where(np.isfinite(m_new), m_new, 0.0)     # (..., b_q, 1), no -inf - -inf
+    p = np.exp(s - shift)                                # (..., b_q, b_k), 0 where blocked
+    alpha = np.exp(m - shift)                            # (..., b_q, 1), rescales the old part
+    return m_new, alpha * l + p.sum(axis=-1, keepdims=True), alpha * acc + p @ v_block
+
+
+def _query_block(q_block, k, v, rows, mask, causal_offset, b_k, batch, tau):
+    """Attention for one block of queries, streaming over key blocks.
+
+    Returns out (..., b_q, d_v), logsumexp (..., b_q) and the number of key blocks skipped.
+    """
+    n_rows, n_k, dtype = rows.stop - rows.start, k.shape[-2], q_block.dtype
+    m = np.full(batch + (n_rows, 1), -np.inf, dtype=dtype)   # (..., b_q, 1), running max
+    l = np.zeros(batch + (n_rows, 1), dtype=dtype)       # (..., b_q, 1), running sum
+    acc = np.zeros(batch + (n_rows, v.shape[-1]), dtype=dtype)   # (..., b_q, d_v), unnormalised
+    skipped = 0
+    for start in range(0, n_k, b_k):
+        cols = slice(start, min(start + b_k, n_k))
+        allowed = _allowed_block(mask, causal_offset, rows, cols)
+        if allowed is not None and not allowed.any():    # nothing to see here for any query
+            skipped += 1
+            continue
+        s = tau * (q_block @ np.swapaxes(k[..., cols, :], -1, -2))   # (..., b_q, b_k)
+        if allowed is not None:
+            s = np.where(allowed, s, -np.inf)            # (..., b_q, b_k)
+        m, l, acc = _online_block_update(m, l, acc, s, v[..., cols, :])
+    out = np.divide(acc, l, out=np.zeros_like(acc), where=l > 0)   # (..., b_q, d_v), one division
+    with np.errstate(divide="ignore"):
+        lse = (m + np.log(l))[..., 0]                    # (..., b_q), -inf for a fully masked row
+    return out, lse, skipped
+
+
+def flash_attention(q, k, v, mask=None, block_size=64, *, causal=False, return_stats=False):
+    """Exact scaled dot-product attention, one block of queries and keys at a time.
+
+    FlashAttention-2 loop order: the outer loop runs over blocks of ``b_q`` queries, the
+    inner loop over blocks of ``b_k`` keys and values. Each query keeps a running max,
+    a running sum and an unnormalised output, rescaled when the max grows, and divides
+    once at the end. No ``n_q × n_k`` array is ever created: the largest temporary is one
+    ``(..., b_q, b_k)`` block of scores.
+
+    Parameters
+    ----------
+    q : array_like, (..., n_q, d)
+    k : array_like, (..., n_k, d)
+    v : array_like, (..., n_k, d_v)
+    mask : bool array, optional
+        ``(n_q, n_k)`` or with the scores' full number of axes (see
+        :func:`attention_lib.validate_mask`); True = may attend.
+    block_size : int or (int, int)
+        ``b_q = b_k = block_size``, or the pair ``(b_q, b_k)``. Need not divide ``n``.
+    causal : bool
+        Also apply :func:`attention_lib.causal_mask` ``(n_q, n_k)`` (bottom-right aligned),
+        computed block by block instead of materialised.
+    return_stats : bool
+        Also return a dict of statistics.
+
+    Returns
+    -------
+    out : ndarray, (..., n_q, d_v)
+        Equal to ``attention(q, k, v, mask)[0]`` up to rounding; a fully masked row is 0.
+    stats : dict, only with ``return_stats``
+        ``blocks_total``, ``blocks_skipped`` (key blocks in which every key is blocked for
+        every query of the query block: never computed), ``blocks_computed``,
+        ``block_size`` ``(b_q, b_k)`` and ``logsumexp`` (..., n_q), what a backward pass would keep.
+    """
+    q, k, v, batch = qkv_arrays(q, k, v)
+    b_q, b_k = _block_sizes(block_size)
+    n_q, n_k = q.shape[-2], k.shape[-2]
+    if mask is not None:
+        mask = validate_mask(mask, batch + (n_q, n_k))
+    if causal and n_k < n_q:
+        raise ValueError(
+            f"causal=True needs n_k >= n_q (the queries are the last n_q of the n_k positions), "
+            f"got q {q.shape} and k {k.shape}: n_q={n_q}, n_k={n_k}"
+        )
+    causal_offset = n_k - n_q if causal else None
+    dtype = np.result_type(q, k, v)
+    q, k, v = q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
+    tau = 1 / math.sqrt(q.shape[-1])
+    out = np.empty(batch + (n_q, v.shape[-1]), dtype=dtype)   # (..., n_q, d_v)
+    lse = np.empty(batch + (n_q,), dtype=dtype)          # (..., n_q)
+    skipped = 0
+    for start in range(0, n_q, b_q):
+        rows = slice(start, min(start + b_q, n_q))
+        q_block = np.broadcast_to(q[..., rows, :], batch + (rows.stop - start, q.shape[-1]))   # (..., b_q, d)
+        out[..., rows, :], lse[..., rows], n_skipped = _query_block(
+            q_block, k, v, rows, mask, causal_offset, b_k, batch, tau)
+        skipped += n_skipped
+    if not return_stats:
+        return out
+    total = math.ceil(n_q / b_q) * math.ceil(n_k / b_k)
+    stats = {"blocks_total": total, "blocks_skipped": skipped, "blocks_computed": total - skipped,
+             "block_size": (b_q, b_k), "logsumexp": lse}
+    return out, stats
+
+
+# --------------------------------------------------------------------------- KV cache
+
+
+class KVCache:
+    """The keys and values of the tokens decoded so far, stored along the sequence axis.
+
+    Parameters
+    ----------
+    d : int
+        Size of each key.
+    d_v : int, optional
+        Size of each value; default ``d``.
+    batch_shape : tuple of int
+        Leading axes, e.g. ``(B, n_kv_heads)``; every append must have them.
+    capacity : int, optional
+        Preallocate room for this many tokens and refuse to go past it. Without it the
+        storage starts small and doubles when full (amortised O(1) per appended token).
+    dtype : numpy dtype
+        Storage type; appended arrays are converted to it.
+
+    Examples
+    --------
+    >>> cache = KVCache(d=4)
+    >>> cache.append(k_new, v_new)          # (..., n_new, d), (..., n_new, d_v)
+    >>> out, weights = cache.attend(q_new)  # (..., n_new, d_v): the new tokens see the whole cache
+    """
+
+    _INITIAL = 16
+
+    def __init__(self, d, d_v=None, *, batch_shape=(), capacity=None, dtype=np.float64):
+        self.d = whole_number(d, "d")
+        self.d_v = self.d if d_v is None else whole_number(d_v, "d_v")
+        self.batch_shape = tuple(whole_number(b, "each batch axis") for b in batch_shape)
+        self.capacity = None if capacity is None else whole_number(capacity, "capacity")
+        self.dtype = np.dtype(dtype)
+        room = self.capacity or self._INITIAL
+        self._k = np.empty(self.batch_shape + (room, self.d), dtype=self.dtype)     # (..., room, d)
+        self._v = np.empty(self.batch_shape + (room, self.d_v), dtype=self.dtype)   # (..., room, d_v)
+        self._n = 0
+
+    def __len__(self):
+        return self._n
+
+    def __repr__(self):
+        room = self._k.shape[-2]
+        return f"KVCache({self._n} of {room} tokens, keys {self.keys.shape}, values {self.values.shape}, {self.dtype})"
+
+    @property
+    def keys(self):
+        """View of the stored keys, ``(..., len(self), d)``."""
+        return self._k[..., : self._n, :]
+
+    @property
+    def values(self):
+        """View of the stored values, ``(..., len(self), d_v)``."""
+        return self._v[..., : self._n, :]
+
+    @property
+    def nbytes(self):
+        """Bytes held by the stored (filled) keys and values."""
+        return self.keys.nbytes + self.values.nbytes
+
+    def _check_new(self, k_new, v_new):
+        k_new, v_new = as_float_array(k_new, "k_new"), as_float_array(v_new, "v_new")
+        want_k = self.batch_shape + ("n_new", self.d)
+        want_v = self.batch_shape + ("n_new", self.d_v)
+        if k_new.shape[:-2] != self.batch_shape or k_new.ndim < 2 or k_new.shape[-1] != self.d:
+            raise ValueError(f"k_new has shape {k_new.shape}; this cache stores keys of shape {want_k}")
+        if v_new.shape[:-2] != self.batch_shape or v_new.ndim < 2 or v_new.shape[-1] != self.d_v:
+            raise ValueError(f"v_new has shape {v_new.shape}; this cache stores values of shape {want_v}")
+        require_same(k_new, v_new, -2, ("k_new", "v_new"), "the number of new tokens")
+        return k_new, v_new
+
+    def _grow(self, needed):
+        room = self._k.shape[-2]
+        if needed <= room:
+            return
+        if self.capacity is not None:
+            raise ValueError(f"the cache holds at most capacity={self.capacity} tokens; "
+                             f"it has {self._n} and {needed - self._n} more do not fit")
+        new_room = max(needed, 2 * room)
+        for name in ("_k", "_v"):
+            old = getattr(self, name)
+            new = np.empty(old.shape[:-2] + (new_room, old.shape[-1]), dtype=self.dtype)   # (..., new_room, ·)
+            new[..., :self._n, :] = old[..., :self._n, :]
+            setattr(self, name, new)
+
+    def append(self, k_new, v_new):
+        """Store the keys and values of ``n_new`` new tokens after the ones already cached.
+
+        Parameters
+        ----------
+        k_new : array_like, (..., n_new, d)
+        v_new : array_like, (..., n_new, d_v)
+        """
+        k_new, v_new = self._check_new(k_new, v_new)
+        n_new = k_new.shape[-2]
+        self._grow(self._n + n_new)
+        self._k[..., self._n:self._n + n_new, :] = k_new
+        self._v[..., self._n:self._n + n_new, :] = v_new
+        self._n += n_new
+
+    def attend(self, q_new):
+        """Same as :func:`decode_step` ``(q_new, self)``."""
+        return decode_step(q_new, self)
+
+
+def decode_step(q_new, cache):
+    """Attend the newest queries to every cached key, causally.
+
+    Append the new tokens' keys and values first: the ``n_q`` queries are the last ``n_q``
+    tokens of the cache, and query ``i`` sees keys ``0 .. len(cache) − n_q + i``
+    (:func:`attention_lib.causal_mask` ``(n_q, len(cache))``, bottom-right aligned).
+
+    Parameters
+    ----------
+    q_new : array_like, (..., n_q, d)
+    cache : KVCache
+        Holding at least ``n_q`` tokens.
+
+    Returns
+    -------
+    out : ndarray, (..., n_q, d_v)
+    weights : ndarray, (..., n_q, len(cache))
+    """
+    q_new = as_float_array(q_new, "q_new")
+    require_ndim(q_new, "q_new", 2, "(..., n_q, d)")
+    n_q, n_k = q_new.shape[-2], len(cache)
+    if n_k < n_q:
+        raise ValueError(
+            f"q_new has shape {q_new.shape} ({n_q} new queries) but the cache holds {n_k} tokens: "
+            "append the new tokens' keys and values before attending"
+        )
+    if q_new.shape[-1] != cache.d:
+        raise ValueError(f"q_new has shape {q_new.shape} but the cached keys have shape {cache.keys.shape}: "
+                         f"the feature dimension d must match, got {q_new.shape[-1]} and {cache.d}")
+    return attention(q_new, cache.keys, cache.values, causal_mask(n_q, n_k))
+
+
+# --------------------------------------------------------------------------- KV cache size
+
+
+MODEL_CONFIGS = {
+    "GPT-2 small": {"n_layers": 12, "n_heads": 12, "n_kv_heads": 12, "d_head": 64},
+    "Llama 2 7B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 32, "d_head": 128},
+    "Llama 2 70B": {"n_layers": 80, "n_heads": 64, "n_kv_heads": 8, "d_head": 128},
+    "Mistral 7B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 8, "d_head": 128},
+    "Llama 3 8B": {"n_layers": 32, "n_heads": 32, "n_kv_heads": 8, "d_head": 128},
+}
+"""Published attention shapes (config.json / params.json). Llama 2 70B, Mistral 7B and
+Llama 3 8B use grouped-query attention: fewer KV heads than query heads. Mistral's
+sliding window (4096) caps its cache at 4096 tokens per layer."""
+
+
+def kv_cache_bytes(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, batch=1):
+    """Size of a KV cache: ``2 · n_layers · n_kv_heads · d_head · n_tokens · bytes · batch``.
+
+    The 2 counts keys and values; queries are never cached. Use the number of
+    **KV** heads, not of query heads (they differ under grouped-query attention).
+
+    Parameters
+    ----------
+    n_layers, n_kv_heads, d_head, n_tokens, batch : int
+    bytes_per_element : int
+        2 for float16/bfloat16, 4 for float32.
+
+    Returns
+    -------
+    int
+        Bytes.
+    """
+    counts = {"n_layers": n_layers, "n_kv_heads": n_kv_heads, "d_head": d_head, "n_tokens": n_tokens,
+              "bytes_per_element": bytes_per_element, "batch": batch}
+    sizes = {name: whole_number(value, name, minimum=0 if name == "n_tokens" else 1) for name, value in counts.items()}
+    return math.prod(sizes.values()) * 2
+
+
+def kv_cache_table(n_tokens=1, bytes_per_element=2):
+    """KV cache size of every model in :data:`MODEL_CONFIGS`.
+
+    Returns
+    -------
+    list of dict
+        One per model: ``model``, its config, ``bytes_per_token`` and ``bytes`` for ``n_tokens``.
+    """
+    rows = []
+    for name, c in MODEL_CONFIGS.items():
+        per_token = kv_cache_bytes(c["n_layers"], c["n_kv_heads"], c["d_head"], 1, bytes_per_element)
+        rows.append(dict(model=name, **c, bytes_per_token=per_token, bytes=per_token * n_tokens))
+    return rows

@@ -1,0 +1,208 @@
+"""Induction heads in a two-layer attention-only model (lesson 07, stretch).
+
+**Data: repeated random tokens.** Each sequence of length ``T`` starts with ``h`` random
+tokens followed by the same ``h`` tokens again, then random tokens to the end; ``h`` is
+drawn per sequence from ``[min_repeat, T // 2]``. Because ``h`` varies, no fixed positional
+pattern can find the earlier copy: the model has to match content. The first copy is
+unpredictable (loss about ``ln vocab``); the second copy can be predicted only by copying.
+
+**Model.** Token embedding plus learned positional embedding, two causal single-head
+attention layers with residual connections (``x ← x + attention_layer(x)``), and an
+unembedding. No MLPs, no layer norm. Trained on next-token prediction with the
+hand-written gradients of :mod:`attention_lib.backward` and Adam from
+:mod:`attention_lib.training`.
+
+**What forms** (Elhage et al., 2021; Olsson et al., 2022): a *previous-token head* in
+layer 1 (position ``t`` attends to ``t − 1``) and an *induction head* in layer 2 (in the
+second copy, position ``t`` attends to ``t − h + 1``: the token after the earlier
+occurrence of the current token), and with them a sharp drop of the second-copy loss.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from .backward import attention_layer_backward, attention_layer_forward, weight_gradient
+from .masking import causal_mask
+from .training import adam_init, adam_step, cross_entropy
+
+_LAYER = ("W_q", "W_k", "W_v", "W_o")
+
+
+@dataclasses.dataclass(frozen=True)
+class InductionConfig:
+    """A training run of the two-layer model; equal configs give identical runs.
+
+    Attributes
+    ----------
+    vocab, seq_len, min_repeat : int
+        Token vocabulary, sequence length ``T`` and shortest repeated segment.
+    d_model, d_head : int
+        Width of the residual stream and size of each head.
+    steps, batch_size : int
+    lr : float
+        Adam learning rate.
+    seed : int
+    log_every : int
+        Steps between evaluations (and calls to the callback of :func:`train`).
+    n_eval : int
+        Sequences in the fixed evaluation set.
+    """
+
+    vocab: int = 32
+    seq_len: int = 24
+    min_repeat: int = 4
+    d_model: int = 32
+    d_head: int = 16
+    steps: int = 1200
+    batch_size: int = 32
+    lr: float = 0.003
+    seed: int = 0
+    log_every: int = 50
+    n_eval: int = 500
+
+    def __post_init__(self):
+        if not 2 <= self.min_repeat <= self.seq_len // 2:
+            raise ValueError(f"min_repeat must be between 2 and seq_len // 2 = {self.seq_len // 2}, "
+                             f"got {self.min_repeat}")
+
+
+def make_sequences(config, n, rng):
+    """Sequences with a repeated random segment.
+
+    Returns
+    -------
+    tokens : ndarray of int, (n, T)
+        ``tokens[i, h_i:2 h_i] == tokens[i, :h_i]``; the rest is random.
+    repeat : ndarray of int, (n,)
+        The segment length ``h_i`` of each sequence.
+    """
+    c = config
+    tokens = rng.integers(0, c.vocab, size=(n, c.seq_len))          # (n, T)
+    repeat = rng.integers(c.min_repeat, c.seq_len // 2 + 1, size=n)  # (n,)
+    positions = np.arange(c.seq_len)[None, :]                        # (1, T)
+    in_copy = (positions >= repeat[:, None]) & (positions < 2 * repeat[:, None])   # (n, T)
+    source = np.where(in_copy, positions - repeat[:, None], positions)            # (n, T)
+    return np.take_along_axis(tokens, source, axis=1), repeat
+
+
+def init_params(config, rng):
+    """``E`` (vocab, D), ``P`` (T, D), ``U`` (D, vocab) and ``W_q1 … W_o2`` for the two layers."""
+    c = config
+    params = {"E": rng.normal(0.0, 1.0, (c.vocab, c.d_model)),
+              "P": rng.normal(0.0, 0.5, (c.seq_len, c.d_model)),
+              "U": rng.normal(0.0, c.d_model**-0.5, (c.d_model, c.vocab))}
+    for layer in (1, 2):
+        for name, (fan_in, fan_out) in zip(_LAYER, [(c.d_model, c.d_head)] * 3 + [(c.d_head, c.d_model)], strict=True):
+            params[f"{name}{layer}"] = rng.normal(0.0, fan_in**-0.5, (fan_in, fan_out))
+    return params
+
+
+def _layer(params, layer):
+    return {name: params[f"{name}{layer}"] for name in _LAYER}
+
+
+def forward(params, tokens):
+    """Next-token logits for every position but the last.
+
+    Parameters
+    ----------
+    tokens : ndarray of int, (n, T)
+
+    Returns
+    -------
+    logits : ndarray, (n, T − 1, vocab)
+        ``logits[:, t]`` predicts ``tokens[:, t + 1]``.
+    cache : dict
+        Inputs, residual streams and both layers' caches (``cache["layer1"]["weights"]`` is (n, T − 1, T − 1)).
+    """
+    inputs = tokens[:, :-1]                                          # (n, T-1)
+    mask = causal_mask(inputs.shape[1])                              # (T-1, T-1)
+    x0 = params["E"][inputs] + params["P"][: inputs.shape[1]]        # (n, T-1, D)
+    a1, c1 = attention_layer_forward(x0, x0, _layer(params, 1), mask)   # (n, T-1, D)
+    x1 = x0 + a1                                                     # (n, T-1, D)
+    a2, c2 = attention_layer_forward(x1, x1, _layer(params, 2), mask)   # (n, T-1, D)
+    x2 = x1 + a2                                                     # (n, T-1, D)
+    logits = x2 @ params["U"]                                        # (n, T-1, vocab)
+    return logits, {"inputs": inputs, "x2": x2, "layer1": c1, "layer2": c2}
+
+
+def loss_and_grads(params, tokens):
+    """Mean next-token cross-entropy and its gradient for every parameter."""
+    logits, cache = forward(params, tokens)                          # (n, T-1, V)
+    n, t, vocab = logits.shape
+    loss, d_logits = cross_entropy(logits.reshape(n * t, vocab), tokens[:, 1:].reshape(-1))
+    d_logits = d_logits.reshape(n, t, vocab)                         # (n, T-1, V)
+    x2 = cache["x2"]
+    d_x2 = d_logits @ params["U"].T                                  # (n, T-1, D)
+    g2 = attention_layer_backward(d_x2, cache["layer2"])
+    d_x1 = d_x2 + g2["x_q"] + g2["x_kv"]                             # residual + both paths into layer 2
+    g1 = attention_layer_backward(d_x1, cache["layer1"])
+    d_x0 = d_x1 + g1["x_q"] + g1["x_kv"]                             # (n, T-1, D)
+    grads = {"U": weight_gradient(x2, d_logits),                     # (D, V)
+             "P": np.zeros_like(params["P"]), "E": np.zeros_like(params["E"])}
+    grads["P"][:t] = d_x0.sum(axis=0)                                # (T-1, D)
+    np.add.at(grads["E"], cache["inputs"].reshape(-1), d_x0.reshape(-1, d_x0.shape[-1]))   # (V, D)
+    for name in _LAYER:
+        grads[f"{name}1"], grads[f"{name}2"] = g1[name], g2[name]
+    return loss, grads
+
+
+def evaluate(params, tokens, repeat):
+    """Losses on each copy and the two head scores.
+
+    Returns
+    -------
+    dict
+        ``first_copy_loss``: mean loss predicting tokens 1 … h−1 (unpredictable);
+        ``second_copy_loss``: predicting tokens h+1 … 2h−1 (predictable by copying);
+        ``previous_token_score``: layer 1's mean weight from position t on t − 1;
+        ``induction_score``: layer 2's mean weight, in the second copy, on t − h + 1.
+    """
+    logits, cache = forward(params, tokens)                          # (n, T-1, V)
+    shifted = logits - logits.max(axis=-1, keepdims=True)            # (n, T-1, V)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    nll = -np.take_along_axis(log_probs, tokens[:, 1:, None], axis=-1)[..., 0]   # (n, T-1)
+    target = np.arange(1, tokens.shape[1])[None, :]                  # (1, T-1), index of the predicted token
+    first = target < repeat[:, None]                                 # (n, T-1)
+    second = (target > repeat[:, None]) & (target < 2 * repeat[:, None])   # (n, T-1)
+    w1, w2 = cache["layer1"]["weights"], cache["layer2"]["weights"]  # (n, T-1, T-1) each
+    t = np.arange(1, w1.shape[1])
+    rows, cols = np.nonzero(second)
+    return {"first_copy_loss": float(nll[first].mean()), "second_copy_loss": float(nll[second].mean()),
+            "previous_token_score": float(w1[:, t, t - 1].mean()),
+            "induction_score": float(w2[rows, cols, cols - repeat[rows] + 1].mean())}
+
+
+def train(config, callback=None):
+    """Train the two-layer model with Adam on repeated random tokens.
+
+    Parameters
+    ----------
+    config : InductionConfig
+    callback : callable, optional
+        ``callback(step, loss, evaluation)`` every ``log_every`` steps, with the dict of :func:`evaluate`.
+
+    Returns
+    -------
+    history : dict
+        ``loss`` (steps,), ``evals`` a list of ``(step, evaluation)``, ``params``, ``seconds``, ``config``.
+    """
+    c = config
+    rng = np.random.default_rng(c.seed)
+    params = init_params(c, rng)
+    state = adam_init(params)
+    eval_set = make_sequences(c, c.n_eval, np.random.default_rng([c.seed, 2**31 - 1]))
+    losses, evals = np.empty(c.steps), [(0, evaluate(params, *eval_set))]
+    start = time.perf_counter()
+    for step in range(1, c.steps + 1):
+        tokens, _ = make_sequences(c, c.batch_size, rng)
+        losses[step - 1], grads = loss_and_grads(params, tokens)
+        params, state = adam_step(params, grads, state, c.lr)
+        if step % c.log_every == 0 or step == c.steps:
+            evals.append((step, evaluate(params, *eval_set)))
+            if callback is not None:
+                callback(step, losses[step - 1], evals[-1][1])
+    return {"loss": losses, "evals": evals, "params": params, "seconds": time.perf_counter() - start, "config": c}

@@ -1,0 +1,320 @@
+"""Training attention by hand on a task where it must look things up (lesson 07).
+
+**The task: associative recall.** Each example is a small dictionary of ``n_pairs``
+key–value pairs (distinct keys, distinct values, drawn from ``n_keys`` and ``n_values``
+symbols) and one query key from the dictionary; the answer is the value stored under it.
+Each memory position holds one pair as ``[embedding(key) | embedding(value)]`` and the
+query is ``[embedding(key) | 0]``. The embeddings are fixed: random N(0, 1) vectors of size
+``d_embed`` (the default, so projections have unit-variance entries, as in the 1/√d
+argument), or one-hot vectors (transparent: ``W_q W_kᵀ`` becomes readable as a matrix).
+One attention head reads the memory: ``q = x_q W_q`` must match ``k = x_kv W_k`` on the
+key part, ``v = x_kv W_v`` carries the value, and ``W_o`` reads the result out as
+``n_values`` logits (the unembedding).
+
+Without a lookup the task cannot be solved: the values are distinct, so a model that
+averages the memory uniformly sees the same mixture whatever the query is, and can do
+no better than guessing one of the ``n_pairs`` stored values (chance ``1/n_pairs``).
+``RecallConfig(uniform_attention=True)`` is that baseline: the same model with ``W_q`` and
+``W_k`` frozen at zero, so every score is 0 and the weights stay uniform.
+
+Gradients come from :mod:`attention_lib.backward`; Adam and SGD are written out below.
+Everything is seeded, so a run is exactly reproducible.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from .backward import attention_layer_backward, attention_layer_forward
+from .softmax import softmax
+
+# --------------------------------------------------------------------------- the task
+
+
+@dataclasses.dataclass(frozen=True)
+class RecallConfig:
+    """Everything that defines a training run; two runs with equal configs are identical.
+
+    Attributes
+    ----------
+    n_keys, n_values, n_pairs : int
+        Symbols available for keys and values, and pairs per example (``n_pairs <=`` both).
+    d_head : int
+        Size ``d`` of queries and keys (and of values).
+    steps, batch_size : int
+        Optimiser steps and examples per step.
+    optimizer : "adam" or "sgd"
+    lr : float
+        Learning rate.
+    scaled : bool
+        Divide the scores by ``sqrt(d)`` (False: raw dot products).
+    uniform_attention : bool
+        The no-lookup baseline: ``W_q`` and ``W_k`` start at zero and are never updated.
+    seed : int
+        Seeds the initial weights and the training data.
+    log_every : int
+        Steps between calls to the callback of :func:`train`.
+    n_eval : int
+        Held-out examples used by :func:`held_out_accuracy`.
+    embedding : "random" or "onehot"
+        Fixed symbol embeddings: N(0, 1) vectors of size ``d_embed``, or one-hot.
+    d_embed : int
+        Size of each random embedding (ignored for one-hot).
+    """
+
+    n_keys: int = 32
+    n_values: int = 32
+    n_pairs: int = 16
+    d_head: int = 64
+    steps: int = 300
+    batch_size: int = 64
+    optimizer: str = "adam"
+    lr: float = 0.005
+    scaled: bool = True
+    uniform_attention: bool = False
+    seed: int = 0
+    log_every: int = 20
+    n_eval: int = 4000
+    embedding: str = "random"
+    d_embed: int = 32
+
+    def __post_init__(self):
+        if self.n_pairs > min(self.n_keys, self.n_values):
+            raise ValueError(f"n_pairs = {self.n_pairs} pairs need that many distinct keys and values, "
+                             f"but n_keys = {self.n_keys} and n_values = {self.n_values}")
+        if self.embedding not in ("random", "onehot"):
+            raise ValueError(f"unknown embedding {self.embedding!r}; choose 'random' or 'onehot'")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {sorted(OPTIMIZERS)}")
+
+
+def _distinct(rng, n_examples, n_symbols, n_pick):
+    """``n_pick`` distinct symbols out of ``n_symbols`` for each example: (n_examples, n_pick)."""
+    return np.argsort(rng.random((n_examples, n_symbols)), axis=1)[:, :n_pick]
+
+
+def make_batch(config, n_examples, rng):
+    """Random associative-recall examples.
+
+    Parameters
+    ----------
+    config : RecallConfig
+    n_examples : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    dict
+        ``x_q`` (n, 1, D): the query key's embedding, then zeros.
+        ``x_kv`` (n, n_pairs, D): one pair per position, the key's embedding then the value's.
+        ``keys``, ``values`` (n, n_pairs) symbols; ``slot`` (n,) which pair is asked for;
+        ``targets`` (n,) the value stored under the query key.
+    """
+    c = config
+    keys = _distinct(rng, n_examples, c.n_keys, c.n_pairs)           # (n, P)
+    values = _distinct(rng, n_examples, c.n_values, c.n_pairs)       # (n, P)
+    slot = rng.integers(0, c.n_pairs, size=n_examples)               # (n,)
+    rows = np.arange(n_examples)
+    emb_k, emb_v = embeddings(c)                                     # (n_keys, e), (n_values, e)
+    x_kv = np.concatenate([emb_k[keys], emb_v[values]], axis=-1)     # (n, P, D)
+    blank = np.zeros((n_examples, emb_v.shape[1]))                                   # (n, d_v)
+    x_q = np.concatenate([emb_k[keys[rows, slot]], blank], axis=-1)[:, None, :]     # (n, 1, D)
+    return {"x_q": x_q, "x_kv": x_kv, "keys": keys, "values": values, "slot": slot, "targets": values[rows, slot]}
+
+
+def embeddings(config):
+    """The fixed symbol embeddings: keys (n_keys, e) and values (n_values, e).
+
+    Random ones are drawn from their own seeded generator, so training and held-out data share them.
+    """
+    if config.embedding == "onehot":
+        return np.eye(config.n_keys), np.eye(config.n_values)
+    rng = np.random.default_rng([config.seed, 7])
+    return rng.normal(size=(config.n_keys, config.d_embed)), rng.normal(size=(config.n_values, config.d_embed))
+
+
+def init_params(config, rng):
+    """Initial weights: ``W_q W_k W_v`` (D, d) and ``W_o`` (d, n_values); D = key + value embedding sizes.
+
+    Entries are normal with standard deviation ``1/sqrt(fan_in)``; with ``uniform_attention``
+    ``W_q`` and ``W_k`` are zero.
+    """
+    c = config
+    d_in = sum(e.shape[1] for e in embeddings(c))
+    shapes = {"W_q": (d_in, c.d_head), "W_k": (d_in, c.d_head), "W_v": (d_in, c.d_head), "W_o": (c.d_head, c.n_values)}
+    params = {name: rng.normal(0.0, 1 / math.sqrt(s[0]), s) for name, s in shapes.items()}
+    if c.uniform_attention:
+        params["W_q"], params["W_k"] = np.zeros(shapes["W_q"]), np.zeros(shapes["W_k"])
+    return params
+
+
+def trainable(config):
+    """Names of the weights the optimiser updates."""
+    return ("W_v", "W_o") if config.uniform_attention else ("W_q", "W_k", "W_v", "W_o")
+
+
+# --------------------------------------------------------------------------- model and loss
+
+
+def _scale(config):
+    return None if config.scaled else 1.0                # None: the default 1/sqrt(d)
+
+
+def forward(params, batch, config):
+    """Logits for each example, and the cache for :func:`loss_and_grads`.
+
+    Returns
+    -------
+    logits : ndarray, (n, n_values)
+    cache : dict
+        From :func:`attention_lib.backward.attention_layer_forward`; ``cache["weights"]`` is (n, 1, n_pairs).
+    """
+    out, cache = attention_layer_forward(batch["x_q"], batch["x_kv"], params, scale=_scale(config))   # (n, 1, n_values)
+    return out[:, 0, :], cache                           # (n, n_values)
+
+
+def cross_entropy(logits, targets):
+    """Mean softmax cross-entropy and its gradient with respect to the logits.
+
+    Parameters
+    ----------
+    logits : ndarray, (n, c)
+    targets : ndarray of int, (n,)
+
+    Returns
+    -------
+    loss : float
+    d_logits : ndarray, (n, c)
+        ``(softmax(logits) − one_hot(targets)) / n``.
+    """
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)             # (n, c)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))   # (n, c)
+    loss = -log_probs[np.arange(n), targets].mean()
+    d_logits = softmax(logits, axis=1)                               # (n, c)
+    d_logits[np.arange(n), targets] -= 1.0
+    return float(loss), d_logits / n
+
+
+def loss_and_grads(params, batch, config):
+    """Cross-entropy on a batch and its gradient for every weight.
+
+    Returns
+    -------
+    loss : float
+    grads : dict
+        ``W_q W_k W_v W_o``, each the shape of its weight.
+    """
+    logits, cache = forward(params, batch, config)                   # (n, n_values)
+    loss, d_logits = cross_entropy(logits, batch["targets"])         # (n, n_values)
+    grads = attention_layer_backward(d_logits[:, None, :], cache)    # d_out (n, 1, n_values)
+    return loss, {name: grads[name] for name in ("W_q", "W_k", "W_v", "W_o")}
+
+
+def accuracy(params, batch, config):
+    """Fraction of examples whose largest logit is the stored value."""
+    logits, _ = forward(params, batch, config)
+    return float(np.mean(np.argmax(logits, axis=1) == batch["targets"]))
+
+
+def held_out_batch(config):
+    """``config.n_eval`` examples from a generator the training data never uses."""
+    return make_batch(config, config.n_eval, np.random.default_rng([config.seed, 2**31 - 1]))
+
+
+def held_out_accuracy(params, config):
+    """Accuracy on :func:`held_out_batch`; chance without a lookup is ``1 / n_pairs``."""
+    return accuracy(params, held_out_batch(config), config)
+
+
+# --------------------------------------------------------------------------- optimisers
+
+
+def sgd_step(params, grads, state, lr):
+    """Plain gradient descent: ``W ← W − lr · dW`` for every weight in ``grads``.
+
+    Returns the new params (a new dict) and the unchanged (empty) state.
+    """
+    return {n: p - lr * grads[n] if n in grads else p for n, p in params.items()}, state
+
+
+def adam_init(params):
+    """Adam's state: first and second moments at zero, step counter at 0."""
+    zeros = {n: np.zeros_like(p) for n, p in params.items()}
+    return {"t": 0, "m": zeros, "v": {n: z.copy() for n, z in zeros.items()}}
+
+
+def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step (Kingma & Ba, 2015) for every weight in ``grads``.
+
+    ``m ← β₁ m + (1 − β₁) g``, ``v ← β₂ v + (1 − β₂) g²``, then
+    ``W ← W − lr · m̂ / (√v̂ + ε)`` with the bias corrections ``m̂ = m / (1 − β₁ᵗ)``,
+    ``v̂ = v / (1 − β₂ᵗ)``.
+
+    Returns
+    -------
+    params, state : dict, dict
+        New dicts; the inputs are not modified.
+    """
+    t = state["t"] + 1
+    m, v, new = dict(state["m"]), dict(state["v"]), dict(params)
+    for name, g in grads.items():
+        m[name] = beta1 * m[name] + (1 - beta1) * g
+        v[name] = beta2 * v[name] + (1 - beta2) * g * g
+        m_hat = m[name] / (1 - beta1**t)
+        v_hat = v[name] / (1 - beta2**t)
+        new[name] = params[name] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return new, {"t": t, "m": m, "v": v}
+
+
+OPTIMIZERS = {"adam": (adam_init, adam_step), "sgd": (lambda params: {}, sgd_step)}
+
+
+# --------------------------------------------------------------------------- training loop
+
+
+def train(config, callback=None):
+    """Train the recall model with hand-written gradients.
+
+    Parameters
+    ----------
+    config : RecallConfig
+    callback : callable, optional
+        Called as ``callback(step, loss, weights_snapshot)`` every ``config.log_every``
+        steps and at the last step. ``weights_snapshot`` is a copy of the attention
+        weights (4, 1, n_pairs) on four fixed probe examples (``history["probe"]``), for
+        a live figure of the lookup forming.
+
+    Returns
+    -------
+    history : dict
+        ``loss`` (steps,) training loss per step; ``params`` the final weights;
+        ``probe`` the probe examples; ``seconds`` wall-clock time of the loop;
+        ``diverged_at`` the step whose loss overflowed to inf/NaN (training stops there;
+        ``loss`` then ends at that step), else None; ``config``.
+        Use :func:`held_out_accuracy` for the held-out score.
+    """
+    c = config
+    rng = np.random.default_rng(c.seed)
+    params = init_params(c, rng)
+    init_state, step_fn = OPTIMIZERS[c.optimizer]
+    state = init_state(params)
+    probe = make_batch(c, 4, np.random.default_rng([c.seed, 1]))
+    names = trainable(c)
+    losses, diverged_at = [], None
+    start = time.perf_counter()
+    for step in range(1, c.steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):   # divergence is detected just below
+            loss, grads = loss_and_grads(params, make_batch(c, c.batch_size, rng), c)
+            params, state = step_fn(params, {n: grads[n] for n in names}, state, c.lr)
+        losses.append(loss)
+        if not np.isfinite(loss):
+            diverged_at = step
+            break
+        if callback is not None and (step % c.log_every == 0 or step == c.steps):
+            callback(step, loss, forward(params, probe, c)[1]["weights"].copy())
+    return {"loss": np.array(losses), "params": params, "probe": probe, "seconds": time.perf_counter() - start,
+            "diverged_at": diverged_at, "config": c}

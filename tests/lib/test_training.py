@@ -1,0 +1,204 @@
+"""Lesson 07: a single attention head trained by hand on associative recall."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from attention_lib.backward import numerical_gradient, relative_error
+from attention_lib.training import (
+    RecallConfig,
+    adam_init,
+    adam_step,
+    cross_entropy,
+    forward,
+    held_out_accuracy,
+    held_out_batch,
+    init_params,
+    loss_and_grads,
+    make_batch,
+    sgd_step,
+    train,
+)
+
+DEFAULT = RecallConfig()
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train(DEFAULT)
+
+
+def reference_loss(params, batch, scaled=True):
+    """The model's loss written out independently with einsum, for the gradient check."""
+    q = np.einsum("bqi,id->bqd", batch["x_q"], params["W_q"])
+    k = np.einsum("bki,id->bkd", batch["x_kv"], params["W_k"])
+    v = np.einsum("bki,id->bkd", batch["x_kv"], params["W_v"])
+    s = np.einsum("bqd,bkd->bqk", q, k) / (math.sqrt(q.shape[-1]) if scaled else 1.0)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    logits = np.einsum("bqk,bkd,dc->bc", p, v, params["W_o"])
+    log_z = np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1)) + logits.max(1)
+    return float(np.mean(log_z - logits[np.arange(len(logits)), batch["targets"]]))
+
+
+# --------------------------------------------------------------------------- the data
+
+
+def test_each_example_is_a_dictionary_with_one_answer():
+    cfg = RecallConfig(n_keys=6, n_values=7, n_pairs=4, embedding="onehot")
+    b = make_batch(cfg, 50, np.random.default_rng(0))
+    assert b["x_kv"].shape == (50, 4, 13) and b["x_q"].shape == (50, 1, 13)
+    for i in range(50):
+        assert len(set(b["keys"][i])) == 4 and len(set(b["values"][i])) == 4   # distinct keys and values
+        query_key = int(np.argmax(b["x_q"][i, 0, :6]))
+        stored = dict(zip(b["keys"][i].tolist(), b["values"][i].tolist(), strict=True))
+        assert b["targets"][i] == stored[query_key]
+        assert np.array_equal(np.argmax(b["x_kv"][i, :, 6:], axis=1), b["values"][i])
+
+
+def test_a_dictionary_needs_distinct_symbols():
+    with pytest.raises(ValueError, match="n_pairs = 9 pairs need that many distinct keys and values"):
+        RecallConfig(n_keys=8, n_values=16, n_pairs=9)
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        RecallConfig(optimizer="rmsprop")
+
+
+# --------------------------------------------------------------------------- loss, gradients, optimisers
+
+
+def test_cross_entropy_and_its_gradient():
+    logits = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 3.0]])
+    targets = np.array([0, 1])
+    loss, d = cross_entropy(logits, targets)
+    by_hand = [-math.log(math.exp(r[t]) / sum(math.exp(x) for x in r)) for r, t in zip(logits, targets, strict=True)]
+    assert loss == pytest.approx(np.mean(by_hand), rel=1e-12)
+    numeric = numerical_gradient(lambda z: cross_entropy(z, targets)[0], logits)
+    assert relative_error(d, numeric) < 1e-7
+
+
+@pytest.mark.parametrize("embedding, scaled", [("random", True), ("onehot", True), ("random", False)])
+def test_full_model_gradients_pass_the_gradient_check(embedding, scaled):
+    cfg = RecallConfig(n_keys=5, n_values=4, n_pairs=3, d_head=3, d_embed=4, embedding=embedding, scaled=scaled)
+    rng = np.random.default_rng(1)
+    params, batch = init_params(cfg, rng), make_batch(cfg, 6, rng)
+    loss, grads = loss_and_grads(params, batch, cfg)
+    assert loss == pytest.approx(reference_loss(params, batch, scaled), rel=1e-12)
+    for name, g in grads.items():
+        numeric = numerical_gradient(lambda w, name=name: reference_loss({**params, name: w}, batch, scaled), params[name])
+        assert relative_error(g, numeric) < 1e-6, name
+
+
+def test_adam_step_matches_the_update_rule_by_hand():
+    params, grads = {"w": np.array([1.0, -2.0])}, [{"w": np.array([0.5, -0.1])}, {"w": np.array([0.2, 0.3])}]
+    state = adam_init(params)
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    m, v, w = np.zeros(2), np.zeros(2), params["w"].copy()
+    for t, g in enumerate(grads, start=1):
+        params, state = adam_step(params, g, state, lr)
+        m, v = b1 * m + (1 - b1) * g["w"], b2 * v + (1 - b2) * g["w"] ** 2
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        np.testing.assert_allclose(params["w"], w, rtol=1e-14)
+    # first Adam step moves every weight by about lr, whatever the gradient's size
+    first, _ = adam_step({"w": np.zeros(2)}, {"w": np.array([1e-3, 1e3])}, adam_init({"w": np.zeros(2)}), 0.1)
+    np.testing.assert_allclose(first["w"], [-0.1, -0.1], rtol=1e-4)
+
+
+def test_optimisers_leave_frozen_weights_and_their_inputs_alone():
+    params = {"a": np.ones(2), "b": np.ones(2)}
+    new, _ = sgd_step(params, {"a": np.array([1.0, 2.0])}, {}, 0.5)
+    np.testing.assert_array_equal(new["a"], [0.5, 0.0])
+    assert new["b"] is params["b"] and np.array_equal(params["a"], [1.0, 1.0])
+    new, _ = adam_step(params, {"a": np.array([1.0, 2.0])}, adam_init(params), 0.5)
+    assert new["b"] is params["b"] and np.array_equal(params["a"], [1.0, 1.0])
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_training_is_reproducible_with_a_seed():
+    cfg = dataclasses.replace(DEFAULT, steps=25)
+    a, b = train(cfg), train(cfg)
+    np.testing.assert_array_equal(a["loss"], b["loss"])
+    for name in a["params"]:
+        np.testing.assert_array_equal(a["params"][name], b["params"][name])
+    c = train(dataclasses.replace(cfg, seed=1))
+    assert not np.array_equal(a["loss"], c["loss"])
+
+
+def test_trained_attention_reaches_95_percent_held_out(trained):
+    acc = held_out_accuracy(trained["params"], DEFAULT)
+    assert acc >= 0.95, f"held-out accuracy {acc:.3f}"
+    assert trained["loss"][-20:].mean() < 0.1 * trained["loss"][:5].mean()
+
+
+def test_trained_head_attends_to_the_queried_pair(trained):
+    batch = held_out_batch(DEFAULT)
+    weights = forward(trained["params"], batch, DEFAULT)[1]["weights"][:, 0, :]   # (n, n_pairs)
+    assert np.mean(np.argmax(weights, axis=1) == batch["slot"]) > 0.95
+    assert np.median(weights[np.arange(len(weights)), batch["slot"]]) > 0.9
+
+
+def test_training_fits_the_time_budget(trained):
+    assert trained["seconds"] < 30, f"{trained['seconds']:.1f} s"
+
+
+def test_uniform_attention_baseline_stays_near_chance():
+    cfg = dataclasses.replace(DEFAULT, uniform_attention=True)
+    history = train(cfg)
+    chance = 1 / cfg.n_pairs                             # guess one of the stored values
+    acc = held_out_accuracy(history["params"], cfg)
+    assert acc < 2 * chance, f"baseline accuracy {acc:.3f}, chance {chance:.3f}"
+    assert not history["params"]["W_q"].any() and not history["params"]["W_k"].any()
+    # its best possible loss is ln(n_pairs): a uniform guess among the stored values
+    assert history["loss"][-50:].mean() > math.log(cfg.n_pairs) - 0.1
+
+
+def test_without_scaling_attention_starts_saturated_and_learns_slower(trained):
+    cfg = dataclasses.replace(DEFAULT, scaled=False)
+    batch = held_out_batch(DEFAULT)
+    start = init_params(DEFAULT, np.random.default_rng(DEFAULT.seed))
+    top_scaled = forward(start, batch, DEFAULT)[1]["weights"].max(-1).mean()
+    top_raw = forward(start, batch, cfg)[1]["weights"].max(-1).mean()
+    assert top_scaled < 0.3, top_scaled                  # spread over the 16 pairs at step 0
+    assert top_raw > 0.5, top_raw                        # unscaled: already (randomly) one key at step 0
+    unscaled = train(cfg)
+
+    def steps_to(losses, level=0.1):
+        smooth = np.convolve(losses, np.ones(10) / 10, mode="valid")
+        below = np.nonzero(smooth < level)[0]
+        return below[0] if len(below) else len(losses)
+
+    assert steps_to(unscaled["loss"]) > steps_to(trained["loss"])
+
+
+def test_a_far_too_high_learning_rate_fails():
+    cfg = dataclasses.replace(DEFAULT, lr=1.0)
+    history = train(cfg)
+    assert held_out_accuracy(history["params"], cfg) < 0.5
+    assert history["loss"].max() > 3 * history["loss"][0]
+
+
+def test_callback_sees_the_loss_and_the_probe_weights():
+    cfg = dataclasses.replace(DEFAULT, steps=45, log_every=20)
+    calls = []
+    history = train(cfg, callback=lambda step, loss, w: calls.append((step, loss, w)))
+    assert [c[0] for c in calls] == [20, 40, 45]
+    for step, loss, w in calls:
+        assert loss == history["loss"][step - 1]
+        assert w.shape == (4, 1, cfg.n_pairs)
+        np.testing.assert_allclose(w.sum(-1), 1.0)
+
+
+def test_sgd_also_learns_the_lookup():
+    cfg = dataclasses.replace(DEFAULT, optimizer="sgd", lr=1.0)
+    history = train(cfg)
+    assert held_out_accuracy(history["params"], cfg) >= 0.95
+
+
+def test_divergence_stops_training_and_is_reported():
+    cfg = dataclasses.replace(DEFAULT, optimizer="sgd", lr=50.0, steps=100)
+    history = train(cfg)
+    assert history["diverged_at"] is not None and history["diverged_at"] < 100
+    assert len(history["loss"]) == history["diverged_at"] and not np.isfinite(history["loss"][-1])
+    assert train(dataclasses.replace(cfg, lr=1.0, steps=10))["diverged_at"] is None
