@@ -58,6 +58,7 @@ WIDGETS = {
                             "w_similarity.controls['qx']", (0.5, 0.8)),
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
+    "head viewer": ("w_heads = widgets.head_viewer(); w_heads", "head", "w_heads.controls['head']", (0, 1)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
