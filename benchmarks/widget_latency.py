@@ -25,18 +25,15 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 
 import numpy as np
 
-from attention_lib._paths import ROOT
+from benchmarks.results import write_section
 from tests.browser.harness import LabServer, kernel_eval, launch_browser, open_notebook, run_all, write_notebook
 
 EVENTS = 60
 HELD = 24
 KEY_REPEAT_MS = 33
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-SECTION = "## Widget latency"
 INTERACT = '''import ipywidgets, matplotlib.pyplot as plt, numpy as np
 from attention_lib import softmax
 scores = np.array([2.0, 1.0, 0.5, 0.0, -1.0])
@@ -292,8 +289,6 @@ def judge(rows):
 def section(rows, verdicts, load):
     reference = next(r for r in rows if r[0] == REFERENCE)
     lines = [
-        SECTION,
-        "",
         f"Measured {dt.date.today().isoformat()} by `make bench` (benchmarks/widget_latency.py) "
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
         f"JupyterLab + Debian Chromium (headless), device scale 1; load average {load:.1f} at the start "
@@ -312,16 +307,12 @@ def section(rows, verdicts, load):
     ]
     lines += [f"| {name} | {p50:.1f} | {p95:.1f} | {fps:.1f} | {lag:.1f} | {kernel:.2f} | {verdict} |"
               for (name, p50, p95, fps, lag, kernel), verdict in zip(rows, verdicts, strict=True)]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write_results(rows, verdicts, load):
     """Rewrite this benchmark's section of RESULTS.md; other sections stay as they are."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    ours = section(rows, verdicts, load)
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: ours + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + ours
-    RESULTS.write_text(text.rstrip("\n") + "\n")
+    write_section("Widget latency", section(rows, verdicts, load))
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def test_query_playground_readout_is_numpy_attention():
 def test_query_playground_follows_a_query_the_browser_reports():
     w = widgets.query_playground()
     w.canvas.handles = {"query": [-0.9, -0.6]}          # what a drag in the browser writes
-    assert w.readout_text.startswith("numpy: query = [-0.90, -0.60], rbf")
+    assert w.readout_text.startswith("numpy: query = [-0.90, -0.60], RBF with bandwidth τ")
     assert np.argmax(w.values["weights"]) == 5           # key 5 at (-0.9, -0.7) is the nearest
 
 
