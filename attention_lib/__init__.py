@@ -15,7 +15,6 @@ from .multihead import (
     grouped_query_attention,
     init_gqa_params,
     init_mha_params,
-    kv_cache_bytes_per_token,
     mean_pool_kv_heads,
     merge_heads,
     multi_head_attention,
@@ -39,7 +38,7 @@ __all__ = [
     "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "causal_mask",
     "check_attention", "combine_masks", "cosine_scores", "diagnose_attention", "dot_scores", "entropy",
     "grouped_query_attention", "init_gqa_params", "init_mha_params", "kernel_regression", "kernel_weights",
-    "kv_cache_bytes_per_token", "mean_pool_kv_heads", "merge_heads", "multi_head_attention", "multi_head_cost",
+    "mean_pool_kv_heads", "merge_heads", "multi_head_attention", "multi_head_cost",
     "multi_query_attention", "padding_mask", "rbf_scores", "repeat_kv_heads", "scaled_dot_scores", "softmax",
     "softmax_jacobian", "split_heads", "squared_distances", "validate_mask",
 ]

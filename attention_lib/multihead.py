@@ -1,8 +1,8 @@
 """Multi-head attention: several attention patterns side by side (lesson 06).
 
 Also its grouped-query (GQA) and multi-query (MQA) variants, where several query
-heads share one key/value head, and what each costs: multiply-adds, score entries,
-and bytes per token in a key/value cache.
+heads share one key/value head, and what each costs in multiply-adds and score
+entries. The size of a key/value cache is :func:`attention_lib.efficient.kv_cache_bytes`.
 """
 from __future__ import annotations
 
@@ -352,13 +352,3 @@ def multi_head_cost(n_q, n_k, d_model, n_heads, n_kv_heads=None):
         "score_entries": h * n_q * n_k,
     }
 
-
-def kv_cache_bytes_per_token(n_layers, n_kv_heads, d_head, bytes_per_element=2):
-    """Bytes a key/value cache holds for each token of one sequence: 2 · layers · kv_heads · d_head · bytes.
-
-    The 2 is one key and one value; only keys and values are cached, never queries.
-    ``bytes_per_element`` is 2 for float16 and bfloat16, 4 for float32.
-    """
-    counts = [whole_number(v, name) for v, name in ((n_layers, "n_layers"), (n_kv_heads, "n_kv_heads"),
-                                                    (d_head, "d_head"), (bytes_per_element, "bytes_per_element"))]
-    return 2 * math.prod(counts)

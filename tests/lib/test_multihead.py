@@ -7,7 +7,6 @@ from attention_lib import (
     grouped_query_attention,
     init_gqa_params,
     init_mha_params,
-    kv_cache_bytes_per_token,
     mean_pool_kv_heads,
     merge_heads,
     multi_head_attention,
@@ -207,9 +206,3 @@ def test_multi_head_cost_with_fewer_kv_heads_shrinks_only_the_key_value_projecti
     assert gqa["qk_macs"] == mha["qk_macs"] and gqa["score_entries"] == mha["score_entries"]
     assert gqa["parameters"] == 2 * 64 * 64 + 2 * 64 * 16
 
-
-def test_kv_cache_bytes_per_token_for_published_configs():
-    assert kv_cache_bytes_per_token(12, 12, 64) == 36_864         # GPT-2 small, fp16
-    assert kv_cache_bytes_per_token(32, 32, 128) == 524_288       # Llama 2 7B
-    assert kv_cache_bytes_per_token(80, 8, 128) == 327_680        # Llama 2 70B (8 KV heads)
-    assert kv_cache_bytes_per_token(80, 8, 128, bytes_per_element=4) == 655_360
