@@ -304,6 +304,15 @@ def _params(seed, d_model=8, bias=False):
     return params
 
 
+def _right_with_one_head_only(mine, want, probes):
+    ok = [outcome_matches(m, w, 1e-6, 1e-8) for m, w in zip(mine, want, strict=True)]
+    one = ["one_head" in p.tags for p in probes]
+    if ok == one and any(one):
+        return ("With one head your function is right, so the attention itself is fine: the bug is in how the "
+                "heads are cut and joined (or in a size that equals D only when h = 1).")
+    return False
+
+
 _D = 8
 _P = _params(601)
 _xq, _xkv = randn(602, (2, 3, _D), (2, 5, _D))
@@ -348,6 +357,7 @@ MHA = Exercise(
         *_family(_mha_variant, {"how": _HOW_STAGE, "source": _SOURCE, "scale": _SCALE,
                                 "axis": [(-1, None, ""), (1, "softmax_over_heads", "")], "wo": _WO}, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
+        Misconception("reshape_without_transpose", test=_right_with_one_head_only),
     ],
     forbidden=(lib.multi_head_attention, lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",
@@ -384,15 +394,6 @@ def _partial_fixes():
 
 _NO_SWAP = ("You reshaped to (B, n, h, d) but did not move the head axis in front of the positions, so attention "
             "runs across the heads instead of the positions.")
-
-
-def _right_with_one_head_only(mine, want, probes):
-    ok = [outcome_matches(m, w, 1e-6, 1e-8) for m, w in zip(mine, want, strict=True)]
-    one = ["one_head" in p.tags for p in probes]
-    if ok == one and any(one):
-        return ("With one head your function is right, so the attention itself is fine: the bug is in how the "
-                "heads are cut and joined.")
-    return False
 
 
 MHA_RESHAPE_BUG = Exercise(

@@ -182,6 +182,13 @@ def mha_merge_reshapes(x_q, x_kv, params, n_heads, mask=None):
     return _mha(x_q, x_kv, params, n_heads, mask, merge=merge_reshape_only)
 
 
+@wrong("multi_head_attention", "reshape_without_transpose")
+def mha_right_with_one_head_only(x_q, x_kv, params, n_heads, mask=None):
+    # interleaved splits, a plain reshape to merge, and √D: all invisible with one head
+    return _mha(x_q, x_kv, params, n_heads, mask, split=split_interleaved, merge=merge_reshape_only,
+                scale=x_q.shape[-1])
+
+
 @wrong("multi_head_attention", "interleaved_features")
 def mha_interleaved(x_q, x_kv, params, n_heads, mask=None):
     return _mha(x_q, x_kv, params, n_heads, mask, split=split_interleaved, merge=merge_interleaved)
