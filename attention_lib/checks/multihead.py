@@ -270,12 +270,13 @@ def _family(build, main, secondary):
     return out
 
 
-def _mha_variant(how, source, scale, axis, wo, bias, mask_mode):
+def _layer_variant(how, kv="repeat", **switches):
+    """One wrong layer for :func:`_family`; it takes both signatures (``n_kv_heads`` given or not)."""
     splits, merge = _HOW[how]
 
-    def variant(x_q, x_kv, params, n_heads, mask=None):
-        return _layer(x_q, x_kv, params, n_heads, n_heads, mask, splits=splits, merge=merge, source=source,
-                      scale=scale, axis=axis, wo=wo, bias=bias, mask_mode=mask_mode)
+    def variant(x_q, x_kv, params, n_heads, n_kv_heads=None, mask=None):
+        g = n_heads if n_kv_heads is None else n_kv_heads
+        return _layer(x_q, x_kv, params, n_heads, g, mask, splits=splits, merge=merge, kv=kv, **switches)
     return variant
 
 
@@ -354,7 +355,7 @@ MHA = Exercise(
         _LABELLED_PROBE,
     ],
     misconceptions=[
-        *_family(_mha_variant, {"how": _HOW_STAGE, "source": _SOURCE, "scale": _SCALE,
+        *_family(_layer_variant, {"how": _HOW_STAGE, "source": _SOURCE, "scale": _SCALE,
                                 "axis": [(-1, None, ""), (1, "softmax_over_heads", "")], "wo": _WO}, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
         Misconception("reshape_without_transpose", test=_right_with_one_head_only),
@@ -419,15 +420,6 @@ MHA_RESHAPE_BUG = Exercise(
 # --------------------------------------------------------------------------- grouped-query attention
 
 
-def _gqa_variant(kv, how, source, scale, wo, bias, mask_mode):
-    splits, merge = _HOW[how]
-
-    def variant(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
-        return _layer(x_q, x_kv, params, n_heads, n_kv_heads, mask, splits=splits, merge=merge, kv=kv,
-                      source=source, scale=scale, wo=wo, bias=bias, mask_mode=mask_mode)
-    return variant
-
-
 def _gqa_params(seed, h, g, d_model=16, bias=False):
     params = lib.init_gqa_params(d_model, h, g, seed)
     if bias:
@@ -459,7 +451,7 @@ GQA = Exercise(
               purpose="biases kv_groups"),
     ],
     misconceptions=[
-        *_family(_gqa_variant, {
+        *_family(_layer_variant, {
             "kv": [("repeat", None, ""), ("tile", "kv_heads_tiled", ""),
                    ("split_h", "kv_heads_not_repeated",
                     "Here K and V were cut into h heads, narrower than the queries' heads whenever g < h."),
