@@ -66,6 +66,16 @@ PURPOSES = {
     "widths": "two sequences of different widths (D_q ≠ D_kv), where a projection applied to the wrong side fails",
     "square_W": "square projection matrices (D = d), where a transposed W goes unnoticed",
     "example": "the lesson's worked example",
+    # heads (lesson 06)
+    "cross": "cross-attention, with fewer queries than keys (n_q ≠ n_k)",
+    "one_head": "a single head (h = 1), where how the heads are cut cannot matter",
+    "one_feature": "heads of one feature each (d = D/h = 1)",
+    "labelled": "the labelled tensor (entry = 100·batch + 10·position + feature), where every entry names its place",
+    "biases": "projections with biases",
+    "batch_mask": "a batch mask (B, 1, n_k) that has no head axis yet",
+    "kv_groups": "query heads sharing key/value heads in groups (1 < g < h)",
+    "one_kv_head": "one key/value head for every query head (g = 1, multi-query attention)",
+    "all_kv_heads": "a key/value head for every query head (g = h, plain multi-head attention)",
     "answer": "your answer",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""

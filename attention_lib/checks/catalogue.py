@@ -329,14 +329,16 @@ _IDEAS = _entries(
      "token and the keys are numbered 0, 1, 2, …"),
     # ---------------------------------------------------------------- heads
     ("reshape_without_transpose", "Reshaped straight into heads",
-     "Right shape, wrong contents: reshaping (B, n, D) straight to (B, h, n, D/h) scrambles positions into heads. "
-     "Reshape to (B, n, h, D/h) first, then swap the n and h axes."),
+     "Right shape, wrong contents: a reshape keeps the numbers in memory order, so reshaping (B, n, D) straight to "
+     "(B, h, n, D/h) puts whole positions into a head, and reshaping (B, h, n, d) straight back to (B, n, D) puts "
+     "several positions into one row. To split, reshape to (B, n, h, D/h), then swap the n and h axes; to merge, "
+     "swap them back first, then reshape."),
     ("interleaved_features", "Heads take interleaved features",
      "Your heads take interleaved features (j, j+h, …). Head j takes the contiguous block [j·D/h, (j+1)·D/h): "
      "reshape to (B, n, h, D/h)."),
     ("heads_axis_last", "Heads axis after the positions",
-     "Your result is (B, n, h, D/h): the heads axis must come before the positions, (B, h, n, D/h), so each head "
-     "is a separate batch of attention."),
+     "Your heads axis comes after the positions. It must come right before them, (B, h, n, D/h), so that each head "
+     "is a separate batch of attention: after reshaping to (B, n, h, D/h), swap the n and h axes (−3 and −2)."),
     ("forgot_w_o", "Output projection W_O forgotten",
      "You concatenated the heads but never applied W_O. The output projection mixes what the heads found: "
      "`concat @ W_o`."),
@@ -387,6 +389,39 @@ _IDEAS = _entries(
     ("axis_from_the_front", "Axis counted from the front",
      "That is the right axis counted from the front, which is right for this number of axes only. Count from "
      "the end: the keys are the last axis with or without batch and head axes, so one line serves them all."),
+    ("heads_summed", "Heads added instead of placed side by side",
+     "Merging concatenates: each position's row is [head 0 | head 1 | …], of width h·d. Adding (or averaging) the "
+     "heads loses which head found what, and leaves a width of d."),
+    ("biases_ignored", "Biases left out",
+     "`params` also holds the biases b_q, b_k, b_v and b_o: add each to its projection (`x @ W_q + b_q`), and b_o "
+     "after W_O."),
+    ("mask_missing_head_axis", "Batch mask not given a head axis",
+     "A batch mask, (B, 1, n_k) or (B, n_q, n_k), must become (B, 1, 1, n_k) or (B, 1, n_q, n_k) before it meets "
+     "scores (B, h, n_q, n_k): `mask[:, None]`. Without the head axis, broadcasting lines B up with h (or fails). "
+     "A (n_q, n_k) mask, or one that already has 4 axes, is used as it is."),
+    ("weights_averaged_over_heads", "Weights averaged over the heads",
+     "Return every head's weights, shape (B, h, n_q, n_k). Averaging them over the heads (what PyTorch's "
+     "`nn.MultiheadAttention` returns by default) hides what each head does."),
+    ("kv_heads_tiled", "Key/value heads tiled, not repeated in place",
+     "Query head i uses key/value head i // (h/g): with h = 8 and g = 2, heads 0–3 share KV head 0 and heads 4–7 "
+     "KV head 1. `np.tile` gives 0, 1, 0, 1, …; repeat each KV head in place instead, "
+     "`np.repeat(k, h // g, axis=1)` (what PyTorch's `repeat_interleave` does)."),
+    ("kv_heads_not_repeated", "Key/value heads not matched to the query heads",
+     "K and V have g = n_kv_heads heads of d = D/h features each (W_k is D × g·d). Split them into g heads, then "
+     "repeat each one h/g times along the head axis, so that every query head meets its key/value head. "
+     "Broadcasting alone lines them up only when g = 1 or g = h."),
+    ("queries_shared", "Queries shared instead of keys and values",
+     "Grouped-query (and multi-query) attention shares the *keys and values* within a group; every query head "
+     "keeps its own queries, so the heads of a group still attend differently."),
+    # ---------------------------------------------------------------- key/value cache
+    ("kv_cache_used_query_heads", "Counted query heads in the cache",
+     "Only key/value heads are cached: multiply by n_kv_heads, not by the number of query heads (the two differ "
+     "under grouped-query attention)."),
+    ("kv_cache_forgot_values", "A factor 2 missing from the cache size",
+     "Each token stores a key *and* a value for every key/value head in every layer, so the count starts with 2: "
+     "2 · layers · n_kv_heads · d_head numbers."),
+    ("kv_cache_bytes_per_number", "Wrong size per cached number",
+     "Count bytes: each cached number takes as many bytes as its type, 2 for float16 and bfloat16, 4 for float32."),
 )
 
 _GENERIC = _entries(

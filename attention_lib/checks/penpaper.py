@@ -12,12 +12,13 @@ import math
 import numpy as np
 
 from ..attention import attention, cross_attention
+from ..efficient import MODEL_CONFIGS, kv_cache_bytes, kv_cache_table
 from ..kernel_regression import kernel_regression, kernel_weights
 from ..masking import causal_mask
 from ..multihead import multi_head_attention
 from ..softmax import softmax
 from ._compare import as_array
-from ._engine import Exercise, Misconception, Probe
+from ._engine import Exercise, Misconception, Probe, family
 
 _ASK = [Probe("your answer", purpose="answer")]
 
@@ -468,3 +469,35 @@ CROSS_AXIS = _value(
 )
 
 EXERCISES += [CROSS_SHAPES, CROSS_AXIS]
+
+
+# --------------------------------------------------------------------------- KV cache per token (lesson 06)
+# Llama 2 70B: 80 layers, 64 query heads sharing 8 key/value heads of 128 features, float16.
+_LLAMA = MODEL_CONFIGS["Llama 2 70B"]
+_KV_STAGES = {   # each factor of 2 · layers · kv_heads · d_head · bytes, and how it might be miscounted
+    "heads": [(_LLAMA["n_kv_heads"], None, ""),
+              (_LLAMA["n_heads"], "kv_cache_used_query_heads",
+               "Counting 16 bits per number gives the same total: the question asks for bytes.")],
+    "pair": [(2, None, ""),
+             (1, "kv_cache_forgot_values", "One factor 2 is missing: that one, or the 2 bytes of each number "
+                                           "(counting numbers gives the same total).")],
+    "size": [(2, None, ""), (4, "kv_cache_bytes_per_number", "")],
+    "layers": [(_LLAMA["n_layers"], None, ""),
+               (1, "wrong_quantity", "That is one layer's share; every layer keeps its own keys and values.")],
+}
+
+
+def _kv_count(heads, pair, size, layers):
+    return lambda: pair * layers * heads * _LLAMA["d_head"] * size
+
+
+_KV = kv_cache_bytes(_LLAMA["n_layers"], _LLAMA["n_kv_heads"], _LLAMA["d_head"], n_tokens=1)
+KV_PER_TOKEN = _value(
+    "kv_cache_per_token", "kv_cache_per_token()", _KV,
+    [*family(_kv_count, _KV_STAGES),
+     ("wrong_quantity", "Give the answer in bytes, not KiB.", _KV / 1024),
+     ("wrong_quantity", "Give the answer in bytes, not MiB.", _KV / 1024**2)],
+    forbidden=(kv_cache_bytes, kv_cache_table),
+)
+
+EXERCISES = [WORKED_WEIGHTS, WORKED_OUTPUT, SHAPES, TEMPERATURE_TARGET, ONE_NN, KV_PER_TOKEN]

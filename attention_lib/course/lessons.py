@@ -49,7 +49,7 @@ LESSONS = (
            "learned projections, self vs cross attention, shape discipline, cost",
            library=("attention",), checks=("attention", "penpaper"), widgets=("mechanism_stepper",)),
     Lesson("06_multi_head", "Multi-head attention", "split and merge heads, W_O, why several heads, MQA/GQA",
-           library=("multihead",), checks=("multihead",), ready=False),
+           library=("multihead",), checks=("multihead", "penpaper"), widgets=("head_viewer",)),
     Lesson("07_training", "Training attention by hand", "backward pass, gradient check, a trained lookup",
            library=(), checks=(), ready=False),
     Lesson("08_efficient_attention", "Efficient attention", "online softmax, FlashAttention tiling, the KV cache",

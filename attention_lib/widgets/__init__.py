@@ -11,6 +11,7 @@ from ._base import Explorer
 from ._chart import Figure
 from ._style import settings
 from .masking import mask_editor
+from .multihead import head_viewer
 from .playground import query_playground
 from .qkv import mechanism_stepper
 from .similarity import similarity_explorer, widget_scores
@@ -18,6 +19,6 @@ from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
 from .welcome import sanity_check
 
-__all__ = ["Explorer", "Figure", "bandwidth_explorer", "mask_editor", "mechanism_stepper", "query_playground",
-           "sanity_check", "scaling_explorer", "settings", "similarity_explorer", "temperature_explorer",
-           "widget_scores"]
+__all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
+           "query_playground", "sanity_check", "scaling_explorer", "settings", "similarity_explorer",
+           "temperature_explorer", "widget_scores"]
