@@ -8,7 +8,9 @@ PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
-.PHONY: lab test test-fast bench exercises notebooks clean
+SITE_ASSETS := attention_lib/course/site_assets
+
+.PHONY: lab test test-fast bench exercises notebooks html clean
 
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,5 +49,13 @@ exercises: $(VENV)/.lab
 notebooks: $(VENV)/.lab
 	$(PY) -m attention_lib.course run-notebooks notebooks solutions
 
+# The static reading copy in site/: every ready lesson with its stored outputs, readable offline.
+# KaTeX comes from npm (site_assets/package-lock.json), installed once.
+$(SITE_ASSETS)/node_modules/.package-lock.json: $(SITE_ASSETS)/package-lock.json
+	cd $(SITE_ASSETS) && npm ci --no-audit --no-fund
+
+html: $(VENV)/.lab $(SITE_ASSETS)/node_modules/.package-lock.json
+	$(PY) -m attention_lib.course html site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site
