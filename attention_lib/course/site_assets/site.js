@@ -11,12 +11,15 @@
     return new DataView(bytes.buffer);
   }
 
-  /** Puts each stored buffer back at its path inside the state. */
+  /** Puts each stored buffer back at its path inside the state. The saved state keeps the last value of
+   * each trait, but a buffer from an earlier value may linger: one whose place is gone is left out. */
   function placeBuffers(state, buffers) {
     for (const { path, data } of buffers || []) {
       let target = state;
-      for (const key of path.slice(0, -1)) target = target[key];
-      target[path[path.length - 1]] = decode(data);
+      for (const key of path.slice(0, -1)) target = target && typeof target === "object" ? target[key] : undefined;
+      const last = path[path.length - 1];
+      const fits = target && typeof target === "object" && (!Array.isArray(target) || Number.isInteger(last));
+      if (fits) target[last] = decode(data);
     }
     return state;
   }
