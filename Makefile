@@ -8,8 +8,6 @@ PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
-SITE_ASSETS := attention_lib/course/site_assets
-
 .PHONY: lab test test-fast bench exercises notebooks html clean
 
 $(VENV)/.lab: pyproject.toml
@@ -50,11 +48,9 @@ notebooks: $(VENV)/.lab
 	$(PY) -m attention_lib.course run-notebooks notebooks solutions
 
 # The static reading copy in site/: every ready lesson with its stored outputs, readable offline.
-# KaTeX comes from npm (site_assets/package-lock.json), installed once.
-$(SITE_ASSETS)/node_modules/.package-lock.json: $(SITE_ASSETS)/package-lock.json
-	cd $(SITE_ASSETS) && npm ci --no-audit --no-fund
-
-html: $(VENV)/.lab $(SITE_ASSETS)/node_modules/.package-lock.json
+# Its KaTeX comes from npm (attention_lib/course/site_assets/package-lock.json): the command runs
+# `npm ci` there first when node_modules is missing.
+html: $(VENV)/.lab
 	$(PY) -m attention_lib.course html site
 
 clean:

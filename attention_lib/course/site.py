@@ -21,6 +21,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,13 +75,14 @@ def build_site(out: Path, course: list[Lesson] | None = None, root: Path | None 
     """Write the site for ``course`` (default: the manifest's ready lessons) into ``out``; return the pages.
 
     ``root`` holds ``notebooks/`` and ``exercises/`` (default: this clone). ``out`` must be empty,
-    missing, or a site this function wrote before (which is then replaced).
+    missing, or a site this function wrote before (which is then replaced). KaTeX is installed
+    with ``npm ci`` first if it is missing.
     """
     course = lessons.ready() if course is None else list(course)
     if not course:
         raise SiteError("no lesson is ready: the manifest (attention_lib/course/lessons.py) marks none")
     root = _paths.course_root() if root is None else root
-    katex = katex_dist()
+    katex = install_katex()
     _prepare(out)
     _copy_static(out / "static", katex)
     in_site = {page.href for page in pages(course)}
@@ -105,6 +107,20 @@ def katex_dist() -> Path:
         raise SiteError(f"KaTeX is not installed ({', '.join(missing)} missing in {dist}): "
                         f"run `npm ci` in {_paths.SITE_ASSETS} (make html does it for you)")
     return dist
+
+
+def install_katex() -> Path:
+    """:func:`katex_dist`, after ``npm ci`` in ``site_assets/`` (the locked KaTeX) if it is not installed yet."""
+    try:
+        return katex_dist()
+    except SiteError:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SiteError("KaTeX is not installed and there is no npm to install it: install Node.js and "
+                            "npm (Debian: apt-get install nodejs npm)") from None
+        if subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=_paths.SITE_ASSETS).returncode:
+            raise SiteError(f"`npm ci` in {_paths.SITE_ASSETS} failed (see above)") from None
+    return katex_dist()
 
 
 def _prepare(out: Path) -> None:

@@ -1,7 +1,6 @@
 """The reading copy (make html) in Chromium, opened from file:// with every other request refused: the maths is
 typeset, every stored figure is drawn, and nothing asks the network for anything."""
 import shutil
-import subprocess
 
 import nbformat
 import pytest
@@ -20,16 +19,10 @@ INK = """(el) => {
 }"""
 
 
-def _ensure_katex():
-    if not (_paths.SITE_ASSETS / "node_modules" / "katex" / "dist" / "katex.min.js").is_file():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=_paths.SITE_ASSETS, check=True)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    _ensure_katex()
     out = tmp_path_factory.mktemp("html") / "site"
-    build_site(out)
+    build_site(out)                                 # runs npm ci first if KaTeX is not installed
     return out
 
 
@@ -85,7 +78,6 @@ def test_a_figure_sent_as_a_binary_buffer_is_drawn_from_its_stored_bytes(tmp_pat
     execute(notebook, save=True)
     state = nbformat.read(notebook, as_version=4).metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
     assert any(m.get("buffers") for m in state["state"].values()), "the figure was expected to travel as a buffer"
-    _ensure_katex()
     build_site(tmp_path / "site", [lesson], tmp_path)
     page, asked, errors = offline
     page.goto((tmp_path / "site" / "notebooks" / f"{lesson.slug}.html").as_uri())

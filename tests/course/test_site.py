@@ -8,7 +8,6 @@ check failing on it.
 import copy
 import re
 import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,16 +27,10 @@ EXTERNAL = re.compile(r"^(?:https?:)?//", re.I)
 CSS_EXTERNAL = re.compile(r"@import\s+(?:url\()?\s*[\"']?(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//", re.I)
 
 
-def _ensure_katex():
-    if not (_paths.SITE_ASSETS / "node_modules" / "katex" / "dist" / "katex.min.js").is_file():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=_paths.SITE_ASSETS, check=True)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    _ensure_katex()
     out = tmp_path_factory.mktemp("html") / "site"
-    build_site(out)
+    build_site(out)                                 # runs npm ci first if KaTeX is not installed
     return out
 
 
@@ -248,7 +241,7 @@ def test_chart_js_ships_as_a_classic_script_without_module_syntax(site):
         classic_script('import { x } from "./other.js";\nexport default { x };\n', "X")
 
 
-def test_a_rebuild_replaces_the_site_but_a_foreign_folder_is_refused(site, tmp_path):
+def test_a_folder_the_site_did_not_write_is_refused_and_left_alone(tmp_path):
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
@@ -264,7 +257,6 @@ def test_a_rebuild_replaces_the_site_but_a_foreign_folder_is_refused(site, tmp_p
 def broken(tmp_path_factory):
     """A site built from lessons 00-01 where lesson 01 loads a CDN script, imports a web font, links to a
     notebook and an anchor that do not exist, stores an error output, and lost a widget view's model."""
-    _ensure_katex()
     root = tmp_path_factory.mktemp("broken")
     course = READY[:2]
     for kind in KINDS:
