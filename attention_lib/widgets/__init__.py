@@ -9,6 +9,7 @@ Widget-wide switches live in ``widgets.settings`` (for example
 """
 from ._base import Explorer
 from ._chart import Figure
+from ._figures import show_figure
 from ._style import settings
 from .masking import mask_editor
 from .multihead import head_viewer
@@ -20,5 +21,5 @@ from .temperature import scaling_explorer, temperature_explorer
 from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
-           "query_playground", "sanity_check", "scaling_explorer", "settings", "similarity_explorer",
+           "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure", "similarity_explorer",
            "temperature_explorer", "widget_scores"]
