@@ -192,8 +192,9 @@ def weight_gradient(x, dy):
     The sum runs over every row of every batch item: with all rows stacked into ``X (N, a)``
     and ``dY (N, b)`` it is ``Xᵀ dY``, computed in blocks of rows as :func:`project` does.
     """
-    dy = np.asarray(dy)
-    x = np.broadcast_to(x, dy.shape[:-1] + np.shape(x)[-1:])          # (..., L, a)
+    x, dy = np.asarray(x), np.asarray(dy)
+    if x.shape[:-1] != dy.shape[:-1]:
+        x = np.broadcast_to(x, dy.shape[:-1] + x.shape[-1:])          # (..., L, a), shared across the batch
     xs, dys = x.reshape(-1, x.shape[-1]), dy.reshape(-1, dy.shape[-1])   # (N, a), (N, b)
     step = _rows_per_block(xs.shape[1], dys.shape[1])
     dW = xs[:step].T @ dys[:step]                                     # (a, b)
