@@ -14,7 +14,8 @@ from .playground import query_playground
 from .similarity import similarity_explorer, widget_scores
 from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
+from .training import training_run
 from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "query_playground", "sanity_check", "scaling_explorer",
-           "settings", "similarity_explorer", "temperature_explorer", "widget_scores"]
+           "settings", "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]
