@@ -84,9 +84,10 @@ class TrainingRun(Explorer):
         rates = sorted(set(nice_values(*LEARNING_RATES)) | {config.lr})
         controls = {
             "lr": choice_slider("learning rate", rates, config.lr, labels=[f"{v:g}" for v in rates], log=True),
-            "optimizer": widgets.Dropdown(options=[(name, key) for key, name in OPTIMIZER_NAMES.items()],
-                                          value=config.optimizer, description="optimiser",
-                                          layout=widgets.Layout(width="200px")),
+            # buttons, not a drop-down: JupyterLab takes a focused menu's arrow keys to move between cells
+            "optimizer": widgets.ToggleButtons(options=[(name, key) for key, name in OPTIMIZER_NAMES.items()],
+                                               value=config.optimizer, description="optimiser",
+                                               style={"button_width": "72px"}),
             "scaled": widgets.Checkbox(value=config.scaled, description="divide scores by √d", indent=False,
                                        layout=widgets.Layout(width="auto", margin="0 0 0 16px")),
             "steps": choice_slider("steps", sorted(set(STEPS) | {config.steps}), config.steps),
