@@ -87,7 +87,8 @@ class TrainingRun(Explorer):
             # buttons, not a drop-down: JupyterLab takes a focused menu's arrow keys to move between cells
             "optimizer": widgets.ToggleButtons(options=[(name, key) for key, name in OPTIMIZER_NAMES.items()],
                                                value=config.optimizer, description="optimiser",
-                                               style={"button_width": "72px"}),
+                                               style={"button_width": "72px", "description_width": "initial"},
+                                               layout=widgets.Layout(width="auto", margin="0 0 0 12px")),
             "scaled": widgets.Checkbox(value=config.scaled, description="divide scores by √d", indent=False,
                                        layout=widgets.Layout(width="auto", margin="0 0 0 16px")),
             "steps": choice_slider("steps", sorted(set(STEPS) | {config.steps}), config.steps),
@@ -205,19 +206,21 @@ class TrainingRun(Explorer):
 
     def _loss_panel(self, v):
         guess = math.log(v["n_pairs"])
-        marks = [rule(y=guess, label=f"ln {v['n_pairs']}: a guess")]
-        shown = [v["loss"]]
+        marks = [rule(y=guess, label=f"ln {v['n_pairs']}", dash=(2, 4))]
+        shown, title = [v["loss"]], "training loss"
         if self.previous is not None:
             setting, losses = self.previous
             marks.append(line(np.arange(1, len(losses) + 1), losses, color=ACCENT["reference"], width=2,
-                              dash=[6, 4], label=f"previous: {setting}"))
+                              dash=[6, 4], label="previous run"))
             shown.append(losses)
+            title = f"training loss (dashed: the previous run, {setting})"
         if len(v["loss"]):
             marks.append(line(np.arange(1, len(v["loss"]) + 1), v["loss"], color=OKABE_ITO[4], width=2.5,
                               label="this run"))
+        # lower left: a falling loss leaves it empty until late, a failing one never gets there
         return panel(marks, x=axis("training step", (0, v["steps"])),
                      y=axis("loss (log scale)", loss_limits(np.concatenate(shown)), scale="log"),
-                     title="training loss", legend="upper right")
+                     title=title, legend="lower left")
 
     def _strip(self, v, j):
         """Strip j: the probe's weights before training (0), during (1), and now or after (2)."""

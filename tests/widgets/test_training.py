@@ -141,7 +141,8 @@ def test_new_settings_show_their_start_and_keep_the_last_run_to_compare():
     start = tr.train(dataclasses.replace(SHORT, seed=1, steps=0))
     np.testing.assert_allclose(_strip(w, 1), probe_weights(start["params"], start["probe"], SHORT)[0], atol=1e-12)
     (previous,) = _mark(w, 0, "line")
-    assert previous["label"] == "previous: Adam lr 0.005" and previous["dash"]
+    assert previous["label"] == "previous run" and previous["dash"]
+    assert w.figure.panels[0]["title"] == "training loss (dashed: the previous run, Adam lr 0.005)"
     np.testing.assert_array_equal(previous["y"], first["loss"])
 
 
