@@ -55,8 +55,8 @@ WIDGETS = {
                             "w_similarity.controls['qx']", (0.5, 0.8)),
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
-    "training run (a setting)": ("w_training = widgets.training_run(); w_training", "learning rate",
-                                 "w_training.controls['lr']", (0.005, 0.006)),
+    "training run (seed, before training)": ("w_training = widgets.training_run(); w_training", "seed",
+                                             "w_training.controls['seed']", (0, 1)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
