@@ -84,7 +84,7 @@ class TrainingRun(Explorer):
         rates = sorted(set(nice_values(*LEARNING_RATES)) | {config.lr})
         controls = {
             "lr": choice_slider("learning rate", rates, config.lr, labels=[f"{v:g}" for v in rates], log=True),
-            # buttons, not a drop-down: JupyterLab takes a focused menu's arrow keys to move between cells
+            # buttons, not a drop-down: JupyterLab takes a focused menu's arrow keys (and a, b) for its commands
             "optimizer": widgets.ToggleButtons(options=[(name, key) for key, name in OPTIMIZER_NAMES.items()],
                                                value=config.optimizer, description="optimiser",
                                                style={"button_width": "72px", "description_width": "initial"},
@@ -305,6 +305,12 @@ def training_run(config=None, probe=0):
         its learning rate, optimiser, scaling, steps and seed.
     probe : int
         Which of tr.train's four probe questions to show (0 to 3).
+
+    Returns
+    -------
+    TrainingRun
+        Set ``w.controls[...]`` and call ``w.run()`` (what Train does); read ``w.values``,
+        ``w.readout_text`` and ``w.history`` (tr.train's result).
     """
     config = tr.RecallConfig(steps=150) if config is None else config
     if config.n_keys > len(tr.KEY_NAMES):
