@@ -64,7 +64,24 @@ def test_stub_keeps_the_markers_indentation():
     assert out == 'def f(x):\n    if x:\n        raise NotImplementedError("your code here")\n    return 0\n'
 
 
+FIX_ME = ("def f(x):\n    y = x + 1\n    ### BEGIN SOLUTION\n    return y * 2\n    ### HANDOUT\n"
+          "    # raise NotImplementedError(\"fix me\")\n    #\n    # return y * 3  # the bug\n    ### END SOLUTION\n")
+
+
+def test_a_handout_replaces_the_stub_and_reaches_learners_uncommented():
+    out = passes.strip_region(FIX_ME, "nb, cell 0")
+    assert out == 'def f(x):\n    y = x + 1\n    raise NotImplementedError("fix me")\n\n    return y * 3  # the bug\n'
+
+
+def test_the_model_answer_leaves_the_handout_out():
+    assert passes.without_markers(FIX_ME) == "def f(x):\n    y = x + 1\n    return y * 2"
+
+
 @pytest.mark.parametrize("source,problem", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### HANDOUT\n    return 2\n    ### END SOLUTION\n",
+     "must be commented out"),
+    ("def f():\n    ### HANDOUT\n    # return 2\n", "inside a solution region"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### HANDOUT\n    ### HANDOUT\n    ### END SOLUTION\n", "once"),
     ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
     ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "nested"),
     ("def f():\n    return 1\n    ### END SOLUTION\n", "no matching"),
