@@ -341,7 +341,7 @@ _FIXES = [   # (code, detail, the function in that state)
 
 BACKWARD_MASK_BUG = Exercise(
     id="backward_mask_bug",
-    signature="attention_backward(q, k, v, d_out, mask=None)",
+    signature="backward_mask_bug(q, k, v, d_out, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=lib.attention_backward,
     probes=PROBES,
