@@ -105,14 +105,21 @@ ACCURATE = 1e-8
 
 
 def _judged(grad):
-    """An accurate gradient becomes the exact one; any other is returned as ``(grad, ACCURATE)``, a tuple that
-    can only match a variant judged the same way, never the reference."""
+    """An accurate gradient becomes the exact one. Any other becomes ``(grad, direction, size)``: the direction
+    of its error (a unit array) and the size (log10 of its relative error), both to one decimal, so rounding
+    noise does not tell two answers with the same mistake apart. That tuple can never match the
+    reference, and it matches a variant only when both err the same way: a one-sided difference and a central
+    one with a large step are both off by about 1e-6, but in different directions."""
     arr = as_array(grad)
     exact = _EXACT.get(np.shape(arr)) if arr is not None else None
     if exact is None:
         return grad
     arr = arr.astype(np.float64)
-    return exact if lib.relative_error(arr, exact) < ACCURATE else (arr, ACCURATE)
+    error = arr - exact                                  # same shape as x
+    size = np.linalg.norm(error)
+    if not np.isfinite(size) or lib.relative_error(arr, exact) < ACCURATE:
+        return exact if np.isfinite(size) else grad
+    return arr, np.round(error / size, 1), round(float(np.log10(size / np.linalg.norm(exact))), 1)
 
 
 def _differences(f, x, eps=1e-6, dtype=np.float64, central=True, divide=2.0, restore=True):
@@ -139,10 +146,10 @@ def _fd(**choices):
 
 def _imprecise(mine, want, probes):
     """Not a known variant, but every answer has the right shape and some are not accurate enough."""
-    loose = [m.value for m in mine if not m.raised and isinstance(m.value, tuple) and len(m.value) == 2]
+    loose = [m.value for m in mine if not m.raised and isinstance(m.value, tuple) and len(m.value) == 3]
     if not loose or any(m.raised for m in mine):
         return False
-    worst = max(lib.relative_error(g, _EXACT[g.shape]) for g, _ in loose)
+    worst = max(lib.relative_error(g, _EXACT[g.shape]) for g, _, _ in loose)
     return (f"Its largest relative error from the exact gradient is {worst:.1e}; central differences in float64 "
             f"with a step near 1e-6 stay below {ACCURATE:.0e}.")
 
@@ -176,7 +183,7 @@ NUMERICAL_GRADIENT = Exercise(
                       detail="Only the probe whose entries interact (the attention loss) shows it."),
         Misconception("fd_step_too_small", variant=lambda f, x, eps=1e-6: _judged(_differences(f, x, eps=1e-12))),
         Misconception("wrong_shape", test=_flattened),
-        Misconception("imprecise", test=_imprecise),
+        Misconception("fd_inaccurate", test=_imprecise),
     ],
     forbidden=(lib.numerical_gradient,),
     output="values",

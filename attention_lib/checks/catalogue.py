@@ -451,6 +451,9 @@ _IDEAS = _entries(
     ("fd_step_too_small", "Step too small",
      "Below about 1e-8, rounding error (about 1e-16 / eps) dominates: the error is U-shaped in eps, and 1e-6 sits "
      "near the bottom for central differences in float64."),
+    ("fd_inaccurate", "Gradient estimate not accurate enough",
+     "Your estimate is close to the exact gradient, but a gradient check needs more digits than that: central "
+     "differences in float64, a step near 1e-6, and every entry put back after it is nudged."),
     ("missing_rowsum_term", "The rowsum term is missing",
      "dS = P ∘ dP uses only the diagonal of the softmax Jacobian. Subtract each row's ⟨dP, P⟩: "
      "dS = P ∘ (dP − rowsum(dP ∘ P))."),
