@@ -281,15 +281,19 @@ _STAGES = {   # each stage of the backward pass -> its options (option, code, de
              (_overflowing_softmax, "no_max_subtraction", "")],
 }
 
+_BACKWARD = {   # what q3 and q4 share: the same reference, probes and forbidden functions
+    "arguments": {"q": 0, "k": 1, "v": 2},
+    "reference": lib.attention_backward,
+    "probes": PROBES,
+    "forbidden": (lib.attention_backward, lib.attention_layer_backward),
+    "output": "values",
+}
+
 ATTENTION_BACKWARD = Exercise(
     id="attention_backward",
     signature="attention_backward(q, k, v, d_out, mask=None)",
-    arguments={"q": 0, "k": 1, "v": 2},
-    reference=lib.attention_backward,
-    probes=PROBES,
     misconceptions=family(_backward, _STAGES),
-    forbidden=(lib.attention_backward, lib.attention_layer_backward),
-    output="values",
+    **_BACKWARD,
     purposes={"large": ("no_max_subtraction", "")},
 )
 
@@ -349,12 +353,8 @@ _FIXES = [   # (code, detail, the function in that state)
 BACKWARD_MASK_BUG = Exercise(
     id="backward_mask_bug",
     signature="backward_mask_bug(q, k, v, d_out, mask=None)",
-    arguments={"q": 0, "k": 1, "v": 2},
-    reference=lib.attention_backward,
-    probes=PROBES,
     misconceptions=[Misconception(code, variant=fn, detail=detail) for code, detail, fn in _FIXES],
-    forbidden=(lib.attention_backward, lib.attention_layer_backward),
-    output="values",
+    **_BACKWARD,
 )
 
 EXERCISES = [SOFTMAX_BACKWARD, NUMERICAL_GRADIENT, ATTENTION_BACKWARD, BACKWARD_MASK_BUG]
