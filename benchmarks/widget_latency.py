@@ -60,6 +60,8 @@ WIDGETS = {
     "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",
                           "w_stepper.controls['step']", (3, 4)),
     "head viewer": ("w_heads = widgets.head_viewer(); w_heads", "head", "w_heads.controls['head']", (0, 1)),
+    "training run (seed, before training)": ("w_training = widgets.training_run(); w_training", "seed",
+                                             "w_training.controls['seed']", (0, 1)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
