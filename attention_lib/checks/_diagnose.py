@@ -202,9 +202,14 @@ def _join(*parts) -> str:
 # --------------------------------------------------------------------------- 4. how the numbers are off
 
 
+def _is_pair(ref) -> bool:
+    """The reference returned several things (out and weights), even when they happen to share a shape."""
+    return isinstance(ref, tuple) and (as_array(ref) is None or all(isinstance(x, np.ndarray) for x in ref))
+
+
 def _components(value, ref):
     """Pairs of arrays to compare: one pair, or one per item of a returned (out, weights) pair."""
-    ref_pair = ref if isinstance(ref, tuple) and as_array(ref) is None else None
+    ref_pair = ref if _is_pair(ref) else None
     if ref_pair is None:
         return [(as_array(value), as_array(ref))]
     pair = as_pair(value)
@@ -236,12 +241,12 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
     tol = rel.CLOSE
     y, r = y.astype(float), r.astype(float)
     if y.shape != r.shape:
-        return (rel.transposed(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
-                or rel.not_summed(y, r, tol) or _shaped_like_an_input(ex, probe, y, r))
+        return (rel.transposed(y, r, tol) or rel.reversed_axes(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
+                or rel.not_summed(y, r, tol) or _shaped_like_an_input(ex, probe, y, r) or rel.rearranged(y, r, tol))
     if output == "weights":
         axis = ex.weights_axis(probe) if ex.returns != "pair" else -1
         found = (rel.masked(y, r, tol) or rel.normalised_elsewhere(y, r, axis, tol)
-                 or rel.rows_proportional(y, r, axis, tol))
+                 or rel.rows_proportional(y, r, axis, tol) or rel.tempered(y, r, axis, tol))
         if found:
             return found
     for relation in rel.ARRAY_RELATIONS:
@@ -249,7 +254,7 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
         if found:
             return found
     rtol, atol = tolerance(y, r, ex.rtol, ex.atol)
-    return rel.wrong_rows(y, r, rtol, atol) or rel.monotone(y, r, tol)
+    return rel.wrong_rows(y, r, rtol, atol) or rel.monotone(y, r, tol) or rel.rearranged(y, r, tol)
 
 
 def _shaped_like_an_input(ex, probe, y, r) -> rel.Relation | None:
@@ -268,7 +273,8 @@ def _shaped_like_an_input(ex, probe, y, r) -> rel.Relation | None:
 
 
 def _reshaped(y, r) -> rel.Relation | None:
-    if y.size == r.size and np.allclose(np.squeeze(y), np.squeeze(r), equal_nan=True) and y.ndim != r.ndim:
+    if (y.size == r.size and y.ndim != r.ndim and np.squeeze(y).shape == np.squeeze(r).shape
+            and np.allclose(np.squeeze(y), np.squeeze(r), equal_nan=True)):
         return rel.Relation("extra_axis")
     return None
 
@@ -282,7 +288,7 @@ MASK_KEYS = ("mask_inverted", "mask_leak")
 
 def _relations(ex, answer, mine, want, failed):
     if ex.output == "mask":
-        return None
+        return _mask_relation(ex, mine, want, failed)
     if ex.returns == "value":
         return _value_relation(ex, mine[0], want[0])
     found, studied, unmasked, unexplained = [], [], [], False
@@ -311,7 +317,28 @@ def _relations(ex, answer, mine, want, failed):
         return _elementwise(ex, studied, mine, want, failed)
     if not found or len(keys) != 1:
         return None
-    return _name(ex, found, mine, failed)
+    return _name(ex, answer, found, mine, failed)
+
+
+def _mask_relation(ex, mine, want, failed):
+    """A mask in another form than asked: additive (0 and −∞) instead of boolean, or mirrored along the keys."""
+    keys = set()
+    for m, w, bad in zip(mine, want, failed, strict=True):
+        if not bad or m.raised or w.raised:
+            continue
+        y, r = as_array(m.value), as_array(w.value)
+        if y is None or r is None or y.shape != r.shape or r.dtype != bool:
+            return None
+        if y.dtype.kind == "f" and np.array_equal(y == 0, r) and np.all(y[~r] <= -1e4):
+            keys.add("additive")
+        elif r.ndim and not np.array_equal(r, r[..., ::-1]) and np.array_equal(y.astype(bool), r[..., ::-1]):
+            keys.add("mirrored")
+        else:
+            return None
+    if len(keys) != 1:
+        return None
+    key = keys.pop()
+    return _mapped(ex, key, {"additive": "additive_mask_returned", "mirrored": "mask_mirrored"}[key], "")
 
 
 def _built_from_keys(ex, probe, value, ref) -> rel.Relation | None:
@@ -377,7 +404,8 @@ def _mapped(ex, key, code, detail):
 
 
 DEFAULT_CODES = {
-    "transposed": "transposed_result", "sign": "sign_flipped", "shift": "constant_shift", "exp": "exp_applied",
+    "transposed": "transposed_result", "reversed": "transpose_all_axes", "permuted": "axes_in_wrong_order",
+    "rearranged": "values_rearranged", "sign": "sign_flipped", "shift": "constant_shift", "exp": "exp_applied",
     "log": "log_applied", "softmax": "softmax_applied", "monotone": "monotone_transform",
     "unnormalised": "missing_normalisation", "other_axis": "softmax_wrong_axis",
     "whole_array": "normalised_whole_array", "rows": "wrong_rows", "extra_axis": "extra_axis",
@@ -386,15 +414,55 @@ DEFAULT_CODES = {
 }
 
 
-def _name(ex, found, mine, failed):
+def _name(ex, answer, found, mine, failed):
     key = found[0][1].key
     where = f"It shows on {found[0][0].label}."
     if key == "factor":
         return _named_factor(ex, found, failed) or _unnamed_factor(ex, found)
+    if key in ("permuted", "rearranged") and "T" in attribute_names(answer):
+        return _mapped(ex, key, "transpose_all_axes", where)   # `.T` reverses every axis of a 3-D or 4-D array
+    if key == "tempered":
+        return _tempered(ex, found)
     if key == "rows":
         probe, relation = found[0]
         return _mapped(ex, "rows", "wrong_rows", _rows_detail(probe, relation.rows))
     return _mapped(ex, key, DEFAULT_CODES[key], where)
+
+
+def _tempered(ex, found):
+    """Name a scale on the scores from the power between the weights: √d left out, d for √d, another size."""
+    probe, relation = found[0]
+    c = relation.value
+    said = f"On {probe.label}, your scores are {c:.3g} times the right ones (the weights are sharper or flatter)."
+    if not all(r.key == "tempered" for _, r in found):
+        return _mapped(ex, "tempered", "scores_scale_off", said)
+    sizes = _feature_sizes(ex, probe)
+    if sizes:
+        d = sizes[0]
+        if np.isclose(c, np.sqrt(d), rtol=1e-3):
+            return _mapped(ex, "factor:√d", "no_sqrt_d_scaling", said)
+        if np.isclose(c, 1 / np.sqrt(d), rtol=1e-3):
+            return _mapped(ex, "factor:d", "scaled_by_d", said)
+        if any(np.isclose(c, np.sqrt(d / x), rtol=1e-3) for x in _other_sizes(ex, probe) if x != d):
+            return _mapped(ex, "tempered", "scaled_by_wrong_dimension", said)
+    return _mapped(ex, "tempered", "scores_scale_off", said)
+
+
+def _feature_sizes(ex, probe) -> list[int]:
+    """The feature size d that the scores of this exercise are divided by the root of, where the inputs say it."""
+    for name in ("q", "W_q"):                          # the queries, or the matrix that makes them
+        if name in ex.arguments and ex.arguments[name] < len(probe.args):
+            return [int(np.shape(probe.args[ex.arguments[name]])[-1])]
+    return []
+
+
+def _other_sizes(ex, probe) -> list[int]:
+    """Every axis length of every array argument: the sizes a learner may take the root of by mistake."""
+    sizes = set()
+    for a in probe.args:
+        if isinstance(a, np.ndarray):
+            sizes.update(int(n) for n in a.shape)
+    return sorted(sizes)
 
 
 def _named_factor(ex, found, failed):
@@ -453,7 +521,7 @@ def _problem(ex, probe, got, want):
     value, ref = got.value, want.value
     if value is None:
         return "returned_none", f"It happened on {_where(probe)}."
-    if isinstance(ref, tuple) and as_array(ref) is None:
+    if _is_pair(ref):
         pair = _pair_problem(ex, probe, value, ref)
         if pair:
             return pair

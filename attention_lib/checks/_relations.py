@@ -6,6 +6,7 @@ None. The engine asks every failing probe and keeps a relation only if all of th
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,59 @@ def transposed(y, r, tol=CLOSE) -> Relation | None:
     if _finite(y, t) and (_close(y, t, tol) or factor(y, t, tol) is not None):
         return Relation("transposed")
     return None
+
+
+def reversed_axes(y, r, tol=CLOSE) -> Relation | None:
+    """``y`` is ``r`` with every axis reversed (``.T`` on an array of three or more axes)."""
+    if r.ndim < 3 or y.shape != r.shape[::-1]:
+        return None
+    t = np.transpose(r)
+    if _finite(y, t) and _close(y, t, tol):
+        return Relation("reversed")
+    return None
+
+
+def tempered(y, r, axis=-1, tol=CLOSE) -> Relation | None:
+    """Weights ``y ∝ r**c`` row by row, for one ``c ≠ 1``: the scores were multiplied by ``c`` before the softmax
+    (a scale or a temperature off). The zeros (masked keys) must agree."""
+    if y.shape != r.shape or r.ndim == 0 or not _finite(y, r):
+        return None
+    y2 = np.moveaxis(y, axis, -1).reshape(-1, r.shape[axis])                   # (rows, n_k)
+    r2 = np.moveaxis(r, axis, -1).reshape(-1, r.shape[axis])                   # (rows, n_k)
+    if np.any((y2 > 0) != (r2 > 0)):                                           # blocked keys must agree
+        return None
+    support = (r2 > 1e-12) & (y2 > 1e-12)                                      # where the logs are well defined
+    slopes = []
+    for yy, rr, keep in zip(y2, r2, support, strict=True):
+        if keep.sum() < 2:
+            continue
+        lr, ly = np.log(rr[keep]), np.log(yy[keep])
+        lr, ly = lr - lr.mean(), ly - ly.mean()
+        if np.sum(lr * lr) < 1e-9:
+            continue
+        c = float(np.sum(lr * ly) / np.sum(lr * lr))
+        if np.max(np.abs(ly - c * lr)) > 1e-3 * max(1.0, float(np.max(np.abs(ly)))):
+            return None
+        slopes.append(c)
+    if not slopes or np.ptp(slopes) > 1e-3 * max(1.0, max(abs(c) for c in slopes)):
+        return None
+    c = float(np.mean(slopes))
+    return Relation("tempered", value=c) if abs(c - 1) > 1e-3 else None
+
+
+def rearranged(y, r, tol=CLOSE) -> Relation | None:
+    """``y`` holds exactly ``r``'s numbers in other places: ``"permuted"`` when one reordering of the axes
+    gives ``r``, ``"rearranged"`` when a reshape moved them some other way."""
+    if y.size != r.size or r.size < 4 or not _finite(y, r) or np.unique(np.round(r, 9)).size < r.size // 2:
+        return None
+    if not _close(np.sort(y, axis=None), np.sort(r, axis=None), tol):
+        return None
+    if y.ndim == r.ndim and sorted(y.shape) == sorted(r.shape) and y.ndim <= 6:
+        for perm in itertools.permutations(range(r.ndim)):
+            t = np.transpose(r, perm)
+            if t.shape == y.shape and _close(y, t, tol):
+                return Relation("permuted")
+    return Relation("rearranged")
 
 
 def diagonal(y, r, tol=CLOSE) -> Relation | None:

@@ -222,6 +222,7 @@ def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None):
 CROSS = Exercise(
     id="cross_attention",
     signature="cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None)",
+    arguments={"W_q": 2},
     reference=cross_attention,
     probes=[
         _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 4 and d_v = 2", 551, (3,), 5, (6, 6, 4, 2),
@@ -266,6 +267,7 @@ def _self_probe(label, seed, lead, purpose, mask=None, widths=(6, 4, 3)):
 SELF = Exercise(
     id="self_attention",
     signature="self_attention(x, W_q, W_k, W_v, mask=None)",
+    arguments={"W_q": 1},
     reference=self_attention,
     probes=[
         _self_probe("x (4, 6) with d = 4 and d_v = 3, no mask: D, d and d_v all differ", 561, (4,), "2-D"),

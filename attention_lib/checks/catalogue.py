@@ -413,10 +413,20 @@ _IDEAS = _entries(
     ("queries_shared", "Queries shared instead of keys and values",
      "Grouped-query (and multi-query) attention shares the *keys and values* within a group; every query head "
      "keeps its own queries, so the heads of a group still attend differently."),
+    ("additive_mask_returned", "Additive mask instead of a boolean one",
+     "You returned the additive form of the mask: 0 where a query may attend and −∞ (or a large negative number) "
+     "where it may not, the form that is added to the scores. This question asks for the boolean mask itself, "
+     "True where the query may attend; `np.where(mask, 0.0, -np.inf)` turns one into the other when you need it."),
+    ("mask_mirrored", "Mask mirrored along the keys",
+     "Your mask is the right one mirrored along the key axis: the positions you keep are at the wrong end. With "
+     "right padding the real tokens come first, at positions 0 … L−1, and the padding after them."),
     # ---------------------------------------------------------------- key/value cache
     ("kv_cache_used_query_heads", "Counted query heads in the cache",
      "Only key/value heads are cached: multiply by n_kv_heads, not by the number of query heads (the two differ "
      "under grouped-query attention)."),
+    ("kv_cache_stored_queries", "Cached the queries too",
+     "Only keys and values are cached. A token's query is used once, at its own step, to attend to the keys "
+     "before it; later tokens never need it again."),
     ("kv_cache_forgot_values", "A factor 2 missing from the cache size",
      "Each token stores a key *and* a value for every key/value head in every layer, so the count starts with 2: "
      "2 · layers · n_kv_heads · d_head numbers."),
@@ -528,6 +538,18 @@ _GENERIC = _entries(
      "(`np.e`), and if you search, keep going until the interval is tiny."),
     ("transposed_result", "Result transposed",
      "Your result is the right one with its last two axes swapped: check the order of the axes you return."),
+    ("scores_scale_off", "Weights too sharp or too flat",
+     "Your weights are the right ones made sharper or flatter, as if every score were multiplied by one number "
+     "before the softmax. Look at what you divide the scores by: √d, with d the feature size of the queries and "
+     "keys (per head, in multi-head attention), and at any temperature."),
+    ("axes_in_wrong_order", "Right numbers, axes in the wrong order",
+     "Every number you return is right, but your axes come in another order than asked. Write each axis's name "
+     "(batch, head, position, feature) under your result's shape, and move them with `np.moveaxis` or "
+     "`swapaxes`."),
+    ("values_rearranged", "Right numbers in the wrong places",
+     "Your result holds exactly the right numbers, but in the wrong places: a reshape read them in another order "
+     "than you meant. `reshape` keeps numpy's memory order, so first move the axes you want to merge or split "
+     "next to each other (with `swapaxes` or `moveaxis`), then reshape."),
     ("sign_flipped", "Sign flipped", "Your numbers have the right size but the opposite sign."),
     ("constant_factor", "Off by a constant factor",
      "Every number is off by the same factor: look for a constant you multiply or divide by (a scale, a "

@@ -340,6 +340,14 @@ _LAYER_PROBES = [
 _LABELLED_PROBE = Probe("the labelled tensor (1, 4, 6) / 100 as x_q and x_kv, identity projections, 2 heads",
                         (_LX, _LX, _EYE, 2), purpose="labelled")
 
+def _with_transposed_weights(layer):
+    """The layer computed as PyTorch's nn.Linear does, x @ W.T, with the course's (in, out) matrices."""
+    def variant(x_q, x_kv, params, *heads, mask=None):
+        flipped = {name: (w.T if name.startswith("W") else w) for name, w in params.items()}
+        return layer(x_q, x_kv, flipped, *heads, mask=mask)
+    return variant
+
+
 MHA = Exercise(
     id="multi_head_attention",
     signature="multi_head_attention(x_q, x_kv, params, n_heads, mask=None)",
@@ -359,6 +367,7 @@ MHA = Exercise(
                                 "axis": [(-1, None, ""), (1, "softmax_over_heads", "")], "wo": _WO}, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
         Misconception("reshape_without_transpose", test=_right_with_one_head_only),
+        Misconception("projection_transposed", variant=_with_transposed_weights(lib.multi_head_attention)),
     ],
     forbidden=(lib.multi_head_attention, lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",
@@ -460,6 +469,7 @@ GQA = Exercise(
             "how": _HOW_STAGE[:2], "source": _SOURCE, "scale": _SCALE, "wo": _WO,
         }, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
+        Misconception("projection_transposed", variant=_with_transposed_weights(lib.grouped_query_attention)),
     ],
     forbidden=(lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",

@@ -113,3 +113,57 @@ def test_failing_only_where_n_q_differs_from_n_k_is_an_axis_mix_up():
         return out
 
     assert checks.run("scaled_dot_scores", scaled_dot_scores).code == "square_only"
+
+
+def test_weights_made_sharper_or_flatter_give_the_factor_on_the_scores():
+    s = np.random.default_rng(3).normal(size=(2, 4, 6))
+    s[0, :, 5] = -np.inf                                          # a blocked key stays blocked
+    soft = np.exp(s - s.max(-1, keepdims=True))
+    right = soft / soft.sum(-1, keepdims=True)
+    sharp = soft ** 1.5 / (soft ** 1.5).sum(-1, keepdims=True)   # scores times 1.5
+    assert rel.tempered(sharp, right).value == pytest.approx(1.5)
+    assert rel.tempered(right, right) is None
+    leaked = right.copy()
+    leaked[0, :, 5], leaked[0, :, 0] = 0.01, leaked[0, :, 0] - 0.01
+    assert rel.tempered(leaked, right) is None                    # a different zero pattern is not a scale
+
+
+def test_the_right_numbers_in_other_places_are_told_apart_from_wrong_numbers():
+    r = np.random.default_rng(4).normal(size=(2, 3, 4))
+    assert rel.rearranged(np.transpose(r, (1, 0, 2)), r).key == "permuted"
+    assert rel.rearranged(r.reshape(3, 2, 4), r).key == "rearranged"
+    assert rel.rearranged(r.reshape(3, 2, 4) + 0.1, r) is None
+    assert rel.reversed_axes(r.T, r).key == "reversed" and rel.reversed_axes(r, r) is None
+
+
+def test_diagnoses_that_no_variant_spells_out():
+    def split_heads(x, n_heads):                                 # .T after the reshape reverses every axis
+        *lead, n, D = x.shape
+        return x.reshape(*lead, n, n_heads, D // n_heads).T
+
+    def split_heads_features_first(x, n_heads):                  # right numbers, feature axis moved to the front
+        *lead, n, D = x.shape
+        right = np.swapaxes(x.reshape(*lead, n, n_heads, D // n_heads), -3, -2)
+        return np.moveaxis(right, -1, 0)
+
+    def self_attention(x, W_q, W_k, W_v, mask=None):             # ÷√d_v: a size, but the wrong one
+        q, k, v = x @ W_q, x @ W_k, x @ W_v
+        s = q @ np.swapaxes(k, -1, -2) / np.sqrt(v.shape[-1])
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)
+        e = np.exp(s - s.max(-1, keepdims=True))
+        w = e / e.sum(-1, keepdims=True)
+        return w @ v, w
+
+    def causal_mask(n):                                          # the additive form
+        return np.where(np.tril(np.ones((n, n))) > 0, 0.0, -np.inf)
+
+    def padding_mask(lengths, n):                                # real tokens at the end
+        keep = np.arange(n)[None, :] >= n - np.asarray(lengths)[:, None]
+        return keep[:, None, :]
+
+    assert checks.run("split_heads", split_heads).code == "transpose_all_axes"
+    assert checks.run("split_heads", split_heads_features_first).code == "axes_in_wrong_order"
+    assert checks.run("self_attention", self_attention).code == "scaled_by_wrong_dimension"
+    assert checks.run("causal_mask", causal_mask).code == "additive_mask_returned"
+    assert checks.run("padding_mask", padding_mask).code == "mask_mirrored"

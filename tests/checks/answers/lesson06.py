@@ -454,6 +454,29 @@ def kv_cache_in_kib():
     return 2 * 80 * 8 * 128 * 2 / 1024
 
 
+@wrong("kv_cache_per_token", "kv_cache_stored_queries")
+def kv_cache_with_queries():
+    layers, q_heads, kv_heads, d_head = 80, 64, 8, 128
+    return layers * (q_heads + 2 * kv_heads) * d_head * 2        # queries, keys and values, 2 bytes each
+
+
+@wrong("multi_head_attention", "projection_transposed")
+def mha_torch_linear(x_q, x_kv, params, n_heads, mask=None):
+    torch_style = {k: (v.T if k.startswith("W_") else v) for k, v in params.items()}   # x @ W.T, as nn.Linear
+    return _mha(x_q, x_kv, torch_style, n_heads, mask)
+
+
+@wrong("grouped_query_attention", "projection_transposed")
+def gqa_torch_linear(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
+    B, n_q, D = x_q.shape
+    q = (x_q @ params["W_q"].T + params.get("b_q", 0)).reshape(B, n_q, n_heads, -1).transpose(0, 2, 1, 3)
+    k = (x_kv @ params["W_k"].T + params.get("b_k", 0)).reshape(B, -1, n_kv_heads, q.shape[-1]).transpose(0, 2, 1, 3)
+    v = (x_kv @ params["W_v"].T + params.get("b_v", 0)).reshape(B, -1, n_kv_heads, q.shape[-1]).transpose(0, 2, 1, 3)
+    k, v = np.repeat(k, n_heads // n_kv_heads, axis=1), np.repeat(v, n_heads // n_kv_heads, axis=1)
+    out, w = al.attention(q, k, v, mask if mask is None or np.ndim(mask) != 3 else np.asarray(mask)[:, None])
+    return out.transpose(0, 2, 1, 3).reshape(B, n_q, D) @ params["W_o"].T + params.get("b_o", 0), w
+
+
 # ---------------------------------------------------------------- correct but unusual
 
 
