@@ -37,6 +37,7 @@ test-fast: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.widget_latency
+	$(PY) -m benchmarks.attention_speed
 
 # Author tools: regenerate exercises/ from solutions/, and re-run notebooks in place.
 exercises: $(VENV)/.lab

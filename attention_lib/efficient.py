@@ -414,7 +414,8 @@ def _attend_newest(q_new, keys, values):
     if q_new.shape[-1] != keys.shape[-1]:
         raise ValueError(f"q_new has shape {q_new.shape} but the cached keys have shape {keys.shape}: "
                          f"the feature dimension d must match, got {q_new.shape[-1]} and {keys.shape[-1]}")
-    return attention(q_new, keys, values, causal_mask(n_q, n_k))
+    mask = None if n_q == 1 else causal_mask(n_q, n_k)    # one newest query sees every key: no mask needed
+    return attention(q_new, keys, values, mask)
 
 
 def decode_step(q_new, k_cache, v_cache, k_new, v_new):
