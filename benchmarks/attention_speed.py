@@ -27,13 +27,13 @@ import gc  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from attention_lib import attention  # noqa: E402
 from attention_lib._paths import ROOT  # noqa: E402
 from attention_lib.efficient import decode_sequence, flash_attention  # noqa: E402
+from benchmarks._measure import peak_bytes, seconds  # noqa: E402
 from benchmarks._results import replace_section  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -44,13 +44,6 @@ REPEATS = {"blas": 9, "flash": 5, "decode": 5}
 SLOPE_FROM = 32                                          # fit the per-step cost over t = 32 .. 512
 
 
-def seconds(fn):
-    gc.collect()
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def interleaved_medians(fns, repeats):
     """Median seconds of each function, running them in turn ``repeats`` times."""
     times = {name: [] for name in fns}
@@ -58,17 +51,6 @@ def interleaved_medians(fns, repeats):
         for name, fn in fns.items():
             times[name].append(seconds(fn))
     return {name: statistics.median(t) for name, t in times.items()}
-
-
-def peak_bytes(fn):
-    """The tracemalloc peak while ``fn`` runs (numpy's buffers are traced)."""
-    gc.collect()
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def random_qkv(n, seed=0):
