@@ -21,6 +21,7 @@ def test_results_table_has_a_numeric_row_per_widget_and_the_interact_reference()
 ATTENTION_SPEED = "# Attention speed and memory (lesson 08)"
 ATTENTION_SPEED_ROWS = (
     "attention ÷ (q @ kᵀ + w @ v), n = 4096",
+    "np.exp of the n × n scores alone ÷ (q @ kᵀ + w @ v), n = 4096",
     "flash_attention ÷ attention, time, n = 8192",
     "flash_attention ÷ attention, peak memory, n = 8192",
     "decoding 512 tokens, no cache ÷ cache, time",
@@ -48,7 +49,7 @@ def test_attention_speed_section_has_its_conditions_and_one_numeric_row_per_figu
     assert list(data) == list(ATTENTION_SPEED_ROWS)
     for name, m in data.items():
         assert re.fullmatch(r"-?\d+(\.\d+)?(×|%)?", m[2]), f"{name}: value {m[2]!r} is not a number"
-    for name in ATTENTION_SPEED_ROWS[:4]:
+    for name in ATTENTION_SPEED_ROWS[:5]:
         assert data[name][2][-1] in "×%", f"{name}: a ratio needs its unit"
         assert re.search(r"\d s vs \d|\d MiB vs \d", data[name][4]), f"{name}: the reference measured in the same run"
 
