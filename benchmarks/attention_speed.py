@@ -35,13 +35,11 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from attention_lib import attention  # noqa: E402
-from attention_lib._paths import ROOT  # noqa: E402
 from attention_lib.efficient import decode_sequence, flash_attention  # noqa: E402
 from benchmarks._measure import peak_bytes, seconds  # noqa: E402
-from benchmarks._results import replace_section  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-HEADING = "# Attention speed and memory (lesson 08)"
+TITLE = "Attention speed and memory (lesson 08)"
 D = 64
 N_BLAS, N_FLASH, N_DECODE = 4096, 8192, 512
 REPEATS = {"blas": 9, "flash": 5, "decode": 5}
@@ -142,7 +140,6 @@ def formatted(row):
 def section(rows, load_before, load_after):
     today = dt.date.today().isoformat()
     lines = [
-        HEADING, "",
         f"Measured {today} by `make bench` (benchmarks/attention_speed.py) on {os.cpu_count()} cores, "
         f"{platform.system()} {platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}; "
@@ -155,7 +152,7 @@ def section(rows, load_before, load_after):
         "|---|---|---|---|",
     ]
     lines += [f"| {r['figure']} | {formatted(r)} | {r['target']} | {r['detail']} |" for r in rows]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main():
@@ -169,8 +166,7 @@ def main():
             rows.append(row)
     load_after = os.getloadavg()[0]
     print(f"load average {load_after:.2f}")
-    old = RESULTS.read_text() if RESULTS.exists() else ""
-    RESULTS.write_text(replace_section(old, HEADING, section(rows, load_before, load_after)))
+    write_section(TITLE, section(rows, load_before, load_after))
 
 
 if __name__ == "__main__":

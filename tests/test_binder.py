@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,9 @@ def _binder_packages():
 
 @pytest.fixture(scope="module")
 def dockerfile(tmp_path_factory):
-    repo2docker = shutil.which("jupyter-repo2docker") or str(ROOT / ".venv" / "bin" / "jupyter-repo2docker")
+    beside_python = Path(sys.executable).parent / "jupyter-repo2docker"     # the venv's, even if not on PATH
+    repo2docker = str(beside_python) if beside_python.exists() else shutil.which("jupyter-repo2docker")
+    assert repo2docker, "jupyter-repo2docker (a test extra) is not installed"
     copy = tmp_path_factory.mktemp("binder") / "course"
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for name in tracked + ["binder/environment.yml", "binder/postBuild", "binder/jupyter_server_config.json"]:

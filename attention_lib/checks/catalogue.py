@@ -45,29 +45,119 @@ _IDEAS = _entries(
      "Your function handles one matrix but not a batch: `K.T` (and `np.transpose(K)`) reverses *every* axis, so "
      "a batch (B, n_k, d) becomes (d, n_k, B). Swap only the last two axes, `np.swapaxes(K, -1, -2)`, or use "
      "`np.einsum('...qd,...kd->...qk', Q, K)`: both work for any number of leading axes."),
+    ("batch_not_handled", "Handles one matrix but not a batch",
+     "Your function is right for a single matrix but not once there are leading axes (a batch, or a batch of "
+     "heads). Write it for any number of leading axes: count axes from the end (`axis=-1`), transpose only the "
+     "last two (`np.swapaxes(k, -1, -2)`), multiply with `@` or `np.matmul` (they treat leading axes as a batch; "
+     "`np.dot` pairs every batch with every other), or use `...` in `np.einsum('...qd,...kd->...qk', q, k)`."),
+    ("fixed_ndim", "Works for one number of axes only",
+     "Your function assumes how many axes its input has (a transpose with a fixed axis order, a loop over the "
+     "first axis, an index like `x[:, :, None]`), so it is right for that number of axes only. Count axes from "
+     "the end instead: `np.swapaxes(k, -1, -2)`, `axis=-1`, `...` in `np.einsum`; then one line serves a "
+     "matrix, a batch and a batch of heads."),
+    ("vector_not_handled", "Breaks on a single vector",
+     "Your function is right for matrices but not for a single 1-D vector: it reaches for a second axis that a "
+     "vector does not have. Work along `axis` (or `-1`) with `keepdims=True` instead of indexing `[:, None]` or "
+     "`shape[1]`."),
+    ("square_only", "Right only when n_q = n_k",
+     "Your result is right only when there are as many queries as keys. Where n_q ≠ n_k two axes get mixed up: "
+     "check which axis of each array you transpose, sum over or broadcast against; scores are (..., n_q, n_k)."),
+    ("diagonal_only", "Query i paired with key i only",
+     "You paired each query with one key only (query i with key i). Scores pair every query with every key, "
+     "an (n_q, n_k) matrix: `q @ np.swapaxes(k, -1, -2)`, or `q[..., :, None, :]` against `k[..., None, :, :]`."),
+    ("sqrt_d_multiplied", "Multiplied by √d instead of dividing",
+     "You multiplied the dot products by √d. Scaling *divides* by √d, so that the scores keep unit variance "
+     "whatever d is: `/ np.sqrt(d)`."),
+    ("power_precedence", "`d ** 1/2` is not √d",
+     "`d ** 1/2` means `(d ** 1) / 2`, that is d/2: `**` binds tighter than `/`. Write `d ** 0.5`, `np.sqrt(d)` "
+     "or `math.sqrt(d)`."),
+    ("extra_sqrt_d_scaling", "Divided by √d where none belongs",
+     "You also divided by √d, as scaled dot-product scores do. This score has its own scale: only the "
+     "temperature divides it."),
+    ("softmax_applied", "Returned weights instead of scores",
+     "Your numbers are the softmax of the right scores: each row sums to 1. This function returns the scores "
+     "themselves; the softmax comes later, inside attention."),
     ("cosine_no_eps", "Cosine divides by a zero norm",
-     "NaN where a vector is all zeros: its norm is 0 and you divide by it. Add a small `eps` (1e-9) to each norm "
-     "(or use `np.maximum(norm, eps)`)."),
+     "NaN where a vector is all zeros: its norm is 0 and you divide by it. Add a small `eps` (1e-9) to each "
+     "*norm*, before dividing (`q / (norm + eps)`), or use `np.maximum(norm, eps)`; an eps added after the "
+     "division comes too late."),
+    ("eps_too_large", "eps so large it changes the scores",
+     "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "
+     "dividing by zero: something like 1e-9 is plenty."),
+    ("cosine_one_side", "Only one side normalised",
+     "Only one side is normalised, so the other side's lengths still count. Divide the queries *and* the keys "
+     "by their own lengths; then only the angle between them is left."),
+    ("norm_no_axis", "Norm of the whole matrix",
+     "You divided by the norm of the whole matrix. Each vector needs its own length: "
+     "`np.linalg.norm(q, axis=-1, keepdims=True)`, one per row."),
+    ("cosine_squared_norm", "Divided by the squared length",
+     "You divided by the squared length Σx². The length is its square root, ‖x‖ = √(Σx²) "
+     "(`np.linalg.norm(x, axis=-1, keepdims=True)`)."),
+    ("wrong_norm", "Another length than the Euclidean one",
+     "You divided by a different length (the sum of absolute values, or the largest entry). Cosine similarity "
+     "divides by the Euclidean length ‖x‖ = √(Σx²)."),
     ("norm_wrong_axis", "Vector lengths taken along the wrong axis",
      "You normalised along the wrong axis: each *vector* (a row, the last axis) must get length 1, so take the "
      "norm with `axis=-1, keepdims=True`."),
     ("cosine_not_unit", "Dot products, not cosines",
      "These are dot products, not cosines: divide each vector by its length first, so only the angle counts."),
+    ("cosine_distance", "A distance or an angle, not the cosine",
+     "You turned the cosine into a distance or an angle (1 − cos, or arccos). Similar vectors must score "
+     "*high*: return the cosine itself, divided by τ."),
+    ("scale_hard_coded", "A fixed number instead of √d",
+     "You divide by a fixed number. The scale must follow the input: √d, with d = `q.shape[-1]`, the size of "
+     "the vectors you are given."),
     ("rbf_positive_sign", "RBF score grows with distance",
-     "Your scores grow with distance. Near must score high: put a minus sign in front, −‖q−k‖²/(2τ²)."),
+     "Your scores grow with distance. Near must score high: put a minus sign in front of the squared distance, "
+     "−‖q−k‖²/(2τ²)."),
     ("rbf_not_squared", "Distance not squared",
      "You used the distance ‖q−k‖; the Gaussian kernel uses the *squared* distance ‖q−k‖²."),
     ("rbf_missing_two", "Missing the 2 in 2τ²",
      "Close: the denominator is 2τ², not τ²."),
     ("rbf_tau_not_squared", "τ not squared",
      "Close: τ is a length, so it is squared in the denominator: −‖q−k‖²/(2τ²), not /(2τ)."),
+    ("rbf_two_tau_squared", "(2τ)² instead of 2τ²",
+     "Close: the denominator is 2τ², two times τ squared; (2τ)² is 4τ²."),
+    ("rbf_missing_denominator", "No denominator",
+     "You left out the denominator: the score is −‖q−k‖² divided by 2τ², so that τ sets the width."),
+    ("rbf_mean_not_sum", "Averaged the squared differences",
+     "You averaged the squared differences over the features. The squared distance *sums* them: "
+     "‖q−k‖² = Σ (q_j − k_j)²."),
+    ("rbf_wrong_distance", "Another distance than the squared Euclidean one",
+     "You measured distance differently (absolute differences, or a distance that is not squared). The RBF "
+     "score uses the squared Euclidean distance ‖q−k‖² = Σ (q_j − k_j)²."),
+    ("rbf_expansion_wrong", "‖q‖² + ‖k‖² − 2 q·k written wrong",
+     "Your expansion of the squared distance is off: ‖q − k‖² = ‖q‖² + ‖k‖² − 2 q·k. Check the factor 2 and "
+     "the minus sign on the cross term, and that ‖q‖² is a column (n_q, 1) and ‖k‖² a row (1, n_k)."),
+    ("exp_applied", "Applied exp to the result",
+     "Your numbers are the exponentials of the right ones. Return the quantity itself; the exponential is the "
+     "softmax's job."),
     # ---------------------------------------------------------------- softmax and temperature
     ("no_max_subtraction", "Softmax overflows on large scores",
      "Right on ordinary scores, but NaN on large ones: `np.exp(1000)` overflows to inf, and inf/inf is NaN. "
      "Subtract each row's maximum before `np.exp` (softmax does not change when you shift a row by a constant)."),
+    ("missing_exp", "Normalised without the exponential",
+     "You divided the scores by their sum without exponentiating them first. Softmax normalises exp(x): that "
+     "keeps every weight positive, and a larger score always means a larger weight."),
+    ("global_max_subtraction", "Subtracted the overall maximum",
+     "Subtract each row's *own* maximum (`np.max(x, axis=axis, keepdims=True)`), not the maximum of the whole "
+     "array: a row far below the overall maximum underflows to 0/0 = NaN."),
+    ("axis_argument_ignored", "Ignores the `axis` argument",
+     "Your function is right for the default axis and wrong when another `axis` is asked for: use the `axis` "
+     "argument in every max and sum."),
+    ("log_applied", "Returned the logarithm",
+     "Your numbers are the logarithms of the right ones (a log-softmax). Return the weights themselves: "
+     "exponentiate, then divide by the sum."),
+    ("elementwise_not_normalised", "Each score squashed on its own",
+     "Your function turns each score into a number on its own (like a sigmoid), so rows do not sum to 1. "
+     "Softmax divides each exponential by the sum over its whole row: every score affects every weight."),
+    ("temperature_misapplied", "Temperature applied the wrong number of times",
+     "Your weights are those of a softmax at another temperature than τ. Divide the scores by τ exactly once, "
+     "before the exponential, in the numerator and the denominator alike: `softmax(x / tau)`."),
     ("missing_keepdims", "Reduction lost its axis (keepdims)",
-     "The max or the sum lost its axis: without `keepdims=True`, a (3, 5) array's row maxima or sums have shape "
-     "(3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they stay (3, 1)."),
+     "A max, a sum or a norm lost its axis: without `keepdims=True`, a (3, 5) array's row maxima, sums or "
+     "lengths have shape (3,), which broadcasts against the columns, not the rows. Use `keepdims=True` so they "
+     "stay (3, 1)."),
     ("normalised_whole_array", "Normalised the whole array at once",
      "Your whole array sums to 1, but each slice should: softmax normalises every row (every query) on its own. "
      "Sum along the axis with `keepdims=True`, not over everything."),
@@ -75,8 +165,8 @@ _IDEAS = _entries(
      "Your weights sum to 1 along a different axis than the one asked for. Each query needs a distribution over "
      "the keys: normalise along the keys (the last axis), once per query, so that every row sums to 1."),
     ("missing_normalisation", "Weights not normalised",
-     "Your numbers have the right proportions, but they do not sum to 1: divide by their sum (over the keys), "
-     "as the softmax does."),
+     "Your numbers have the right proportions within each row, but a row does not sum to 1: divide by the sum "
+     "of the very numbers on top (the same exponentials, over the keys), as the softmax does."),
     ("temperature_multiplied", "Temperature multiplies instead of divides",
      "τ multiplies where it should divide. Temperature *divides* the scores: a small τ sharpens the weights "
      "(towards argmax) and a large τ flattens them (towards uniform); multiplying does the opposite."),
@@ -105,11 +195,88 @@ _IDEAS = _entries(
      "scores to −inf first, then take the softmax over the k survivors."),
     ("topk_smallest", "Kept the k smallest scores",
      "You kept the k *smallest* scores. `np.argsort` sorts ascending: the largest k are at the end."),
+    ("topk_wrong_axis", "Picked the top scores along the wrong axis",
+     "You picked the largest scores along the wrong axis. Each query (a row) keeps its own top_k keys: sort "
+     "along the last axis, `np.sort(s, axis=-1)`."),
+    ("topk_wrong_count", "Kept the wrong number of keys",
+     "Your rows keep a different number of keys than `top_k`. Keep every score at least as large as the "
+     "top_k-th largest: `np.sort(s, axis=-1)[:, [-top_k]]`, compared with `>=` (a strict `>` drops it)."),
+    ("weights_reduced", "Weights lost the key axis",
+     "Softmax does not reduce: it turns each row of scores into a row of weights of the same length. The weights "
+     "have the shape of the scores."),
+    ("output_rows_from_keys", "One output row per key",
+     "The output has one row per *query*: weights (n_q, n_k) @ V (n_k, d_v) gives (n_q, d_v)."),
+    ("output_is_weights", "Output shaped like the weights",
+     "The output is not the weights: it is weights @ V, one d_v-vector per query, shape (n_q, d_v)."),
+    ("output_not_summed", "Output keeps the key axis",
+     "Your output still has a key axis. Each query's output *sums* weight × value over the keys: "
+     "(n_q, n_k) @ (n_k, d_v) gives (n_q, d_v)."),
+    ("summed_wrong_axis", "Summed over the keys, not the features",
+     "Your result has one number per query *feature*, as if the sum ran over the keys. Each score sums over the "
+     "features of one query–key pair: sum the squared differences (or the products) over the last axis, "
+     "`axis=-1`, after pairing every query with every key."),
+    ("scores_shape", "Scores keep the feature axis",
+     "Each score pairs one query with one key, so S is (n_q, n_k): the dot product sums the feature size d away."),
+    ("scored_against_values", "Scored the query against the values",
+     "You compared the query with the values. Scores compare the query with the *keys* (q·kᵢ); the values are "
+     "only averaged, with the weights the scores give."),
+    ("wrong_similarity", "A different similarity than the dot product",
+     "This example scores each key with the plain dot product q·kᵢ, not with a distance or another similarity."),
+    ("wrong_order", "Right numbers, wrong order",
+     "Your numbers are the right ones but in a different order: give one per key (or per component), in the "
+     "order of the keys."),
+    ("shape_sizes", "Numbers of entries instead of shapes",
+     "You gave the number of entries of each matrix. The question asks for shapes: tuples like "
+     "`(rows, columns)`."),
+    ("used_cosine", "Normalised by the vectors' lengths",
+     "You divided by the vectors' lengths (a cosine). This example uses plain dot products q·k, with no "
+     "normalisation."),
+    ("output_from_keys", "Averaged the keys instead of the values",
+     "You averaged the keys. The output is the weighted average of the *values*: Σ αᵢ vᵢ."),
+    ("dropped_zero_score", "A score of 0 left out",
+     "A score of 0 still counts: its exponential is e⁰ = 1, and it belongs in the sum of exponentials."),
     # ---------------------------------------------------------------- kernel regression
     ("large_bandwidth_limit", "Huge-bandwidth limit instead of tiny",
      "That is the mean of all labels: the limit of a *huge* bandwidth. A tiny one keeps only the nearest point."),
-    ("nearest_by_index", "Nearest by index, not by distance",
-     "Nearest means nearest in *distance*: compare |x − xᵢ| for every training point."),
+    ("not_nearest_point", "Not the nearest point",
+     "The prediction is the label of the point *nearest* in distance: compare |x − xᵢ| for every training point "
+     "and take the smallest (`np.argmin`)."),
+    ("returned_input_not_label", "Returned the nearest input, not its label",
+     "You returned the nearest training *input*. The prediction is that point's *label* y."),
+    ("returned_index", "Returned the index, not the label",
+     "You returned the position of the nearest point. The prediction is its label: `y_train[index]`."),
+    ("compared_labels", "Measured distance to the labels",
+     "You compared the query with the labels. Distances are measured between inputs: |x − xᵢ|; the label of "
+     "the nearest input is the prediction."),
+    ("knn_not_1nn", "Averaged several neighbours",
+     "You averaged several neighbours' labels. As the bandwidth goes to 0, the single nearest point takes all "
+     "the weight."),
+    ("finite_bandwidth", "A finite bandwidth, not the limit",
+     "You evaluated kernel regression at one particular bandwidth. The question asks for the limit as the "
+     "bandwidth goes to 0, where the nearest point takes all the weight."),
+    ("interpolated", "Interpolated between neighbours",
+     "You interpolated between the neighbours on either side. With a vanishing bandwidth there is no blending: "
+     "the single nearest point takes all the weight."),
+    ("kernel_missing_half", "Gaussian without its ½",
+     "Your predictions are those of a bandwidth √2 times smaller: the Gaussian kernel is exp(−u²/2), with the "
+     "½ in the exponent."),
+    ("kernel_not_gaussian", "Another kernel than the Gaussian",
+     "You used a different kernel shape (such as exp(−|u|)). This exercise asks for the Gaussian, "
+     "exp(−u²/2) with u = (x − xᵢ)/h."),
+    ("averaged_inputs", "Averaged the inputs, not the labels",
+     "Your predictions average the training inputs xᵢ. Nadaraya–Watson averages the labels yᵢ (the values, in "
+     "attention terms) with those weights."),
+    ("negative_temperature", "A negative temperature",
+     "Your τ is negative, but a temperature is positive. Check which root, or which sign, you kept."),
+    ("search_wrong_direction", "The search moved the wrong end",
+     "Your answer is where your search interval started or ended, so the search never closed in. The top weight "
+     "falls as τ grows: while it is above the target, the answer lies above the midpoint. Check which end each "
+     "step moves."),
+    ("wrong_log_base", "A logarithm in another base",
+     "`np.log` and `math.log` are natural logarithms. With t = e^(1/τ), τ = 1 / ln t; log10 or log2 give "
+     "another number."),
+    ("wrong_quantity", "Answered a different quantity",
+     "You returned a different quantity than the one asked for."),
     # ---------------------------------------------------------------- masks
     ("causal_allows_future", "Causal mask lets queries see the future",
      "Your mask lets a query see keys after its own position. Query i may attend to keys j ≤ i only: the lower "
@@ -137,6 +304,9 @@ _IDEAS = _entries(
     ("masked_to_zero", "Masked scores set to 0, not −inf",
      "You set masked scores to 0, but exp(0) = 1: the masked keys still get weight. Set them to −inf, so exp "
      "gives exactly 0."),
+    ("mask_leak", "Blocked keys still get weight",
+     "Keys that must be blocked still get some weight: the mask leaks. A blocked score must become −inf *before* "
+     "the softmax (then its weight is exactly 0); check that the mask reaches the scores along the right axes."),
     ("mask_ignored", "Mask ignored",
      "Your function ignores `mask`: masked keys still get weight. Apply it to the scores before the softmax."),
     # ---------------------------------------------------------------- heads
@@ -165,7 +335,7 @@ _GENERIC = _entries(
     ("not_a_function", "Passed something other than a function", "Pass the function itself, not its result."),
     ("calls_library", "Called the library's own function",
      "Here the point is to build it yourself from numpy operations."),
-    ("raised", "Raised an exception", "Your function raised an exception."),
+    ("raised", "Raised an exception", "Your function stopped with an error."),
     ("returned_none", "Returned None", "Your function returned `None`. Did you forget a `return`?"),
     ("timeout", "Ran too long", "Your function ran too long and was stopped. Look for a loop that never ends."),
     ("mutates_input", "Changed its input in place",
@@ -174,7 +344,55 @@ _GENERIC = _entries(
     ("wrong_shape", "Wrong shape", "Your result does not have the shape this input calls for."),
     ("wrong_dtype", "Wrong dtype", "Your result has a different dtype."),
     ("not_finite", "NaN or inf in the result", "Your result contains NaN or inf."),
-    ("wrong_values", "Numbers off, no known pattern", "The numbers are off."),
+    ("integer_result", "Integer result",
+     "Your result has an integer dtype, so every value lost its fractional part. Keep it floating-point: start "
+     "from `np.zeros(n)` (not `dtype=int`) and don't cast."),
+    ("low_precision", "float16 loses digits",
+     "Your result is float16, which keeps only about 3 significant digits (a logit like 1000.3 is rounded to "
+     "1000). Compute in float64, numpy's default, or float32."),
+    ("extra_axis", "An extra axis of length 1",
+     "Your numbers are right, but the result has an extra (or a missing) axis of length 1. Return the shape the "
+     "question asks for: `np.squeeze`, or index the single row."),
+    ("math_on_array", "`math` and Python built-ins on arrays",
+     "`math.exp`, `math.sqrt`, `math.log`, and Python's own `max`, `sum` and `if`, work on one number at a time; "
+     "given an array (or a number too large) they fail or go row by row. Use `np.exp`, `np.sqrt`, `np.log`, "
+     "`np.max(x, axis=...)` and `np.where`, which work on whole arrays."),
+    ("broadcast_mismatch", "Arrays that don't line up",
+     "Two arrays did not broadcast together. If a sum or a max lost its axis, keep it (`keepdims=True`); to pair "
+     "every query with every key (or training point), give them different new axes, e.g. "
+     "`q[..., :, None, :] - k[..., None, :, :]`, or `x_query[:, None] - x_train[None, :]`."),
+    ("matmul_mismatch", "Matrix product with mismatched sizes",
+     "The inner sizes of a matrix product do not agree: in `A @ B` the last axis of A must match the "
+     "second-to-last of B. Scores are q (n_q, d) @ kᵀ (d, n_k); the output is weights (n_q, n_k) @ v (n_k, d_v)."),
+    ("caret_not_power", "`^` is not a power",
+     "In Python `^` is bitwise XOR, not a power: write `tau ** 2` (or `np.square(tau)`)."),
+    ("missing_output", "Returned only the weights",
+     "You returned only the weights. Return both: `return out, weights`, with `out = weights @ v`."),
+    ("infinite_recursion", "Calls itself without end",
+     "Your function calls itself again and again until Python gives up. Compute the result directly, or call "
+     "a helper with a different name."),
+    ("out_of_memory", "Needed too much memory",
+     "Your function asked for more memory than these small inputs can need: look for an array built from a "
+     "size that is much too large."),
+    ("pair_swapped", "Returned (weights, out)",
+     "You returned the pair the other way round: return `out, weights`."),
+    ("imprecise", "Close, but not to enough digits",
+     "Your answer is close, but only to a few significant digits. Don't round; use the exact constants "
+     "(`np.e`), and if you search, keep going until the interval is tiny."),
+    ("transposed_result", "Result transposed",
+     "Your result is the right one with its last two axes swapped: check the order of the axes you return."),
+    ("sign_flipped", "Sign flipped", "Your numbers have the right size but the opposite sign."),
+    ("constant_factor", "Off by a constant factor",
+     "Every number is off by the same factor: look for a constant you multiply or divide by (a scale, a "
+     "temperature, a 2)."),
+    ("constant_shift", "Off by a constant", "Every number is off by the same added constant."),
+    ("monotone_transform", "A function applied or left out",
+     "Your numbers rise and fall with the right ones but are not in proportion to them: a function (exp, log, a "
+     "square, a square root) is applied where it does not belong, or left out where it does."),
+    ("wrong_rows", "Right on some rows only",
+     "Some rows of your result are right and others are not."),
+    ("wrong_values", "Numbers off, no known pattern",
+     "Your numbers differ from the expected ones, and no known mistake explains how."),
     ("checker_error", "The checker failed", "The checker itself failed; please report this."),
 )
 

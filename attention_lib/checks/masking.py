@@ -22,6 +22,7 @@ CAUSAL = Exercise(
                       detail="Use `np.tril(np.ones((n, n), dtype=bool))`."),
     ],
     forbidden=(lib.causal_mask,),
+    output="mask",
 )
 
 
@@ -49,6 +50,7 @@ PADDING = Exercise(
         Misconception("float_mask", variant=lambda lengths, n: _pad(lengths, n)[:, None, :].astype(float)),
     ],
     forbidden=(lib.padding_mask,),
+    output="mask",
 )
 
 EXERCISES = [CAUSAL, PADDING]

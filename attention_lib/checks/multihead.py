@@ -76,6 +76,8 @@ MHA = Exercise(
         Misconception("not_cross_attention", variant=lambda *a, **k: _mha(*a, **k, kv_from_q=True)),
     ],
     forbidden=(lib.multi_head_attention,),
+    returns="pair",
+    output="weights",
 )
 
 SPLIT_HEADS = Exercise(
@@ -93,6 +95,7 @@ SPLIT_HEADS = Exercise(
         Misconception("heads_axis_last", variant=lambda x, h: x.reshape(x.shape[0], x.shape[1], h, -1)),
     ],
     forbidden=(lib.split_heads,),
+    output="values",
 )
 
 EXERCISES = [SPLIT_HEADS, MHA]

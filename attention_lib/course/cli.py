@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 from .. import _paths
-from . import lessons
+from . import lessons, links
 
 
 def _build(args) -> int:
-    from .build import EditedNotebookError, build_exercises
+    from .build import ADVICE, NotebookReadError, build_exercises
     from .passes import MarkerError
 
     try:
@@ -23,12 +23,17 @@ def _build(args) -> int:
         print(f"error: build-exercises: no solutions folder at {solutions}", file=sys.stderr)
         return 2
     try:
-        written = build_exercises(solutions, out, args.force)
-    except (MarkerError, EditedNotebookError) as exc:
+        result = build_exercises(solutions, out, args.force)
+    except (MarkerError, NotebookReadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{len(written)} notebook(s) written" if written else f"{out} is already up to date")
-    return 0
+    for path, why in result.skipped:
+        print(f"skipped {path}: {why}. {ADVICE}", file=sys.stderr)
+    if result.skipped:
+        print(f"{len(result.written)} notebook(s) written, {len(result.skipped)} skipped (see above)")
+    else:
+        print(f"{len(result.written)} notebook(s) written" if result.written else f"{out} is already up to date")
+    return 1 if result.skipped else 0
 
 
 def _run(args) -> int:
@@ -66,6 +71,16 @@ def main(argv=None) -> int:
     run.add_argument("paths", nargs="+", type=Path)
     sub.add_parser("progress", help="the class report (see --help of this command)", add_help=False)
     sub.add_parser("lesson-table", help="print the README's lesson table from the manifest")
+    binder = sub.add_parser("binder-link", help="print the Binder link (lesson 00) for this clone's GitHub remote")
+    binder.add_argument("--ref", default=links.BRANCH, help="branch, tag or commit (default: %(default)s)")
+    puller = sub.add_parser("nbgitpuller-link", help="print the link that puts the course on a JupyterHub")
+    puller.add_argument("hub_url", help="the hub, e.g. https://hub.example.edu")
+    puller.add_argument("--repo", help="the learners' repository URL (default: this clone's GitHub remote)")
+    puller.add_argument("--branch", default=links.BRANCH)
+    release = sub.add_parser("release", help="write a learner-only copy of the course (no solutions) into DIR")
+    release.add_argument("target", type=Path)
+    release.add_argument("--solutions-url", default="", help="where learners will find the model answers")
+    release.add_argument("--slug", help="the learners' GitHub repository owner/name, for its Binder badge")
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["progress"]:
         from .progress import main as progress_main
@@ -75,5 +90,45 @@ def main(argv=None) -> int:
         return _build(args)
     if args.command == "run-notebooks":
         return _run(args)
+    if args.command == "binder-link":
+        return _binder_link(args)
+    if args.command == "nbgitpuller-link":
+        return _nbgitpuller_link(args)
+    if args.command == "release":
+        return _release(args)
     print(lesson_table())
+    return 0
+
+
+def _binder_link(args) -> int:
+    slug = links.current_slug(_paths.ROOT)
+    if slug is None:
+        print(f"note: this clone has no GitHub remote; using the course's own repository {links.REPOSITORY}",
+              file=sys.stderr)
+    print(links.binder_link(slug or links.REPOSITORY, args.ref))
+    return 0
+
+
+def _nbgitpuller_link(args) -> int:
+    repo = args.repo
+    if repo is None:
+        slug = links.current_slug(_paths.ROOT) or links.REPOSITORY
+        repo = f"https://github.com/{slug}"
+    try:
+        print(links.nbgitpuller_link(args.hub_url, repo, args.branch))
+    except ValueError as exc:
+        print(f"error: nbgitpuller-link: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _release(args) -> int:
+    from .release import ReleaseError, build_release
+
+    try:
+        files = build_release(_paths.course_root(), args.target, args.solutions_url, args.slug)
+    except (ReleaseError, _paths.CourseFilesMissing) as exc:
+        print(f"error: release: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote a learner-only copy of the course to {args.target} ({len(files)} files, no solutions)")
     return 0

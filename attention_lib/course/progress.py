@@ -1,118 +1,341 @@
-"""Progress of one learner, or a class report, from exercise notebooks.
+"""The class report: run every learner's exercise notebook and table what the checks found.
 
-``python -m attention_lib.course progress PATH... [--timeout S] [--json]``
-(``python -m attention_lib.progress`` is the same command.)
+    python -m attention_lib.course progress SUBMISSIONS/ [--jobs N] [--timeout S] [--json] [--csv FILE]
 
-Each notebook runs headlessly in its own subprocess (with a timeout) and every
-``exNN.qK.check(...)`` call in it is recorded. The output is a table of
-exercise × status × misconception. With several learners (a folder of
-submissions, one sub-folder per learner) it adds the most common
-misconceptions: what to revisit before the next session.
+SUBMISSIONS holds a folder per learner (the folder's name is the learner), each with exercise
+notebooks named after their lesson (``02_softmax_temperature.ipynb``). The report has a row per
+learner and question (correct, incorrect with the misconception, not attempted, or not checked
+and why), the problems of each run, and the class's most common misconceptions.
 
-Layouts understood: ``PATH/learner/NN_topic.ipynb`` (one folder per learner),
-or notebooks directly (the learner is then the file's folder name).
+This report is formative: it runs learners' code on this machine, as you. Graded use belongs in
+a container or on the hub.
+
+How a run is kept apart (see :mod:`.runner` and :mod:`.submissions`):
+
+- each notebook runs in a fresh copy of its folder, made from the bytes read before any run,
+  with a scrubbed environment, in its own session; when it ends or times out, every process
+  it started is killed;
+- its checks are logged to a file outside that copy, read only after all its processes are
+  gone; a record counts only for a question of that notebook's lesson, and the learner is
+  always the folder's, never the record's own field;
+- after each run the submission folders are compared with what was read at the start, and
+  anything a run changed there is put back (and reported);
+- with ``--jobs N`` several runs overlap in time; a hostile notebook could then reach another
+  run's processes, as the same user can. Run one job at a time if that matters, or use a container.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
+import csv
+import importlib
 import json
-import os
-import subprocess
+import re
 import sys
-import tempfile
+import threading
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..checks import catalogue
+from ..exercises import RECORD_ENV
 from ..text import table
-from .runner import execute
+from . import lessons
+from .passes import source
+from .runner import RunResult, run_isolated
+from .submissions import NothingToReport, Originals, Submission
+
+FORMATIVE = ("Formative report: it runs each learner's code on this machine, as you. "
+             "For grades, run it in a container or on the hub.")
+CHECKED = ("correct", "incorrect", "not_attempted")
+CODE = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
+MAX_NOTES = 5  # malformed records reported one by one per notebook; the rest are counted
 
 
-def find_notebooks(paths) -> list[Path]:
-    found = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found += [n for n in sorted(p.rglob("*.ipynb")) if not any(part.startswith(".") for part in n.parts)]
-        elif p.suffix == ".ipynb":
-            found.append(p)
-    return found
+@dataclass
+class Row:
+    """One learner × question: ``status`` is correct, incorrect, not_attempted or not_checked (``note`` says why)."""
+
+    learner: str
+    lesson: str
+    question: str
+    exercise: str
+    status: str
+    code: str | None = None
+    note: str = ""
 
 
-def run_one(notebook: Path, timeout: float) -> tuple[list[dict], str | None]:
-    """Run one notebook in a subprocess; return its check records and an error (or None)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        record = Path(tmp) / "checks.jsonl"
-        env = {**os.environ, "ATTENTION_COURSE_RECORD": str(record)}
-        env.pop("ATTENTION_COURSE_EXPECT", None)
-        cmd = [sys.executable, "-m", "attention_lib.course.progress", "--execute", str(notebook),
-               "--timeout", str(timeout)]
+@dataclass
+class Problem:
+    """Something that went wrong with one notebook (its run, its file, its check log)."""
+
+    learner: str
+    lesson: str
+    message: str
+
+
+@dataclass
+class ClassReport:
+    rows: list[Row]
+    problems: list[Problem]
+    runs: list[dict]
+
+
+# ---------------------------------------------------------------- reading one run's check log
+
+
+def read_records(raw: bytes, questions: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
+    """The last usable record of each question, and a sentence for each line that was not usable.
+
+    ``questions`` maps this lesson's question labels to their exercise ids. A record for any
+    other question, with an unknown status or a malformed misconception code, is not used.
+    """
+    latest, notes = {}, []
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout + 30)
-            error = None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        except subprocess.TimeoutExpired:
-            error = f"timed out after {timeout:.0f} s"
-        rows = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
-    return rows, error
+            record = json.loads(line)
+        except ValueError:
+            notes.append(f"check record {number} is not JSON: ignored")
+            continue
+        problem = _record_problem(record, questions)
+        if problem:
+            notes.append(f"check record {number} {problem}: ignored")
+        else:
+            latest[record["question"]] = record  # the last check of a question counts (a learner may re-run)
+    if len(notes) > MAX_NOTES:
+        notes[MAX_NOTES:] = [f"... and {len(notes) - MAX_NOTES} more unusable check records"]
+    return latest, notes
 
 
-def _execute(notebook: Path, timeout: float) -> None:
-    """Inside the subprocess: run every cell, carrying on past errors (a learner's crash is data)."""
-    execute(notebook, timeout=timeout, allow_errors=True)
+def _record_problem(record, questions: dict[str, str]) -> str | None:
+    if not isinstance(record, dict):
+        return "is not a JSON object"
+    question = record.get("question")
+    if question not in questions:
+        return f"is for {_printable(str(question))!r}, which is not a question of this lesson"
+    if record.get("exercise", questions[question]) != questions[question]:
+        return f"names another exercise than {question}'s"
+    if record.get("status") not in CHECKED:
+        return f"has an unknown status {_printable(str(record.get('status')))!r}"
+    code = record.get("code")
+    if code is not None and not (isinstance(code, str) and CODE.fullmatch(code)):
+        return "has a malformed misconception code"
+    return None
 
 
-def collect(paths, timeout: float = 120) -> list[dict]:
+# ---------------------------------------------------------------- one notebook -> rows
+
+
+def lesson_questions(slug: str) -> dict[str, str] | None:
+    """``{label: exercise id}`` of a lesson's questions in order, or None if it has no exercises."""
+    try:
+        lesson = lessons.by_slug(slug)
+    except KeyError:
+        return None
+    if lesson.exercises is None:
+        return None
+    module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
+    return {q.label: q.exercise_id for q in module.QUESTIONS}
+
+
+def grade(learner: str, lesson: str, questions: dict[str, str], cells: list, result: RunResult):
+    """Rows and problems for one run: every question of the lesson gets a row, checked or not."""
+    latest, notes = read_records(result.records, questions)
+    problems = [Problem(learner, lesson, note) for note in notes]
+    if result.records_truncated:
+        problems.append(Problem(learner, lesson, "the check log was too long; only its start was read"))
+    if result.status != "ok":
+        where = f" in cell {result.cell + 1}" if result.cell is not None else ""
+        problems.append(Problem(learner, lesson, f"{_printable(result.message) or result.status}{where}"))
     rows = []
-    for nb in find_notebooks(paths):
-        records, error = run_one(nb, timeout)
-        learner = nb.parent.name
-        if error and not records:
-            rows.append({"learner": learner, "notebook": nb.stem, "question": "-", "exercise": "-",
-                         "status": "error", "code": error})
-        # the last check of each question counts (a learner may re-run a cell)
-        latest = {r["question"]: r for r in records}
-        rows += [{"learner": learner, **r} for r in latest.values()]
-    return rows
+    for label, exercise in questions.items():
+        record = latest.get(label)
+        if record:
+            rows.append(Row(learner, lesson, label, exercise, record["status"], record.get("code")))
+        else:
+            rows.append(Row(learner, lesson, label, exercise, "not_checked", note=_why_unchecked(label, cells, result)))
+    return rows, problems
 
 
-def report(rows: list[dict]) -> str:
-    header = ["learner", "notebook", "question", "exercise", "status", "misconception"]
-    cells = [[r["learner"], r.get("notebook", ""), r["question"], r["exercise"], r["status"], r.get("code") or ""]
-             for r in rows]
-    out = [table(header, cells, align="left", rule=True)]
-    learners = {r["learner"] for r in rows}
-    statuses = collections.Counter(r["status"] for r in rows)
-    out.append("")
-    kinds = ("correct", "incorrect", "not_attempted", "error")
-    out.append("totals: " + ", ".join(f"{statuses[s]} {s}" for s in kinds if statuses[s]))
+def _why_unchecked(label: str, cells: list, result: RunResult) -> str:
+    at = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code" and f"{label}.check(" in str(source(c))),
+              None)
+    if at is None:
+        return f"no cell calls {label}.check (deleted?)"
+    raised = dict(result.errors).get(at)
+    if raised:
+        return f"its check cell ({at + 1}) raised {_printable(raised)}"
+    if result.status in ("timeout", "dead_kernel") and (result.cell is None or at >= result.cell):
+        return "not reached: " + ("timed out" if result.status == "timeout" else "the kernel died")
+    if result.status == "failed":
+        return "the notebook did not run"
+    return f"its check cell ({at + 1}) ran but logged no check"
+
+
+def unrunnable(learner: str, lesson: str, questions: dict[str, str] | None, why: str):
+    """Rows and a problem for a notebook that was not run at all."""
+    rows = [Row(learner, lesson, label, exercise, "not_checked", note=why)
+            for label, exercise in (questions or {}).items()]
+    return rows, [Problem(learner, lesson, why)]
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """Text from a learner's run, safe to print to a terminal: no control characters, bounded length."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)[:limit]
+
+
+# ---------------------------------------------------------------- the whole class
+
+
+def collect(paths, timeout: float = 120, jobs: int = 1) -> ClassReport:
+    """Run every notebook under ``paths`` (``jobs`` at a time) and grade it; see the module docstring."""
+    originals, submissions = Originals.take(paths)
+    rows, problems, runs, lock, running = [], [], [], threading.Lock(), set()
+
+    def run(submission: Submission, questions: dict[str, str], cells: list):
+        learner, lesson = _printable(submission.learner), submission.path.stem
+        files = originals.files_for(submission, submissions)
+        with lock:
+            running.add(f"{learner}/{lesson}")
+        try:
+            result = run_isolated(files, submission.path.name, timeout=timeout, record_env=RECORD_ENV)
+        except OSError as exc:  # e.g. no space left for the copy: this notebook fails, the report goes on
+            result = RunResult("failed", f"could not run it: {exc}")
+        graded_rows, graded_problems = grade(learner, lesson, questions, cells, result)
+        with lock:
+            running.discard(f"{learner}/{lesson}")
+            graded_problems += _tampering(originals.put_back(), learner, lesson, running)
+            rows.extend(graded_rows)
+            problems.extend(graded_problems)
+            runs.append({"learner": learner, "lesson": lesson, "status": result.status,
+                         "seconds": round(result.seconds, 2), "stray_processes": result.strays})
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = []
+        for submission in submissions:
+            ready, early = _prepare(submission, originals)
+            if ready:
+                futures.append(pool.submit(run, submission, *ready))
+            else:
+                with lock:
+                    rows.extend(early[0])
+                    problems.extend(early[1])
+        for future in futures:
+            future.result()
+    order = _order_key()
+    rows.sort(key=lambda r: (r.learner, *order(r.lesson, r.question)))
+    problems.sort(key=lambda p: (p.learner, *order(p.lesson, "")))
+    runs.sort(key=lambda r: (r["learner"], *order(r["lesson"], "")))
+    return ClassReport(rows, problems, runs)
+
+
+def _prepare(submission: Submission, originals: Originals):
+    """``((questions, cells), None)`` for a notebook to run, or ``(None, (rows, problems))`` for one that cannot."""
+    learner, lesson = _printable(submission.learner), submission.path.stem
+    questions = lesson_questions(lesson)
+    if questions is None:
+        known = ", ".join(lesson.slug for lesson in lessons.ready())
+        return None, unrunnable(learner, _printable(lesson), None,
+                                f"not a lesson with exercises (name the notebook after one of: {known})")
+    try:
+        nb = json.loads(originals.data(submission.path).decode("utf-8"))
+        cells = nb["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        why = f"not a valid notebook ({_printable(str(exc), 120)})"
+        return None, unrunnable(learner, lesson, questions, why)
+    return (questions, [c for c in cells if isinstance(c, dict)]), None
+
+
+def _tampering(changes: list[str], learner: str, lesson: str, running: set[str]) -> list[Problem]:
+    also = f" (also running: {', '.join(sorted(running))})" if running else ""
+    return [Problem(learner, lesson, f"while it ran, something {_printable(c, 400)}{also}") for c in changes]
+
+
+def _order_key():
+    """Sort by lesson order in the manifest, then by question order within the lesson."""
+    positions = {}
+
+    def key(lesson: str, question: str):
+        if lesson not in positions:
+            positions[lesson] = list(lesson_questions(lesson) or ())
+        labels = positions[lesson]
+        return lessons.lesson_order(lesson), lesson, labels.index(question) if question in labels else -1
+
+    return key
+
+
+# ---------------------------------------------------------------- output
+
+
+def title(code: str) -> str:
+    """The misconception's title from the catalogue, or the code itself if the catalogue does not know it."""
+    try:
+        return catalogue.title(code)
+    except KeyError:
+        return code
+
+
+def report(result: ClassReport) -> str:
+    """The text report: a table, the problems, totals and the most common misconceptions."""
+    header = ["learner", "lesson", "question", "exercise", "status", "misconception", "note"]
+    cells = [[r.learner, r.lesson, r.question, r.exercise, r.status, r.code or "", r.note] for r in result.rows]
+    out = [FORMATIVE, ""]
+    out.append(table(header, cells, align="left", rule=True) if cells else "(no questions)")
+    if result.problems:
+        out += ["", f"problems ({len(result.problems)}):"]
+        out += [f"  {p.learner} {p.lesson}: {p.message}" for p in result.problems]
+    statuses = collections.Counter(r.status for r in result.rows)
+    out += ["", "totals: " + ", ".join(f"{statuses[s]} {s}" for s in (*CHECKED, "not_checked") if statuses[s])]
+    learners = {r.learner for r in result.rows}
     if len(learners) > 1:
-        common = collections.Counter((r["exercise"], r["code"]) for r in rows
-                                     if r["status"] == "incorrect" and r.get("code"))
+        common = collections.Counter((r.code, r.exercise) for r in result.rows if r.status == "incorrect" and r.code)
         out.append(f"\nmost common misconceptions ({len(learners)} learners):")
-        for (exercise, code), n in common.most_common(10):
-            out.append(f"  {n:3d} × {code}  ({exercise})")
+        out += [f"  {n:3d} × {code}: {title(code)}  ({exercise})" for (code, exercise), n in common.most_common(10)]
         if not common:
             out.append("  none")
     return "\n".join(out)
 
 
+def to_json(result: ClassReport) -> str:
+    return json.dumps({"formative": FORMATIVE, "rows": [asdict(r) for r in result.rows],
+                       "problems": [asdict(p) for p in result.problems], "runs": result.runs}, indent=1)
+
+
+def write_csv(result: ClassReport, path: Path) -> None:
+    """One row per learner × question, for a gradebook (cells a spreadsheet would run as formulas are quoted)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["learner", "lesson", "question", "exercise", "status", "misconception", "title", "note"])
+        for r in result.rows:
+            values = [r.learner, r.lesson, r.question, r.exercise, r.status, r.code or "",
+                      title(r.code) if r.code else "", r.note]
+            out.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in values])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m attention_lib.course progress",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("paths", nargs="+")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per notebook")
-    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
-    parser.add_argument("--execute", action="store_true", help=argparse.SUPPRESS)
+                                     description=__doc__.split("\n\n")[0], epilog=FORMATIVE)
+    parser.add_argument("paths", nargs="+", help="folders of learners' folders, or notebooks")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds each notebook's cells may run (default 120; starting the kernel is extra)")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at the same time (default 1)")
+    parser.add_argument("--json", action="store_true", help="print rows, problems and runs as JSON")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="also write one row per learner × question")
     args = parser.parse_args(argv)
-    if args.execute:
-        try:
-            _execute(Path(args.paths[0]), args.timeout)
-        except Exception as exc:  # one clean line for the parent's table
-            reason = "timed out" if "Timeout" in type(exc).__name__ else type(exc).__name__
-            message = f"{reason} after {args.timeout:.0f} s in a cell" if reason == "timed out" else f"failed: {reason}"
-            print(message, file=sys.stderr)
-            return 3
-        return 0
-    rows = collect(args.paths, args.timeout)
-    print(json.dumps(rows, indent=1) if args.json else report(rows))
+    if args.jobs < 1 or args.timeout <= 0:
+        parser.error("--jobs must be at least 1 and --timeout positive")
+    try:
+        result = collect(args.paths, args.timeout, args.jobs)
+    except NothingToReport as exc:
+        print(f"error: progress: {exc}", file=sys.stderr)
+        return 2
+    if args.csv:
+        write_csv(result, args.csv)
+    print(to_json(result) if args.json else report(result))
     return 0
 
 

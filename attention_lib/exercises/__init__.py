@@ -24,6 +24,7 @@ from ..checks import CheckResult
 from ..course.passes import source, without_markers
 
 LEVELS = ("easy", "medium", "hard")
+RECORD_ENV = "ATTENTION_COURSE_RECORD"  # the class report reads the check log from this file
 
 
 class Text:
@@ -84,8 +85,21 @@ class Question:
                         "or ask your instructor.")
         answer = _solution_source(self.notebook, self.function)
         if answer is None:
-            return Text(f"The model answer is in `solutions/{self.notebook}.ipynb` of the course repository.")
+            return Text(_where_answers_are(self.notebook))
         return Text(f"A model answer for **{self.label}**:\n\n```python\n{answer}\n```")
+
+
+def _where_answers_are(notebook: str) -> str:
+    """Where to find a model answer when solutions/ is not here: a learner release says where it is published."""
+    release = _paths.ROOT / "RELEASE.json"
+    if release.is_file():
+        try:
+            published = json.loads(release.read_text(encoding="utf-8")).get("solutions", "")
+        except (ValueError, AttributeError):
+            published = ""
+        return (f"This copy of the course has no model answers. Your instructor publishes them here: {published}"
+                if published else "This copy of the course has no model answers: ask your instructor where they are.")
+    return f"The model answer is in `solutions/{notebook}.ipynb` of the course repository."
 
 
 def _solution_source(notebook: str, function: str) -> str | None:
@@ -100,7 +114,7 @@ def _solution_source(notebook: str, function: str) -> str | None:
 
 
 def _record(question: Question, result: CheckResult) -> None:
-    path = os.environ.get("ATTENTION_COURSE_RECORD")
+    path = os.environ.get(RECORD_ENV)
     if not path:
         return
     row = {"question": question.label, "exercise": question.exercise_id, "notebook": question.notebook,

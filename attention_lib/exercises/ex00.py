@@ -10,11 +10,12 @@ QUESTIONS = q1, q2, q3 = questions(__name__, "00_welcome", [
     ("worked_example_weights", "worked_example_weights", "medium", [
         "First compute the three scores q·kᵢ (no scaling in this example).",
         "The scores are 1, 0, 1. Softmax: exponentiate, then divide by the sum.",
-        "exp gives e, 1, e, and their sum is 2e + 1.",
+        "exp(1) = e and exp(0) = 1 (a score of 0 still counts); "
+        "each weight is one exponential over the sum of all three.",
     ]),
     ("worked_example_output", "worked_example_output", "hard", [
         "The output is Σ αᵢ vᵢ with the weights from the previous question.",
         "Component by component: o₁ = 10·α₁ + 0·α₂ + 5·α₃.",
-        "α₁ = α₃ = e/(2e+1) and α₂ = 1/(2e+1); o₂ = 10·α₂ + 5·α₃.",
+        "Likewise o₂ = 0·α₁ + 10·α₂ + 5·α₃; you can reuse `worked_example_weights()` for the α.",
     ]),
 ])

@@ -4,7 +4,7 @@ from . import questions
 QUESTIONS = q1, q2, q3 = questions(__name__, "03_soft_knn", [
     ("one_nn_limit", "one_nn_limit", "easy", [
         "As the bandwidth shrinks, the nearest training point takes all the weight.",
-        "Which of x = 0, 1, 2, 4 is closest to 2.8?",
+        "Which of x = 0, 2, 5, 6 is closest to 4.7?",
         "Return that point's label.",
     ]),
     ("kernel_regression", "kernel_regression", "medium", [

@@ -2,10 +2,13 @@
 
 ``widgets.similarity_explorer()``, ``widgets.temperature_explorer()`` and the rest
 return widgets that can be driven from Python and read back as numbers
-(``w.values``) or text (``w.readout_text``). Widget-wide switches live in
-``widgets.settings`` (for example ``widgets.settings.reduce_motion = True``).
+(``w.values``) or text (``w.readout_text``). numpy computes every number in the kernel;
+the browser draws them with the chart layer (``_chart.py`` and ``static/chart.js``).
+Widget-wide switches live in ``widgets.settings`` (for example
+``widgets.settings.reduce_motion = True``).
 """
-from ._base import Explorer, LiveFigure, png_bytes
+from ._base import Explorer
+from ._chart import Figure
 from ._style import settings
 from .playground import query_playground
 from .similarity import similarity_explorer, widget_scores
@@ -13,6 +16,5 @@ from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
 from .welcome import sanity_check
 
-__all__ = ["Explorer", "LiveFigure", "bandwidth_explorer", "png_bytes", "query_playground",
-           "sanity_check", "scaling_explorer", "settings", "similarity_explorer", "temperature_explorer",
-           "widget_scores"]
+__all__ = ["Explorer", "Figure", "bandwidth_explorer", "query_playground", "sanity_check", "scaling_explorer",
+           "settings", "similarity_explorer", "temperature_explorer", "widget_scores"]

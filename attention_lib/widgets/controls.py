@@ -1,17 +1,19 @@
-"""Controls and text readouts shared by the widgets; sliders snap on the Python side too.
+"""Sliders for the widgets: native range inputs that announce their value, and snap in Python too.
 
-A browser slider only keeps values on its own grid and sends the snapped value back
-to the kernel. These sliders snap first, so a value set from Python is already the
-value the browser keeps, and the printed numbers and the widget always agree.
-Logarithmic sliders step through readable values (…, 0.4, 0.5, 0.6, 0.75, 1, 1.25, …).
+A slider steps through a list of values (``options``), each with the text it shows and announces
+(``labels``): a screen reader hears "0.5", never an option's index, and never float noise.
+Any value set from Python snaps to the nearest option first, so the printed numbers and the
+widget in the browser always agree. Logarithmic sliders step through readable values
+(…, 0.4, 0.5, 0.6, 0.75, 1, 1.25, …).
 """
 from __future__ import annotations
 
-import html
 import math
 
-import ipywidgets as widgets
+import anywidget
 import traitlets
+
+from .._paths import STATIC
 
 NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
 
@@ -29,45 +31,47 @@ def on_grid(x, lo, step):
     return round(lo + round((x - lo) / step) * step, 10)
 
 
-class GridSlider(widgets.FloatSlider):
+class Slider(anywidget.AnyWidget):
+    """A labelled range input over ``options``; ``value`` is always one of them."""
+
+    _esm = STATIC / "slider.js"
+    _css = STATIC / "slider.css"
+    description = traitlets.Unicode(help="the slider's accessible name, shown before it").tag(sync=True)
+    options = traitlets.List(help="the values, in order").tag(sync=True)
+    labels = traitlets.List(traitlets.Unicode(), help="each value as shown and announced").tag(sync=True)
+    value = traitlets.Any(help="the current value, one of the options").tag(sync=True, echo_update=False)
+    # no echo: the browser only ever sends one of the options, so the kernel never has to correct it
+    log = traitlets.Bool(False, help="snap to the nearest option on a log scale")
+
     @traitlets.validate("value")
-    def _validate_value(self, proposal):  # replaces the parent's clamp-only validator
-        return min(max(on_grid(proposal["value"], self.min, self.step), self.min), self.max)
+    def _snap(self, proposal):
+        x = float(proposal["value"])
+        if self.log:
+            return min(self.options, key=lambda v: abs(math.log(v) - math.log(max(x, 1e-300))))
+        return min(self.options, key=lambda v: abs(v - x))
 
-
-class NiceLogSlider(widgets.SelectionSlider):
-    """A log-scale slider over :func:`nice_values`; any value set snaps to the nearest one."""
-
-    @traitlets.validate("value")
-    def _validate_value(self, proposal):  # replaces "must be one of the options"
-        values = [v for _, v in self._options_full]
-        return min(values, key=lambda v: abs(math.log(v) - math.log(max(proposal["value"], 1e-300))))
+    @property
+    def label(self):
+        """The current value as the slider shows it."""
+        return self.labels[self.options.index(self.value)]
 
 
 def slider(description, value, lo, hi, step=0.01, log=False):
-    """A slider from ``lo`` to ``hi`` starting at ``value``; ``log`` for a logarithmic scale."""
-    kw = dict(description=description, continuous_update=True,
-              style={"description_width": "initial"}, layout=widgets.Layout(width="260px"))
+    """A slider from ``lo`` to ``hi`` starting at ``value``: on the grid ``lo + k·step``, or, with
+    ``log``, over :func:`nice_values`."""
     if log:
-        options = [(f"{v:g}", v) for v in nice_values(lo, hi)]
-        s = NiceLogSlider(options=options, **kw)
-        s.value = value
-        return s
-    return GridSlider(min=lo, max=hi, step=step, value=value, readout_format=".2f", **kw)
+        options = nice_values(lo, hi)
+        labels = [f"{v:g}" for v in options]
+    else:
+        decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+        options = [on_grid(lo + k * step, lo, step) for k in range(int(round((hi - lo) / step)) + 1)]
+        labels = [f"{v:.{decimals}f}" for v in options]
+    return choice_slider(description, options, value, labels=labels, log=log)
 
 
-def readout():
-    """The text readout under a widget: every number it shows, for readers, screen readers and tests."""
-    w = widgets.HTML(layout=widgets.Layout(margin="4px 0"))
-    w.add_class("attention-readout")
-    return w
-
-
-def show(readout_widget, text):
-    """Put ``text`` into a readout, announced politely to screen readers."""
-    readout_widget.value = f"<pre aria-live='polite' style='margin:0;font-size:0.95em'>{html.escape(text)}</pre>"
-
-
-def caption(text):
-    """A short caption under a figure."""
-    return widgets.HTML(f"<div style='font-size:0.9em;color:#444'>{text}</div>")
+def choice_slider(description, options, value, labels=None, log=False):
+    """A slider over given ``options`` (e.g. the dimensions 4, 16, 64, …), shown as ``labels``."""
+    s = Slider(description=description, options=list(options), labels=labels or [str(v) for v in options], log=log,
+               value=options[0])
+    s.value = value
+    return s

@@ -8,8 +8,9 @@ from ..data import TOY_ADDITIVE, TOY_KEYS, TOY_QUERY, TOY_VALUES
 from ..scoring import SIMILARITIES, additive_scores, cosine_scores, rbf_scores
 from ..softmax import softmax
 from ..text import fmt
-from ._base import Explorer, LiveFigure
-from ._style import ACCENT, mpl_style, sequential_colors
+from ._base import Explorer
+from ._chart import Figure, arrows, axis, bars, panel, points, rule
+from ._style import ACCENT, sequential_colors
 from .controls import slider
 
 SIMILARITY_LABELS = {"dot": "dot", "scaled_dot": "scaled dot", "cosine": "cosine", "rbf": "RBF", "additive": "additive"}
@@ -32,37 +33,21 @@ def widget_scores(name, q, k, tau):
 
 class SimilarityExplorer(Explorer):
     def __init__(self, keys, values, query, similarity, tau):
-        self.key_points, self.value_points = np.asarray(keys, float), np.asarray(values, float)
-        n = len(self.key_points)
+        self.key_points, self.value_points = np.asarray(keys, float), np.asarray(values, float)   # (n, 2), (n, 2)
+        self.colors = sequential_colors(len(self.key_points))
         controls = {
             "similarity": widgets.Dropdown(options=[(v, k) for k, v in SIMILARITY_LABELS.items()], value=similarity,
-                                           description="similarity"),
+                                           description="similarity", layout=widgets.Layout(width="240px")),
             "qx": slider("query x", float(query[0]), -1.5, 1.5),
             "qy": slider("query y", float(query[1]), -1.5, 1.5),
             "tau": slider("τ", tau, 0.05, 5.0, log=True),
         }
-        live = LiveFigure((10, 3.6))
-        with mpl_style():
-            ax_pts, self.ax_s, self.ax_w = live.fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
-            live.fig.subplots_adjust(left=0.05, right=0.98, bottom=0.16, top=0.88, wspace=0.35)
-            colors = sequential_colors(n)
-            ax_pts.scatter(*self.key_points.T, c=colors, s=80, zorder=3, label="keys")
-            for i, (x, y) in enumerate(self.key_points):
-                ax_pts.annotate(str(i), (x, y), xytext=(5, 5), textcoords="offset points")
-            ax_pts.set(xlim=(-1.6, 1.6), ylim=(-1.6, 1.6), aspect="equal", title="query ★, output ✖")
-            self.lines = [ax_pts.plot([], [], color=c, lw=1)[0] for c in colors]
-            self.q_dot, = ax_pts.plot([], [], "*", ms=16, color="black", zorder=4)
-            self.out_dot, = ax_pts.plot([], [], "X", ms=12, color=ACCENT["output"], zorder=4)
-            self.s_bars = self.ax_s.bar(range(n), np.zeros(n), color=colors)
-            self.w_bars = self.ax_w.bar(range(n), np.zeros(n), color=colors)
-            self.ax_s.axhline(0, color="grey", lw=0.8)
-            self.ax_s.set(title="scores (after τ)", xlabel="key")
-            self.ax_w.set(title="weights = softmax", xlabel="key", ylim=(0, 1))
-        live.animate(*self.lines, self.q_dot, self.out_dot, *self.s_bars, *self.w_bars)
+        figure = Figure(label="Similarity explorer: the query, keys and output in the plane; the scores; the weights",
+                        caption="Dot product favours long keys; cosine sees only direction; RBF sees distance. "
+                                "τ divides the scores (for RBF it is the bandwidth).",
+                        grid={"columns": [1.1, 1, 1], "height": 340, "min_panel_width": 220})
         self._score_lim = None
-        super().__init__(controls, live,
-                         "Dot product favours long keys; cosine sees only direction; RBF sees distance. "
-                         "τ divides the scores (for RBF it is the bandwidth).")
+        super().__init__(controls, figure)
         self.refresh()
 
     def compute(self):
@@ -73,22 +58,28 @@ class SimilarityExplorer(Explorer):
         return {"query": q[0], "scores": scores, "weights": weights, "output": weights @ self.value_points,
                 "similarity": c["similarity"].value, "tau": c["tau"].value}
 
-    def draw(self, v):
-        lim = max(1.0, float(np.max(np.abs(v["scores"][np.isfinite(v["scores"])]))) * 1.15)
+    def score_limit(self, scores):
+        """A symmetric y-limit for the scores that only changes when they outgrow it or shrink a lot."""
+        lim = max(1.0, float(np.max(np.abs(scores[np.isfinite(scores)]))) * 1.15)
         if self._score_lim is None or lim > self._score_lim or lim < self._score_lim / 4:
             self._score_lim = lim
-            self.ax_s.set_ylim(-lim, lim)
-            self.live.invalidate()
-        q = v["query"]
-        for line, k, w in zip(self.lines, self.key_points, v["weights"], strict=True):
-            line.set_data([q[0], k[0]], [q[1], k[1]])
-            line.set_linewidth(0.3 + 10 * w)
-        self.q_dot.set_data([q[0]], [q[1]])
-        self.out_dot.set_data([v["output"][0]], [v["output"][1]])
-        for bar, s in zip(self.s_bars, v["scores"], strict=True):
-            bar.set_height(s)
-        for bar, w in zip(self.w_bars, v["weights"], strict=True):
-            bar.set_height(w)
+        return self._score_lim
+
+    def panels(self, v):
+        n, q, k = len(self.key_points), v["query"], self.key_points
+        plane = panel([arrows(np.full(n, q[0]), np.full(n, q[1]), k[:, 0], k[:, 1], colors=self.colors,
+                              widths=0.3 + 10 * v["weights"], head=False),
+                       points(k[:, 0], k[:, 1], colors=self.colors, size=7, labels=range(n), label="keys"),
+                       points([q[0]], [q[1]], colors=ACCENT["query"], size=11, marker="star", label="query"),
+                       points([v["output"][0]], [v["output"][1]], colors=ACCENT["output"], size=8, marker="cross",
+                              label="output")],
+                      x=axis("", (-1.6, 1.6)), y=axis("", (-1.6, 1.6)), aspect="equal", title="query ★, output ✖")
+        lim = self.score_limit(v["scores"])
+        key = axis("key", ticks=range(n), tick_labels=range(n))
+        scores = panel([rule(y=0, dash=None, width=1), bars(v["scores"], colors=self.colors)],
+                       x=key, y=axis("", (-lim, lim)), title="scores (after τ)")
+        weights = panel([bars(v["weights"], colors=self.colors)], x=key, y=axis("", (0, 1)), title="weights = softmax")
+        return [plane, scores, weights]
 
     def describe(self, v):
         return (f"similarity {SIMILARITY_LABELS[v['similarity']]}, τ = {v['tau']:.2f}, query = {fmt(v['query'], 2)}\n"

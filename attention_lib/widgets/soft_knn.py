@@ -5,34 +5,25 @@ import numpy as np
 
 from ..data import noisy_sine
 from ..kernel_regression import kernel_weights
-from ._base import Explorer, LiveFigure
-from ._style import ACCENT, mpl_style
+from ._base import Explorer
+from ._chart import Figure, axis, bars, line, panel, points, rule
+from ._style import ACCENT
 from .controls import slider
 
 
 class BandwidthExplorer(Explorer):
     def __init__(self, x_train, y_train, bandwidth, x_query):
-        self.x, self.y = np.asarray(x_train, float), np.asarray(y_train, float)
-        self.grid = np.linspace(self.x.min() - 0.5, self.x.max() + 0.5, 200)
-        live = LiveFigure((8, 4.2))
-        with mpl_style():
-            self.ax, self.ax_w = live.fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
-            live.fig.subplots_adjust(left=0.09, right=0.97, bottom=0.12, top=0.92, hspace=0.12)
-            self.ax.scatter(self.x, self.y, s=25, color=ACCENT["data"], label="training points (keys, values)")
-            self.curve, = self.ax.plot([], [], color=ACCENT["fit"], lw=2.5, label="Nadaraya–Watson fit")
-            self.q_line = self.ax.axvline(x_query, color="grey", ls=":")
-            self.q_dot, = self.ax.plot([], [], "o", ms=10, color=ACCENT["highlight"], mec="black",
-                                       label="prediction at the query")
-            self.ax.set(ylim=(-2, 2), title="kernel regression = attention with RBF scores")
-            self.ax.legend(loc="lower left", fontsize=10)
-            self.stems = self.ax_w.bar(self.x, np.zeros_like(self.x), width=0.12, color=ACCENT["weights"])
-            self.ax_w.set(ylim=(0, 1), ylabel="weight", xlabel="x")
-        live.animate(self.curve, self.q_line, self.q_dot, *self.stems)
+        self.x, self.y = np.asarray(x_train, float), np.asarray(y_train, float)     # (n,), (n,)
+        self.grid = np.linspace(self.x.min() - 0.5, self.x.max() + 0.5, 200)         # (200,)
         controls = {"bandwidth": slider("bandwidth h", bandwidth, 0.02, 5, log=True),
                     "x_query": slider("query x", x_query, round(float(self.grid[0]), 1),
                                       round(float(self.grid[-1]), 1))}
-        super().__init__(controls, live,
-                         "Small h: wiggly, close to 1-nearest-neighbour. Large h: smooth, towards the mean of y.")
+        figure = Figure(label="Kernel regression: training points, the Nadaraya–Watson fit and the prediction at "
+                              "the query; below, each training point's weight",
+                        caption="Small h: wiggly, close to 1-nearest-neighbour. "
+                                "Large h: smooth, towards the mean of y.",
+                        grid={"rows": [2.2, 1], "height": 440, "max_width": 860})
+        super().__init__(controls, figure)
         self.refresh()
 
     def compute(self):
@@ -43,12 +34,19 @@ class BandwidthExplorer(Explorer):
                 "prediction": float(w @ self.y), "effective_neighbours": float(1 / np.sum(w**2)),
                 "nearest_label": float(self.y[np.argmin(np.abs(self.x - xq))])}
 
-    def draw(self, v):
-        self.curve.set_data(self.grid, v["curve"])
-        self.q_line.set_xdata([v["x_query"]])
-        self.q_dot.set_data([v["x_query"]], [v["prediction"]])
-        for bar, w in zip(self.stems, v["weights"], strict=True):
-            bar.set_height(w)
+    def panels(self, v):
+        x_lim = (float(self.grid[0]), float(self.grid[-1]))
+        fit = panel([points(self.x, self.y, colors=ACCENT["data"], size=4, label="training points (keys, values)"),
+                     line(self.grid, v["curve"], color=ACCENT["fit"], width=3, label="Nadaraya–Watson fit"),
+                     rule(x=v["x_query"], dash=(2, 4)),
+                     points([v["x_query"]], [v["prediction"]], colors=ACCENT["highlight"], size=8,
+                            label="prediction at the query")],
+                    x=axis("", x_lim), y=axis("", (-2, 2)), title="kernel regression = attention with RBF scores",
+                    legend="lower left")
+        stems = panel([bars(v["weights"], x=self.x, colors=ACCENT["weights"], width=0.12),
+                       rule(x=v["x_query"], dash=(2, 4))],
+                      x=axis("x", x_lim), y=axis("weight", (0, 1)))
+        return [fit, stems]
 
     def describe(self, v):
         return (f"h = {v['bandwidth']:.2f}, query x = {v['x_query']:.2f}: prediction {v['prediction']:.3f} "

@@ -177,13 +177,19 @@ def write_notebook(path: Path, sources: list[str]) -> None:
 
 
 def readout(page, cell: int) -> str:
-    return page.locator(".jp-CodeCell").nth(cell).locator(".attention-readout pre").inner_text()
+    """The text readout of the widget in code cell ``cell`` (the figure's stable aria-live node)."""
+    return page.locator(".jp-CodeCell").nth(cell).locator("pre.attention-readout").inner_text()
 
 
 def wait_readout_change(page, cell: int, before: str, timeout=10_000):
     page.wait_for_function(
         """([i, before]) => {
-            const el = document.querySelectorAll('.jp-CodeCell')[i].querySelector('.attention-readout pre');
+            const el = document.querySelectorAll('.jp-CodeCell')[i].querySelector('pre.attention-readout');
             return el && el.innerText !== before;
         }""", arg=[cell, before], timeout=timeout)
     return readout(page, cell)
+
+
+def slider(page, cell: int, name: str):
+    """The range input labelled ``name`` in code cell ``cell``."""
+    return page.locator(".jp-CodeCell").nth(cell).get_by_role("slider", name=name)

@@ -25,6 +25,8 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path):
     expected_widgets = _count_widget_cells(path)
     rendered = page.locator(".jp-OutputArea-output .widget-vbox, .jp-OutputArea-output .sanity-box").count()
     assert rendered >= expected_widgets, f"{rendered} widget views rendered, {expected_widgets} expected"
-    # every kernel-side figure widget got its pixels
-    for img in page.locator(".jp-OutputArea-output .widget-image").all():
-        assert img.evaluate("e => e.naturalWidth > 0 && e.src.startsWith('blob:')")
+    # every figure drew at least once, at the page's device pixel ratio (1 here)
+    for canvas in page.locator(".jp-OutputArea-output canvas.chart-canvas").all():
+        canvas.scroll_into_view_if_needed()
+        width, css_width = canvas.evaluate("e => [e.width, e.getBoundingClientRect().width]")
+        assert width > 0 and width == round(css_width)

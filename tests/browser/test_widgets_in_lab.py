@@ -1,14 +1,36 @@
-"""Driving every widget in the browser moves its readout to what the kernel-side widget computes."""
+"""Driving every widget in the browser: the readout follows the kernel, the canvas draws numpy's
+numbers at the device pixel ratio, and everything can be reached from the keyboard.
+
+The page runs at device scale factor 2 (a HiDPI screen); the notebook tests run at 1.
+"""
 import json
+import re
 
 import numpy as np
 import pytest
 
-from attention_lib import widgets
+from attention_lib import softmax, widgets
 from attention_lib.widgets.playground import PLAYGROUND_KEYS, playground_weights
 
-from .harness import kernel_eval, open_notebook, readout, run_all, wait_readout_change, write_notebook
+from .harness import kernel_eval, open_notebook, readout, run_all, slider, wait_readout_change, write_notebook
 
+MASK_EDITOR = '''import numpy as np
+from attention_lib.widgets import Figure
+from attention_lib.widgets._chart import heatmap, panel
+tokens = ["the", "cat", "sat", "down"]
+mask = np.tril(np.ones((4, 4), bool))
+events = []
+editor = Figure(label="mask", grid={"height": 300, "max_width": 420})
+def redraw():
+    editor.show([panel([heatmap(np.where(mask, 1.0, -np.inf), rows=tokens, cols=tokens, interactive=True,
+                                 label="mask")])], readout=str(mask.astype(int).tolist()))
+def toggle(p, m, row, col):
+    events.append((row, col))
+    mask[row, col] = not mask[row, col]
+    redraw()
+editor.on_cell(toggle)
+redraw()
+editor'''
 BUILDERS = [
     "from attention_lib import widgets",
     "w0 = widgets.temperature_explorer(); w0",
@@ -17,24 +39,37 @@ BUILDERS = [
     "w3 = widgets.bandwidth_explorer(); w3",
     "w4 = widgets.query_playground(); w4",
     "w5 = widgets.sanity_check(); w5",
+    MASK_EDITOR,
 ]
+DPR = 2
 
 
 @pytest.fixture(scope="module")
-def widget_page(browser, lab):
+def widget_page(browser, lab, tmp_path_factory):
     write_notebook(lab.root / "widget_drive.ipynb", BUILDERS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
     page = context.new_page()
     open_notebook(page, lab, "widget_drive.ipynb")
     run_all(page)
     yield page
+    shots = tmp_path_factory.getbasetemp() / "screenshots"        # to look at: crisp at device scale 2?
+    shots.mkdir(exist_ok=True)
+    for i in range(1, len(BUILDERS)):
+        output = _cell(page, i).locator(".jp-OutputArea")
+        output.scroll_into_view_if_needed()
+        output.screenshot(path=str(shots / f"widget_cell{i}_x{DPR}.png"))
     context.close()
 
 
-def _press_right(page, cell, handle=0):
-    h = page.locator(".jp-CodeCell").nth(cell).locator(".noUi-handle").nth(handle)
-    h.focus()
-    h.press("ArrowRight")
+def _cell(page, i):
+    return page.locator(".jp-CodeCell").nth(i)
+
+
+def _press(page, cell, name, key="ArrowRight"):
+    s = slider(page, cell, name)
+    s.scroll_into_view_if_needed()
+    s.focus()
+    s.press(key)
 
 
 def _kernel_value(page, expr):
@@ -50,22 +85,32 @@ def _expected(page, name, builder):
     return twin, values
 
 
-def test_temperature_slider_step_updates_the_entropy_readout(widget_page):
+def _drawn(page, cell):
+    """What the canvas in this cell drew, once it has drawn the kernel's latest panels."""
+    host = _cell(page, cell).locator("[data-test-marks]").first
+    return json.loads(host.get_attribute("data-test-marks"))
+
+
+def test_temperature_slider_step_redraws_numpys_weights(widget_page):
     before = readout(widget_page, 1)
-    _press_right(widget_page, 1)
+    _press(widget_page, 1, "temperature τ")
     shown = wait_readout_change(widget_page, 1, before)
     expected, values = _expected(widget_page, "w0", widgets.temperature_explorer)
-    assert values["tau"] > 1.0
-    assert shown == expected.readout_text
+    assert values["tau"] == 1.25 and shown == expected.readout_text
+    weights = softmax(np.array([2.0, 1.0, 0.5, 0.0, -1.0]), temperature=1.25)
+    widget_page.wait_for_timeout(100)
+    np.testing.assert_allclose(_drawn(widget_page, 1)[0][0], weights, rtol=0, atol=1e-12)   # bars as drawn
+    label = _cell(widget_page, 1).locator("canvas.chart-canvas").get_attribute("aria-label")
+    assert ", ".join(f"{float(f'{w:.3f}'):g}" for w in weights) in label
 
 
 def test_scaling_slider_and_checkbox_update_the_readout(widget_page):
     before = readout(widget_page, 2)
-    _press_right(widget_page, 2)
+    _press(widget_page, 2, "dimension d")
     shown = wait_readout_change(widget_page, 2, before)
     expected, values = _expected(widget_page, "w1", widgets.scaling_explorer)
     assert values["d"] == 1024 and shown == expected.readout_text
-    widget_page.locator(".jp-CodeCell").nth(2).locator("input[type=checkbox]").click()
+    _cell(widget_page, 2).get_by_role("checkbox", name="divide by √d").click()
     shown = wait_readout_change(widget_page, 2, shown)
     expected, values = _expected(widget_page, "w1", widgets.scaling_explorer)
     assert values["scaled"] is True and shown == expected.readout_text and "scaled by 1/√d" in shown
@@ -73,7 +118,7 @@ def test_scaling_slider_and_checkbox_update_the_readout(widget_page):
 
 def test_similarity_dropdown_switches_the_scores(widget_page):
     before = readout(widget_page, 3)
-    widget_page.locator(".jp-CodeCell").nth(3).locator("select").select_option(label="RBF")
+    _cell(widget_page, 3).get_by_role("combobox", name="similarity").select_option(label="RBF")
     shown = wait_readout_change(widget_page, 3, before)
     expected, values = _expected(widget_page, "w2", widgets.similarity_explorer)
     assert values["similarity"] == "rbf" and shown == expected.readout_text and shown.startswith("similarity RBF")
@@ -81,57 +126,138 @@ def test_similarity_dropdown_switches_the_scores(widget_page):
 
 def test_bandwidth_slider_step_updates_the_prediction(widget_page):
     before = readout(widget_page, 4)
-    _press_right(widget_page, 4)
+    _press(widget_page, 4, "bandwidth h")
     shown = wait_readout_change(widget_page, 4, before)
     expected, values = _expected(widget_page, "w3", widgets.bandwidth_explorer)
-    assert values["bandwidth"] > 0.5 and shown == expected.readout_text
+    assert values["bandwidth"] == 0.6 and shown == expected.readout_text
+
+
+def test_readout_is_one_stable_live_node_whose_text_changes(widget_page):
+    node = _cell(widget_page, 4).locator("pre.attention-readout")
+    node.evaluate("e => { e.dataset.testMarker = 'same-node'; }")
+    before = node.inner_text()
+    _press(widget_page, 4, "query x")
+    wait_readout_change(widget_page, 4, before)
+    assert node.get_attribute("data-test-marker") == "same-node"
+    assert node.get_attribute("aria-live") == "polite"
+
+
+def test_sliders_are_named_and_announce_values_not_indices(widget_page):
+    tau = slider(widget_page, 1, "temperature τ")
+    assert tau.get_attribute("aria-valuetext") == "1.25"          # the option's value, not its index
+    for cell in (1, 2, 3, 4, 5):
+        for s in _cell(widget_page, cell).get_by_role("slider").all():
+            text = s.get_attribute("aria-valuetext")
+            assert s.evaluate("e => e.labels.length === 1 && e.labels[0].querySelector('span').innerText.trim().length > 0")
+            assert len(text) <= 6 and re.fullmatch(r"-?\d+(\.\d{1,4})?", text), text
+
+
+def test_canvases_are_drawn_at_the_device_pixel_ratio_and_labelled(widget_page):
+    for canvas in widget_page.locator("canvas.chart-canvas").all():
+        canvas.scroll_into_view_if_needed()
+        size = canvas.evaluate("e => [e.width, e.height, e.getBoundingClientRect().width, e.getBoundingClientRect().height]")
+        assert size[0] == round(size[2] * DPR) and size[1] == round(size[3] * DPR), size
+        assert canvas.get_attribute("role") == "img" and any(ch.isdigit() for ch in canvas.get_attribute("aria-label"))
+
+
+def test_figures_follow_the_width_of_their_container(widget_page):
+    canvas = _cell(widget_page, 3).locator("canvas.chart-canvas")
+    wide = canvas.evaluate("e => e.getBoundingClientRect().width")
+    widget_page.set_viewport_size({"width": 760, "height": 1000})
+    try:
+        widget_page.wait_for_function("([e, w]) => e.getBoundingClientRect().width < w - 100", arg=[canvas.element_handle(), wide])
+        narrow = canvas.evaluate("e => [e.width, e.getBoundingClientRect().width]")
+        assert narrow[0] == round(narrow[1] * DPR)
+    finally:
+        widget_page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _playground(page):
+    cell = _cell(page, 5)
+    canvas = cell.locator("canvas.chart-canvas")
+    canvas.scroll_into_view_if_needed()
+    return cell, canvas
+
+
+def _browser_weights(cell):
+    host = cell.locator("[data-test-weights]").first
+    return np.array(json.loads(host.get_attribute("data-test-weights"))), json.loads(host.get_attribute("data-test-query"))
 
 
 def test_query_playground_drag_browser_weights_equal_numpy(widget_page):
-    cell = widget_page.locator(".jp-CodeCell").nth(5)
-    canvas = cell.locator("canvas.playground-canvas")
-    canvas.scroll_into_view_if_needed()
+    cell, canvas = _playground(widget_page)
     box = canvas.bounding_box()
     before = readout(widget_page, 5)
     widget_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     widget_page.mouse.down()
     for t in np.linspace(0, 1, 8):
-        widget_page.mouse.move(box["x"] + box["width"] * (0.5 + 0.3 * t), box["y"] + box["height"] * (0.5 - 0.25 * t))
+        widget_page.mouse.move(box["x"] + box["width"] * (0.5 + 0.25 * t), box["y"] + box["height"] * (0.5 - 0.2 * t))
     widget_page.mouse.up()
-    shown = wait_readout_change(widget_page, 5, before)
-    host = cell.locator("[data-test-weights]").first
+    wait_readout_change(widget_page, 5, before)
     widget_page.wait_for_timeout(300)
-    js_weights = np.array(json.loads(host.get_attribute("data-test-weights")))
-    js_query = json.loads(host.get_attribute("data-test-query"))
-    tau = _kernel_value(widget_page, "w4.canvas.tau")
-    numpy_weights = playground_weights(js_query, PLAYGROUND_KEYS, "rbf", tau)
-    np.testing.assert_allclose(js_weights, numpy_weights, atol=1e-6)
+    js_weights, js_query = _browser_weights(cell)
+    tau = _kernel_value(widget_page, "w4.controls['tau'].value")
+    np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, "rbf", tau), atol=1e-6)
     assert js_query[0] > 0.3 and js_query[1] > 0.3            # the drag moved the query up and right
-    shown = readout(widget_page, 5)
-    kernel_query = _kernel_value(widget_page, "w4.canvas.query")
+    kernel_query = _kernel_value(widget_page, "w4.query.tolist()")
     np.testing.assert_allclose(kernel_query, js_query, atol=1e-12)   # synced back to Python
     expected = widgets.query_playground()
     expected.set_query(*kernel_query)
-    assert shown == expected.readout_text
+    assert readout(widget_page, 5) == expected.readout_text
+
+
+def test_query_playground_moves_with_the_arrow_keys(widget_page):
+    cell, canvas = _playground(widget_page)
+    _, start = _browser_weights(cell)
+    before = readout(widget_page, 5)
+    canvas.focus()
+    for key in ("ArrowLeft", "ArrowLeft", "ArrowDown"):
+        canvas.press(key)
+    wait_readout_change(widget_page, 5, before)
+    widget_page.wait_for_timeout(300)
+    js_weights, js_query = _browser_weights(cell)
+    np.testing.assert_allclose(js_query, [start[0] - 0.1, start[1] - 0.05], atol=1e-9)
+    np.testing.assert_allclose(_kernel_value(widget_page, "w4.query.tolist()"), js_query, atol=1e-12)
+    tau = _kernel_value(widget_page, "w4.controls['tau'].value")
+    np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, "rbf", tau), atol=1e-6)
 
 
 def test_query_playground_toggle_switches_to_dot_product(widget_page):
-    cell = widget_page.locator(".jp-CodeCell").nth(5)
+    cell, _ = _playground(widget_page)
     before = readout(widget_page, 5)
     cell.get_by_role("button", name="dot product").click()
     shown = wait_readout_change(widget_page, 5, before)
     widget_page.wait_for_timeout(300)
-    host = cell.locator("[data-test-weights]").first
-    js_weights = np.array(json.loads(host.get_attribute("data-test-weights")))
-    js_query = json.loads(host.get_attribute("data-test-query"))
-    np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, "dot", _kernel_value(widget_page, "w4.canvas.tau")), atol=1e-6)
-    assert ", dot," in shown
+    js_weights, js_query = _browser_weights(cell)
+    tau = _kernel_value(widget_page, "w4.controls['tau'].value")
+    np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, "dot", tau), atol=1e-6)
+    assert "dot product at temperature τ" in shown
 
 
 def test_sanity_check_round_trips_through_the_kernel(widget_page):
-    cell = widget_page.locator(".jp-CodeCell").nth(6)
+    cell = _cell(widget_page, 6)
     assert "Widgets are working" in cell.inner_text()
     cell.locator("button.sanity-ping").click()
     widget_page.wait_for_function(
         "() => [...document.querySelectorAll('.sanity-reply')].some(e => e.innerText.includes('1² = 1'))", timeout=10_000)
     assert cell.locator("[data-test-rendered='true']").count() == 1
+
+
+def test_heatmap_cells_toggle_by_click_and_by_keyboard(widget_page):
+    cell = _cell(widget_page, 7)
+    cell.scroll_into_view_if_needed()
+    before = readout(widget_page, 7)
+    cell.locator("[data-test-row='0'][data-test-col='2']").click()
+    shown = wait_readout_change(widget_page, 7, before)
+    first = cell.locator("[data-test-row='0'][data-test-col='0']")
+    first.focus()
+    for key in ("ArrowDown", "ArrowRight", "ArrowRight"):  # roving focus: (0, 0) -> (1, 0) -> (1, 1) -> (1, 2)
+        widget_page.keyboard.press(key)
+    widget_page.keyboard.press("Space")
+    wait_readout_change(widget_page, 7, shown)
+    assert _kernel_value(widget_page, "events") == [[0, 2], [1, 2]]
+    assert _kernel_value(widget_page, "bool(mask[0, 2] and mask[1, 2] and not mask[1, 3])") is True
+    focused = widget_page.evaluate("() => [document.activeElement.dataset.testRow, document.activeElement.dataset.testCol]")
+    assert focused == ["1", "2"]                # the redraw kept the learner's place
+    assert cell.locator("[data-test-row='1'][data-test-col='2']").get_attribute("aria-label") == "row cat, column sat: 1.00"
+    assert cell.locator("[data-test-row='1'][data-test-col='3']").get_attribute("aria-label") == "row cat, column down: blocked"

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from attention_lib import checks
-from attention_lib.checks._engine import Exercise, Probe, check
+from attention_lib.checks._engine import Exercise, Misconception, Probe, check
+from attention_lib.exercises import ex00, ex01, ex02, ex03
 
-from .answers import right
+from .answers import blind_dev, right
 from .answers.wrong import WRONG, for_exercise
 
 REQUIRED = ["softmax", "softmax_temperature", "scaled_dot_scores", "cosine_scores", "rbf_scores",
@@ -38,13 +39,25 @@ def test_every_named_misconception_has_a_wrong_answer_that_triggers_it(exercise_
     assert not untested, f"misconceptions with no wrong answer in tests/checks/answers/wrong.py: {sorted(untested)}"
 
 
-def test_feedback_never_shows_reference_values():
-    ex = checks.get("worked_example_weights")
-    ref = ex.reference()
-    for w in for_exercise("worked_example_weights"):
-        msg = checks.run("worked_example_weights", w.fn).message
+PEN_AND_PAPER = ["worked_example_weights", "worked_example_output", "temperature_for_target", "one_nn_limit"]
+
+
+@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
+def test_feedback_never_shows_the_answer(exercise_id):
+    ref = np.atleast_1d(checks.get(exercise_id).reference())
+    answers = [w.fn for w in for_exercise(exercise_id)] + [e["fn"] for e in blind_dev.BANK if e["id"] == exercise_id]
+    for fn in answers:
+        msg = checks.run(exercise_id, fn).message
+        assert "2e+1" not in msg.replace(" ", "") and "2e+1" not in msg
         for value in ref:
-            assert f"{value:.3f}" not in msg and f"{value:.4f}" not in msg
+            assert all(f"{value:.{n}f}" not in msg for n in (2, 3, 4)), (fn.__name__, msg)
+
+
+@pytest.mark.parametrize("module", [ex00, ex01, ex02, ex03], ids=lambda m: m.__name__)
+def test_hints_never_give_the_exact_answer_away(module):
+    for q in module.QUESTIONS:
+        text = " ".join(str(q.hint(t)) for t in (1, 2, 3)).replace(" ", "")
+        assert "e/(2e+1)" not in text and "/(2e+1)" not in text
 
 
 def test_not_attempted_for_none_and_for_the_generated_stub():
@@ -112,3 +125,117 @@ def test_calls_to_an_allowed_library_function_are_fine():
 def test_checks_are_deterministic():
     fn = WRONG["attn_query_axis"].fn
     assert checks.run("attention", fn) == checks.run("attention", fn)
+
+
+def test_a_probe_must_say_what_it_is_for():
+    with pytest.raises(ValueError, match="unknown purpose"):
+        Probe("p", (1,), purpose="something vague")
+
+
+def _variant_exercise():
+    def reference(x):
+        return x * 2.0
+
+    def variant(x):
+        if x.ndim > 1:
+            raise ValueError("only vectors")
+        return x * 3.0
+
+    probes = [Probe("a vector", (np.ones(3),), purpose="1-D"), Probe("a matrix", (np.ones((2, 3)),), purpose="2-D")]
+    return Exercise(id="kinds", signature="f(x)", reference=reference, probes=probes,
+                    misconceptions=[Misconception("scaled_by_d", variant=variant)])
+
+
+def test_a_variant_matches_only_an_answer_that_raises_the_same_kind_of_error():
+    ex = _variant_exercise()
+
+    def same_kind(x):
+        if x.ndim > 1:
+            raise ValueError("matrices are not supported")
+        return x * 3.0
+
+    def other_kind(x):
+        if x.ndim > 1:
+            raise TypeError("matrices are not supported")
+        return x * 3.0
+
+    assert check(ex, same_kind).code == "scaled_by_d"
+    assert check(ex, other_kind).code != "scaled_by_d"
+
+
+def test_a_loop_without_T_is_not_told_that_T_reverses_every_axis():
+    def scaled_dot_scores(Q, K):
+        return np.array([[q @ k / np.sqrt(len(q)) for k in K] for q in Q])
+
+    result = checks.run("scaled_dot_scores", scaled_dot_scores)
+    assert result.code == "batch_not_handled" and "`K.T`" not in result.message
+    assert "np.swapaxes" in result.message and "transpose(0, 2, 1)" not in result.message
+
+
+def test_the_fallback_names_the_first_failing_probe_and_its_purpose():
+    def softmax(x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / (e.sum(axis=axis, keepdims=True) + np.arange(e.shape[-1]) * 0.01)
+
+    result = checks.run("softmax", softmax)
+    assert result.code == "wrong_values"
+    assert "a (3, 5) score matrix (the probe for a single matrix)" in result.message
+
+
+def test_the_fallback_does_not_claim_the_type_is_right_when_it_is_not():
+    def softmax(x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return (e / (e.sum(axis=axis, keepdims=True) + np.arange(e.shape[-1]) * 0.01)).tolist()
+
+    result = checks.run("softmax", softmax)
+    assert result.code == "wrong_values" and "shape and type" not in result.message
+
+
+def test_lists_tuples_and_arrays_count_alike():
+    assert checks.run("softmax", lambda x, axis=-1: right.softmax(x, axis).tolist()).status == "correct"
+    assert checks.run("attention_shapes", lambda: [[5, 7], [5, 7], [5, 32]]).status == "correct"
+    assert checks.run("top_k_attention", lambda *a: list(right.top_k_attention(*a))).status == "correct"
+
+
+@pytest.mark.parametrize("exercise_id", checks.exercise_ids())
+def test_every_code_an_exercise_can_give_is_in_the_catalogue(exercise_id):
+    from attention_lib.checks.catalogue import CATALOGUE
+
+    ex = checks.get(exercise_id)
+    codes = [code for code, _ in [*ex.relations.values(), *ex.purposes.values()]] + list(ex.errors.values())
+    assert set(codes) <= set(CATALOGUE)
+
+
+def _cosine_with(norm):
+    def cosine_scores(Q, K, tau):
+        return (Q / norm(Q)) @ np.swapaxes(K / norm(K), -1, -2) / tau
+    return cosine_scores
+
+
+def _l2(M):
+    return np.linalg.norm(M, axis=-1, keepdims=True)
+
+
+EPS_PLACEMENTS = {
+    "outside, 1e-12": lambda M: _l2(M) + 1e-12,
+    "outside, 1e-9": lambda M: _l2(M) + 1e-9,
+    "outside, 1e-6": lambda M: _l2(M) + 1e-6,
+    "outside, 1e-5": lambda M: _l2(M) + 1e-5,
+    "inside the root, 1e-18": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-18),
+    "inside the root, 1e-9": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-9),
+    "inside the root, 1e-6": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-6),
+    "np.maximum(norm, 1e-9)": lambda M: np.maximum(_l2(M), 1e-9),
+    "np.maximum(norm, 1e-2)": lambda M: np.maximum(_l2(M), 1e-2),
+    "zero norms replaced by 1": lambda M: np.where(_l2(M) == 0, 1.0, _l2(M)),
+}
+
+
+@pytest.mark.parametrize("where", EPS_PLACEMENTS)
+def test_every_reasonable_eps_placement_passes_the_cosine_probes(where):
+    assert checks.run("cosine_scores", _cosine_with(EPS_PLACEMENTS[where])).status == "correct"
+
+
+@pytest.mark.parametrize("norm,code", [(_l2, "cosine_no_eps"), (lambda M: _l2(M) + 1e-3, "eps_too_large"),
+                                       (lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-3), "eps_too_large")])
+def test_a_missing_or_oversized_eps_is_named(norm, code):
+    assert checks.run("cosine_scores", _cosine_with(norm)).code == code

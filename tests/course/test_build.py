@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from attention_lib._paths import ROOT
-from attention_lib.course import build, passes
+from attention_lib.course import build, passes, submissions
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
@@ -26,7 +26,7 @@ def test_there_is_an_exercise_for_every_solution_and_nothing_else():
 
 
 def test_regenerating_gives_byte_identical_exercises(tmp_path):
-    build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None)
+    _quiet_build(tmp_path)
     for sol in SOLUTIONS:
         assert (tmp_path / sol.name).read_bytes() == (ROOT / "exercises" / sol.name).read_bytes(), sol.name
 
@@ -86,29 +86,67 @@ def _edit_first_stub(path):
     return _src(cell)
 
 
-def test_an_edited_exercise_is_never_overwritten(tmp_path):
-    build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None)
+def _quiet_build(out, solutions=ROOT / "solutions", **kw):
+    return build.build_exercises(solutions, out, log=lambda *_: None, **kw)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "attention_lib.course", "build-exercises", *map(str, args)],
+                          capture_output=True, text=True)
+
+
+def _solutions_copy(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "sol")
+    return tmp_path / "sol"
+
+
+def _change_notebook(path, change):
+    nb = json.loads(path.read_text())
+    change(nb)
+    path.write_text(json.dumps(nb))
+    return nb
+
+
+def test_an_edited_exercise_is_skipped_and_left_byte_for_byte(tmp_path):
+    _quiet_build(tmp_path)
     target = tmp_path / "02_softmax_temperature.ipynb"
     _edit_first_stub(target)
     before = target.read_bytes()
-    with pytest.raises(build.EditedNotebookError, match="02_softmax_temperature.ipynb.*--force"):
-        build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None)
+    result = _quiet_build(tmp_path)
+    assert result.skipped == [(target, build.EDITED)] and result.written == []
     assert target.read_bytes() == before
 
 
 def test_force_backs_up_the_learners_work_first(tmp_path):
-    build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None)
+    _quiet_build(tmp_path)
     target = tmp_path / "02_softmax_temperature.ipynb"
     edited_source = _edit_first_stub(target)
-    build.build_exercises(ROOT / "solutions", tmp_path, force=True, log=lambda *_: None)
+    _quiet_build(tmp_path, force=True)
     backups = list((tmp_path / ".backups").glob("02_softmax_temperature-*.ipynb"))
     assert len(backups) == 1
     assert edited_source in "".join(_src(c) for c in _cells(backups[0]))
     assert target.read_bytes() == (ROOT / "exercises" / target.name).read_bytes()
 
 
+def test_a_new_lesson_is_written_while_an_edited_one_is_skipped_and_the_exit_code_says_so(tmp_path):
+    shutil.copytree(ROOT / "exercises", tmp_path / "ex")
+    edited = tmp_path / "ex" / "01_similarity.ipynb"
+    _edit_first_stub(edited)
+    before = edited.read_bytes()
+    (tmp_path / "ex" / "03_soft_knn.ipynb").unlink()  # as if lesson 03 had just been added to solutions/
+    proc = _cli("--out", tmp_path / "ex")
+    assert proc.returncode == 1
+    assert [line for line in proc.stderr.splitlines() if line.startswith("skipped")] == [
+        f"skipped {edited}: {build.EDITED}. {build.ADVICE}"]
+    assert "1 notebook(s) written, 1 skipped" in proc.stdout
+    assert (tmp_path / "ex" / "03_soft_knn.ipynb").read_bytes() == (ROOT / "exercises" / "03_soft_knn.ipynb").read_bytes()
+    assert edited.read_bytes() == before
+    proc = _cli("--out", tmp_path / "ex", "--force")
+    assert proc.returncode == 0 and "backed up" in proc.stdout
+
+
 def test_running_an_exercise_without_editing_it_is_not_an_edit(tmp_path):
-    build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None)
+    _quiet_build(tmp_path)
     target = tmp_path / "00_welcome.ipynb"
     nb = json.loads(target.read_text())
     for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
@@ -116,18 +154,104 @@ def test_running_an_exercise_without_editing_it_is_not_an_edit(tmp_path):
         cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]
     target.write_text(json.dumps(nb))
     assert not build.was_edited(target)
-    assert build.build_exercises(ROOT / "solutions", tmp_path, log=lambda *_: None) == [target]
+    assert _quiet_build(tmp_path).written == [target]
 
 
-def test_cli_refuses_with_exit_code_1_and_says_why(tmp_path):
+PNG = {"image/png": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/Vd2N5wAAAABJRU5ErkJggg=="}
+
+
+def _add_learner_extras(path):
+    """A learner pastes an image into the first markdown cell and tags the first code cell; returns their ids."""
+    nb = json.loads(path.read_text())
+    markdown = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    markdown["attachments"] = {"my-sketch.png": PNG}
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["metadata"]["tags"] = ["my-notes"]
+    path.write_text(json.dumps(nb))
+    return {"markdown": markdown["id"], "code": code["id"]}
+
+
+def test_tags_and_attachments_a_learner_added_survive_regenerating_an_unedited_notebook(tmp_path):
+    _quiet_build(tmp_path / "ex")
+    target = tmp_path / "ex" / "02_softmax_temperature.ipynb"
+    ids = _add_learner_extras(target)
+    assert not build.was_edited(target), "tags and attachments are not edits"
+    solutions = _solutions_copy(tmp_path)
+    _change_notebook(solutions / target.name, lambda nb: nb["cells"][0]["source"].append("\nA new line."))
+    result = _quiet_build(tmp_path / "ex", solutions)
+    assert result.written == [target] and result.skipped == []
+    cells = {c["id"]: c for c in _cells(target)}
+    assert "A new line." in _src(_cells(target)[0])
+    assert cells[ids["markdown"]]["attachments"] == {"my-sketch.png": PNG}
+    assert cells[ids["code"]]["metadata"]["tags"] == ["my-notes"]
+    assert not build.was_edited(target)
+
+
+def test_an_addition_whose_cell_is_gone_makes_the_notebook_count_as_edited(tmp_path):
+    _quiet_build(tmp_path / "ex")
+    target = tmp_path / "ex" / "02_softmax_temperature.ipynb"
+    ids = _add_learner_extras(target)
+    before = target.read_bytes()
+    solutions = _solutions_copy(tmp_path)
+    _change_notebook(solutions / target.name,
+                     lambda nb: nb.update(cells=[c for c in nb["cells"] if c["id"] != ids["markdown"]]))
+    result = _quiet_build(tmp_path / "ex", solutions)
+    assert [p for p, _ in result.skipped] == [target] and "not in the new version" in result.skipped[0][1]
+    assert target.read_bytes() == before
+    _quiet_build(tmp_path / "ex", solutions, force=True)
+    assert [b.read_bytes() for b in (tmp_path / "ex" / ".backups").iterdir()] == [before]
+
+
+def test_a_tag_the_authors_remove_is_not_kept_as_if_a_learner_had_added_it(tmp_path):
+    solutions = _solutions_copy(tmp_path)
+    path = solutions / "01_similarity.ipynb"
+    _change_notebook(path, lambda nb: nb["cells"][1]["metadata"].update(tags=["authors-tag"]))
+    _quiet_build(tmp_path / "ex", solutions)
+    assert _cells(tmp_path / "ex" / path.name)[1]["metadata"]["tags"] == ["authors-tag"]
+    _change_notebook(path, lambda nb: nb["cells"][1]["metadata"].pop("tags"))
+    assert _quiet_build(tmp_path / "ex", solutions).written == [tmp_path / "ex" / path.name]
+    assert "tags" not in _cells(tmp_path / "ex" / path.name)[1]["metadata"]
+
+
+def test_an_interrupted_write_leaves_the_old_notebook_whole_and_no_temporary_file(tmp_path, monkeypatch):
+    _quiet_build(tmp_path / "ex")
+    target = tmp_path / "ex" / "00_welcome.ipynb"
+    target.chmod(0o640)
+    _change_notebook(target, lambda nb: nb["cells"][1].update(outputs=[], execution_count=3))
+    before = sorted(p.name for p in target.parent.iterdir()), target.read_bytes()
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(submissions.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        _quiet_build(tmp_path / "ex")
+    assert (sorted(p.name for p in target.parent.iterdir()), target.read_bytes()) == before
+    monkeypatch.undo()
+    assert _quiet_build(tmp_path / "ex").written == [target]
+    assert target.stat().st_mode & 0o777 == 0o640, "a rewritten notebook keeps its permissions"
+
+
+def test_an_exercise_that_is_not_json_is_named_in_one_line_and_kept(tmp_path):
     shutil.copytree(ROOT / "exercises", tmp_path / "ex")
-    _edit_first_stub(tmp_path / "ex" / "01_similarity.ipynb")
-    proc = subprocess.run([sys.executable, "-m", "attention_lib.course", "build-exercises", "--out", str(tmp_path / "ex")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 1 and "edited since it was generated" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "attention_lib.course", "build-exercises", "--out", str(tmp_path / "ex"), "--force"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0 and "backed up" in proc.stdout
+    broken = tmp_path / "ex" / "01_similarity.ipynb"
+    broken.write_text('{"cells": [ my half-saved work')
+    proc = _cli("--out", tmp_path / "ex")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [line for line in proc.stderr.splitlines() if str(broken) in line]
+    assert "is not valid JSON" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert broken.read_text() == '{"cells": [ my half-saved work'
+    assert _cli("--out", tmp_path / "ex", "--force").returncode == 0
+    assert [b.read_text() for b in (tmp_path / "ex" / ".backups").iterdir()] == ['{"cells": [ my half-saved work']
+
+
+def test_a_solution_that_is_not_json_stops_the_build_in_one_line_before_writing(tmp_path):
+    solutions = _solutions_copy(tmp_path)
+    (solutions / "02_softmax_temperature.ipynb").write_text("{")
+    proc = _cli("--solutions", solutions, "--out", tmp_path / "ex")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("error:") and "02_softmax_temperature.ipynb is not valid JSON" in proc.stderr
+    assert list((tmp_path / "ex").glob("*.ipynb")) == []
 
 
 @pytest.mark.parametrize("folder", ["notebooks", "solutions"])
@@ -154,7 +278,7 @@ def test_build_exercises_from_an_installed_wheel_refuses_clearly_and_writes_noth
     wheel = next(wheels.glob("*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True)
-    assert (site / "attention_lib" / "widgets" / "static" / "playground.js").is_file(), "the widgets' ES modules ship"
+    assert (site / "attention_lib" / "widgets" / "static" / "chart.js").is_file(), "the widgets' ES modules ship"
     assert "CC BY 4.0" in next(site.glob("*.dist-info/licenses/LICENSE")).read_text(), "the licence ships in the wheel"
     before = sorted(p.relative_to(site) for p in site.rglob("*"))
     proc = subprocess.run([sys.executable, "-m", "attention_lib.course", "build-exercises"], cwd=tmp_path,

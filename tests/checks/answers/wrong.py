@@ -415,7 +415,7 @@ def tau_inverse():
 
 @wrong("one_nn_limit", "large_bandwidth_limit")
 def one_nn_mean():
-    return np.mean([1.0, 3.0, 2.0, -1.0])
+    return np.mean([1.0, -3.0, -1.0, 4.0])
 
 
 # ---------------------------------------------------------------- the remaining named codes
@@ -496,9 +496,10 @@ def shapes_d_k():
     return (5, 7), (5, 7), (5, 16)
 
 
-@wrong("one_nn_limit", "nearest_by_index")
-def one_nn_third():
-    return 3.0
+@wrong("one_nn_limit", "not_nearest_point")
+def one_nn_farthest():
+    x_train, y_train = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
+    return y_train[np.argmax(np.abs(x_train - 4.7))]
 
 
 @wrong("cosine_scores", "transpose_all_axes")
@@ -506,3 +507,611 @@ def cosine_dot_T(Q, K, tau):
     Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
     Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
     return Qn @ Kn.T / tau
+
+
+# ---------------------------------------------------------------- more spellings of the shared misconceptions
+# Written for this suite from the lessons' ideas, each in a different style from the variants in the checks.
+@wrong("scaled_dot_scores", "batch_not_handled")
+def scores_pair_loop(Q, K):
+    d = Q.shape[-1]
+    return np.array([[np.dot(q, k) / np.sqrt(d) for k in K] for q in Q])
+
+
+@wrong("scaled_dot_scores", "batch_not_handled")
+def scores_second_axis(Q, K):
+    return np.einsum("ij,kj->ik", Q, K) / np.sqrt(Q.shape[1])
+
+
+@wrong("scaled_dot_scores", "power_precedence")
+def scores_precedence(Q, K):
+    d = Q.shape[-1]
+    return Q @ np.swapaxes(K, -1, -2) / d ** 1 / 2
+
+
+@wrong("scaled_dot_scores", "scale_hard_coded")
+def scores_fixed_scale(Q, K):
+    return np.matmul(Q, np.swapaxes(K, -2, -1)) / 2.0
+
+
+@wrong("scaled_dot_scores", "softmax_applied")
+def scores_then_softmax(Q, K):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    return right.softmax(s)
+
+
+@wrong("scaled_dot_scores", "matmul_mismatch")
+def scores_no_transpose(Q, K):
+    return np.matmul(Q, K) / np.sqrt(Q.shape[-1])
+
+
+@wrong("cosine_scores", "cosine_one_side")
+def cosine_keys_only(Q, K, tau):
+    Kn = K / np.sqrt(np.sum(K**2, axis=-1, keepdims=True) + 1e-12)
+    return np.einsum("...qd,...kd->...qk", Q, Kn) / tau
+
+
+@wrong("cosine_scores", "cosine_squared_norm")
+def cosine_sum_of_squares(Q, K, tau):
+    nq = np.einsum("...d,...d->...", Q, Q)[..., :, None]
+    nk = np.einsum("...d,...d->...", K, K)[..., None, :]
+    return (Q @ np.swapaxes(K, -1, -2)) / (nq * nk + 1e-9) / tau
+
+
+@wrong("cosine_scores", "norm_no_axis")
+def cosine_frobenius(Q, K, tau):
+    return (Q / (np.linalg.norm(Q) + 1e-9)) @ np.swapaxes(K / (np.linalg.norm(K) + 1e-9), -1, -2) / tau
+
+
+@wrong("cosine_scores", "wrong_norm")
+def cosine_max_abs(Q, K, tau):
+    Qn = Q / (np.abs(Q).max(axis=-1, keepdims=True) + 1e-9)
+    Kn = K / (np.abs(K).max(axis=-1, keepdims=True) + 1e-9)
+    return Qn @ np.swapaxes(Kn, -1, -2) / tau
+
+
+@wrong("cosine_scores", "temperature_misapplied")
+def cosine_tau_twice(Q, K, tau):
+    return right.cosine_scores(Q, K, tau) / tau
+
+
+@wrong("cosine_scores", "cosine_distance")
+def cosine_as_distance(Q, K, tau):
+    return (1 - right.cosine_scores(Q, K, 1.0)) / tau
+
+
+@wrong("cosine_scores", "eps_too_large")
+def cosine_big_eps(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-2)
+    Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-2)
+    return Qn @ np.swapaxes(Kn, -1, -2) / tau
+
+
+@wrong("cosine_scores", "extra_sqrt_d_scaling")
+def cosine_scaled(Q, K, tau):
+    return right.cosine_scores(Q, K, tau) / math.sqrt(Q.shape[-1])
+
+
+@wrong("rbf_scores", "rbf_expansion_wrong")
+def rbf_plus_cross(Q, K, tau):
+    q2 = (Q * Q).sum(-1)[..., :, None]
+    k2 = (K * K).sum(-1)[..., None, :]
+    return -(q2 + k2 + 2 * Q @ np.swapaxes(K, -1, -2)) / (2 * tau**2)
+
+
+@wrong("rbf_scores", "rbf_mean_not_sum")
+def rbf_average(Q, K, tau):
+    diff = Q[..., :, None, :] - K[..., None, :, :]
+    return -(diff**2).mean(axis=-1) / (2 * tau * tau)
+
+
+@wrong("rbf_scores", "rbf_missing_denominator")
+def rbf_no_tau(Q, K, tau):
+    return -np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1)
+
+
+@wrong("rbf_scores", "rbf_two_tau_squared")
+def rbf_four_tau2(Q, K, tau):
+    return -np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1) / (2 * tau) ** 2
+
+
+@wrong("rbf_scores", "rbf_wrong_distance")
+def rbf_manhattan(Q, K, tau):
+    return -np.abs(Q[..., :, None, :] - K[..., None, :, :]).sum(-1) / (2 * tau**2)
+
+
+@wrong("rbf_scores", "temperature_ignored")
+def rbf_half_only(Q, K, tau):
+    return -0.5 * np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1)
+
+
+@wrong("rbf_scores", "exp_applied")
+def rbf_kernel(Q, K, tau):
+    return np.exp(right.rbf_scores(Q, K, tau))
+
+
+@wrong("rbf_scores", "caret_not_power")
+def rbf_xor(Q, K, tau):
+    return -np.sum((Q[..., :, None, :] - K[..., None, :, :]) ** 2, axis=-1) / (2 * tau ^ 2)
+
+
+@wrong("rbf_scores", "diagonal_only")
+def rbf_no_new_axes(Q, K, tau):
+    return -np.sum((Q - K) ** 2, axis=-1) / (2 * tau**2)
+
+
+@wrong("softmax", "axis_argument_ignored")
+def softmax_last_axis_always(x, axis=-1):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@wrong("softmax", "global_max_subtraction")
+def softmax_shift_by_overall_max(x, axis=-1):
+    z = np.exp(x - np.amax(x))
+    return z / np.sum(z, axis=axis, keepdims=True)
+
+
+@wrong("softmax", "missing_exp")
+def softmax_no_exp(x, axis=-1):
+    return x / x.sum(axis=axis, keepdims=True)
+
+
+@wrong("softmax", "log_applied")
+def softmax_log(x, axis=-1):
+    return np.log(right.softmax(x, axis))
+
+
+@wrong("softmax", "elementwise_not_normalised")
+def softmax_tanh(x, axis=-1):
+    return (np.tanh(x) + 1) / 2
+
+
+@wrong("softmax", "low_precision")
+def softmax_half(x, axis=-1):
+    return right.softmax(np.asarray(x, dtype=np.float16), axis)
+
+
+@wrong("softmax", "math_on_array")
+def softmax_math(x, axis=-1):
+    m = max(x)
+    exps = [math.exp(v - m) for v in x]
+    return np.array(exps) / sum(exps)
+
+
+@wrong("softmax", "vector_not_handled")
+def softmax_needs_two_axes(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis)[..., None] if axis in (-1, x.ndim - 1) else x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True) if x.shape[1] else e
+
+
+@wrong("softmax_temperature", "temperature_misapplied")
+def tau_squared(x, tau):
+    return right.softmax(x / tau**2)
+
+
+@wrong("softmax_temperature", "normalised_whole_array")
+def tau_everything(x, tau):
+    z = np.exp((x - np.max(x)) / tau)
+    return z / z.sum()
+
+
+@wrong("softmax_temperature", "missing_normalisation")
+def tau_power(x, tau):
+    return right.softmax(x) ** (1 / tau)
+
+
+@wrong("softmax_temperature", "infinite_recursion")
+def tau_recursive(x, tau):
+    return tau_recursive(x, tau) / tau
+
+
+@wrong("kernel_regression", "kernel_missing_half")
+def kr_exp_minus_u2(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-np.subtract.outer(x_query, x_train) ** 2 / bandwidth**2)
+    return (w * y_train).sum(1) / w.sum(1)
+
+
+@wrong("kernel_regression", "kernel_not_gaussian")
+def kr_cauchy(x_query, x_train, y_train, bandwidth):
+    u = (x_query[:, None] - x_train[None, :]) / bandwidth
+    w = 1 / (1 + u**2)
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("kernel_regression", "rbf_positive_sign")
+def kr_grows(x_query, x_train, y_train, bandwidth):
+    u = (x_query[:, None] - x_train[None, :]) / bandwidth
+    w = np.exp(u**2 / 2)
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("kernel_regression", "averaged_inputs")
+def kr_of_x(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query[:, None] - x_train) / bandwidth) ** 2)
+    return np.sum(w * x_train, axis=1) / np.sum(w, axis=1)
+
+
+@wrong("kernel_regression", "hard_attention")
+def kr_one_nn(x_query, x_train, y_train, bandwidth):
+    return np.array([y_train[np.abs(x_train - xq).argmin()] for xq in x_query])
+
+
+@wrong("kernel_regression", "large_bandwidth_limit")
+def kr_mean(x_query, x_train, y_train, bandwidth):
+    return np.full(x_query.shape, y_train.mean())
+
+
+@wrong("kernel_regression", "temperature_ignored")
+def kr_no_bandwidth(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * (x_query[:, None] - x_train[None, :]) ** 2)
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("kernel_regression", "temperature_misapplied")
+def kr_bandwidth_squared(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth**2) ** 2)
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("kernel_regression", "integer_result")
+def kr_rounded_down(x_query, x_train, y_train, bandwidth):
+    return right.kernel_regression(x_query, x_train, y_train, bandwidth).astype(np.int64)
+
+
+@wrong("kernel_regression", "broadcast_mismatch")
+def kr_no_outer(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query - x_train) / bandwidth) ** 2)
+    return w * y_train / w.sum()
+
+
+@wrong("kernel_regression", "wrong_quantity")
+def kr_weights_only(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+@wrong("top_k_attention", "no_sqrt_d_scaling")
+def topk_raw_scores(q, K, V, k):
+    s = q @ K.T
+    keep = s >= np.sort(s, axis=1)[:, -k][:, None]
+    return right.attention(q * np.sqrt(q.shape[-1]) ** 0, K, V, mask=keep) if False else _masked(s, keep, V)
+
+
+def _masked(s, keep, V):
+    z = np.where(keep, s, -np.inf)
+    w = np.exp(z - z.max(axis=-1, keepdims=True))
+    w /= w.sum(axis=-1, keepdims=True)
+    return w @ V, w
+
+
+@wrong("top_k_attention", "scaled_by_d")
+def topk_by_d(q, K, V, k):
+    s = q @ K.T / q.shape[-1]
+    return _masked(s, s >= np.sort(s, axis=-1)[:, [-k]], V)
+
+
+@wrong("top_k_attention", "scaled_by_wrong_dimension")
+def topk_by_n_keys(q, K, V, k):
+    s = q @ K.T / np.sqrt(K.shape[0])
+    return _masked(s, s >= np.sort(s, axis=-1)[:, [-k]], V)
+
+
+@wrong("top_k_attention", "masked_to_zero")
+def topk_times_mask(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    keep = s >= np.sort(s, axis=-1)[:, [-k]]
+    return _masked(s * keep, np.ones_like(keep), V)
+
+
+@wrong("top_k_attention", "mask_ignored")
+def topk_plain(q, K, V, k):
+    return right.attention(q, K, V)
+
+
+@wrong("top_k_attention", "mask_polarity_inverted")
+def topk_drops_best(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    return _masked(s, ~(s >= np.sort(s, axis=-1)[:, [-k]]), V)
+
+
+@wrong("top_k_attention", "softmax_wrong_axis")
+def topk_columns_softmax(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    z = np.where(s >= np.sort(s, axis=-1)[:, [-k]], s, -np.inf)
+    w = np.exp(z - z.max(axis=0, keepdims=True))
+    w = w / w.sum(axis=0, keepdims=True)
+    return w @ V, w
+
+
+@wrong("top_k_attention", "topk_wrong_count")
+def topk_one_extra(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    n = s.shape[-1]
+    return _masked(s, s >= np.sort(s, axis=-1)[:, [max(n - k - 1, 0)]], V)
+
+
+@wrong("top_k_attention", "topk_wrong_axis")
+def topk_sorted_columns(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    kth = np.sort(s, axis=0)[-min(k, s.shape[0])]
+    return _masked(s, s >= kth, V)
+
+
+@wrong("top_k_attention", "hard_attention")
+def topk_argmax_only(q, K, V, k):
+    s = q @ K.T / np.sqrt(q.shape[-1])
+    return _masked(s, s == s.max(axis=-1, keepdims=True), V)
+
+
+@wrong("top_k_attention", "missing_output")
+def topk_weights_only(q, K, V, k):
+    return right.top_k_attention(q, K, V, k)[1]
+
+
+@wrong("worked_example_weights", "dropped_zero_score")
+def we_without_e0():
+    return np.array([np.e, 1.0, np.e]) / (2 * np.e)
+
+
+@wrong("worked_example_weights", "sign_flipped")
+def we_negated():
+    s = -np.array([1.0, 0.0, 1.0])
+    return np.exp(s) / np.exp(s).sum()
+
+
+@wrong("worked_example_weights", "uniform_average")
+def we_thirds():
+    return [1 / 3, 1 / 3, 1 / 3]
+
+
+@wrong("worked_example_weights", "used_cosine")
+def we_cosine():
+    s = np.array([1.0, 0.0, 1 / np.sqrt(2)])
+    return np.exp(s) / np.exp(s).sum()
+
+
+@wrong("worked_example_weights", "wrong_similarity")
+def we_distances():
+    s = -np.array([0.0, 2.0, 1.0])
+    return np.exp(s) / np.exp(s).sum()
+
+
+@wrong("worked_example_weights", "wrong_order")
+def we_sorted():
+    return np.sort(right.worked_example_weights())
+
+
+@wrong("worked_example_weights", "imprecise")
+def we_rounded():
+    return [0.42, 0.16, 0.42]
+
+
+@wrong("worked_example_output", "missing_normalisation")
+def we_out_unnormalised():
+    return np.exp([1.0, 0.0, 1.0]) @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("worked_example_output", "output_from_keys")
+def we_out_keys():
+    return right.worked_example_weights() @ np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+
+@wrong("worked_example_output", "scaled_scores")
+def we_out_scaled():
+    w = right.softmax(np.array([1.0, 0.0, 1.0]) / np.sqrt(2))
+    return w @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("worked_example_output", "dropped_zero_score")
+def we_out_without_e0():
+    w = np.array([np.e, 1, np.e]) / (2 * np.e)
+    return w @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("worked_example_output", "sign_flipped")
+def we_out_negated():
+    return right.softmax(-np.array([1.0, 0.0, 1.0])) @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("worked_example_output", "used_cosine")
+def we_out_cosine():
+    return right.softmax(np.array([1.0, 0.0, 2**-0.5])) @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("worked_example_output", "wrong_quantity")
+def we_out_weights():
+    return right.worked_example_weights()
+
+
+@wrong("attention_shapes", "output_rows_from_keys")
+def shapes_output_per_key():
+    return (5, 7), (5, 7), (7, 32)
+
+
+@wrong("attention_shapes", "output_is_weights")
+def shapes_output_like_weights():
+    return [(5, 7)] * 3
+
+
+@wrong("attention_shapes", "output_not_summed")
+def shapes_output_unsummed():
+    return (5, 7), (5, 7), (5, 7, 32)
+
+
+@wrong("attention_shapes", "shape_sizes")
+def shapes_sizes():
+    return 35, 35, 160
+
+
+@wrong("attention_shapes", "transposed_qtk")
+def shapes_features():
+    return (16, 16), (16, 16), (5, 32)
+
+
+@wrong("attention_shapes", "transposed_result")
+def shapes_output_transposed():
+    return (5, 7), (5, 7), (32, 5)
+
+
+@wrong("attention_shapes", "weights_reduced")
+def shapes_weights_vector():
+    return np.array([5, 7]), np.array([5]), np.array([5, 32])
+
+
+@wrong("attention_shapes", "scores_shape")
+def shapes_inputs():
+    return (5, 16), (5, 7), (5, 32)
+
+
+@wrong("attention_shapes", "wrong_shape")
+def shapes_keys_by_keys():
+    return (5, 7), (7, 7), (5, 32)
+
+
+@wrong("attention_shapes", "extra_axis")
+def shapes_with_batch():
+    return (1, 5, 7), (5, 7), (5, 32)
+
+
+@wrong("temperature_for_target", "dropped_zero_score")
+def tau_two_scores():
+    return 1 / math.log(9)
+
+
+@wrong("temperature_for_target", "negative_temperature")
+def tau_negative():
+    return -right.temperature_for_target()
+
+
+@wrong("temperature_for_target", "search_wrong_direction")
+def tau_stuck():
+    lo, hi = 0.001, 50.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        top = right.softmax(np.array([2.0, 1.0, 0.0]) / mid)[0]
+        lo, hi = (lo, mid) if top > 0.9 else (mid, hi)
+    return hi
+
+
+@wrong("temperature_for_target", "wrong_quantity")
+def tau_weights():
+    return right.softmax(np.array([2.0, 1.0, 0.0]) / right.temperature_for_target())
+
+
+@wrong("temperature_for_target", "wrong_log_base")
+def tau_log10():
+    return 1 / math.log10((9 + math.sqrt(117)) / 2)
+
+
+@wrong("temperature_for_target", "imprecise")
+def tau_two_digits():
+    return round(right.temperature_for_target(), 2)
+
+
+@wrong("one_nn_limit", "returned_input_not_label")
+def one_nn_x():
+    x = np.array([0.0, 2.0, 5.0, 6.0])
+    return x[np.argmin(np.abs(x - 4.7))]
+
+
+@wrong("one_nn_limit", "returned_index")
+def one_nn_index():
+    return int(np.argmin(np.abs(np.array([0.0, 2.0, 5.0, 6.0]) - 4.7)))
+
+
+@wrong("one_nn_limit", "compared_labels")
+def one_nn_labels():
+    y = np.array([1.0, -3.0, -1.0, 4.0])
+    return y[np.argmin(np.abs(y - 4.7))]
+
+
+@wrong("one_nn_limit", "knn_not_1nn")
+def one_nn_two_nearest():
+    x, y = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
+    return y[np.argsort(np.abs(x - 4.7))[:2]].mean()
+
+
+@wrong("one_nn_limit", "interpolated")
+def one_nn_interpolate():
+    return np.interp(4.7, [0.0, 2.0, 5.0, 6.0], [1.0, -3.0, -1.0, 4.0])
+
+
+@wrong("one_nn_limit", "finite_bandwidth")
+def one_nn_h_one():
+    x, y = np.array([0.0, 2.0, 5.0, 6.0]), np.array([1.0, -3.0, -1.0, 4.0])
+    w = np.exp(-0.5 * (x - 4.7) ** 2)
+    return w @ y / w.sum()
+
+
+@wrong("kernel_regression", "rbf_not_squared")
+def kr_distance_not_squared(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-np.abs(x_query[:, None] - x_train[None, :]) / (2 * bandwidth))
+    return w @ y_train / w.sum(axis=1)
+
+
+@wrong("top_k_attention", "weights_transposed")
+def topk_weights_transposed(q, K, V, k):
+    out, w = right.top_k_attention(q, K, V, k)
+    return w.T @ V, w
+
+
+@wrong("worked_example_output", "wrong_similarity")
+def we_out_distances():
+    s = -np.sum((np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) - np.array([1.0, 0.0])) ** 2, axis=1)
+    return right.softmax(s) @ np.array([[10, 0], [0, 10], [5, 5]])
+
+
+@wrong("attention_shapes", "wrong_order")
+def shapes_reversed():
+    return (5, 32), (5, 7), (5, 7)
+
+
+@wrong("worked_example_weights", "scored_against_values")
+def we_value_scores():
+    s = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]]) @ np.array([1.0, 0.0])
+    return np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+
+
+@wrong("worked_example_output", "scored_against_values")
+def we_out_value_scores():
+    V = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    return right.softmax(V @ np.array([1.0, 0.0])) @ V
+
+
+@wrong("scaled_dot_scores", "diagonal_only")
+def scores_row_by_row(Q, K):
+    return np.einsum("...qd,...qd->...q", Q, K) / np.sqrt(Q.shape[-1])
+
+
+@wrong("cosine_scores", "diagonal_only")
+def cosine_paired_rows(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
+    return np.sum(Qn * Kn, axis=-1) / tau
+
+
+@wrong("kernel_regression", "missing_keepdims")
+def kr_keepdims_lost(x_query, x_train, y_train, bandwidth):
+    w = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2)
+    return (w / w.sum(axis=1)) @ y_train
+
+
+@wrong("cosine_scores", "missing_keepdims")
+def cosine_norms_lose_their_axis(Q, K, tau):
+    Qn = Q / (np.linalg.norm(Q, axis=-1) + 1e-9)
+    Kn = K / (np.linalg.norm(K, axis=-1) + 1e-9)
+    return Qn @ np.swapaxes(Kn, -1, -2) / tau
+
+
+# ---------------------------------------------------------------- lessons 04-08
+# Each later lesson keeps its wrong answers (and its right ones, in RIGHT) in its own module,
+# tests/checks/answers/lessonNN.py, registered with the same @wrong decorator.
+def _load_lesson_modules():
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("lesson[0-9][0-9].py")):
+        importlib.import_module(f"{__package__}.{path.stem}")
+
+
+_load_lesson_modules()

@@ -1,0 +1,523 @@
+"""Say why an answer is wrong, in terms of the idea, from what it did on the probes.
+
+:func:`diagnose` tries, in order, and keeps the first that speaks:
+
+1. **known variants**: a wrong implementation that behaves exactly like the answer (values within
+   tolerance, and the *same kind* of error on the same probes), or a test that recognises it;
+2. **telling errors and dtypes**: `math.exp` on an array, endless recursion, no memory, integers, float16;
+3. **which probes fail**: right everywhere but the large logits (stability), the zero vector (eps),
+   the batches (leading axes), one number of axes, n_q ≠ n_k (an axis or a transpose)...;
+4. **how the numbers are off**, on the failing probes: a named factor (√d, d, 2, τ, τ²...), a shift,
+   a sign, the last two axes swapped, normalised along another axis or not at all, exp or log applied,
+   some rows right and others wrong, a monotone function of the right answer;
+5. **the structure**: raised, None, a different type, shape or dtype, NaN, with the learner's line;
+6. an honest **fallback** that names the first failing probe and what it is for.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import _relations as rel
+from ._compare import as_array, as_pair, describe, outcome_matches, outcomes_match, precision, tolerance
+from ._forbidden import attribute_names
+from ._sandbox import Foreign
+
+__all__ = ["describe", "diagnose"]
+
+
+def diagnose(ex, answer, mine, want) -> tuple[str, str]:
+    """``(code, detail)`` for a wrong ``answer`` whose outcomes ``mine`` differ from ``want``."""
+    failed = [not outcome_matches(m, w, ex.rtol, ex.atol) for m, w in zip(mine, want, strict=True)]
+    for step in (_known, _telling, _purposes, _relations, _structure):
+        found = step(ex, answer, mine, want, failed)
+        if found:
+            return found
+    return _fallback(ex, mine, want, failed)
+
+
+def _where(probe) -> str:
+    return f"{probe.label} (the probe for {probe.what_for})"
+
+
+# --------------------------------------------------------------------------- 1. known variants
+
+
+def _known(ex, answer, mine, want, failed):
+    names = None
+    for m, theirs in ex.variant_outcomes():
+        if theirs is not None:
+            hit = outcomes_match(mine, theirs, ex.rtol, ex.atol)
+        else:
+            hit = _holds(m.test, mine, want, ex.probes)
+        if hit and m.code == "transpose_all_axes":
+            names = attribute_names(answer) if names is None else names
+            hit = bool(names & {"T", "transpose"})     # only with the evidence in the code
+        if hit:
+            return m.code, hit if isinstance(hit, str) else m.detail
+    return None
+
+
+def _holds(test, mine, want, probes):
+    """A test matches only if it holds; one that trips over odd output does not."""
+    try:
+        return test(mine, want, probes)
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------- 2. telling errors and dtypes
+
+_MATH = ("only length-1 arrays", "only 0-dimensional arrays", "only size-1 arrays", "must be real number",
+         "math range error", "math domain error", "truth value of an array with more than one element")
+_PATTERNS = {   # what an error message says -> the idea behind it
+    "unsupported operand type(s) for ^": "caret_not_power",
+    "mismatch in its core dimension": "matmul_mismatch",
+    "not aligned": "matmul_mismatch",
+    "could not be broadcast": "broadcast_mismatch",
+}
+
+
+def _lost_axis(text: str) -> bool:
+    """A broadcast error between a shape and the same shape without its last axis: a lost ``keepdims``."""
+    shapes = [tuple(int(n) for n in re.findall(r"\d+", s)) for s in re.findall(r"\(([\d, ]*)\)", text)]
+    return len(shapes) >= 2 and shapes[0] != shapes[1] and (shapes[0][:-1] == shapes[1] or shapes[1][:-1] == shapes[0])
+
+
+def _error_code(outcome, ex) -> str | None:
+    text, kind = outcome.error or "", outcome.error_type or ""
+    if "could not be broadcast" in text and _lost_axis(text):
+        return "missing_keepdims"
+    for pattern, code in ex.errors.items():
+        if pattern in text:
+            return code
+    if kind in ("TypeError", "OverflowError", "ValueError") and any(p in text for p in _MATH):
+        return "math_on_array"
+    if kind == "RecursionError":
+        return "infinite_recursion"
+    if kind in ("MemoryError", "_ArrayMemoryError"):
+        return "out_of_memory"
+    return next((code for pattern, code in _PATTERNS.items() if pattern in text), None)
+
+
+def _error_detail(probe, outcome) -> str:
+    line = f" at {outcome.line}" if outcome.line else ""
+    return f"On {_where(probe)}, your function raised `{outcome.error}`{line}."
+
+
+def _telling(ex, answer, mine, want, failed):
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if bad and m.raised and not w.raised:
+            code = _error_code(m, ex)
+            if code in ("math_on_array", "infinite_recursion", "out_of_memory", "caret_not_power"):
+                return code, _error_detail(probe, m)
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not bad or m.raised or w.raised:
+            continue
+        for y, r in _components(m.value, w.value):
+            if y is None or r is None or r.dtype.kind != "f":
+                continue
+            if y.dtype.kind in "iu":
+                return "integer_result", f"It shows on {probe.label}."
+            if precision(y) == "float16":
+                return "low_precision", f"It shows on {_where(probe)}."
+    return None
+
+
+# --------------------------------------------------------------------------- 3. which probes fail
+
+
+def _purposes(ex, answer, mine, want, failed):
+    probes = ex.probes
+    bad = [p for p, f in zip(probes, failed, strict=True) if f]
+    good = [p for p, f in zip(probes, failed, strict=True) if not f]
+    if not good:
+        return None
+    for tag, (code, detail) in ex.purposes.items():
+        if all(tag in p.tags for p in bad):
+            return code, _join(detail, f"Only {_where(bad[0])} fails.")
+    found = _axes_count(answer, probes, mine, good, bad)
+    if found:
+        return found
+    square = {id(p) for p in probes if "square" in p.tags}
+    if square and {id(p) for p in good} == square and _misshapen(probes, mine, want, bad):
+        return "square_only", f"It fails on {bad[0].label}."      # right exactly where n_q = n_k
+    return None
+
+
+def _misshapen(probes, mine, want, bad) -> bool:
+    """Some failing probe raised or came back in another shape: an axis mix-up, not a numerical slip."""
+    for probe in bad:
+        got, ref = mine[probes.index(probe)], want[probes.index(probe)]
+        if got.raised or np.shape(as_array(got.value)) != np.shape(as_array(ref.value)):
+            return True
+    return False
+
+
+SHAPE_PURPOSES = {"basic", "2-D", "batched", "heads", "1-D", "square", "temperature"}
+"""Probes that differ from each other in their number of axes only, not in what their numbers test."""
+
+
+def _axes_count(answer, probes, mine, good, bad):
+    """Right for some numbers of axes and wrong for all others: leading axes not handled.
+
+    Only probes that differ in their number of axes take part (not the large logits, the zero vector,
+    ``axis=0``...), and passing on 1-D input alone says nothing: a vector has one axis only.
+    """
+    good = [p for p in good if p.tags <= SHAPE_PURPOSES]
+    bad = [p for p in bad if p.tags <= SHAPE_PURPOSES]
+    nd_good, nd_bad = {p.ndim for p in good}, {p.ndim for p in bad}
+    if not good or not bad or nd_good & nd_bad or 0 in nd_good | nd_bad or nd_good == {1}:
+        return None
+    first = bad[0]
+    outcome = mine[probes.index(first)]
+    seen = f"On {first.label}, it {'raised `' + outcome.error + '`' if outcome.raised else 'is off'}."
+    if nd_bad == {1}:
+        return "vector_not_handled", seen
+    if max(nd_good) < min(nd_bad):
+        names = attribute_names(answer)
+        if "T" in names:
+            return "transpose_all_axes", seen
+        return "batch_not_handled", _join(_evidence(names), seen)
+    axes = " and ".join(f"{n}-D" for n in sorted(nd_good))
+    return "fixed_ndim", f"It is right on the {axes} inputs only. {seen}"
+
+
+def _evidence(names: set) -> str:
+    """One sentence on the likely culprit, from the names the learner's code uses."""
+    if names & {"zip", "range", "enumerate"}:
+        return "Here a loop over the first axis assumes how many axes there are."
+    if names & {"dot", "inner", "outer"}:
+        return "Here `np.dot` (or `np.inner`, `np.outer`) is the culprit: it does not treat leading axes as a batch."
+    if "transpose" in names:
+        return "Here a transpose with a fixed axis order fits one number of axes only."
+    return ""
+
+
+def _join(*parts) -> str:
+    return " ".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- 4. how the numbers are off
+
+
+def _components(value, ref):
+    """Pairs of arrays to compare: one pair, or one per item of a returned (out, weights) pair."""
+    ref_pair = ref if isinstance(ref, tuple) and as_array(ref) is None else None
+    if ref_pair is None:
+        return [(as_array(value), as_array(ref))]
+    pair = as_pair(value)
+    if pair is None or len(pair) != len(ref_pair):
+        return [(None, None)]
+    return [(as_array(y), as_array(r)) for y, r in zip(pair, ref_pair, strict=True)]
+
+
+def _failing_component(ex, value, ref):
+    """The (learner, reference) arrays to study: for a pair, the weights first (they come first in the maths)."""
+    pairs = _components(value, ref)
+    if len(pairs) == 2:
+        for index in (1, 0):
+            y, r = pairs[index]
+            if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+                return y, r, ("weights" if index == 1 else "values")
+        return None, None, None
+    y, r = pairs[0]
+    return y, r, ex.output
+
+
+def _close(ex, y, r) -> bool:
+    rtol, atol = tolerance(y, r, ex.rtol, ex.atol)
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(y.astype(float), r.astype(float), rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _relation(ex, probe, y, r, output) -> rel.Relation | None:
+    tol = rel.CLOSE
+    y, r = y.astype(float), r.astype(float)
+    if y.shape != r.shape:
+        return (rel.transposed(y, r, tol) or rel.diagonal(y, r, tol) or _reshaped(y, r)
+                or rel.not_summed(y, r, tol) or _shaped_like_an_input(ex, probe, y, r))
+    if output == "weights":
+        axis = ex.weights_axis(probe) if ex.returns != "pair" else -1
+        found = (rel.masked(y, r, tol) or rel.normalised_elsewhere(y, r, axis, tol)
+                 or rel.rows_proportional(y, r, axis, tol))
+        if found:
+            return found
+    for relation in rel.ARRAY_RELATIONS:
+        found = relation(y, r, tol)
+        if found:
+            return found
+    rtol, atol = tolerance(y, r, ex.rtol, ex.atol)
+    return rel.wrong_rows(y, r, rtol, atol) or rel.monotone(y, r, tol)
+
+
+def _shaped_like_an_input(ex, probe, y, r) -> rel.Relation | None:
+    """A result whose shape gives away which input it was built from (``ex.arguments`` names them).
+
+    An output of width d where d_v is expected was averaged from the keys; scores shaped like the
+    queries were summed over the keys instead of the features.
+    """
+    args = {name: np.shape(probe.args[i]) for name, i in ex.arguments.items() if i < len(probe.args)}
+    k, v, q = args.get("k"), args.get("v"), args.get("q")
+    if k and v and k[-1] != v[-1] and y.shape == r.shape[:-1] + (k[-1],):
+        return rel.Relation("from_keys")
+    if q and k and ex.output == "scores" and y.shape == q:
+        return rel.Relation("summed_wrong_axis")
+    return None
+
+
+def _reshaped(y, r) -> rel.Relation | None:
+    if y.size == r.size and np.allclose(np.squeeze(y), np.squeeze(r), equal_nan=True) and y.ndim != r.ndim:
+        return rel.Relation("extra_axis")
+    return None
+
+
+def _degenerate(y) -> bool:
+    return y is None or not np.all(np.isfinite(y)) or not np.any(y)
+
+
+MASK_KEYS = ("mask_inverted", "mask_leak")
+
+
+def _relations(ex, answer, mine, want, failed):
+    if ex.output == "mask":
+        return None
+    if ex.returns == "value":
+        return _value_relation(ex, mine[0], want[0])
+    found, studied, unmasked, unexplained = [], [], [], False
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not bad or m.raised or w.raised:
+            continue
+        y, r, output = _failing_component(ex, m.value, w.value)
+        if y is None or r is None:
+            return None
+        studied.append((probe, y))
+        relation = _relation(ex, probe, y, r, output) or _built_from_keys(ex, probe, m.value, w.value)
+        if relation is not None:
+            found.append((probe, relation))
+        elif _degenerate(y):
+            continue
+        elif output == "weights" and y.shape == r.shape and not np.any(r == 0):
+            unmasked.append(probe)          # nothing blocked here, so a mask mistake could not show
+        else:
+            unexplained = True
+    keys = {f.key for _, f in found}
+    if keys and keys <= set(MASK_KEYS) and not unexplained:
+        inverted = sum(f.key == "mask_inverted" for _, f in found)
+        key = "mask_inverted" if 2 * inverted > len(found) else "mask_leak"
+        return _mapped(ex, key, DEFAULT_CODES[key], f"It shows on {found[0][0].label}.")
+    if unexplained or unmasked:
+        return _elementwise(ex, studied, mine, want, failed)
+    if not found or len(keys) != 1:
+        return None
+    return _name(ex, found, mine, failed)
+
+
+def _built_from_keys(ex, probe, value, ref) -> rel.Relation | None:
+    """An (out, weights) answer whose weights are right but whose output averages the keys: out = weights @ k."""
+    if ex.returns != "pair" or "k" not in ex.arguments:
+        return None
+    pair, ref_pair = as_pair(value), ref
+    if pair is None or len(pair) != 2:
+        return None
+    out, weights = as_array(pair[0]), as_array(ref_pair[1])
+    k = np.asarray(probe.args[ex.arguments["k"]], dtype=float)
+    if out is None or weights is None or not values_close(ex, pair[1], ref_pair[1]):
+        return None
+    blended = weights @ k                                # (..., n_q, d): the keys, averaged
+    if out.shape == blended.shape and _close(ex, out.astype(float), blended):
+        return rel.Relation("from_keys")
+    return None
+
+
+def _value_relation(ex, got, ref):
+    """A pen-and-paper answer: rounded, an extra axis, or weights with the right proportions."""
+    y, r = (None, None) if got.raised else (as_array(got.value), as_array(ref.value))
+    if y is None or r is None or r.dtype.kind != "f":
+        return None
+    y = y.astype(float)
+    if y.shape != r.shape:
+        if _reshaped(y, r):
+            return "extra_axis", f"Yours has shape {y.shape}."
+        return ("output_not_summed", f"Yours has shape {y.shape}.") if rel.not_summed(y, r) else None
+    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3):
+        return "imprecise", ""
+    if y.ndim and np.allclose(np.sort(y, axis=None), np.sort(r, axis=None)):
+        return "wrong_order", ""
+    found = rel.applied(y, r) if y.ndim else None
+    if found and found.key in ("exp", "log"):
+        return DEFAULT_CODES[found.key], ""
+    if ex.output == "weights" and y.ndim:
+        found = rel.normalised_elsewhere(y, r, -1) or rel.rows_proportional(y, r, -1)
+        if found:
+            return DEFAULT_CODES[found.key], ""
+    return None
+
+
+def _elementwise(ex, studied, mine, want, failed):
+    """Softmax-like exercises: an output that is one function of each input entry, row sums ignored."""
+    if ex.output != "weights" or ex.returns != "array":
+        return None
+    pairs = []
+    for probe, m, bad in zip(ex.probes, mine, failed, strict=True):
+        y = None if m.raised else as_array(m.value)
+        x = as_array(probe.args[0]) if probe.args else None
+        if bad and y is not None and x is not None and y.shape == x.shape:
+            pairs.append((x.astype(float), y.astype(float)))
+    found = rel.elementwise(pairs) if pairs else None
+    if found:
+        return _mapped(ex, "elementwise", "elementwise_not_normalised", "")
+    return None
+
+
+def _mapped(ex, key, code, detail):
+    code, extra = ex.relations.get(key, (code, ""))
+    return code, _join(extra, detail)
+
+
+DEFAULT_CODES = {
+    "transposed": "transposed_result", "sign": "sign_flipped", "shift": "constant_shift", "exp": "exp_applied",
+    "log": "log_applied", "softmax": "softmax_applied", "monotone": "monotone_transform",
+    "unnormalised": "missing_normalisation", "other_axis": "softmax_wrong_axis",
+    "whole_array": "normalised_whole_array", "rows": "wrong_rows", "extra_axis": "extra_axis",
+    "diagonal": "diagonal_only", "mask_inverted": "mask_polarity_inverted", "mask_leak": "mask_leak",
+    "not_summed": "output_not_summed", "from_keys": "output_from_keys", "summed_wrong_axis": "summed_wrong_axis",
+}
+
+
+def _name(ex, found, mine, failed):
+    key = found[0][1].key
+    where = f"It shows on {found[0][0].label}."
+    if key == "factor":
+        return _named_factor(ex, found, failed) or _unnamed_factor(ex, found)
+    if key == "rows":
+        probe, relation = found[0]
+        return _mapped(ex, "rows", "wrong_rows", _rows_detail(probe, relation.rows))
+    return _mapped(ex, key, DEFAULT_CODES[key], where)
+
+
+def _named_factor(ex, found, failed):
+    if ex.factors is None:
+        return None
+    by_probe = {id(p): r.value for p, r in found}
+    names = ex.factors(found[0][0])
+    for name in names:
+        ok = True
+        for probe, bad in zip(ex.probes, failed, strict=True):
+            expected = ex.factors(probe)[name]
+            got = by_probe.get(id(probe), None if bad else 1.0)
+            if got is not None and not np.isclose(got, expected, rtol=1e-4, atol=1e-9):
+                ok = False
+                break
+        if ok and f"factor:{name}" in ex.relations:
+            code, detail = ex.relations[f"factor:{name}"]
+            return code, detail
+    return None
+
+
+def _unnamed_factor(ex, found):
+    values = [r.value for _, r in found]
+    if np.allclose(values, values[0], rtol=1e-4):
+        detail = f"On every failing input your numbers are {values[0]:.3g} times the right ones."
+    else:
+        detail = "The factor changes with the input's shape, so it depends on a size: check which one you use."
+    return _mapped(ex, "factor", "constant_factor", detail)
+
+
+def _rows_detail(probe, rows) -> str:
+    for role, indices in probe.roles.items():
+        if set(rows) == set(indices):
+            return f"On {probe.label}, the {role} rows are the wrong ones."
+    listed = ", ".join(str(i) for i in rows[:6])
+    return f"On {probe.label}, rows {listed} are wrong and the others right."
+
+
+# --------------------------------------------------------------------------- 5. structure
+
+
+def _structure(ex, answer, mine, want, failed):
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if bad:
+            problem = _problem(ex, probe, m, w)
+            if problem:
+                return problem
+    return None
+
+
+def _problem(ex, probe, got, want):
+    where = f"On {_where(probe)}"
+    if got.raised:
+        code = _error_code(got, ex) or "raised"
+        return code, _error_detail(probe, got)
+    value, ref = got.value, want.value
+    if value is None:
+        return "returned_none", f"It happened on {_where(probe)}."
+    if isinstance(ref, tuple) and as_array(ref) is None:
+        pair = _pair_problem(ex, probe, value, ref)
+        if pair:
+            return pair
+    for mine, theirs in _components(value, ref):
+        if mine is None:
+            return "wrong_type", (f"{where}, a number or an array of numbers was expected; "
+                                  f"you returned {describe(value)}.")
+        if theirs is not None and mine.shape != theirs.shape:
+            if mine.size == theirs.size and _close(ex, mine.reshape(theirs.shape), theirs):
+                return "extra_axis", f"{where}, your result has shape {mine.shape}."
+            shown = "" if ex.returns == "value" else f" where {theirs.shape} is expected"
+            return "wrong_shape", (f"{where}, your result has shape {mine.shape}{shown}. "
+                                   "Write down the shape of every intermediate array.")
+        if theirs is not None and (mine.dtype == bool) != (theirs.dtype == bool):
+            kind = "boolean" if theirs.dtype == bool else "floating-point"
+            return "wrong_dtype", f"{where}, your result has dtype {mine.dtype}; a {kind} array is expected."
+        if mine.dtype.kind == "f" and not np.all(np.isfinite(mine)) and np.all(np.isfinite(theirs)):
+            return "not_finite", (f"{where}, your result contains NaN or inf. "
+                                  "Look for exp overflow, division by zero, or -inf minus -inf.")
+    return None
+
+
+def _pair_problem(ex, probe, value, ref):
+    where = f"On {_where(probe)}"
+    pair = as_pair(value)
+    if pair is None:
+        arr = as_array(value)
+        if arr is not None and arr.shape == np.shape(ref[0]) and _close(ex, arr, np.asarray(ref[0])):
+            return "missing_weights", ""
+        if arr is not None and arr.shape == np.shape(ref[1]) and _close(ex, arr, np.asarray(ref[1])):
+            return "missing_output", ""
+        return "wrong_type", f"{where}, expected a pair `(out, weights)`; you returned {describe(value)}."
+    if len(pair) == 2 and values_close(ex, pair[0], ref[1]) and values_close(ex, pair[1], ref[0]):
+        return "pair_swapped", ""
+    if len(pair) != len(ref):
+        return "wrong_type", f"{where}, expected a pair `(out, weights)`; you returned {describe(value)}."
+    return None
+
+
+def values_close(ex, a, b) -> bool:
+    x, y = as_array(a), as_array(b)
+    return x is not None and y is not None and x.shape == y.shape and _close(ex, x, y)
+
+
+# --------------------------------------------------------------------------- 6. fallback
+
+
+def _fallback(ex, mine, want, failed):
+    probe, got, ref = next((p, m, w) for p, m, w, f in zip(ex.probes, mine, want, failed, strict=True) if f)
+    if ex.returns == "value":
+        return "wrong_values", "Your answer is not the expected one. Work it out again step by step on paper."
+    passing = [p for p, f in zip(ex.probes, failed, strict=True) if not f]
+    same_kind = _same_kind(got.value, ref.value)
+    head = "Your result has the expected shape and type" if same_kind else "Your result has the expected shape"
+    told = f"{head}; the first input where the numbers differ is {_where(probe)}."
+    if passing:
+        right = "; ".join(p.label for p in passing)
+        told += f" It is right on {right}."
+    return "wrong_values", told + " Work out one entry of that input by hand and compare."
+
+
+def _same_kind(value, ref) -> bool:
+    """Same container and dtype kind, so that 'shape and type are right' is true."""
+    if isinstance(value, Foreign) or type(value) is not type(ref):
+        return False
+    pairs = _components(value, ref)
+    return all(y is not None and r is not None and y.dtype.kind == r.dtype.kind for y, r in pairs)

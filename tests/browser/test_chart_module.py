@@ -1,0 +1,67 @@
+"""chart.js's pure helpers, run in Chromium: they draw what Python meant (palettes, ticks, layout, text)."""
+import numpy as np
+import pytest
+
+from attention_lib._paths import STATIC
+from attention_lib.widgets import _style
+
+IMPORT = """async ([source, call, args]) => {
+  const url = URL.createObjectURL(new Blob([source], {type: 'text/javascript'}));
+  const chart = await import(url);
+  return new Function('chart', 'args', call)(chart, args);
+}"""
+
+
+@pytest.fixture(scope="module")
+def chart(browser):
+    page = browser.new_page()
+    page.set_content("<!doctype html><title>chart.js</title>")
+    source = (STATIC / "chart.js").read_text()
+    yield lambda call, *args: page.evaluate(IMPORT, [source, call, list(args)])
+    page.close()
+
+
+@pytest.mark.parametrize("name", sorted(_style.PALETTES))
+def test_browser_colours_a_value_as_python_does(chart, name):
+    t = np.linspace(0, 1, 41)
+    js = chart("return args[1].map((t) => chart.paletteRgb(args[0], t));", list(_style.PALETTES[name]), t.tolist())
+    expected = _style.hex_to_rgb(_style.palette_colors(name, t)) * 255
+    np.testing.assert_allclose(js, expected, atol=1)
+
+
+@pytest.mark.parametrize("lo,hi", [(0, 1), (-1.83, 1.83), (0.05, 0.7), (-2, 2), (3, 3.1)])
+def test_linear_ticks_are_round_numbers_inside_the_range_without_float_noise(chart, lo, hi):
+    out = chart("return chart.linearTicks(args[0], args[1], 5);", lo, hi)
+    ticks, labels = np.array(out["ticks"]), out["labels"]
+    assert 2 <= len(ticks) <= 11 and ticks.min() >= lo - 1e-9 and ticks.max() <= hi + 1e-9
+    assert all(len(label) <= 6 for label in labels), labels
+    np.testing.assert_allclose([float(label) for label in labels], ticks, atol=1e-12)
+
+
+def test_log_ticks_are_powers_of_ten_and_their_doubles_and_halves(chart):
+    assert chart("return chart.logTicks(0.1, 3).labels;") == ["0.1", "0.2", "0.5", "1", "2"]
+    assert chart("return chart.logTicks(1, 10000).ticks;") == [1, 10, 100, 1000, 10000]
+
+
+def test_narrow_containers_stack_the_panels_one_per_row(chart):
+    wide = chart("return chart.layoutPanels({columns: [1, 1, 1], height: 300}, 3, 900);")
+    narrow = chart("return chart.layoutPanels({columns: [1, 1, 1], height: 300}, 3, 500);")
+    assert [r["y"] for r in wide["rects"]] == [0, 0, 0] and wide["height"] == 300
+    assert [r["x"] for r in narrow["rects"]] == [0, 0, 0] and narrow["height"] == 900
+
+
+def test_a_figure_is_described_with_the_numbers_it_draws(chart):
+    text = chart("""return chart.describeFigure('weights', [{title: 'softmax', x: {}, y: {}, marks: [
+        {type: 'bars', x: [0, 1, 2], y: [0.7, 0.2, 0.1], label: 'weights'},
+        {type: 'heatmap', values: [[1, null], [0.25, 0.5]], shape: [2, 2], rows: ['a', 'b'], cols: ['a', 'b'], decimals: 2}]}]);""")
+    assert text.startswith("weights. softmax: weights: bars at 0, 1, 2 with heights 0.7, 0.2, 0.1")
+    assert "row a: 1, blocked; row b: 0.25, 0.5" in text
+
+
+def test_buffers_from_the_kernel_decode_to_the_same_numbers(chart):
+    values = np.random.default_rng(1).normal(size=300)
+    got = chart("""const bytes = new Uint8Array(args[0]);
+        const view = new DataView(bytes.buffer);
+        return Array.from(chart.flat({dtype: 'float64', shape: [300], buffer: view}));""",
+                list(values.astype("<f8").tobytes()))
+    np.testing.assert_array_equal(got, values)
