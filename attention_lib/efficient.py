@@ -22,15 +22,22 @@ from .masking import causal_mask, validate_mask
 # --------------------------------------------------------------------------- online softmax
 
 
-def _online_step(m, s, x):
-    """One step of the recurrence: ``m' = max(m, x)``, ``s' = s·e^(m − m') + e^(x − m')``.
+def _online_parts(m, x):
+    """The pieces of one step: the new maximum ``m' = max(m, x)``, the factor ``e^(m − m')`` that
+    rescales the old sum, and the new term ``e^(x − m')``.
 
     While every value seen is ``-inf`` the maximum is ``-inf`` too; shifting by 0 then keeps
     ``-inf − (-inf)`` (NaN) out of the exponentials.
     """
     m_new = np.maximum(m, x)                             # (...)
     shift = np.where(np.isfinite(m_new), m_new, 0.0)     # (...)
-    return m_new, s * np.exp(m - shift) + np.exp(x - shift)
+    return m_new, np.exp(m - shift), np.exp(x - shift)
+
+
+def _online_step(m, s, x):
+    """One step of the recurrence: ``m' = max(m, x)``, ``s' = s·e^(m − m') + e^(x − m')``."""
+    m_new, factor, term = _online_parts(m, x)
+    return m_new, s * factor + term
 
 
 def _check_axis(x, axis):
@@ -70,12 +77,15 @@ def online_softmax(x, axis=-1):
     return np.moveaxis(y, -1, axis)
 
 
-def online_softmax_steps(x):
+def online_softmax_steps(x, *, detail=False):
     """The running maximum and running sum after each element of a vector.
 
     Parameters
     ----------
     x : array_like, (n,)
+    detail : bool
+        Also return every piece of each step and the final weights (what the lesson's
+        step-through widget shows), as a dict.
 
     Returns
     -------
@@ -84,16 +94,30 @@ def online_softmax_steps(x):
     sums : ndarray, (n,)
         ``sums[j] = Σ_{i<=j} e^(x[i] − maxes[j])``; at each jump the old sum is rescaled
         by ``e^(old max − new max)``. ``sums[-1]`` is the softmax normaliser.
+    steps : dict of ndarray, only with ``detail`` (instead of the pair above)
+        ``maxes`` and ``sums`` as above; ``previous_maxes`` and ``previous_sums`` (n,), the
+        running max and sum before each step (``-inf`` and 0 before the first);
+        ``factors`` (n,), ``e^(previous max − new max)``, 1 where a finite max did not change;
+        ``rescaled`` (n,), ``previous_sums · factors``; ``terms`` (n,), ``e^(x[j] − maxes[j])``,
+        so that ``sums = rescaled + terms``; ``weights`` (n,), the second pass
+        ``e^(x − maxes[-1]) / sums[-1]`` (:func:`online_softmax`).
     """
     x = as_float_array(x, "x")
     if x.ndim != 1:
         raise ValueError(f"online_softmax_steps takes one vector of shape (n,), got shape {x.shape}")
-    maxes, sums = np.empty_like(x), np.empty_like(x)     # (n,), (n,)
     m, s = np.array(-np.inf, dtype=x.dtype), np.array(0.0, dtype=x.dtype)
-    for j, value in enumerate(x):
-        m, s = _online_step(m, s, value)
-        maxes[j], sums[j] = m, s
-    return maxes, sums
+    rows = []
+    for value in x:
+        m, factor, term = _online_parts(m, value)
+        s = s * factor + term
+        rows.append((m, s, factor, term))
+    maxes, sums, factors, terms = np.array(rows, dtype=x.dtype).reshape(len(x), 4).T   # (n,) each
+    if not detail:
+        return maxes, sums
+    previous_maxes = np.concatenate([[-np.inf], maxes[:-1]]).astype(x.dtype)   # (n,)
+    previous_sums = np.concatenate([[0.0], sums[:-1]]).astype(x.dtype)         # (n,)
+    return {"maxes": maxes, "sums": sums, "previous_maxes": previous_maxes, "previous_sums": previous_sums,
+            "factors": factors, "rescaled": previous_sums * factors, "terms": terms, "weights": online_softmax(x)}
 
 
 def merge_softmax_stats(a, b):

@@ -55,6 +55,9 @@ WIDGETS = {
                             "w_similarity.controls['qx']", (0.5, 0.8)),
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
+    "online softmax stepper": ("import numpy as np; w_stepper = widgets.online_softmax_stepper("
+                               "np.random.default_rng(0).normal(size=40)); w_stepper", "next step",
+                               "w_stepper.controls['step']", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
@@ -156,7 +159,8 @@ def _cell(page, i):
 def _slider(page, cell, name):
     if name is None:                                   # the reference: an ipywidgets slider
         return _cell(page, cell).locator(".noUi-handle").first
-    return _cell(page, cell).get_by_role("slider", name=name)
+    here = _cell(page, cell)                           # a slider, or a stepper's button (its group takes the arrows)
+    return here.get_by_role("slider", name=name).or_(here.get_by_role("button", name=name, exact=True))
 
 
 def measure_steps(page, cell, name, kind):

@@ -79,6 +79,33 @@ def test_steps_show_the_max_jumping_and_the_sum_rescaled():
     assert sums[2] == pytest.approx((1 + math.exp(-1)) * math.exp(-2) + 1)
 
 
+def test_step_details_are_the_pieces_of_each_step_and_the_weights_are_softmax():
+    x = np.array([1.0, 0.5, 3.0, 2.0, 5.0, 4.5])
+    steps = online_softmax_steps(x, detail=True)
+    running_max = np.maximum.accumulate(x)                        # independent of the recurrence
+    direct = np.array([np.exp(x[: j + 1] - running_max[j]).sum() for j in range(len(x))])
+    np.testing.assert_array_equal(steps["maxes"], running_max)
+    np.testing.assert_array_equal(steps["previous_maxes"], [-np.inf, 1.0, 1.0, 3.0, 3.0, 5.0])
+    np.testing.assert_allclose(steps["sums"], direct, rtol=1e-14)
+    np.testing.assert_allclose(steps["previous_sums"], np.concatenate([[0.0], direct[:-1]]), rtol=1e-14)
+    # the max jumps by 2 at steps 3 and 5: the old sum is multiplied by e^-2 there and by 1 elsewhere
+    np.testing.assert_allclose(steps["factors"], [0.0, 1.0, math.exp(-2), 1.0, math.exp(-2), 1.0], rtol=1e-15)
+    np.testing.assert_allclose(steps["terms"], np.exp(x - running_max), rtol=1e-15)
+    np.testing.assert_allclose(steps["rescaled"], steps["previous_sums"] * steps["factors"], rtol=1e-15)
+    np.testing.assert_array_equal(steps["rescaled"] + steps["terms"], steps["sums"])
+    np.testing.assert_allclose(steps["weights"], two_pass_softmax(x), rtol=1e-14)
+    maxes, sums = online_softmax_steps(x)                         # without detail: the same two arrays
+    np.testing.assert_array_equal(maxes, steps["maxes"])
+    np.testing.assert_array_equal(sums, steps["sums"])
+
+
+def test_step_details_of_leading_minus_inf_scores_have_no_nan():
+    steps = online_softmax_steps([-np.inf, -np.inf, 2.0, -np.inf], detail=True)
+    assert not any(np.isnan(v).any() for v in steps.values())
+    np.testing.assert_array_equal(steps["sums"], [0.0, 0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(steps["weights"], [0.0, 0.0, 1.0, 0.0])
+
+
 def test_steps_take_one_vector():
     with pytest.raises(ValueError, match=r"one vector of shape \(n,\), got shape \(2, 2\)"):
         online_softmax_steps(np.ones((2, 2)))
