@@ -8,7 +8,7 @@ PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
-.PHONY: lab test test-fast bench exercises notebooks clean
+.PHONY: lab test test-fast bench exercises notebooks html clean
 
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,5 +48,11 @@ exercises: $(VENV)/.lab
 notebooks: $(VENV)/.lab
 	$(PY) -m attention_lib.course run-notebooks notebooks solutions
 
+# The static reading copy in site/: every ready lesson with its stored outputs, readable offline.
+# Its KaTeX comes from npm (attention_lib/course/site_assets/package-lock.json): the command runs
+# `npm ci` there first when node_modules is missing.
+html: $(VENV)/.lab
+	$(PY) -m attention_lib.course html site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis site

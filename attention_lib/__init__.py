@@ -7,11 +7,22 @@ debugging checklist). Masks are boolean, True = may attend. The notation is in N
 Sub-packages: ``widgets`` (everything that draws), ``checks`` (grading), ``exercises``
 (the notebook-facing ``q.check()`` API) and ``course`` (author and instructor tools).
 """
-from .attention import attention
+from .attention import attention, attention_steps, cross_attention, project_qkv, self_attention
 from .diagnostics import check_attention, diagnose_attention
 from .kernel_regression import kernel_regression, kernel_weights
 from .masking import additive_mask, apply_mask, causal_mask, combine_masks, padding_mask, validate_mask
-from .multihead import init_mha_params, merge_heads, multi_head_attention, split_heads
+from .multihead import (
+    grouped_query_attention,
+    init_gqa_params,
+    init_mha_params,
+    mean_pool_kv_heads,
+    merge_heads,
+    multi_head_attention,
+    multi_head_cost,
+    multi_query_attention,
+    repeat_kv_heads,
+    split_heads,
+)
 from .scoring import (
     SIMILARITIES,
     additive_scores,
@@ -24,10 +35,12 @@ from .scoring import (
 from .softmax import entropy, softmax, softmax_jacobian
 
 __all__ = [
-    "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "causal_mask",
-    "check_attention", "combine_masks", "cosine_scores", "diagnose_attention", "dot_scores", "entropy",
-    "init_mha_params", "kernel_regression", "kernel_weights", "merge_heads", "multi_head_attention",
-    "padding_mask", "rbf_scores", "scaled_dot_scores", "softmax", "softmax_jacobian", "split_heads",
-    "squared_distances", "validate_mask",
+    "SIMILARITIES", "additive_mask", "additive_scores", "apply_mask", "attention", "attention_steps",
+    "causal_mask", "check_attention", "combine_masks", "cosine_scores", "cross_attention",
+    "diagnose_attention", "dot_scores", "entropy", "grouped_query_attention", "init_gqa_params",
+    "init_mha_params", "kernel_regression", "kernel_weights", "mean_pool_kv_heads", "merge_heads",
+    "multi_head_attention", "multi_head_cost", "multi_query_attention", "padding_mask", "project_qkv",
+    "rbf_scores", "repeat_kv_heads", "scaled_dot_scores", "self_attention", "softmax",
+    "softmax_jacobian", "split_heads", "squared_distances", "validate_mask",
 ]
 __version__ = "0.1.0"

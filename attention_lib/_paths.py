@@ -14,6 +14,8 @@ NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 STATIC = PACKAGE / "widgets" / "static"
+SITE_ASSETS = PACKAGE / "course" / "site_assets"
+"""The static reading copy's templates, script and style, and its npm project (KaTeX)."""
 
 
 class CourseFilesMissing(RuntimeError):

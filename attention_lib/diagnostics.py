@@ -2,7 +2,9 @@
 
 ``diagnose_attention(fn)`` feeds ``fn(q, k, v, mask=None) -> (out, weights)`` a
 handful of seeded probes and tests the invariants every correct attention
-function satisfies. It works on a learner's function and on the library's own.
+function satisfies: rows sum to 1, masked weights are exactly 0, no causal leak,
+permutation equivariance, shift invariance, and the right shapes on an input where
+``n_q != n_k`` and ``d != d_v``. It works on a learner's function and on the library's own.
 """
 from __future__ import annotations
 
@@ -102,6 +104,16 @@ def _shift_invariant(fn, q, k, v, atol):
     return err <= atol, f"adding q·c to every score of a row changed the weights by {err:.2e}"
 
 
+def _shapes_non_square(fn, q, k, v):
+    out, w = _call(fn, q, k, v)
+    want_out = q.shape[:-1] + v.shape[-1:]               # (B, n_q, d_v)
+    want_w = q.shape[:-1] + k.shape[-2:-1]               # (B, n_q, n_k)
+    sizes = f"n_q={q.shape[-2]}, n_k={k.shape[-2]}, d={q.shape[-1]}, d_v={v.shape[-1]}"
+    ok = out.shape == want_out and w.shape[-2:] == want_w[-2:]
+    seen = f"out {out.shape} (want {want_out}), weights {w.shape} (want (..., {want_w[-2]}, {want_w[-1]}))"
+    return ok, f"{seen} for {sizes}"
+
+
 def diagnose_attention(fn, *, batch=2, n_q=4, n_k=6, d=8, d_v=5, seed=0, atol=1e-6):
     """Run the debugging checklist on an attention function.
 
@@ -110,7 +122,8 @@ def diagnose_attention(fn, *, batch=2, n_q=4, n_k=6, d=8, d_v=5, seed=0, atol=1e
     fn : callable
         ``fn(q, k, v, mask=None) -> (out, weights)`` with a boolean mask, True = may attend.
     batch, n_q, n_k, d, d_v : int
-        Probe sizes; ``n_q != n_k`` on purpose, so that swapped axes show.
+        Probe sizes; ``n_q != n_k`` and ``d != d_v`` on purpose, so that swapped axes and
+        values mixed up with keys show.
     seed : int
         Seed for the probe inputs.
     atol : float
@@ -133,6 +146,7 @@ def diagnose_attention(fn, *, batch=2, n_q=4, n_k=6, d=8, d_v=5, seed=0, atol=1e
         ("no causal leak", lambda: _no_causal_leak(fn, x, atol)),
         ("permutation equivariance", lambda: _permutation_equivariant(fn, x, atol)),
         ("shift invariance of the scores", lambda: _shift_invariant(fn, q, k, v, atol)),
+        ("shapes on a non-square input", lambda: _shapes_non_square(fn, q, k, v)),
     ]
     report = DiagnosticReport()
     for name, run in checks:

@@ -39,8 +39,8 @@ def causal_mask(n_q, n_k=None):
     return np.tri(n_q, n_k, k=n_k - n_q, dtype=bool)     # (n_q, n_k)
 
 
-def padding_mask(lengths, n_k):
-    """Padding mask: in sequence ``b`` only the first ``lengths[b]`` keys are real.
+def padding_mask(lengths, n_k, *, side="right"):
+    """Padding mask: in sequence ``b`` only ``lengths[b]`` of the ``n_k`` keys are real.
 
     Parameters
     ----------
@@ -48,6 +48,10 @@ def padding_mask(lengths, n_k):
         True length of each sequence, between 0 and ``n_k``.
     n_k : int
         Padded length (number of keys).
+    side : {"right", "left"}
+        Where the padding sits. ``"right"`` (the default): the real keys come first,
+        ``j < lengths[b]``. ``"left"``, as batched generation pads prompts: the real
+        keys come last, ``j >= n_k - lengths[b]``.
 
     Returns
     -------
@@ -55,13 +59,19 @@ def padding_mask(lengths, n_k):
         The size-1 axis broadcasts over queries: padding hides keys, never queries.
     """
     n_k = whole_number(n_k, "n_k")
+    if side not in ("right", "left"):
+        raise ValueError(f'side must be "right" or "left" (where the padding sits), got {side!r}')
     lengths = np.asarray(lengths)
     if lengths.dtype.kind not in "iu" or lengths.ndim != 1:
         raise TypeError(f"lengths must be a 1-D array of whole numbers, got {lengths.dtype} of shape {lengths.shape}")
     if np.any(lengths < 0) or np.any(lengths > n_k):
         raise ValueError(f"every length must be between 0 and n_k={n_k}, got {lengths.tolist()}")
     positions = np.arange(n_k)                           # (n_k,)
-    return (positions[None, :] < lengths[:, None])[:, None, :]   # (B, 1, n_k)
+    if side == "left":
+        real = positions[None, :] >= n_k - lengths[:, None]      # (B, n_k)
+    else:
+        real = positions[None, :] < lengths[:, None]             # (B, n_k)
+    return real[:, None, :]                              # (B, 1, n_k)
 
 
 def combine_masks(*masks):

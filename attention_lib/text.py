@@ -26,3 +26,19 @@ def table(header, rows, digits=3, align="right", rule=False) -> str:
 
     ruler = [line(["-" * w for w in widths])] if rule else []
     return "\n".join([line(header)] + ruler + [line(r) for r in cells])
+
+
+def mask_grid(mask, allowed="■", blocked="·") -> str:
+    """A boolean ``(n_q, n_k)`` mask as a grid, one line per query: ``■`` may attend, ``·`` blocked.
+
+    The header numbers the keys; each line starts with its query's number.
+    """
+    arr = np.asarray(mask)
+    if arr.dtype != bool or arr.ndim != 2:
+        raise ValueError(f"mask_grid needs a 2-D boolean mask (n_q, n_k), got dtype {arr.dtype} of shape {arr.shape}")
+    width = len(str(max(arr.shape) - 1))
+    label = len(f"query {arr.shape[0] - 1}")
+    header = "key".ljust(label) + "  " + " ".join(str(j).rjust(width) for j in range(arr.shape[1]))
+    rows = [f"query {i}".ljust(label) + "  " + " ".join((allowed if m else blocked).rjust(width) for m in row)
+            for i, row in enumerate(arr)]
+    return "\n".join([header] + rows)

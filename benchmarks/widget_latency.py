@@ -7,9 +7,10 @@ reference, same run, same machine):
   keydown event to the start of the frame that paints the new figure: the chart layer's draw
   (it draws inside ``requestAnimationFrame``), or, for the reference, the first frame after its
   new PNG is decoded.
-* held key: the arrow key repeated every 33 ms (a typical key-repeat rate) for up to HELD presses.
-  Frames per second with new pixels during the hold, and the lag from the last keydown to the last
-  new frame.
+* held key: the arrow key repeated every 33 ms (a typical key-repeat rate) for up to HELD presses;
+  a slider of one step (the head viewer's two heads) is stepped back and forth HELD times, so a
+  held key has something to redraw. Frames per second with new pixels during the hold, and the lag
+  from the last keydown to the last new frame.
 * kernel: milliseconds per update in the kernel (numpy, building the panels, sending the message),
   timed in the kernel itself.
 * the query playground's drag, computed in the browser: pointermove -> the frame that paints it,
@@ -55,9 +56,13 @@ WIDGETS = {
                             "w_similarity.controls['qx']", (0.5, 0.8)),
     "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
-    "online softmax stepper": ("import numpy as np; w_stepper = widgets.online_softmax_stepper("
-                               "np.random.default_rng(0).normal(size=40)); w_stepper", "next step",
-                               "w_stepper.controls['step']", (3, 4)),
+    "mask editor": ("w_mask = widgets.mask_editor(); w_mask", "real tokens", "w_mask.controls['length']", (2, 3)),
+    "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",
+                          "w_stepper.controls['step']", (3, 4)),
+    "head viewer": ("w_heads = widgets.head_viewer(); w_heads", "head", "w_heads.controls['head']", (0, 1)),
+    "online softmax stepper": ("import numpy as np; w_online = widgets.online_softmax_stepper("
+                               "np.random.default_rng(0).normal(size=40)); w_online", "next step",
+                               "w_online.controls['step']", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
@@ -136,6 +141,8 @@ REPEAT_JS = """async ([target, n, every, make]) => {
   }
 }"""
 KEY = "return new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true, cancelable: true})"
+BACK_AND_FORTH = ("return new KeyboardEvent('keydown', {key: k % 2 ? 'ArrowLeft' : 'ArrowRight', bubbles: true, "
+                  "cancelable: true})")
 MOVE = ("return new PointerEvent('pointermove', {clientX: x0 + 0.6 * k, clientY: y0 - 0.4 * k, pointerId: 1, "
         "isPrimary: true, pointerType: 'mouse', buttons: 1, bubbles: true})")
 DRAG_JS = """(i) => {
@@ -184,9 +191,10 @@ def measure_held(page, cell, name, kind):
     h.focus()
     h.press("Home")
     page.wait_for_timeout(800)
-    presses = min(HELD, int(h.get_attribute("max") or HELD))    # our sliders: never press past the end
+    steps = int(h.get_attribute("max") or HELD)                 # our sliders: never press past the end
+    presses, key = (min(HELD, steps), KEY) if steps > 1 else (HELD, BACK_AND_FORTH)
     page.evaluate(WATCH_JS, [cell, kind, "keydown"])
-    page.evaluate(REPEAT_JS, [h.element_handle(), presses, KEY_REPEAT_MS, KEY])
+    page.evaluate(REPEAT_JS, [h.element_handle(), presses, KEY_REPEAT_MS, key])
     page.wait_for_timeout(1500)
     return held_figures(page.evaluate("() => window.__stop()"))
 

@@ -22,7 +22,7 @@ Every diagnosis is a code from :mod:`.catalogue`, shared by every exercise where
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -54,8 +54,28 @@ PURPOSES = {
     "hard": "top_k = 1, a hard choice",
     "all_keys": "top_k = n_k, plain attention",
     "causal": "a causal mask",
+    "one_token": "a single token, which must still see itself",
+    "larger": "a larger size, where a hard-coded answer fails",
+    "batch_is_n": "as many sequences as positions (B = n), where a mask missing its query axis still broadcasts",
+    "empty_sequence": "a sequence of length 0, with no key to see",
+    "left_padding": "padding on the left (`side=\"left\"`)",
+    "fully_masked": "a query with no key it may see (a fully masked row)",
+    "no_mask": "no mask, where plain attention must stay right",
     "padding": "a padding mask",
     "heads_split": "several heads",
+    "widths": "two sequences of different widths (D_q ≠ D_kv), where a projection applied to the wrong side fails",
+    "square_W": "square projection matrices (D = d), where a transposed W goes unnoticed",
+    "example": "the lesson's worked example",
+    # heads (lesson 06)
+    "cross": "cross-attention, with fewer queries than keys (n_q ≠ n_k)",
+    "one_head": "a single head (h = 1), where how the heads are cut cannot matter",
+    "one_feature": "heads of one feature each (d = D/h = 1)",
+    "labelled": "the labelled tensor (entry = 100·batch + 10·position + feature), where every entry names its place",
+    "biases": "projections with biases",
+    "batch_mask": "a batch mask (B, 1, n_k) that has no head axis yet",
+    "kv_groups": "query heads sharing key/value heads in groups (1 < g < h)",
+    "one_kv_head": "one key/value head for every query head (g = 1, multi-query attention)",
+    "all_kv_heads": "a key/value head for every query head (g = h, plain multi-head attention)",
     "answer": "your answer",
     # lesson 08: online softmax, tiles, the KV cache
     "max_grows": "a maximum that grows as the loop goes on, so what was summed so far must be rescaled",
@@ -199,6 +219,9 @@ class Exercise:
     ``(code, detail)`` for this exercise; ``errors`` does the same for error messages.
     ``arguments`` names the positional arguments that are queries, keys or values
     (``{"q": 0, "k": 1, "v": 2}``), so a wrongly shaped result can say which input it was built from.
+    ``canonical(value)``, where given, puts each value the learner returns into the form it is
+    compared in (a 0/1 mask written with booleans or with numbers alike); the reference and the
+    variants return that form already.
     """
 
     id: str
@@ -216,6 +239,7 @@ class Exercise:
     errors: dict = field(default_factory=dict)
     arguments: dict = field(default_factory=dict)
     parts: tuple = ()
+    canonical: Callable | None = None
     rtol: float = 1e-6
     atol: float = 1e-8
     _cache: dict = field(default_factory=dict, repr=False)
@@ -272,7 +296,7 @@ def _check(ex: Exercise, answer) -> CheckResult:
     result = _sandbox.run(answer, ex.probes, ex.forbidden)
     if result.library_call:
         return _calls_library(ex, result.library_call)
-    mine = list(result.outcomes)
+    mine = [_canonical(ex, m) for m in result.outcomes]
     if any(m.error_type == "NotImplementedError" for m in mine) and not any(not m.raised for m in mine):
         return CheckResult(ex.id, "not_attempted", None,
                            "Your function still raises NotImplementedError: replace that line with your code.")
@@ -292,6 +316,16 @@ def _check(ex: Exercise, answer) -> CheckResult:
         return CheckResult(ex.id, "correct", None, _praise(ex))
     code, detail = _diagnose.diagnose(ex, answer, mine, want)
     return _incorrect(ex, code, detail)
+
+
+def _canonical(ex: Exercise, outcome: Outcome) -> Outcome:
+    """The outcome with its value in the exercise's canonical form (unchanged if that fails)."""
+    if ex.canonical is None or outcome.raised:
+        return outcome
+    try:
+        return replace(outcome, value=ex.canonical(outcome.value))
+    except Exception:
+        return outcome
 
 
 def _calls_library(ex: Exercise, used: str) -> CheckResult:

@@ -249,8 +249,11 @@ def _run_inprocess(fn, probes, forbidden, seconds) -> Run:
 
 
 def portable(value, depth: int = 0):
-    """``value`` as plain numbers, arrays, tuples and lists that can cross a pipe (and nothing that runs code)."""
-    if depth > 4:
+    """``value`` as plain numbers, arrays, tuples and lists that can cross a pipe (and nothing that runs code).
+
+    Six levels of nesting hold a pair of 4-D nested lists (a batch of heads' outputs and weights).
+    """
+    if depth > 6:
         return Foreign(type(value).__name__)
     if value is None or isinstance(value, (bool, int, float, complex, str)):
         return value[:200] if isinstance(value, str) else value

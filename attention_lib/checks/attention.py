@@ -1,4 +1,4 @@
-"""Checks for the attention function itself (lesson 05) and for top-k attention (lesson 03)."""
+"""Checks for attention itself and its projections (lesson 05), and for top-k attention (lesson 03)."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,9 @@ import math
 import numpy as np
 
 from ..attention import attention as _attention
+from ..attention import attention_steps, cross_attention, project_qkv, self_attention
 from ..masking import causal_mask, padding_mask
+from ..multihead import multi_head_attention
 from ..scoring import scaled_dot_scores
 from ..softmax import softmax as _softmax
 from ._engine import Exercise, Misconception, Probe, family, randn
@@ -21,15 +23,28 @@ def _library_softmax(s, axis):
     return _softmax(s, axis=axis)
 
 
+_DIVISORS = {   # what the scores are divided by -> the divisor, from q, k and v
+    True: lambda q, k, v: math.sqrt(q.shape[-1]),
+    False: lambda q, k, v: 1.0,
+    "d": lambda q, k, v: q.shape[-1],
+    "n_k": lambda q, k, v: math.sqrt(k.shape[-2]),
+    "d_v": lambda q, k, v: math.sqrt(v.shape[-1]),
+}
+
+
 def _attn(q, k, v, mask=None, *, axis=-1, mask_mode="before", fill=-np.inf, invert=False,
           scale=True, transpose_w=False, norm=_naive_softmax):
-    """One parametrised attention; each misconception flips one switch."""
+    """One parametrised attention; each misconception flips one switch.
+
+    ``scale`` is True (÷√d), False (no scale), a size from :data:`_DIVISORS`, or a number to divide by.
+    """
     s = q @ np.swapaxes(k, -1, -2)                       # (..., n_q, n_k)
-    if scale:
-        s = s / math.sqrt(q.shape[-1])
+    s = s / (_DIVISORS[scale](q, k, v) if isinstance(scale, (bool, str)) else scale)
     m = None if mask is None or mask_mode == "ignore" else (~mask if invert else mask)
     if m is not None and mask_mode == "before":
         s = np.where(m, s, fill)
+    if m is not None and mask_mode == "zero":
+        s = np.where(m, s, 0.0)
     w = norm(s, axis)                                    # (..., n_q, n_k)
     if m is not None and mask_mode == "after":
         w = np.where(m, w, 0.0)
@@ -37,9 +52,26 @@ def _attn(q, k, v, mask=None, *, axis=-1, mask_mode="before", fill=-np.inf, inve
     return out, w
 
 
-def _variants(code, **switches):
-    return [Misconception(code, variant=lambda *a, _kw={**switches, "fill": f, "norm": n}, **k: _attn(*a, **k, **_kw))
-            for f in (-np.inf, -1e9) for n in (_naive_softmax, _library_softmax)]
+_NUMERICS = ((-np.inf, _naive_softmax), (-np.inf, _library_softmax), (-1e9, _naive_softmax))
+"""How a blocked score is written and normalised: NaN, zeros or uniform weights where a whole row (or, over
+the wrong axis, a whole column) is blocked. Only an inverted mask or a softmax over the queries blocks a whole
+row or column on these probes, so only those slips are tried with all three."""
+
+
+def _slips(build, stages):
+    """:func:`family` of up to two slips; those that can block a whole row written with each of :data:`_NUMERICS`."""
+    out = []
+    for fill, norm in _NUMERICS:
+        def made(_fill=fill, _norm=norm, **choices):
+            fn = build(**choices, fill=_fill, norm=_norm)
+            fn.choices = choices
+            return fn
+        slips = family(made, stages)
+        if (fill, norm) != _NUMERICS[0]:
+            slips = [m for m in slips if m.variant.choices.get("mask") == "invert"
+                     or m.variant.choices.get("axis") == -2]
+        out += slips
+    return out
 
 
 def _returns_only_output(mine, want, probes):
@@ -48,6 +80,31 @@ def _returns_only_output(mine, want, probes):
         for g, w in zip(mine, want, strict=True)
     )
 
+
+# --------------------------------------------------------------------------- attention (lesson 05)
+# No probe blocks every key of a query: there the library gives zeros and a textbook softmax NaN, and
+# that convention is lesson 04's to teach (fix_masked_attention, masked_attention).
+
+_MASK = [("before", None, ""), ("after", "mask_after_softmax", ""), ("invert", "mask_polarity_inverted", ""),
+         ("zero", "masked_to_zero", ""), ("ignore", "mask_ignored", "")]
+_AXIS = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
+_WEIGHTED = [(False, None, ""), (True, "weights_transposed", "")]
+
+
+def _attention_slip(scale, mask, axis, output, fill, norm):
+    invert, mode = mask == "invert", "before" if mask == "invert" else mask
+    return lambda q, k, v, mask=None: _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert,
+                                            scale=scale, transpose_w=output, norm=norm)
+
+
+_ATTENTION_STAGES = {
+    "scale": [(True, None, ""), (False, "no_sqrt_d_scaling", ""), ("d", "scaled_by_d", ""),
+              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys."),
+              ("d_v", "scaled_by_wrong_dimension", "Here you divided by the square root of the values' width.")],
+    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
+    "mask": _MASK,
+    "output": _WEIGHTED,
+}
 
 _x = randn(503, (2, 4, 3))[0]
 _probes = [
@@ -60,6 +117,9 @@ _probes = [
           {"mask": padding_mask([2, 5], 5)}, purpose="padding"),
     Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4)", randn(505, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)),
           purpose="heads"),
+    Probe("cross-attention heads: q (2, 2, 6, 4), k and v (2, 2, 10, 4), source padded to lengths [10, 7]",
+          randn(506, (2, 2, 6, 4), (2, 2, 10, 4), (2, 2, 10, 4)), {"mask": padding_mask([10, 7], 10)[:, None]},
+          purpose="heads padding"),
 ]
 
 ATTENTION = Exercise(
@@ -70,15 +130,159 @@ ATTENTION = Exercise(
     probes=_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_variants("softmax_wrong_axis", axis=-2),
-        *_variants("mask_after_softmax", mask_mode="after"),
-        *_variants("mask_polarity_inverted", invert=True),
-        Misconception("masked_to_zero", variant=lambda *a, **k: _attn(*a, **k, fill=0.0)),
-        Misconception("mask_ignored", variant=lambda *a, **k: _attn(*a, **k, mask_mode="ignore")),
-        *_variants("no_sqrt_d_scaling", scale=False),
-        *_variants("weights_transposed", transpose_w=True),
+        *_slips(_attention_slip, _ATTENTION_STAGES),
     ],
-    forbidden=(_attention,),
+    forbidden=(_attention, self_attention, cross_attention, attention_steps),
+    returns="pair",
+    output="weights",
+)
+
+
+# --------------------------------------------------------------------------- projections (lesson 05)
+
+
+def _project(x_q, x_kv, W_q, W_k, W_v, *, sides="right", roles="right", transpose=False):
+    """Queries, keys and values as a learner might build them; each misconception flips one switch.
+
+    ``sides``: which sequence each of q, k, v is projected from. ``roles``: which matrix projects each.
+    ``transpose``: ``x @ W.T``, as with PyTorch's ``nn.Linear`` weights.
+    """
+    src_q, src_k, src_v = {"right": (x_q, x_kv, x_kv), "keys": (x_q, x_q, x_kv), "values": (x_q, x_kv, x_q),
+                           "both": (x_q, x_q, x_q), "swapped": (x_kv, x_q, x_q), "qk": (x_kv, x_q, x_kv)}[sides]
+    Wq, Wk, Wv = {"right": (W_q, W_k, W_v), "qk": (W_q, W_q, W_v), "kv": (W_q, W_k, W_k),
+                  "no_v": (W_q, W_k, None)}[roles]
+    if transpose:
+        Wq, Wk, Wv = (None if W is None else W.T for W in (Wq, Wk, Wv))
+    v = src_v if Wv is None else src_v @ Wv              # (..., n_k, d_v)
+    return src_q @ Wq, src_k @ Wk, v                     # (..., n_q, d), (..., n_k, d)
+
+
+def _projected_slip(sides="right", roles="right", transpose=False, scale="d", mask="before", axis=-1,
+                    output=False, fill=-np.inf, norm=_naive_softmax):
+    """A wrong cross-attention ``(x_q, x_kv, W_q, W_k, W_v, mask)``: projections, then attention, each with slips."""
+    invert, mode = mask == "invert", "before" if mask == "invert" else mask
+
+    def variant(x_q, x_kv, W_q, W_k, W_v, mask=None):
+        q, k, v = _project(x_q, x_kv, W_q, W_k, W_v, sides=sides, roles=roles, transpose=transpose)
+        divisor = {"d": True, "none": False, "D": math.sqrt(x_q.shape[-1]), "n_k": "n_k"}[scale]
+        return _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert, scale=divisor,
+                     transpose_w=output, norm=norm)
+    return variant
+
+
+def _self_slip(**choices):
+    cross = _projected_slip(**choices)
+    return lambda x, W_q, W_k, W_v, mask=None: cross(x, x, W_q, W_k, W_v, mask)
+
+
+_BY_D = ("You divided by √D, the width of the tokens x; the queries and keys have d = W_q.shape[1] features "
+         "after the projection, and that is the size their dot product grows with.")
+_ROLES = [("right", None, ""), ("qk", "shared_projection", "Here the keys are projected with W_q."),
+          ("kv", "shared_projection", "Here the values are projected with W_k."),
+          ("no_v", "values_unprojected", "")]
+_ATTEND = {
+    "transpose": [(False, None, ""), (True, "projection_transposed", "")],
+    "scale": [("d", None, ""), ("none", "no_sqrt_d_scaling", ""), ("D", "scaled_by_wrong_dimension", _BY_D),
+              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys.")],
+    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
+    "mask": _MASK,
+    "output": _WEIGHTED,
+}
+_SIDES = [("right", None, ""), ("keys", "keys_from_query_side", ""), ("values", "values_from_query_side", ""),
+          ("both", "not_cross_attention", ""),
+          ("swapped", "queries_from_kv_side", ""),
+          ("qk", "queries_from_kv_side", "Here the queries and the keys swapped sequences; the keys belong with the "
+                                         "values.")]
+
+
+# --------------------------------------------------------------------------- cross-attention: find the bug
+# The notebook gives this function, which passes a test with n_q = n_k and d = d_v:
+#     q = x_q @ W_q;  k = x_q @ W_k  (bug A: keys from the queries' side);  v = x_kv @ W_k  (bug B: W_k for values)
+#     return al.attention(q, k, v, mask)
+# Each combination of the two bugs still present is named first, saying which one is fixed.
+_PLANTED = [
+    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys", roles="kv"),
+                  detail="This is the function as given: both of its bugs are still in it."),
+    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys"),
+                  detail="Your values are right now (bug fixed); one bug is left, in the keys."),
+    Misconception("shared_projection", variant=_projected_slip(roles="kv"),
+                  detail="Your keys now come from x_kv (bug fixed); one bug is left, in the values."),
+]
+
+
+def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None):
+    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), with W_q (D_q, d),
+    W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
+    *lead, _ = queries
+    D_q, D_kv, d, d_v = widths
+    args = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
+    return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose)
+
+
+CROSS = Exercise(
+    id="cross_attention",
+    signature="cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None)",
+    reference=cross_attention,
+    probes=[
+        _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 4 and d_v = 2", 551, (3,), 5, (6, 6, 4, 2),
+                     "2-D"),
+        _cross_probe("x_q (4, 6), x_kv (4, 6), d = d_v = 4: the equal sizes that hid the bugs", 552, (4,), 4,
+                     (6, 6, 4, 4), "square"),
+        _cross_probe("a batch: x_q (2, 3, 6), x_kv (2, 5, 6), d = 4, d_v = 3", 553, (2, 3), 5, (6, 6, 4, 3),
+                     "batched"),
+        _cross_probe("x_q (2, 3, 6) and x_kv (2, 5, 8) of different widths", 554, (2, 3), 5, (6, 8, 4, 3), "widths"),
+        _cross_probe("a padded source: x_q (2, 3, 6), x_kv (2, 5, 6), padding_mask([5, 2], 5)", 555, (2, 3), 5,
+                     (6, 6, 4, 2), "padding", mask=padding_mask([5, 2], 5)),
+        _cross_probe("square projections: x_q (3, 4), x_kv (5, 4), every W (4, 4)", 556, (3,), 5, (4, 4, 4, 4),
+                     "square_W"),
+    ],
+    misconceptions=[
+        *_PLANTED,
+        Misconception("missing_weights", test=_returns_only_output),
+        *_slips(_projected_slip, {"sides": _SIDES, "roles": _ROLES, **_ATTEND}),
+    ],
+    forbidden=(cross_attention, self_attention, project_qkv, attention_steps, multi_head_attention),
+    returns="pair",
+    output="weights",
+)
+
+
+# --------------------------------------------------------------------------- self-attention with projections
+
+
+def _worked_example():
+    """The lesson's "policy raises wages jobs": x (4, 6), then W_q, W_k, W_v (6, 4) ÷ √6, from one generator."""
+    x, *weights = randn(7, (4, 6), (6, 4), (6, 4), (6, 4))
+    return (x, *(W / math.sqrt(6) for W in weights))
+
+
+def _self_probe(label, seed, lead, purpose, mask=None, widths=(6, 4, 3)):
+    """Tokens x (*lead, D) with W_q, W_k (D, d) and W_v (D, d_v); ``widths`` = (D, d, d_v)."""
+    D, d, d_v = widths
+    return Probe(label, randn(seed, (*lead, D), (D, d), (D, d), (D, d_v)), {} if mask is None else {"mask": mask},
+                 purpose=purpose)
+
+
+SELF = Exercise(
+    id="self_attention",
+    signature="self_attention(x, W_q, W_k, W_v, mask=None)",
+    reference=self_attention,
+    probes=[
+        _self_probe("x (4, 6) with d = 4 and d_v = 3, no mask: D, d and d_v all differ", 561, (4,), "2-D"),
+        _self_probe("a batch: x (2, 5, 6)", 562, (2, 5), "batched"),
+        _self_probe("causal: x (2, 4, 6) with causal_mask(4)", 563, (2, 4), "causal", mask=causal_mask(4)),
+        _self_probe("padding: x (2, 5, 6) with padding_mask([5, 3], 5)", 564, (2, 5), "padding",
+                    mask=padding_mask([5, 3], 5)),
+        Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
+              {"mask": causal_mask(4)}, purpose="example"),
+        _self_probe("extra leading axes: x (2, 2, 3, 6)", 566, (2, 2, 3), "heads"),
+        _self_probe("square projections: x (3, 4), every W (4, 4)", 567, (3,), "square_W", widths=(4, 4, 4)),
+    ],
+    misconceptions=[
+        Misconception("missing_weights", test=_returns_only_output),
+        *_slips(_self_slip, {"roles": _ROLES, **_ATTEND}),
+    ],
+    forbidden=(_attention, self_attention, cross_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
     output="weights",
 )
@@ -179,4 +383,4 @@ TOP_K = Exercise(
     purposes={"large": ("no_max_subtraction", "With a mask, subtract the row maximum of the kept scores.")},
 )
 
-EXERCISES = [ATTENTION, TOP_K]
+EXERCISES = [ATTENTION, TOP_K, CROSS, SELF]

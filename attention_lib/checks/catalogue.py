@@ -291,8 +291,8 @@ _IDEAS = _entries(
      "The pattern is right but the dtype is not boolean. Masks here are bool, True = may attend; a 0/1 float "
      "mask is easy to add to scores by mistake."),
     ("padding_on_queries", "Padding mask hides queries",
-     "Your mask has shape (B, n, 1): it hides padded *queries*. Padding must hide *keys*, so the size-1 axis is "
-     "the query axis: shape (B, 1, n)."),
+     "Your mask hides padded *queries* (rows), as a (B, n, 1) padding mask does. Padding must hide *keys* "
+     "(columns), so the size-1 axis is the query axis: shape (B, 1, n)."),
     ("padding_missing_query_axis", "Padding mask without its query axis",
      "Your mask has shape (B, n). Against scores (B, n_q, n) it would line B up with the queries (the mask-leak "
      "bug). Add the query axis: shape (B, 1, n)."),
@@ -309,16 +309,36 @@ _IDEAS = _entries(
      "the softmax (then its weight is exactly 0); check that the mask reaches the scores along the right axes."),
     ("mask_ignored", "Mask ignored",
      "Your function ignores `mask`: masked keys still get weight. Apply it to the scores before the softmax."),
+    # ---------------------------------------------------------------- masks: empty rows, decoders (lesson 04)
+    ("fully_masked_row_nan", "A query with no visible key gets NaN",
+     "A query whose every key is blocked gets NaN: its scores are all −∞, so is their maximum, and −∞ − (−∞) is "
+     "NaN. In this course such a row gets zero weights and a zero output: subtract the maximum only where it is "
+     "finite, and divide only where the sum is positive, as `al.softmax` does."),
+    ("fully_masked_row_uniform", "A query with no visible key averages what it must not see",
+     "You fill blocked scores with a large finite number. That works like −∞ on a row that keeps at least one key, "
+     "but on a row with every key blocked all the scores are equal: the weights are uniform, and the query "
+     "averages keys it may not see. Fill with −∞, and give a row with no visible key zero weights."),
+    ("padding_ignored", "Padding keys left visible",
+     "Your mask still lets queries see padding. A key must pass every mask: AND the causal mask with the padding "
+     "mask, so that each sequence hides its own padded keys."),
+    ("padding_side_ignored", "Left padding treated as right padding",
+     "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
+     "*last* ones: key j is real when j ≥ n − length."),
+    ("counted_from_one", "Positions counted from 1",
+     "Positions count from 0 here, as numpy indices do: the first token is position 0, so query 2 is the third "
+     "token and the keys are numbered 0, 1, 2, …"),
     # ---------------------------------------------------------------- heads
     ("reshape_without_transpose", "Reshaped straight into heads",
-     "Right shape, wrong contents: reshaping (B, n, D) straight to (B, h, n, D/h) scrambles positions into heads. "
-     "Reshape to (B, n, h, D/h) first, then swap the n and h axes."),
+     "Right shape, wrong contents: a reshape keeps the numbers in memory order, so reshaping (B, n, D) straight to "
+     "(B, h, n, D/h) puts whole positions into a head, and reshaping (B, h, n, d) straight back to (B, n, D) puts "
+     "several positions into one row. To split, reshape to (B, n, h, D/h), then swap the n and h axes; to merge, "
+     "swap them back first, then reshape."),
     ("interleaved_features", "Heads take interleaved features",
      "Your heads take interleaved features (j, j+h, …). Head j takes the contiguous block [j·D/h, (j+1)·D/h): "
      "reshape to (B, n, h, D/h)."),
     ("heads_axis_last", "Heads axis after the positions",
-     "Your result is (B, n, h, D/h): the heads axis must come before the positions, (B, h, n, D/h), so each head "
-     "is a separate batch of attention."),
+     "Your heads axis comes after the positions. It must come right before them, (B, h, n, D/h), so that each head "
+     "is a separate batch of attention: after reshaping to (B, n, h, D/h), swap the n and h axes (−3 and −2)."),
     ("forgot_w_o", "Output projection W_O forgotten",
      "You concatenated the heads but never applied W_O. The output projection mixes what the heads found: "
      "`concat @ W_o`."),
@@ -328,6 +348,80 @@ _IDEAS = _entries(
     ("not_cross_attention", "Keys and values taken from the queries' side",
      "Your keys and values come from x_q, so this is self-attention. In cross-attention the queries come from "
      "x_q and the keys and values from x_kv."),
+    # ---------------------------------------------------------------- projections, self- and cross-attention
+    ("keys_from_query_side", "Keys projected from the queries' sequence",
+     "Your keys come from x_q. In cross-attention the keys and the values both come from x_kv, the sequence "
+     "being looked up: each key must sit beside its own value."),
+    ("values_from_query_side", "Values projected from the queries' sequence",
+     "Your values come from x_q. In cross-attention the values, like the keys, come from x_kv: a query averages "
+     "what the other sequence hands over, one value per key."),
+    ("queries_from_kv_side", "Queries taken from the sequence looked up",
+     "Your queries come from the sequence being looked up (x_kv, the encoder). The queries come from the sequence "
+     "that asks (x_q, the decoder), and the output has one row per query: one vector back for each position "
+     "that asked."),
+    ("kv_shaped_by_query_length", "Keys and values given the queries' length",
+     "Keys and values come from the sequence that is looked up (the encoder, in cross-attention) and keep its "
+     "length n_k; only the queries have the length n_q of the sequence that asks. Tests with equal lengths hide "
+     "this mistake."),
+    ("shared_projection", "One projection matrix in two roles",
+     "Queries, keys and values each have their own learned matrix, W_q, W_k and W_v. One matrix in two roles "
+     "ties them together: W_q for the keys makes the scores symmetric, W_k for the values hands over a copy of "
+     "each key instead of what the token has to offer."),
+    ("values_unprojected", "Values not projected",
+     "The values are x @ W_v, not x itself: W_v decides what each token hands over, and sets the output's "
+     "width d_v."),
+    ("projection_transposed", "Projection matrix transposed",
+     "A projection here is `x @ W`, with W of shape (D, d): one row of W per feature of x. (PyTorch's "
+     "`nn.Linear` stores its weight the other way round and computes `x @ W.T`.) With a square W the transpose "
+     "runs silently and gives wrong numbers."),
+    ("heads_not_split", "Each head kept the full width",
+     "Each head works on its own slice of d = D/h features, not on all D of them: splitting into heads divides "
+     "the feature axis, it does not copy it."),
+    ("heads_not_merged", "Heads not merged back",
+     "Merging puts the heads' outputs side by side again: the head axis goes, and each position gets h·d_v "
+     "features, shape (B, n_q, h·d_v)."),
+    ("row_sums_shape", "Sums shaped like the keys",
+     "Summing the weights over the keys removes the keys' axis and keeps all the others: one sum per query, "
+     "shape (B, h, n_q)."),
+    ("softmax_over_batch", "Softmax across the batch",
+     "You normalised across the batch axis, that is across different sentences, which never share weights. "
+     "Each query has its own distribution over its own sentence's keys: normalise over the last axis."),
+    ("axis_from_the_front", "Axis counted from the front",
+     "That is the right axis counted from the front, which is right for this number of axes only. Count from "
+     "the end: the keys are the last axis with or without batch and head axes, so one line serves them all."),
+    ("heads_summed", "Heads added instead of placed side by side",
+     "Merging concatenates: each position's row is [head 0 | head 1 | …], of width h·d. Adding (or averaging) the "
+     "heads loses which head found what, and leaves a width of d."),
+    ("biases_ignored", "Biases left out",
+     "`params` also holds the biases b_q, b_k, b_v and b_o: add each to its projection (`x @ W_q + b_q`), and b_o "
+     "after W_O."),
+    ("mask_missing_head_axis", "Batch mask not given a head axis",
+     "A batch mask, (B, 1, n_k) or (B, n_q, n_k), must become (B, 1, 1, n_k) or (B, 1, n_q, n_k) before it meets "
+     "scores (B, h, n_q, n_k): `mask[:, None]`. Without the head axis, broadcasting lines B up with h (or fails). "
+     "A (n_q, n_k) mask, or one that already has 4 axes, is used as it is."),
+    ("weights_averaged_over_heads", "Weights averaged over the heads",
+     "Return every head's weights, shape (B, h, n_q, n_k). Averaging them over the heads (what PyTorch's "
+     "`nn.MultiheadAttention` returns by default) hides what each head does."),
+    ("kv_heads_tiled", "Key/value heads tiled, not repeated in place",
+     "Query head i uses key/value head i // (h/g): with h = 8 and g = 2, heads 0–3 share KV head 0 and heads 4–7 "
+     "KV head 1. `np.tile` gives 0, 1, 0, 1, …; repeat each KV head in place instead, "
+     "`np.repeat(k, h // g, axis=1)` (what PyTorch's `repeat_interleave` does)."),
+    ("kv_heads_not_repeated", "Key/value heads not matched to the query heads",
+     "K and V have g = n_kv_heads heads of d = D/h features each (W_k is D × g·d). Split them into g heads, then "
+     "repeat each one h/g times along the head axis, so that every query head meets its key/value head. "
+     "Broadcasting alone lines them up only when g = 1 or g = h."),
+    ("queries_shared", "Queries shared instead of keys and values",
+     "Grouped-query (and multi-query) attention shares the *keys and values* within a group; every query head "
+     "keeps its own queries, so the heads of a group still attend differently."),
+    # ---------------------------------------------------------------- key/value cache
+    ("kv_cache_used_query_heads", "Counted query heads in the cache",
+     "Only key/value heads are cached: multiply by n_kv_heads, not by the number of query heads (the two differ "
+     "under grouped-query attention)."),
+    ("kv_cache_forgot_values", "A factor 2 missing from the cache size",
+     "Each token stores a key *and* a value for every key/value head in every layer, so the count starts with 2: "
+     "2 · layers · n_kv_heads · d_head numbers."),
+    ("kv_cache_bytes_per_number", "Wrong size per cached number",
+     "Count bytes: each cached number takes as many bytes as its type, 2 for float16 and bfloat16, 4 for float32."),
     # ---------------------------------------------------------------- efficient attention (lesson 08)
     ("online_sum_not_rescaled", "Running sum not rescaled when the max grows",
      "When a new score beats the running maximum, every term already in the running sum was computed against "
@@ -341,11 +435,6 @@ _IDEAS = _entries(
      "Start the running maximum at −∞ (and the sum at 0), not at 0. Started at 0, the maximum never drops below "
      "0, so a row of very negative scores is shifted by 0 instead of by its own maximum: every exponential "
      "underflows to 0 and the division is 0/0."),
-    ("fully_masked_row_nan", "A fully blocked row gives NaN",
-     "A query whose every key is blocked (a row of −inf scores) must come out as zeros. Its maximum is −∞, and "
-     "−∞ − (−∞) is NaN: shift by 0 where the maximum is −∞ (`np.where(np.isfinite(m), m, 0.0)`), and divide only "
-     "where the sum is positive (`np.divide(a, b, out=np.zeros_like(a), where=b > 0)`). A finite stand-in such "
-     "as −1e9 avoids the NaN but gives such a query the average of the values instead of zeros."),
     ("flash_sum_not_rescaled", "Output rescaled, running sum not",
      "When the maximum grows you rescale the accumulated output by α = e^(m_old − m_new), but not the running "
      "sum ℓ. Both were computed against the old maximum, so both need α: `l = alpha * l + p.sum(-1, "
@@ -391,15 +480,9 @@ _IDEAS = _entries(
     ("flash_max_not_updated", "Returned the old running max",
      "Return the new running maximum, m' = max(m, the row maxima of this tile): the next tile rescales against "
      "it, and ℓ and acc are now computed against it."),
-    ("kv_cache_forgot_values", "Counted the keys only",
-     "A cache holds a key *and* a value vector per token, per KV head and per layer: the size starts with a "
-     "factor 2."),
     ("kv_cache_counts_queries", "Counted the queries too",
      "Only keys and values are cached; a past token's query is never read again. The factor is 2 (keys and "
      "values), not 3."),
-    ("kv_cache_bits_not_bytes", "Counted bits, not bytes",
-     "Your size is in bits: `bytes_per_element` is already a number of bytes (2 for float16), so there is no "
-     "factor 8."),
     ("kv_cache_missing_factor", "A factor of the cache size left out",
      "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
      "tokens × bytes per number × batch. One of them is missing from yours."),

@@ -117,7 +117,7 @@ KV_BYTES = Exercise(
     misconceptions=[
         Misconception("kv_cache_forgot_values", variant=lambda L, h, d, n, b=2, B=1: L * h * d * n * b * B),
         Misconception("kv_cache_counts_queries", variant=lambda L, h, d, n, b=2, B=1: 3 * L * h * d * n * b * B),
-        Misconception("kv_cache_bits_not_bytes", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * b * B * 8),
+        Misconception("kv_cache_bytes_per_number", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * b * B * 8),
         Misconception("kv_cache_missing_factor", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * B,
                       detail="Yours leaves out `bytes_per_element`: it counts numbers, not bytes."),
         Misconception("kv_cache_missing_factor", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * 2 * B,

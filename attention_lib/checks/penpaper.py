@@ -11,11 +11,14 @@ import math
 
 import numpy as np
 
-from ..attention import attention
+from ..attention import attention, cross_attention
+from ..efficient import MODEL_CONFIGS, kv_cache_bytes, kv_cache_table
 from ..kernel_regression import kernel_regression, kernel_weights
+from ..masking import causal_mask
+from ..multihead import multi_head_attention
 from ..softmax import softmax
 from ._compare import as_array
-from ._engine import Exercise, Misconception, Probe
+from ._engine import Exercise, Misconception, Probe, family
 
 _ASK = [Probe("your answer", purpose="answer")]
 
@@ -115,41 +118,51 @@ _PART_CODES = {
 }
 
 
-def _part_code(i, got) -> str:
-    if got in _RIGHT_SHAPES and got != _RIGHT_SHAPES[i] and (i, got) not in _PART_CODES:
-        return "wrong_order"
-    if tuple(n for n in got if n != 1) == _RIGHT_SHAPES[i]:
-        return "extra_axis"
-    return _PART_CODES.get((i, got), "wrong_shape")
+def _part_code(i, got, right, codes) -> tuple[str, str]:
+    """``(code, detail)`` for entry ``i`` of a shapes answer, which is ``got`` where ``right[i]`` belongs."""
+    if got in right and got != right[i] and (i, got) not in codes:
+        return "wrong_order", ""
+    if tuple(n for n in got if n != 1) == right[i]:
+        return "extra_axis", ""
+    named = codes.get((i, got), "wrong_shape")
+    return (named, "") if isinstance(named, str) else named
 
 
-def _shapes(value):
+def _shapes(value, count):
     try:
         parts = [tuple(int(n) for n in np.ravel(p)) for p in value]
     except (TypeError, ValueError):
         return None
-    return parts if len(parts) == 3 else None
+    return parts if len(parts) == count else None
 
 
-def _first_wrong_part(value):
-    parts = _shapes(value) if isinstance(value, (tuple, list)) else None
+def _first_wrong_part(value, right):
+    parts = _shapes(value, len(right)) if isinstance(value, (tuple, list)) else None
     if parts is None:
         return None
-    for i, (got, right) in enumerate(zip(parts, _RIGHT_SHAPES, strict=True)):
-        if got != right:
+    for i, (got, want) in enumerate(zip(parts, right, strict=True)):
+        if got != want:
             return i, got
     return None
 
 
-def _part_is(code):
-    def test(mine, want, probes):
-        found = _first_wrong_part(_answer(mine))
-        if found is None:
-            return False
-        i, got = found
-        named = _part_code(i, got)
-        return f"It is the shape of {_PARTS[i]} that is off." if named == code else False
-    return test
+def _shape_slips(parts, right, codes) -> list[Misconception]:
+    """A question answered by a tuple of shapes: the first entry that is off names the misconception.
+
+    ``codes`` maps ``(entry, wrong shape)`` to a code, or to ``(code, detail)``.
+    """
+    def part_is(code):
+        def test(mine, want, probes):
+            found = _first_wrong_part(_answer(mine), right)
+            if found is None:
+                return False
+            i, got = found
+            named, detail = _part_code(i, got, right, codes)
+            return named == code and f"It is the shape of {parts[i]} that is off. {detail}".strip()
+        return test
+    named = [c if isinstance(c, str) else c[0] for c in codes.values()]
+    return [Misconception(code, test=part_is(code))
+            for code in dict.fromkeys([*named, "wrong_order", "extra_axis", "wrong_shape"])]
 
 
 def _sizes_given(mine, want, probes):
@@ -163,8 +176,7 @@ SHAPES = _value(
     [
         Misconception("transposed_kq", variant=lambda: ((7, 5), (7, 5), (7, 32))),
         Misconception("shape_sizes", test=_sizes_given),
-        *(Misconception(code, test=_part_is(code))
-          for code in dict.fromkeys([*_PART_CODES.values(), "wrong_order", "extra_axis", "wrong_shape"])),
+        *_shape_slips(_PARTS, _RIGHT_SHAPES, _PART_CODES),
     ],
     forbidden=(attention,),
 )
@@ -269,3 +281,223 @@ ONE_NN = _value(
 )
 
 EXERCISES = [WORKED_WEIGHTS, WORKED_OUTPUT, SHAPES, TEMPERATURE_TARGET, ONE_NN]
+
+
+# --------------------------------------------------------------------------- the L = 4 causal mask (lesson 04)
+# "Attention Mechanisms", practice: the causal mask for L = 4, and the keys query 2 may see (counted from 0).
+_L, _QUERY = 4, 2
+_CAUSAL = np.tril(np.ones((_L, _L), dtype=int))          # (4, 4), 1 = may attend
+_SEES = np.flatnonzero(_CAUSAL[_QUERY])                  # the keys of row 2
+
+
+def _mask_and_keys(value):
+    """``(mask, keys)`` with the mask as 0/1 integers (booleans and numbers alike) and distinct keys sorted."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return value
+    mask, keys = value
+    grid = as_array(mask)
+    if grid is not None and grid.size and np.all((grid == 0) | (grid == 1)):
+        mask = grid.astype(int)
+    listed = as_array(keys)
+    if listed is not None and listed.ndim == 1 and listed.dtype != bool and len(np.unique(listed)) == len(listed):
+        keys = np.sort(listed)
+    return mask, keys
+
+
+def _parts(mine):
+    """The learner's (mask, keys) as arrays, each None when it is not an array of numbers."""
+    value = _answer(mine)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None, None
+    return as_array(value[0]), as_array(value[1])
+
+
+def _mask_is(pattern, detail=True):
+    def test(mine, want, probes):
+        mask, _ = _parts(mine)
+        return mask is not None and mask.shape == pattern.shape and np.array_equal(mask, pattern) and detail
+    return test
+
+
+def _keys_are(keys, detail=True, mask_right=None):
+    """The keys are ``keys``; with ``mask_right`` set, only when the mask is (or is not) the right one."""
+    def test(mine, want, probes):
+        mask, got = _parts(mine)
+        if got is None or got.dtype == bool or got.shape != (len(keys),) or not np.array_equal(got, keys):
+            return False
+        if mask_right is not None and mask_right != (mask is not None and np.array_equal(mask, _CAUSAL)):
+            return False
+        return detail
+    return test
+
+
+def _not_a_pair(mine, want, probes):
+    value = as_array(_answer(mine))
+    return value is not None and value.ndim in (1, 2) and value.size > 2 and "Return both parts: `return mask, keys`."
+
+
+def _keys_as_a_row(mine, want, probes):
+    mask, keys = _parts(mine)
+    return (keys is not None and keys.shape == (_L,) and np.array_equal(keys.astype(int), _CAUSAL[_QUERY])
+            and "That is row 2 of the mask; the question asks for the numbers of the keys query 2 may see.")
+
+
+_ONES = np.ones((_L, _L), dtype=int)
+_UPPER = "That is the upper triangle: from the query onwards."
+CAUSAL_KEYS = Exercise(
+    id="causal_keys_query_2", signature="causal_keys_query_2()", reference=lambda: (_CAUSAL, _SEES),
+    probes=_ASK, returns="value", canonical=_mask_and_keys, forbidden=(causal_mask,),
+    misconceptions=[
+        Misconception("wrong_type", test=_not_a_pair),
+        Misconception("causal_allows_future", test=_mask_is(np.triu(_ONES), _UPPER)),
+        Misconception("causal_allows_future", test=_mask_is(_ONES, "Yours lets every query see every key.")),
+        Misconception("causal_excludes_diagonal", test=_mask_is(np.tril(_ONES, k=-1))),
+        Misconception("mask_polarity_inverted", test=_mask_is(1 - _CAUSAL, "Yours marks the keys a query may *not* "
+                                                                           "see.")),
+        Misconception("counted_from_one", test=_keys_are([0, 1], "Your mask is right: read query 2's row of it.",
+                                                         mask_right=True)),
+        Misconception("causal_excludes_diagonal", test=_keys_are([0, 1], "Query 2 may see itself.")),
+        Misconception("causal_allows_future", test=_keys_are([0, 1, 2, 3], "Yours lets query 2 see a key after it.")),
+        Misconception("causal_allows_future", test=_keys_are([2, 3], _UPPER)),
+        Misconception("mask_polarity_inverted", test=_keys_are([3], "Those are the keys query 2 may *not* see.")),
+        *(Misconception("counted_from_one", test=_keys_are(keys)) for keys in ([1, 2], [1, 2, 3])),
+        Misconception("wrong_quantity", test=_keys_as_a_row),
+    ],
+)
+
+EXERCISES.append(CAUSAL_KEYS)
+# --------------------------------------------------------------------------- cross-attention shapes, axis (lesson 05)
+# A translation model's decoder (6 target positions) cross-attends to its encoder (10 source positions):
+# B = 4 sentence pairs, D = 512 split into h = 8 heads of d = d_v = 64, layout (B, h, n, d).
+_B, _H, _NQ, _NK, _D = 4, 8, 6, 10, 512
+_DH = _D // _H
+_CROSS_PARTS = ("the queries Q", "the keys K", "the values V", "the weights A", "the output of each head",
+                "the merged output")
+_CROSS_SHAPES = ((_B, _H, _NQ, _DH), (_B, _H, _NK, _DH), (_B, _H, _NK, _DH), (_B, _H, _NQ, _NK), (_B, _H, _NQ, _DH),
+                 (_B, _NQ, _H * _DH))
+_PER_HEAD = ((0, _NQ), (1, _NK), (2, _NK), (4, _NQ))      # (entry, its length) of the per-head tensors
+_CROSS_CODES = {
+    (0, (_B, _H, _NK, _DH)): "queries_from_kv_side",
+    (1, (_B, _H, _NQ, _DH)): "kv_shaped_by_query_length", (2, (_B, _H, _NQ, _DH)): "kv_shaped_by_query_length",
+    (3, (_B, _H, _NQ, _NQ)): "kv_shaped_by_query_length", (3, (_B, _H, _NK, _NQ)): "transposed_kq",
+    (3, (_B, _H, _NQ, _DH)): "scores_shape", (3, (_B, _H, _NQ, _NK, _DH)): "scores_shape",
+    (3, (_B, _H, _DH, _DH)): "transposed_qtk", (3, (_B, _NQ, _NK, _H)): "heads_axis_last",
+    (4, (_B, _H, _NK, _DH)): "output_rows_from_keys", (4, (_B, _H, _NQ, _NK)): "output_is_weights",
+    (4, (_B, _H, _NQ, _NK, _DH)): "output_not_summed",
+    (5, (_B, _NK, _D)): "output_rows_from_keys",
+    (5, (_B, _NQ, _DH)): "heads_not_merged", (5, (_B, _H, _NQ, _DH)): "heads_not_merged",
+    (5, (_B, _NQ, _H, _DH)): "heads_not_merged",
+    **{(i, (_B, n, _H, _DH)): "heads_axis_last" for i, n in _PER_HEAD},
+    **{(i, shape): "heads_not_split" for i, n in _PER_HEAD for shape in ((_B, _H, n, _D), (_B, n, _D))},
+}
+
+
+
+def _not_a_tuple_of(count, what):
+    """A test for an answer that is not ``count`` entries long, with a detail that says what each entry is."""
+    def test(mine, want, probes):
+        value = _answer(mine)
+        ok = isinstance(value, (tuple, list)) and len(value) == count
+        return not ok and f"Return {count} entries: {what}."
+    return test
+
+
+CROSS_SHAPES = _value(
+    "cross_attention_shapes", "cross_attention_shapes()", _CROSS_SHAPES,
+    [Misconception("wrong_type", test=_not_a_tuple_of(6, "the shapes of Q, K, V, the weights, the output of each "
+                                                         "head and the merged output, each a tuple")),
+     *_shape_slips(_CROSS_PARTS, _CROSS_SHAPES, _CROSS_CODES)],
+    forbidden=(attention, cross_attention, multi_head_attention),
+)
+
+# Scores (B, h, L_tgt, L_src) = (2, 8, 6, 10): the softmax's axis, and the shape of the sums that are all ones.
+_SCORES = (2, 8, 6, 10)
+_ROW_SUMS = _SCORES[:-1]
+_AXIS_CODES = {-2: "softmax_wrong_axis", -3: "softmax_over_heads", -4: "softmax_over_batch"}
+_OVER_QUERIES = ("Normalised over the target positions, each source word hands out one unit of weight among the "
+                 "target words, and a target word's weights no longer form a distribution over the source: it "
+                 "cannot take an average of the values.")
+
+
+def _axis_and_shape(value):
+    try:
+        axis, shape = value
+        return int(axis), tuple(int(n) for n in np.ravel(shape))
+    except (TypeError, ValueError):
+        return None
+
+
+def _axis_slip(value):
+    """``(code, detail)`` for the first part of an ``(axis, shape)`` answer that is off, or None."""
+    found = _axis_and_shape(value)
+    if found is None:
+        return None
+    axis, shape = found
+    ndim = len(_SCORES)
+    if axis == ndim - 1:
+        return "axis_from_the_front", ""
+    if axis != -1:
+        code = _AXIS_CODES.get(axis - ndim if 0 <= axis < ndim else axis)
+        return (code, "") if code else ("wrong_values", "Your axis is not one of the scores' four axes.")
+    if shape == _ROW_SUMS:
+        return None
+    if shape in (_SCORES[:-2] + _SCORES[-1:], _SCORES):
+        return "row_sums_shape", ""
+    if tuple(n for n in shape if n != 1) == _ROW_SUMS:
+        return "extra_axis", "A sum with `keepdims=True` keeps the summed axis with length 1; the plain sum drops it."
+    return "wrong_shape", "Your shape of the sums is not the one asked for."
+
+
+def _axis_is(code):
+    def test(mine, want, probes):
+        found = _axis_slip(_answer(mine))
+        return found is not None and found[0] == code and (found[1] or True)
+    return test
+
+
+CROSS_AXIS = _value(
+    "cross_softmax_axis", "cross_softmax_axis()", (-1, _ROW_SUMS),
+    [
+        Misconception("wrong_type", test=_not_a_tuple_of(2, "the axis, a negative integer, and the shape of the "
+                                                            "sums, a tuple")),
+        ("softmax_wrong_axis", _OVER_QUERIES, (-2, _SCORES[:-2] + _SCORES[-1:])),
+        *(Misconception(code, test=_axis_is(code))
+          for code in ("axis_from_the_front", *_AXIS_CODES.values(), "row_sums_shape", "extra_axis", "wrong_shape",
+                       "wrong_values")),
+    ],
+    forbidden=(attention, cross_attention, multi_head_attention),
+)
+
+EXERCISES += [CROSS_SHAPES, CROSS_AXIS]
+
+
+# --------------------------------------------------------------------------- KV cache per token (lesson 06)
+# Llama 2 70B: 80 layers, 64 query heads sharing 8 key/value heads of 128 features, float16.
+_LLAMA = MODEL_CONFIGS["Llama 2 70B"]
+_KV_STAGES = {   # each factor of 2 · layers · kv_heads · d_head · bytes, and how it might be miscounted
+    "heads": [(_LLAMA["n_kv_heads"], None, ""),
+              (_LLAMA["n_heads"], "kv_cache_used_query_heads",
+               "Counting 16 bits per number gives the same total: the question asks for bytes.")],
+    "pair": [(2, None, ""),
+             (1, "kv_cache_forgot_values", "One factor 2 is missing: that one, or the 2 bytes of each number "
+                                           "(counting numbers gives the same total).")],
+    "size": [(2, None, ""), (4, "kv_cache_bytes_per_number", "")],
+    "layers": [(_LLAMA["n_layers"], None, ""),
+               (1, "wrong_quantity", "That is one layer's share; every layer keeps its own keys and values.")],
+}
+
+
+def _kv_count(heads, pair, size, layers):
+    return lambda: pair * layers * heads * _LLAMA["d_head"] * size
+
+
+_KV = kv_cache_bytes(_LLAMA["n_layers"], _LLAMA["n_kv_heads"], _LLAMA["d_head"], n_tokens=1)
+KV_PER_TOKEN = _value(
+    "kv_cache_per_token", "kv_cache_per_token()", _KV,
+    [*family(_kv_count, _KV_STAGES),
+     ("wrong_quantity", "Give the answer in bytes, not KiB.", _KV / 1024),
+     ("wrong_quantity", "Give the answer in bytes, not MiB.", _KV / 1024**2)],
+    forbidden=(kv_cache_bytes, kv_cache_table),
+)
+
+EXERCISES.append(KV_PER_TOKEN)

@@ -1,7 +1,8 @@
 """``build-exercises``: write the learner notebooks in exercises/ from the solutions in solutions/.
 
 Every region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
-``raise NotImplementedError("your code here")``, cells tagged ``solution-only`` are
+``raise NotImplementedError("your code here")`` (or, after a ``### HANDOUT`` line in the
+region, the commented-out code written there: a broken function to repair), cells tagged ``solution-only`` are
 dropped and outputs are cleared. A checksum of what was generated (each cell's type and
 source) is kept in the notebook metadata.
 

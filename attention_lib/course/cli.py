@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     release.add_argument("target", type=Path)
     release.add_argument("--solutions-url", default="", help="where learners will find the model answers")
     release.add_argument("--slug", help="the learners' GitHub repository owner/name, for its Binder badge")
+    site = sub.add_parser("html", help="write the static reading copy (every ready lesson, offline) into OUT_DIR")
+    site.add_argument("out", type=Path, metavar="OUT_DIR")
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["progress"]:
         from .progress import main as progress_main
@@ -96,6 +98,8 @@ def main(argv=None) -> int:
         return _nbgitpuller_link(args)
     if args.command == "release":
         return _release(args)
+    if args.command == "html":
+        return _html(args)
     print(lesson_table())
     return 0
 
@@ -131,4 +135,17 @@ def _release(args) -> int:
         print(f"error: release: {exc}", file=sys.stderr)
         return 2
     print(f"wrote a learner-only copy of the course to {args.target} ({len(files)} files, no solutions)")
+    return 0
+
+
+def _html(args) -> int:
+    from .site import SiteError, build_site
+
+    try:
+        written = build_site(args.out)
+    except (SiteError, _paths.CourseFilesMissing) as exc:
+        print(f"error: html: {exc}", file=sys.stderr)
+        return 2
+    size = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
+    print(f"wrote {len(written)} pages to {args.out} ({size / 1e6:.1f} MB in all): open {args.out / 'index.html'}")
     return 0

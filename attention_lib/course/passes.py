@@ -14,6 +14,9 @@ import hashlib
 import json
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HANDOUT = "### HANDOUT"
+"""Inside a solution region: what follows, commented out, is what learners get instead of the stub
+(a broken function to repair, say). Each such line is written ``# code`` at the marker's indentation."""
 STUB = 'raise NotImplementedError("your code here")'
 SOLUTION_ONLY = "solution-only"
 META_KEY = "attention_course"
@@ -30,12 +33,25 @@ def source(cell) -> str:
 
 
 def is_marker(line: str) -> bool:
-    return line.strip() in (BEGIN, END)
+    return line.strip() in (BEGIN, END, HANDOUT)
+
+
+def _handed_out(line: str, indent: str, where: str, number: int) -> str:
+    """A handout line as the learner gets it: ``# code`` at the marker's indentation becomes ``code``."""
+    if not line.strip():
+        return line
+    body = line[len(indent):] if line.startswith(indent) else ""
+    if body.rstrip("\n") == "#":
+        return "\n"
+    if not body.startswith("# "):
+        raise MarkerError(f"{where}: line {number}, after {HANDOUT}, must be commented out at the marker's "
+                          f"indentation ({indent!r} + '# ')")
+    return indent + body[2:]
 
 
 def strip_region(text: str, where: str) -> str:
-    """Replace every solution region in one cell's source with the stub, at the marker's indentation."""
-    out, indent, start = [], None, None
+    """Replace every solution region in one cell's source with the stub (or its handout), at its marker's indent."""
+    out, indent, start, handout = [], None, None, False
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         marker = line.strip()
         if marker == BEGIN:
@@ -44,14 +60,21 @@ def strip_region(text: str, where: str) -> str:
             indent = line[: len(line) - len(line.lstrip())]
             if not indent:
                 raise MarkerError(f"{where}: {BEGIN} at line {number} must sit inside a function body (indented)")
-            start = number
+            start, handout = number, False
             out.append(f"{indent}{STUB}\n")
+        elif marker == HANDOUT:
+            if indent is None or handout:
+                raise MarkerError(f"{where}: {HANDOUT} at line {number} must sit inside a solution region, once")
+            handout = True
+            out.pop()                                    # the handout replaces the stub
         elif marker == END:
             if indent is None:
                 raise MarkerError(f"{where}: {END} at line {number} has no matching {BEGIN}")
             indent = None
         elif indent is None:
             out.append(line)
+        elif handout:
+            out.append(_handed_out(line, indent, where, number))
     if indent is not None:
         raise MarkerError(f"{where}: {BEGIN} at line {start} is never closed by {END}")
     stripped = "".join(out)
@@ -59,8 +82,14 @@ def strip_region(text: str, where: str) -> str:
 
 
 def without_markers(text: str) -> str:
-    """The model answer as a reader sees it: the source with the marker lines removed."""
-    return "\n".join(line for line in text.splitlines() if not is_marker(line))
+    """The model answer as a reader sees it: the source without marker lines and handouts."""
+    out, handout = [], False
+    for line in text.splitlines():
+        marker = line.strip()
+        handout = (handout or marker == HANDOUT) and marker != END
+        if not handout and not is_marker(line):
+            out.append(line)
+    return "\n".join(out)
 
 
 def drop_tagged(nb: dict, tag: str = SOLUTION_ONLY) -> dict:

@@ -1,6 +1,7 @@
 """The class report: run every learner's exercise notebook and table what the checks found.
 
     python -m attention_lib.course progress SUBMISSIONS/ [--jobs N] [--timeout S] [--json] [--csv FILE]
+                                             [--chart FILE.png] [--reteach FILE.md]
 
 SUBMISSIONS holds a folder per learner (the folder's name is the learner), each with exercise
 notebooks named after their lesson (``02_softmax_temperature.ipynb``). The report has a row per
@@ -316,6 +317,76 @@ def write_csv(result: ClassReport, path: Path) -> None:
             out.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in values])
 
 
+def misconception_counts(result: ClassReport) -> list[tuple[str, int, list[str]]]:
+    """``(code, learners, exercises)`` for each misconception seen, most widespread first.
+
+    A learner counts once per code, however many questions showed it.
+    """
+    learners, exercises = collections.defaultdict(set), collections.defaultdict(set)
+    for r in result.rows:
+        if r.status == "incorrect" and r.code:
+            learners[r.code].add(r.learner)
+            exercises[r.code].add(r.exercise)
+    ranked = sorted(learners, key=lambda code: (-len(learners[code]), code))
+    return [(code, len(learners[code]), sorted(exercises[code])) for code in ranked]
+
+
+def write_chart(result: ClassReport, path: Path, most: int = 10) -> None:
+    """A bar chart of the class's most common misconceptions (learners per misconception), as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from ..widgets._style import ACCENT, FONT_PX
+
+    counts = misconception_counts(result)[:most]
+    n_learners = len({r.learner for r in result.rows})
+    size = FONT_PX * 72 / 96                                    # the widgets' font size, in points
+    fig = Figure(figsize=(9, 1.2 + 0.45 * max(len(counts), 1)), dpi=150)
+    ax = fig.subplots()
+    labels = [f"{title(code)}  ({code})" for code, _, _ in counts][::-1]
+    ax.barh(range(len(counts)), [n for _, n, _ in counts][::-1], color=ACCENT["data"])
+    ax.set_yticks(range(len(counts)), labels, fontsize=size)
+    ax.set_xlabel(f"learners (of {n_learners}) whose answers showed it", fontsize=size)
+    ax.set_title("Most common misconceptions in this class" if counts else "No misconception seen",
+                 fontsize=size + 1)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def reteach(result: ClassReport, most: int = 5) -> str:
+    """A one-page Markdown summary for the next session: what to re-teach first, and where."""
+    rows = result.rows
+    n = len({r.learner for r in rows})
+    lines = ["# What to re-teach next session", "", FORMATIVE, "",
+             f"{n} learner(s), {len(rows)} question rows, {len(result.problems)} problem(s) with the runs.", ""]
+    counts = misconception_counts(result)[:most]
+    lines.append("## Misconceptions, most widespread first")
+    lines.append("")
+    if not counts:
+        lines.append("No misconception was seen.")
+    for code, learners, exercises in counts:
+        where = ", ".join(f"`{e}`" for e in exercises)
+        lines.append(f"- **{title(code)}** (`{code}`): {learners} of {n} learners, in {where}. "
+                     f"What they read: {catalogue.entry(code).message if code in catalogue.CATALOGUE else ''}")
+    lines += ["", "## Questions to revisit", "",
+              "| lesson | question | exercise | correct | incorrect | not attempted |", "|---|---|---|---|---|---|"]
+    by_question = collections.defaultdict(collections.Counter)
+    for r in rows:
+        by_question[(r.lesson, r.question, r.exercise)][r.status] += 1
+    key = _order_key()
+    hardest = sorted(by_question.items(), key=lambda item: (-(item[1]["incorrect"] + item[1]["not_attempted"]),
+                                                            key(item[0][0], item[0][1])))
+    for (lesson, question, exercise), c in hardest[:8]:
+        counts_row = f"{c['correct']} | {c['incorrect']} | {c['not_attempted']}"
+        lines.append(f"| {lesson} | {question} | `{exercise}` | {counts_row} |")
+    lines += ["", "Each misconception's message is what the check told the learner; the lesson that teaches the idea "
+              "is the one the question belongs to (`notebooks/<lesson>.ipynb`)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m attention_lib.course progress",
                                      description=__doc__.split("\n\n")[0], epilog=FORMATIVE)
@@ -325,6 +396,9 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at the same time (default 1)")
     parser.add_argument("--json", action="store_true", help="print rows, problems and runs as JSON")
     parser.add_argument("--csv", type=Path, metavar="FILE", help="also write one row per learner × question")
+    parser.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the common misconceptions as a PNG")
+    parser.add_argument("--reteach", type=Path, metavar="FILE.md",
+                        help="also write a one-page 'what to re-teach next session' summary")
     args = parser.parse_args(argv)
     if args.jobs < 1 or args.timeout <= 0:
         parser.error("--jobs must be at least 1 and --timeout positive")
@@ -335,6 +409,10 @@ def main(argv=None) -> int:
         return 2
     if args.csv:
         write_csv(result, args.csv)
+    if args.chart:
+        write_chart(result, args.chart)
+    if args.reteach:
+        args.reteach.write_text(reteach(result), encoding="utf-8")
     print(to_json(result) if args.json else report(result))
     return 0
 

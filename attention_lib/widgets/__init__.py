@@ -9,13 +9,18 @@ Widget-wide switches live in ``widgets.settings`` (for example
 """
 from ._base import Explorer
 from ._chart import Figure
+from ._figures import show_figure
 from ._style import settings
 from .efficient import online_softmax_stepper
+from .masking import mask_editor
+from .multihead import head_viewer
 from .playground import query_playground
+from .qkv import mechanism_stepper
 from .similarity import similarity_explorer, widget_scores
 from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
 from .welcome import sanity_check
 
-__all__ = ["Explorer", "Figure", "bandwidth_explorer", "online_softmax_stepper", "query_playground", "sanity_check",
-           "scaling_explorer", "settings", "similarity_explorer", "temperature_explorer", "widget_scores"]
+__all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
+           "online_softmax_stepper", "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure",
+           "similarity_explorer", "temperature_explorer", "widget_scores"]

@@ -9,7 +9,9 @@ per update. Matrices larger than :data:`BUFFER_CELLS` travel as binary buffers::
 
 Marks: :func:`bars`, :func:`heatmap`, :func:`points`, :func:`line`, :func:`arrows`, :func:`rule`.
 A heatmap made with ``interactive=True`` has cells that can be clicked or toggled from the
-keyboard; :meth:`Figure.on_cell` receives their ``(row, col)``. A points mark made with
+keyboard; :meth:`Figure.on_cell` receives their ``(row, col)``. One made with ``row_focus=True``
+has rows that follow the pointer and the keyboard (arrow keys move between rows);
+:meth:`Figure.on_row` receives the row pointed at or focused. A points mark made with
 ``handle="name"`` can be dragged (pointer or arrow keys); its position is the ``handles`` trait,
 and a ``preview`` named in the figure lets the browser redraw at frame rate while numpy follows.
 """
@@ -76,16 +78,20 @@ def bars(heights, *, x=None, colors=ACCENT["data"], width=0.8, label=None):
 
 
 def heatmap(values, *, rows=None, cols=None, palette=HEATMAP, vmin=None, vmax=None, highlight_row=None,
-            cell_labels=None, interactive=False, colorbar=True, label=None, decimals=2):
+            cell_labels=None, interactive=False, row_focus=False, colorbar=True, label=None, decimals=2):
     """A matrix (n_rows, n_cols) as coloured cells, row 0 at the top.
 
     ``rows``/``cols`` name the rows and columns (token names); ``cell_labels`` writes each value in
     its cell (default: when there are at most 100 cells); ``interactive`` makes the cells focusable
-    and clickable (see :meth:`Figure.on_cell`); inf and nan cells are drawn as blocked.
+    and clickable (see :meth:`Figure.on_cell`); ``row_focus`` makes the rows follow the pointer and
+    the keyboard (see :meth:`Figure.on_row`); inf and nan cells are drawn as blocked.
     """
     values = np.asarray(values, float)                             # (n_rows, n_cols)
     if values.ndim != 2:
         raise ValueError(f"a heatmap needs a matrix (n_rows, n_cols), got shape {values.shape}")
+    if interactive and row_focus:
+        raise ValueError("a heatmap's cells are either interactive (clicked, toggled) or its rows follow the "
+                         "pointer (row_focus), not both")
     if palette not in PALETTES:
         raise ValueError(f"unknown palette {palette!r}: choose one of {sorted(PALETTES)}")
     finite = values[np.isfinite(values)]
@@ -97,7 +103,8 @@ def heatmap(values, *, rows=None, cols=None, palette=HEATMAP, vmin=None, vmax=No
             "palette": palette, "vmin": lo, "vmax": hi if hi > lo else lo + 1.0,
             "highlight_row": None if highlight_row is None else int(highlight_row), "highlight_color": ACCENT["row"],
             "cell_labels": values.size <= 100 if cell_labels is None else bool(cell_labels),
-            "interactive": bool(interactive), "colorbar": bool(colorbar), "label": label, "decimals": int(decimals)}
+            "interactive": bool(interactive), "row_focus": bool(row_focus), "colorbar": bool(colorbar), "label": label,
+            "decimals": int(decimals)}
 
 
 def points(x, y, *, colors=ACCENT["data"], size=6, marker="circle", labels=None, label=None, handle=None):
@@ -155,7 +162,7 @@ class Figure(anywidget.AnyWidget):
         kwargs.setdefault("palettes", {k: list(v) for k, v in PALETTES.items()})
         kwargs.setdefault("reduce_motion", settings.reduce_motion)
         super().__init__(**kwargs)
-        self._cell_callbacks = []
+        self._cell_callbacks, self._row_callbacks = [], []
         self.on_msg(self._message)
 
     def show(self, panels, readout=None, **traits):
@@ -171,10 +178,18 @@ class Figure(anywidget.AnyWidget):
         """Call ``callback(panel, mark, row, col)`` when the learner clicks or toggles a heatmap cell."""
         self._cell_callbacks.append(callback)
 
+    def on_row(self, callback):
+        """Call ``callback(panel, mark, row)`` when the pointer enters, or the keyboard focus moves to, a row
+        of a heatmap made with ``row_focus=True``."""
+        self._row_callbacks.append(callback)
+
     def _message(self, _widget, content, _buffers):
         if content.get("event") == "cell":
             for callback in self._cell_callbacks:
                 callback(content["panel"], content["mark"], content["row"], content["col"])
+        elif content.get("event") == "row":
+            for callback in self._row_callbacks:
+                callback(content["panel"], content["mark"], content["row"])
 
     def _repr_mimebundle_(self, **kwargs):
         return with_text_fallback(super()._repr_mimebundle_(**kwargs), self.readout, self.caption)

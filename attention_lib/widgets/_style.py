@@ -33,6 +33,8 @@ ACCENT = {"data": VIRIDIS[4], "fit": VIRIDIS[8], "weights": VIRIDIS[12], "highli
 """Named colours for figures whose parts are not ordered."""
 FONT_PX = 14
 """Smallest text in a figure, in CSS pixels: readable on a projector."""
+FONT = {"font.size": 12}
+"""matplotlib settings for the lessons' static figures (``plt.rcParams.update(FONT)``): readable on a projector."""
 
 
 @dataclass

@@ -38,8 +38,8 @@ class Stepper(anywidget.AnyWidget):
     anywhere in the group. With reduced motion, play goes to the last step at once.
     """
 
-    _esm = STATIC / "stepper.js"
-    _css = STATIC / "stepper.css"
+    _esm = STATIC / "step_through.js"
+    _css = STATIC / "step_through.css"
     description = traitlets.Unicode(help="the group's accessible name").tag(sync=True)
     last = traitlets.Int(0, help="the last step").tag(sync=True)
     value = traitlets.Int(0, help="the step shown, 0 … last").tag(sync=True, echo_update=False)

@@ -35,10 +35,6 @@ def test_no_solution_line_or_marker_reaches_the_exercises():
     for sol in SOLUTIONS:
         exercise_text = (ROOT / "exercises" / sol.name).read_text()
         assert passes.BEGIN not in exercise_text and passes.END not in exercise_text
-        # a find-the-bug question hands out the broken function: the lines its fix keeps are given, not leaked
-        given = {line.strip() for c in _cells(sol)
-                 if c["cell_type"] == "code" and "solution-only" not in c["metadata"].get("tags", [])
-                 for line in passes.strip_region(_src(c), sol.name).splitlines()}
         for cell in _cells(sol):
             inside = False
             for line in _src(cell).splitlines():
@@ -46,7 +42,7 @@ def test_no_solution_line_or_marker_reaches_the_exercises():
                     inside = True
                 elif line.strip() == passes.END:
                     inside = False
-                elif inside and line.strip() and not line.strip().startswith("#") and line.strip() not in given:
+                elif inside and line.strip() and not line.strip().startswith("#"):
                     assert json.dumps(line)[1:-1] not in exercise_text, f"{sol.name}: {line!r} leaked"
 
 
@@ -68,7 +64,24 @@ def test_stub_keeps_the_markers_indentation():
     assert out == 'def f(x):\n    if x:\n        raise NotImplementedError("your code here")\n    return 0\n'
 
 
+FIX_ME = ("def f(x):\n    y = x + 1\n    ### BEGIN SOLUTION\n    return y * 2\n    ### HANDOUT\n"
+          "    # raise NotImplementedError(\"fix me\")\n    #\n    # return y * 3  # the bug\n    ### END SOLUTION\n")
+
+
+def test_a_handout_replaces_the_stub_and_reaches_learners_uncommented():
+    out = passes.strip_region(FIX_ME, "nb, cell 0")
+    assert out == 'def f(x):\n    y = x + 1\n    raise NotImplementedError("fix me")\n\n    return y * 3  # the bug\n'
+
+
+def test_the_model_answer_leaves_the_handout_out():
+    assert passes.without_markers(FIX_ME) == "def f(x):\n    y = x + 1\n    return y * 2"
+
+
 @pytest.mark.parametrize("source,problem", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### HANDOUT\n    return 2\n    ### END SOLUTION\n",
+     "must be commented out"),
+    ("def f():\n    ### HANDOUT\n    # return 2\n", "inside a solution region"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### HANDOUT\n    ### HANDOUT\n    ### END SOLUTION\n", "once"),
     ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
     ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "nested"),
     ("def f():\n    return 1\n    ### END SOLUTION\n", "no matching"),

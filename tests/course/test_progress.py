@@ -284,3 +284,45 @@ def test_a_failed_run_without_a_check_cell_error_says_the_notebook_did_not_run()
     rows, problems = progress.grade("ada", LESSON, QUESTIONS, cells, RunResult("failed", "NotJSONError: bad"))
     assert [r.note for r in rows] == ["the notebook did not run", "no cell calls ex02.q2.check (deleted?)"]
     assert [p.message for p in problems] == ["NotJSONError: bad"]
+
+
+def _synthetic_class():
+    Row = progress.Row
+    rows = [Row("ada", "02_softmax_temperature", "ex02.q1", "softmax", "incorrect", "no_max_subtraction"),
+            Row("bo", "02_softmax_temperature", "ex02.q1", "softmax", "incorrect", "no_max_subtraction"),
+            Row("bo", "02_softmax_temperature", "ex02.q2", "softmax_temperature", "incorrect", "temperature_multiplied"),
+            Row("cy", "02_softmax_temperature", "ex02.q1", "softmax", "correct"),
+            Row("cy", "02_softmax_temperature", "ex02.q2", "softmax_temperature", "not_attempted"),
+            Row("ada", "01_similarity", "ex01.q1", "scaled_dot_scores", "incorrect", "no_max_subtraction")]
+    return progress.ClassReport(rows, [], [])
+
+
+def test_a_learner_counts_once_per_misconception_however_many_questions_showed_it():
+    counts = progress.misconception_counts(_synthetic_class())
+    assert counts[0] == ("no_max_subtraction", 2, ["scaled_dot_scores", "softmax"])
+    assert counts[1] == ("temperature_multiplied", 1, ["softmax_temperature"])
+
+
+def test_the_reteach_summary_ranks_misconceptions_with_their_message_and_lists_the_hardest_questions():
+    text = progress.reteach(_synthetic_class())
+    assert text.startswith("# What to re-teach next session") and progress.FORMATIVE in text
+    first = text.index("Softmax overflows on large scores")
+    assert first < text.index("Temperature multiplies instead of divides")
+    assert "2 of 3 learners" in text and "Subtract each row's maximum" in text
+    table_rows = [line for line in text.splitlines() if line.startswith("| 02_softmax")]
+    assert table_rows[0].startswith("| 02_softmax_temperature | ex02.q1 | `softmax` | 1 | 2 | 0 |")
+
+
+def test_the_chart_is_a_png_with_one_bar_per_misconception(tmp_path):
+    from PIL import Image
+
+    progress.write_chart(_synthetic_class(), tmp_path / "class.png")
+    import numpy as np
+
+    image = Image.open(tmp_path / "class.png")
+    assert image.size[0] > 800
+    pixels = np.asarray(image.convert("L"))
+    assert pixels.min() < 100 < pixels.max(), "a chart, not a blank image"
+    empty = progress.ClassReport([progress.Row("ada", "00_welcome", "ex00.q1", "attention_shapes", "correct")], [], [])
+    progress.write_chart(empty, tmp_path / "none.png")
+    assert (tmp_path / "none.png").stat().st_size > 1000

@@ -151,3 +151,28 @@ def test_check_attention_is_a_deprecated_alias_for_one_release():
     with pytest.warns(DeprecationWarning, match="diagnose_attention"):
         report = check_attention(attention)
     assert report.ok
+
+
+def test_checklist_runs_six_invariants_and_the_library_passes_the_shape_one():
+    report = diagnose_attention(attention)
+    assert [f.name for f in report.findings][-1] == "shapes on a non-square input"
+    assert len(report.findings) == 6 and report["shapes on a non-square input"].passed
+
+
+def test_checklist_catches_keys_returned_in_place_of_values_only_through_the_shapes():
+    def blends_keys(q, k, v, mask=None):
+        w = attention(q, k, v, mask)[1]
+        return w @ k, w                                   # fine when v is k, wrong otherwise
+
+    report = diagnose_attention(blends_keys)
+    failed = [f.name for f in report.findings if not f.passed]
+    assert failed == ["shapes on a non-square input"]
+    assert "out (2, 4, 8) (want (2, 4, 5))" in report["shapes on a non-square input"].detail
+
+
+def test_checklist_catches_weights_with_queries_and_keys_swapped():
+    def transposed_weights(q, k, v, mask=None):
+        out, w = attention(q, k, v, mask)
+        return out, np.swapaxes(w, -1, -2)
+
+    assert not diagnose_attention(transposed_weights)["shapes on a non-square input"].passed

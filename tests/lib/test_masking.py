@@ -30,6 +30,22 @@ def test_padding_mask_hides_keys_past_each_length():
     assert m[:, 0].tolist() == [[True, True, False, False], [True] * 4, [False] * 4]
 
 
+def test_left_padding_hides_the_first_keys():
+    m = padding_mask([2, 4, 0], 4, side="left")
+    assert m.shape == (3, 1, 4) and m.dtype == bool
+    assert m[:, 0].tolist() == [[False, False, True, True], [True] * 4, [False] * 4]
+
+
+def test_left_padding_is_right_padding_read_backwards():
+    lengths = [0, 1, 3, 5]
+    np.testing.assert_array_equal(padding_mask(lengths, 5, side="left"), padding_mask(lengths, 5)[..., ::-1])
+
+
+def test_padding_side_must_be_right_or_left():
+    with pytest.raises(ValueError, match=r'side must be "right" or "left".*got \'top\''):
+        padding_mask([1], 3, side="top")
+
+
 def test_padding_mask_refuses_lengths_out_of_range():
     with pytest.raises(ValueError, match=r"between 0 and n_k=3, got \[1, 5\]"):
         padding_mask([1, 5], 3)
@@ -87,3 +103,17 @@ def test_masked_attention_gives_zero_weight_and_renormalises():
     _, w = attention(q, k, v, causal_mask(3))
     assert np.all(w[np.triu_indices(3, 1)] == 0)
     np.testing.assert_allclose(w.sum(-1), 1)
+
+
+def test_leak_guard_refuses_a_batch_by_keys_mask_at_a_decoding_step():
+    # One new query per sequence (n_q = 1): raw np.where would silently grow the scores to (B, h, B, n_k).
+    assert np.where(np.ones((2, 4), bool), np.zeros((2, 2, 1, 4)), -np.inf).shape == (2, 2, 2, 4)
+    with pytest.raises(ValueError, match=r"\(B, n_k\) padding mask.*\(2, 1, 1, 4\)"):
+        apply_mask(np.zeros((2, 2, 1, 4)), np.ones((2, 4), bool))
+
+
+def test_a_two_axis_mask_with_as_many_rows_as_queries_is_read_as_queries_by_keys():
+    # The documented limit of the guard: with B == n_q a (B, n_k) mask looks exactly like (n_q, n_k).
+    m = padding_mask([3, 1, 2], 3)[:, 0]                 # (B=3, n_k=3)
+    out = apply_mask(np.zeros((3, 2, 3, 3)), m)
+    assert np.isneginf(out[0, 0, 1, 1:]).all()           # query 1 of sequence 0 got sequence 1's padding

@@ -5,7 +5,17 @@ import math
 import numpy as np
 import pytest
 
-from attention_lib import attention, cosine_scores, dot_scores, rbf_scores, scaled_dot_scores, softmax
+from attention_lib import (
+    apply_mask,
+    attention,
+    causal_mask,
+    cosine_scores,
+    dot_scores,
+    rbf_scores,
+    scaled_dot_scores,
+    self_attention,
+    softmax,
+)
 
 # Seed 000: six keys in 2-D, values = keys @ W_v, one query near the first cluster.
 KEYS = np.array([[1.0, 0.2], [0.9, 0.1], [0.2, 1.0], [-0.2, 0.9], [0.0, -1.0], [-1.0, -0.6]])
@@ -62,3 +72,26 @@ def test_seed_000_scaling_keeps_entropy_high_while_unscaled_collapses():
             return -(p * np.log(np.where(p > 0, p, 1))).sum(-1).mean()
         assert 3.6 < h(w_scaled) < 3.75
         assert h(w_raw) < 0.35
+
+
+def test_seed_001_worked_example_3_with_the_library_causal_mask():
+    s = np.array([[2.0, 1, 0], [0, 3, 4], [1, 1, 1]])
+    w = softmax(apply_mask(s, causal_mask(3)))
+    z = math.exp(-3)
+    np.testing.assert_allclose(w, [[1, 0, 0], [z / (1 + z), 1 / (1 + z), 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-12)
+def test_policy_raises_wages_jobs_causal_example_with_minus_1e9_equals_the_library_with_minus_inf():
+    # "Attention: Q/K/V, Softmax Weights, and Context Vectors": 4 tokens, d_model 6, d_k 4, seed 7,
+    # X then W_q, W_k, W_v drawn in that order and divided by √6, a causal mask filled with -1e9.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4, 6))
+    W_q, W_k, W_v = (rng.normal(size=(6, 4)) / math.sqrt(6) for _ in range(3))
+    q, k, v = x @ W_q, x @ W_k, x @ W_v
+    s = np.where(np.tril(np.ones((4, 4), bool)), q @ k.T / 2.0, -1e9)
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    ref_w = e / e.sum(axis=1, keepdims=True)
+    out, w = self_attention(x, W_q, W_k, W_v, mask=causal_mask(4))
+    np.testing.assert_allclose(w, ref_w, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out, ref_w @ v, rtol=1e-12)
+    assert out.shape == (4, 4)
+    assert w[0, 0] == 1.0 and np.all(np.triu(w, 1) == 0)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-12)

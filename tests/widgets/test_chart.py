@@ -77,3 +77,17 @@ def test_cell_events_from_the_browser_reach_every_callback():
     fig._handle_custom_msg({"event": "cell", "panel": 0, "mark": 1, "row": 2, "col": 3}, [])
     fig._handle_custom_msg({"event": "something else"}, [])
     assert seen == [(0, 1, 2, 3)]
+
+
+def test_heatmap_rows_can_follow_the_pointer_but_not_as_well_as_toggling_cells():
+    assert heatmap(np.eye(3), row_focus=True)["row_focus"] and not heatmap(np.eye(3))["row_focus"]
+    with pytest.raises(ValueError, match="either interactive .* or its rows follow the pointer"):
+        heatmap(np.eye(3), interactive=True, row_focus=True)
+
+
+def test_row_events_from_the_browser_reach_every_row_callback_and_no_cell_callback():
+    fig, rows, cells = Figure(), [], []
+    fig.on_row(lambda *where: rows.append(where))
+    fig.on_cell(lambda *where: cells.append(where))
+    fig._handle_custom_msg({"event": "row", "panel": 2, "mark": 0, "row": 5}, [])
+    assert rows == [(2, 0, 5)] and cells == []

@@ -6,7 +6,8 @@
 // drawn at the device pixel ratio. Palettes arrive as data from _style.py.
 //
 // Interaction goes back to the kernel as events, never as rewritten data: a heatmap made with
-// `interactive` sends {event: "cell", panel, mark, row, col}; a points mark with a `handle` can be
+// `interactive` sends {event: "cell", panel, mark, row, col}, one made with `row_focus` sends
+// {event: "row", panel, mark, row} for the row pointed at or focused; a points mark with a `handle` can be
 // dragged (pointer or arrow keys) and the view writes only `handles`, the one thing its user moved.
 // A named preview (PREVIEWS) may recompute marks in the browser while dragging, at frame rate.
 
@@ -582,6 +583,73 @@ function cellGrid(host, model, p, k) {
   };
 }
 
+/** The rectangle of each row of a heatmap, from its cells' rectangles (row-major). @returns {Rect[]} */
+export function rowBands(cells, rows, cols) {
+  return Array.from({ length: rows }, (_, r) => {
+    const a = cells[r * cols], b = cells[r * cols + cols - 1];
+    return { x: a.x, y: a.y, w: b.x + b.w - a.x, h: a.h };
+  });
+}
+
+/** The row the keyboard moves to from row `r` of `n` (null: not a key that moves). */
+export function nextRow(key, r, n) {
+  const to = { ArrowUp: r - 1, ArrowDown: r + 1, Home: 0, End: n - 1, PageUp: r - 5, PageDown: r + 5 }[key];
+  return to === undefined ? null : Math.min(n - 1, Math.max(0, to));
+}
+
+/** Builds the row list over a heatmap made with `row_focus`: one option per row, placed over it. The row
+ * under the pointer, or the one the keyboard focus moves to (arrow keys, Home, End, Page Up/Down), goes
+ * to the kernel as {event: "row"}, at most once a frame; the kernel's highlighted row is the selected option. */
+function rowList(host, model, p, k) {
+  const list = element("div", "chart-rows", { role: "listbox" });
+  host.append(list);
+  let pending = null, frame = 0;
+  const send = (r) => {
+    pending = r;
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; model.send({ event: "row", panel: p, mark: k, row: pending }); });
+  };
+  const rowOf = (e) => { const t = e.target.closest && e.target.closest("[data-test-row]"); return t ? Number(t.dataset.testRow) : null; };
+  const onFocus = (e) => {
+    const r = rowOf(e);
+    if (r === null) return;
+    [...list.children].forEach((o, i) => { o.tabIndex = i === r ? 0 : -1; });
+    send(r);
+  };
+  const onOver = (e) => { const r = rowOf(e); if (r !== null) send(r); };
+  const onKey = (e) => {
+    const r = rowOf(e), next = r === null ? null : nextRow(e.key, r, list.children.length);
+    if (next === null) return;
+    e.preventDefault(); e.stopPropagation();      // not JupyterLab's command-mode shortcuts
+    list.children[next].focus();
+  };
+  list.addEventListener("focusin", onFocus); list.addEventListener("pointerover", onOver); list.addEventListener("keydown", onKey);
+  return {
+    update(m, rects) {
+      const [rows, cols] = m.shape, v = flat(m.values), name = (r) => (m.rows ? m.rows[r] : String(r));
+      if (list.children.length !== rows) {
+        list.replaceChildren(...Array.from({ length: rows }, (_, r) => {
+          const o = element("div", "chart-band", { role: "option" });
+          o.dataset.testRow = String(r); o.tabIndex = r === 0 ? 0 : -1;
+          return o;
+        }));
+      }
+      list.setAttribute("aria-label", `${m.label || "matrix"}: one row at a time; the arrow keys move between rows`);
+      rowBands(rects, rows, cols).forEach((b, r) => {
+        const o = list.children[r], cells = Array.from(v.slice(r * cols, (r + 1) * cols),
+          (x, c) => `${m.cols ? m.cols[c] : c} ${Number.isFinite(x) ? x.toFixed(m.decimals) : "blocked"}`);
+        Object.assign(o.style, { left: `${b.x}px`, top: `${b.y}px`, width: `${b.w}px`, height: `${b.h}px` });
+        o.setAttribute("aria-label", `row ${name(r)}: ${cells.join(", ")}`);
+        o.setAttribute("aria-selected", String(r === m.highlight_row));
+      });
+    },
+    remove() {
+      if (frame) cancelAnimationFrame(frame);
+      list.removeEventListener("focusin", onFocus); list.removeEventListener("pointerover", onOver);
+      list.removeEventListener("keydown", onKey); list.remove();
+    },
+  };
+}
+
 /** Renders a Figure model into `el`: canvas, caption, and the live readout. Returns the cleanup.
  * @param {{ model: any, el: HTMLElement }} ctx */
 function render({ model, el }) {
@@ -635,10 +703,11 @@ function render({ model, el }) {
   function syncCellGrids(panels) {
     const seen = new Set();
     panels.forEach((p, i) => p.marks.forEach((m, k) => {
-      if (m.type !== "heatmap" || !m.interactive) return;
-      const key = `${i}:${k}`;
+      const kind = m.type !== "heatmap" ? null : m.interactive ? "cells" : m.row_focus ? "rows" : null;
+      if (!kind) return;
+      const key = `${i}:${k}:${kind}`;
       seen.add(key);
-      grids[key] = grids[key] || cellGrid(stage, model, i, k);
+      grids[key] = grids[key] || (kind === "cells" ? cellGrid : rowList)(stage, model, i, k);
       grids[key].update(m, frames[i].cells[k]);
     }));
     for (const key of Object.keys(grids)) if (!seen.has(key)) { grids[key].remove(); delete grids[key]; }

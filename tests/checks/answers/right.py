@@ -51,18 +51,6 @@ def padding_mask(lengths, n):
     return (np.arange(n)[None, :] < np.asarray(lengths)[:, None])[:, None, :]
 
 
-def split_heads(x, n_heads):
-    B, L, D = x.shape
-    return x.reshape(B, L, n_heads, D // n_heads).transpose(0, 2, 1, 3)
-
-
-def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
-    B, n_q, D = x_q.shape
-    q, k, v = (split_heads(x @ params[w], n_heads) for x, w in ((x_q, "W_q"), (x_kv, "W_k"), (x_kv, "W_v")))
-    heads, weights = attention(q, k, v, mask)
-    return heads.transpose(0, 2, 1, 3).reshape(B, n_q, D) @ params["W_o"], weights
-
-
 def top_k_attention(q, K, V, k):
     s = q @ K.T / np.sqrt(q.shape[-1])
     cutoff = np.sort(s, axis=-1)[:, [-k]]

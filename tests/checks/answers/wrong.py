@@ -319,66 +319,6 @@ def pad_2d(lengths, n):
     return np.arange(n)[None, :] < np.asarray(lengths)[:, None]
 
 
-# ---------------------------------------------------------------- heads
-@wrong("split_heads", "reshape_without_transpose")
-def split_reshape_only(x, n_heads):
-    B, L, D = x.shape
-    return x.reshape(B, n_heads, L, D // n_heads)
-
-
-@wrong("split_heads", "interleaved_features")
-def split_interleaved(x, n_heads):
-    B, L, D = x.shape
-    return np.stack([x[:, :, j::n_heads] for j in range(n_heads)], axis=1)
-
-
-def _mha(x_q, x_kv, params, n_heads, mask=None, *, split=right.split_heads, wo=True, d_scale=None, axis=-1, kv=None):
-    B, n_q, D = x_q.shape
-    src = x_kv if kv is None else kv
-    q, k, v = split(x_q @ params["W_q"], n_heads), split(src @ params["W_k"], n_heads), split(src @ params["W_v"], n_heads)
-    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(d_scale or q.shape[-1])
-    if mask is not None:
-        s = np.where(mask, s, -np.inf)
-    w = right.softmax(s, axis=axis)
-    o = w @ v
-    merged = o.reshape(B, n_q, D) if split is split_reshape_only else o.transpose(0, 2, 1, 3).reshape(B, n_q, D)
-    return (merged @ params["W_o"] if wo else merged), w
-
-
-@wrong("multi_head_attention", "reshape_without_transpose")
-def mha_reshape_only(x_q, x_kv, params, n_heads, mask=None):
-    return _mha(x_q, x_kv, params, n_heads, mask, split=split_reshape_only)
-
-
-@wrong("multi_head_attention", "interleaved_features")
-def mha_interleaved(x_q, x_kv, params, n_heads, mask=None):
-    B, n_q, D = x_q.shape
-    q, k, v = (split_interleaved(a, n_heads) for a in (x_q @ params["W_q"], x_kv @ params["W_k"], x_kv @ params["W_v"]))
-    heads, w = right.attention(q, k, v, mask)
-    merged = np.concatenate([heads[:, j, :, :, None] for j in range(n_heads)], axis=-1).reshape(B, n_q, D)
-    return merged @ params["W_o"], w
-
-
-@wrong("multi_head_attention", "forgot_w_o")
-def mha_no_wo(x_q, x_kv, params, n_heads, mask=None):
-    return _mha(x_q, x_kv, params, n_heads, mask, wo=False)
-
-
-@wrong("multi_head_attention", "scaled_by_d_model")
-def mha_d_model(x_q, x_kv, params, n_heads, mask=None):
-    return _mha(x_q, x_kv, params, n_heads, mask, d_scale=x_q.shape[-1])
-
-
-@wrong("multi_head_attention", "softmax_over_heads")
-def mha_heads_axis(x_q, x_kv, params, n_heads, mask=None):
-    return _mha(x_q, x_kv, params, n_heads, mask, axis=1)
-
-
-@wrong("multi_head_attention", "not_cross_attention")
-def mha_self_only(x_q, x_kv, params, n_heads, mask=None):
-    return _mha(x_q, x_kv, params, n_heads, mask, kv=x_q)
-
-
 # ---------------------------------------------------------------- kernel/top-k and pen-and-paper
 @wrong("top_k_attention", "topk_not_renormalised")
 def topk_zeroed(q, K, V, k):
@@ -456,12 +396,6 @@ def rbf_tau_times(Q, K, tau):
 def kr_columns(x_query, x_train, y_train, bandwidth):
     k = np.exp(-0.5 * ((x_query[:, None] - x_train[None, :]) / bandwidth) ** 2)
     return (k / k.sum(axis=0)) @ y_train
-
-
-@wrong("split_heads", "heads_axis_last")
-def split_no_swap(x, n_heads):
-    B, L, D = x.shape
-    return x.reshape(B, L, n_heads, D // n_heads)
 
 
 @wrong("top_k_attention", "topk_smallest")
