@@ -117,10 +117,12 @@ KV_BYTES = Exercise(
     misconceptions=[
         Misconception("kv_cache_forgot_values", variant=lambda L, h, d, n, b=2, B=1: L * h * d * n * b * B),
         Misconception("kv_cache_counts_queries", variant=lambda L, h, d, n, b=2, B=1: 3 * L * h * d * n * b * B),
-        Misconception("kv_cache_bytes_per_number", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * b * B * 8),
-        Misconception("kv_cache_missing_factor", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * B,
+        Misconception("kv_cache_bytes_per_number", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * b * B * 8,
+                      detail="Yours is in bits: `bytes_per_element` is already a number of bytes, so there is no "
+                             "factor 8."),
+        Misconception("kv_cache_bytes_per_number", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * B,
                       detail="Yours leaves out `bytes_per_element`: it counts numbers, not bytes."),
-        Misconception("kv_cache_missing_factor", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * 2 * B,
+        Misconception("kv_cache_bytes_per_number", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * 2 * B,
                       detail="Yours uses 2 bytes per number whatever `bytes_per_element` says."),
         Misconception("kv_cache_missing_factor", variant=lambda L, h, d, n, b=2, B=1: 2 * L * h * d * n * b,
                       detail="Yours leaves out `batch`: every sequence in the batch has its own cache."),

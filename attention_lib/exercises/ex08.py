@@ -33,7 +33,7 @@ QUESTIONS = q1, q2, q3, q4, q5 = questions(__name__, "08_efficient_attention", [
         "what it may see. Return the output and both grown caches.",
     ]),
     ("fix_tiled_attention", "fix_tiled_attention", "hard", [
-        "Compare `broken_tiled_attention` with `al.attention` on a few inputs: does it go wrong with one key tile? "
+        "Compare the function as given with `al.attention` on a few inputs: does it go wrong with one key tile? "
         "With more keys than queries? With a mask that hides a whole tile from a query?",
         "Look at every quantity computed against the running maximum: when the maximum grows, which of them is "
         "brought to the new maximum and which is not? Then read the bounds of both loops.",

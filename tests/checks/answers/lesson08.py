@@ -256,7 +256,7 @@ def kv_cache_bytes_with_queries(n_layers, n_kv_heads, d_head, n_tokens, bytes_pe
     return per_token * n_tokens * bytes_per_element * batch
 
 
-@wrong("kv_cache_bytes", "kv_cache_bits_not_bytes")
+@wrong("kv_cache_bytes", "kv_cache_bytes_per_number")
 def kv_cache_bytes_in_bits(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, batch=1):
     bits = 8 * bytes_per_element
     return 2 * n_layers * n_kv_heads * d_head * n_tokens * bits * batch
@@ -265,6 +265,12 @@ def kv_cache_bytes_in_bits(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_ele
 @wrong("kv_cache_bytes", "kv_cache_missing_factor")
 def kv_cache_bytes_one_sequence(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, batch=1):
     return 2 * n_layers * n_kv_heads * d_head * n_tokens * bytes_per_element
+
+
+@wrong("kv_cache_bytes", "kv_cache_bytes_per_number")
+def kv_cache_bytes_fp16_always(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, batch=1):
+    numbers = 2 * n_layers * n_kv_heads * d_head * n_tokens * batch
+    return numbers * 2                                       # float16: 2 bytes each
 
 
 # ---------------------------------------------------------------- wrong: one tile
