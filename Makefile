@@ -8,7 +8,7 @@ PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
-.PHONY: lab test test-fast bench exercises notebooks html clean
+.PHONY: lab test test-fast bench exercises notebooks instructor html clean
 
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ exercises: $(VENV)/.lab
 
 notebooks: $(VENV)/.lab
 	$(PY) -m attention_lib.course run-notebooks notebooks solutions
+
+# The instructor kit's generated page, and the lessons' slide metadata, after an edit to checks or lessons.
+instructor: $(VENV)/.lab
+	$(PY) -m attention_lib.course misconceptions > instructor/misconceptions.md
+	$(PY) -m attention_lib.course slides
 
 # The static reading copy in site/: every ready lesson with its stored outputs, readable offline.
 # Its KaTeX comes from npm (attention_lib/course/site_assets/package-lock.json): the command runs

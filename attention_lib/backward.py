@@ -137,6 +137,72 @@ def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
 # --------------------------------------------------------------------------- layer with projections
 
 
+# OpenBLAS runs a matrix product on one thread when m·n·k is at most 65536 · 4 (its default
+# SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD). The projections below are cut into blocks of
+# rows that stay under that size: one large product split across threads made training several
+# times slower on a busy 2-core machine (waiting for descheduled threads), while one product per
+# batch item paid Python's overhead many times over. Blocks give the same numbers up to rounding.
+_ONE_THREAD_MNK = 65536 * 4
+
+
+def _rows_per_block(a, b):
+    return max(1, _ONE_THREAD_MNK // (a * b))
+
+
+def project(x, W):
+    """``x @ W`` for every row of ``x``: the projection of a batch of token vectors.
+
+    Parameters
+    ----------
+    x : array_like, (..., L, a)
+    W : array_like, (a, b)
+
+    Returns
+    -------
+    y : ndarray, (..., L, b)
+
+    Notes
+    -----
+    The rows of all batch items are stacked into one ``(N, a)`` matrix and multiplied in
+    blocks of rows small enough for OpenBLAS to use a single thread (see ``_ONE_THREAD_MNK``).
+    """
+    x, W = np.asarray(x), np.asarray(W)
+    rows = x.reshape(-1, x.shape[-1])                                 # (N, a)
+    y = np.empty((rows.shape[0], W.shape[1]), dtype=np.result_type(rows, W))   # (N, b)
+    step = _rows_per_block(*W.shape)
+    for start in range(0, rows.shape[0], step):
+        np.matmul(rows[start:start + step], W, out=y[start:start + step])     # (step, b)
+    return y.reshape(x.shape[:-1] + W.shape[1:])                       # (..., L, b)
+
+
+def weight_gradient(x, dy):
+    """Gradient of a projection ``y = x W`` with respect to ``W``: ``Σ_batch xᵀ dy``.
+
+    Parameters
+    ----------
+    x : array_like, (..., L, a)
+    dy : array_like, (..., L, b)
+
+    Returns
+    -------
+    dW : ndarray, (a, b)
+
+    Notes
+    -----
+    The sum runs over every row of every batch item: with all rows stacked into ``X (N, a)``
+    and ``dY (N, b)`` it is ``Xᵀ dY``, computed in blocks of rows as :func:`project` does.
+    """
+    x, dy = np.asarray(x), np.asarray(dy)
+    if x.shape[:-1] != dy.shape[:-1]:
+        x = np.broadcast_to(x, dy.shape[:-1] + x.shape[-1:])          # (..., L, a), shared across the batch
+    xs, dys = x.reshape(-1, x.shape[-1]), dy.reshape(-1, dy.shape[-1])   # (N, a), (N, b)
+    step = _rows_per_block(xs.shape[1], dys.shape[1])
+    dW = xs[:step].T @ dys[:step]                                     # (a, b)
+    for start in range(step, xs.shape[0], step):
+        dW += xs[start:start + step].T @ dys[start:start + step]      # (a, b)
+    return dW
+
+
 def init_attention_layer(d_q, d_kv, d_head, d_out, rng, d_v=None):
     """Random weights for one attention head with projections, scaled to keep unit variance.
 
@@ -205,43 +271,18 @@ def attention_layer_forward(x_q, x_kv, params, mask=None, *, scale=None):
     require_ndim(x_q, "x_q", 2, "(..., n_q, d_q)")
     require_ndim(x_kv, "x_kv", 2, "(..., n_k, d_kv)")
     W_q, W_k, W_v, W_o = _check_layer(x_q, x_kv, params)
-    q, k, v = x_q @ W_q, x_kv @ W_k, x_kv @ W_v          # (..., n_q, d), (..., n_k, d), (..., n_k, d_v)
+    q = project(x_q, W_q)                                # (..., n_q, d)
+    k, v = project(x_kv, W_k), project(x_kv, W_v)        # (..., n_k, d), (..., n_k, d_v)
     tau = _scale(q.shape[-1], scale)
     weights = attention_weights(q, k, mask, scale=tau)   # (..., n_q, n_k)
     heads = weights @ v                                  # (..., n_q, d_v)
-    out = heads @ W_o                                    # (..., n_q, d_out)
+    out = project(heads, W_o)                            # (..., n_q, d_out)
     cache = {"x_q": x_q, "x_kv": x_kv, "q": q, "k": k, "v": v, "weights": weights, "heads": heads,
              "mask": mask, "scale": tau, "params": {"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o}}
     return out, cache
 
 
-def weight_gradient(x, dy):
-    """Gradient of a projection ``y = x W`` with respect to ``W``: ``Σ_batch xᵀ dy``.
-
-    Parameters
-    ----------
-    x : array_like, (..., L, a)
-    dy : array_like, (..., L, b)
-
-    Returns
-    -------
-    dW : ndarray, (a, b)
-
-    Notes
-    -----
-    One small product per batch item, then a sum. A single ``(a, B·L) @ (B·L, b)`` product
-    gives the same numbers, but OpenBLAS splits a product that large across threads, and on
-    a busy 2-core machine waiting for those threads made training several times slower.
-    """
-    dy = np.asarray(dy)
-    x = np.broadcast_to(x, dy.shape[:-1] + np.shape(x)[-1:])          # (..., L, a)
-    if x.ndim == 2:
-        return x.T @ dy                                               # (a, b)
-    xs, dys = x.reshape(-1, *x.shape[-2:]), dy.reshape(-1, *dy.shape[-2:])   # (N, L, a), (N, L, b)
-    return (np.swapaxes(xs, -1, -2) @ dys).sum(axis=0)               # (a, b)
-
-
-def attention_layer_backward(d_out, cache):
+def attention_layer_backward(d_out, cache, *, input_grads=True):
     """Gradients of :func:`attention_layer_forward` for every weight and both inputs.
 
     Parameters
@@ -250,29 +291,35 @@ def attention_layer_backward(d_out, cache):
         Gradient of the loss with respect to the layer output.
     cache : dict
         The second value returned by :func:`attention_layer_forward`.
+    input_grads : bool
+        Also return the gradients with respect to ``x_q`` and ``x_kv`` (a layer below needs
+        them; a single layer trained on fixed inputs does not, and skipping them saves a third
+        of the backward pass).
 
     Returns
     -------
     grads : dict
-        ``W_q W_k W_v W_o`` (each the shape of its weight, summed over the batch),
-        ``x_q`` and ``x_kv`` (the shapes of the inputs). For self-attention the gradient
-        with respect to ``x`` is ``grads["x_q"] + grads["x_kv"]``.
+        ``W_q W_k W_v W_o`` (each the shape of its weight, summed over the batch), and with
+        ``input_grads`` also ``x_q`` and ``x_kv`` (the shapes of the inputs). For self-attention
+        the gradient with respect to ``x`` is ``grads["x_q"] + grads["x_kv"]``.
     """
     c, W = cache, cache["params"]
     d_out = as_float_array(d_out, "d_out")
     expected = c["heads"].shape[:-1] + W["W_o"].shape[-1:]
     if d_out.shape != expected:
         raise ValueError(f"d_out has shape {d_out.shape} but the layer output has shape {expected}")
-    d_heads = d_out @ W["W_o"].T                         # (..., n_q, d_v)
+    d_heads = project(d_out, W["W_o"].T)                 # (..., n_q, d_v)
     dq, dk, dv = attention_backward(c["q"], c["k"], c["v"], d_heads, c["mask"], c["weights"], scale=c["scale"])
-    return {
-        "W_q": weight_gradient(c["x_q"], dq),               # (d_q, d)
-        "W_k": weight_gradient(c["x_kv"], dk),              # (d_kv, d)
-        "W_v": weight_gradient(c["x_kv"], dv),              # (d_kv, d_v)
-        "W_o": weight_gradient(c["heads"], d_out),          # (d_v, d_out)
-        "x_q": dq @ W["W_q"].T,                          # (..., n_q, d_q)
-        "x_kv": dk @ W["W_k"].T + dv @ W["W_v"].T,       # (..., n_k, d_kv)
+    grads = {
+        "W_q": weight_gradient(c["x_q"], dq),            # (d_q, d)
+        "W_k": weight_gradient(c["x_kv"], dk),           # (d_kv, d)
+        "W_v": weight_gradient(c["x_kv"], dv),           # (d_kv, d_v)
+        "W_o": weight_gradient(c["heads"], d_out),       # (d_v, d_out)
     }
+    if input_grads:
+        grads["x_q"] = project(dq, W["W_q"].T)                                   # (..., n_q, d_q)
+        grads["x_kv"] = project(dk, W["W_k"].T) + project(dv, W["W_v"].T)       # (..., n_k, d_kv)
+    return grads
 
 
 # --------------------------------------------------------------------------- gradient checks

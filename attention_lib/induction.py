@@ -141,10 +141,11 @@ def loss_and_grads(params, tokens):
     d_x1 = d_x2 + g2["x_q"] + g2["x_kv"]                             # residual + both paths into layer 2
     g1 = attention_layer_backward(d_x1, cache["layer1"])
     d_x0 = d_x1 + g1["x_q"] + g1["x_kv"]                             # (n, T-1, D)
+    one_hot = np.eye(params["E"].shape[0])[cache["inputs"]]          # (n, T-1, V): x0 = one_hot @ E + P
     grads = {"U": weight_gradient(x2, d_logits),                     # (D, V)
-             "P": np.zeros_like(params["P"]), "E": np.zeros_like(params["E"])}
+             "E": weight_gradient(one_hot, d_x0),                    # (V, D), summed over every use of a token
+             "P": np.zeros_like(params["P"])}
     grads["P"][:t] = d_x0.sum(axis=0)                                # (T-1, D)
-    np.add.at(grads["E"], cache["inputs"].reshape(-1), d_x0.reshape(-1, d_x0.shape[-1]))   # (V, D)
     for name in _LAYER:
         grads[f"{name}1"], grads[f"{name}2"] = g1[name], g2[name]
     return loss, grads

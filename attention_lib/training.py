@@ -125,6 +125,36 @@ def make_batch(config, n_examples, rng):
     return {"x_q": x_q, "x_kv": x_kv, "keys": keys, "values": values, "slot": slot, "targets": values[rows, slot]}
 
 
+KEY_NAMES = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + tuple("abcdefghijklmnopqrstuvwxyz")
+"""Names for key symbols when an example is shown as text (key ``i`` is ``KEY_NAMES[i]``)."""
+
+
+def example_text(batch, i):
+    """Example ``i`` of a batch as one line of text: the dictionary, the query and its answer.
+
+    Keys are letters (:data:`KEY_NAMES`) and values are numbers, e.g.
+    ``{C: 7, X: 30, ...}   C → 7``.
+
+    Parameters
+    ----------
+    batch : dict
+        From :func:`make_batch`.
+    i : int
+        Which example.
+
+    Returns
+    -------
+    str
+    """
+    keys, values = batch["keys"][i], batch["values"][i]                  # (n_pairs,), (n_pairs,)
+    if keys.max() >= len(KEY_NAMES):
+        raise ValueError(f"example_text names at most {len(KEY_NAMES)} keys, but this batch uses key "
+                         f"{int(keys.max())}; show it with the raw batch['keys'] instead")
+    pairs = ", ".join(f"{KEY_NAMES[k]}: {v}" for k, v in zip(keys.tolist(), values.tolist(), strict=True))
+    query = KEY_NAMES[keys[batch["slot"][i]]]
+    return f"{{{pairs}}}   {query} → {int(batch['targets'][i])}"
+
+
 def embeddings(config):
     """The fixed symbol embeddings: keys (n_keys, e) and values (n_values, e).
 
@@ -210,8 +240,8 @@ def loss_and_grads(params, batch, config):
     """
     logits, cache = forward(params, batch, config)                   # (n, n_values)
     loss, d_logits = cross_entropy(logits, batch["targets"])         # (n, n_values)
-    grads = attention_layer_backward(d_logits[:, None, :], cache)    # d_out (n, 1, n_values)
-    return loss, {name: grads[name] for name in ("W_q", "W_k", "W_v", "W_o")}
+    grads = attention_layer_backward(d_logits[:, None, :], cache, input_grads=False)   # d_out (n, 1, n_values)
+    return loss, grads
 
 
 def accuracy(params, batch, config):
@@ -228,6 +258,32 @@ def held_out_batch(config):
 def held_out_accuracy(params, config):
     """Accuracy on :func:`held_out_batch`; chance without a lookup is ``1 / n_pairs``."""
     return accuracy(params, held_out_batch(config), config)
+
+
+def steps_to_loss(losses, level=0.1, window=10):
+    """The first step at which the mean of the last ``window`` losses is below ``level``.
+
+    One noisy batch can dip below ``level`` early; a moving average says when training got
+    there to stay. Steps count from 1, as in :func:`train`.
+
+    Parameters
+    ----------
+    losses : array_like, (steps,)
+    level : float
+    window : int
+
+    Returns
+    -------
+    int or None
+        None if the moving average never gets below ``level`` (or there are fewer than
+        ``window`` losses).
+    """
+    losses = np.asarray(losses, dtype=float)
+    if len(losses) < window:
+        return None
+    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")   # (steps - window + 1,)
+    below = np.nonzero(smooth < level)[0]                # NaN compares False: a diverged run never counts
+    return int(below[0]) + window if len(below) else None
 
 
 # --------------------------------------------------------------------------- optimisers

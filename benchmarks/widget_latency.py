@@ -60,6 +60,8 @@ WIDGETS = {
     "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",
                           "w_stepper.controls['step']", (3, 4)),
     "head viewer": ("w_heads = widgets.head_viewer(); w_heads", "head", "w_heads.controls['head']", (0, 1)),
+    "training run (seed, before training)": ("w_training = widgets.training_run(); w_training", "seed",
+                                             "w_training.controls['seed']", (0, 1)),
     "online softmax stepper": ("import numpy as np; w_online = widgets.online_softmax_stepper("
                                "np.random.default_rng(0).normal(size=40)); w_online", "next step",
                                "w_online.controls['step']", (3, 4)),

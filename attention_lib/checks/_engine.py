@@ -76,6 +76,14 @@ PURPOSES = {
     "kv_groups": "query heads sharing key/value heads in groups (1 < g < h)",
     "one_kv_head": "one key/value head for every query head (g = 1, multi-query attention)",
     "all_kv_heads": "a key/value head for every query head (g = h, plain multi-head attention)",
+    # backward pass and gradient check (lesson 07)
+    "masked_keys": "a row with masked keys, where p is exactly 0 and so must the gradient be",
+    "saturated": "saturated rows (p almost one-hot), where every gradient is tiny",
+    "constant_dp": "an upstream gradient constant along each row, which a softmax ignores: the result must be 0",
+    "curvature": "a strongly curved function, where one-sided differences are visibly worse",
+    "integer_input": "an integer array, which a nudge of 1e-6 cannot change unless it is copied to float64",
+    "coupled": "a function whose entries interact, where a nudge left in place shifts every later entry",
+    "any_shape": "an array with three axes (`np.ndindex`, not `range(len(x))`)",
     "answer": "your answer",
     # lesson 08: online softmax, tiles, the KV cache
     "max_grows": "a maximum that grows as the loop goes on, so what was summed so far must be rescaled",

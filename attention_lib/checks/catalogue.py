@@ -422,6 +422,59 @@ _IDEAS = _entries(
      "2 · layers · n_kv_heads · d_head numbers."),
     ("kv_cache_bytes_per_number", "Wrong size per cached number",
      "Count bytes: each cached number takes as many bytes as its type, 2 for float16 and bfloat16, 4 for float32."),
+    # ---------------------------------------------------------------- backward pass and gradient check (lesson 07)
+    ("softmax_grad_diagonal_only", "Only the diagonal of the softmax Jacobian",
+     "You used ∂p_i/∂s_i = p_i(1 − p_i) and dropped the −p_i p_j terms: raising one score lowers every other "
+     "weight of its row. Subtract each row's ⟨dp, p⟩ from dp before multiplying by p."),
+    ("softmax_grad_rowsum_over_all", "Rowsum over the whole array",
+     "⟨dp, p⟩ is one number per row (per query): sum over the last axis with keepdims=True, not over the whole "
+     "array."),
+    ("softmax_grad_without_p", "Forgot to multiply by p",
+     "Every entry of ds is multiplied by its own weight p_j: where p is 0 (a masked key) the gradient must be "
+     "exactly 0."),
+    ("fd_one_sided", "One-sided differences",
+     "(f(x + eps) − f(x)) / eps has an error proportional to eps; the central difference "
+     "(f(x + eps) − f(x − eps)) / (2 eps) has one proportional to eps². In float64 the central one is about a "
+     "thousand times more accurate at the same step."),
+    ("fd_step_not_doubled", "Divided by eps instead of 2·eps",
+     "The two evaluations are 2·eps apart: divide their difference by 2·eps. Your gradient is exactly twice the "
+     "right one."),
+    ("fd_in_float32", "Finite differences in float32",
+     "In float32 (machine precision 1.2e-7) rounding swamps a step of 1e-6: the best possible relative error is "
+     "about 1e-4 to 1e-5. Copy x to float64 first."),
+    ("fd_integer_copy", "Kept the integer dtype",
+     "np.array(x) of an integer array stays integer, so x + 1e-6 rounds back to x and every difference is 0. "
+     "Copy with dtype=np.float64."),
+    ("fd_entry_not_restored", "Nudged entry not put back",
+     "After the two evaluations, put x[i] back to its original value; otherwise every later entry is "
+     "differentiated at a shifted point."),
+    ("fd_step_too_small", "Step too small",
+     "Below about 1e-8, rounding error (about 1e-16 / eps) dominates: the error is U-shaped in eps, and 1e-6 sits "
+     "near the bottom for central differences in float64."),
+    ("fd_inaccurate", "Gradient estimate not accurate enough",
+     "Your estimate is close to the exact gradient, but a gradient check needs more digits than that: central "
+     "differences in float64, a step near 1e-6, and every entry put back after it is nudged."),
+    ("missing_rowsum_term", "The rowsum term is missing",
+     "dS = P ∘ dP uses only the diagonal of the softmax Jacobian. Subtract each row's ⟨dP, P⟩: "
+     "dS = P ∘ (dP − rowsum(dP ∘ P))."),
+    ("transposed_dk", "dK uses dS instead of dSᵀ",
+     "Key j collects dS_ij q_i over the queries i: that is column j of dS, so dK = dSᵀ Q / √d. dS Q only has the "
+     "right shape when n_q = n_k."),
+    ("backward_missing_scale", "The 1/√d is missing from the backward pass",
+     "The forward pass divides the scores by √d, so the chain rule multiplies dQ and dK by 1/√d too. Yours are "
+     "exactly √d times too large."),
+    ("gradient_through_masked", "Gradient flows through masked keys",
+     "The backward pass must use the same weights as the forward pass: blocked keys have P = 0, so dS = 0 there "
+     "and masked keys get no gradient. Yours recomputes P without the mask."),
+    ("dv_not_transposed", "dV = P dO instead of Pᵀ dO",
+     "Value j is used by every query i with weight P_ij, so dV = Pᵀ dO, shape (n_k, d_v)."),
+    ("softmax_backward_skipped", "Went from dP straight to dQ",
+     "Between the scores and the weights sits the softmax: turn dP into dS with dS = P ∘ (dP − rowsum(dP ∘ P)) "
+     "before multiplying by K and Q."),
+    ("masked_grads_zeroed_afterwards", "Zeroed the masked keys' gradients afterwards",
+     "Setting dk and dv to 0 at masked keys is not enough: the allowed keys' weights must be renormalised without "
+     "the masked ones, or dq and the other rows of dk and dv stay wrong. Mask the scores with −∞ before the "
+     "softmax."),
     # ---------------------------------------------------------------- efficient attention (lesson 08)
     ("online_sum_not_rescaled", "Running sum not rescaled when the max grows",
      "When a new score beats the running maximum, every term already in the running sum was computed against "

@@ -81,6 +81,9 @@ def main(argv=None) -> int:
     release.add_argument("target", type=Path)
     release.add_argument("--solutions-url", default="", help="where learners will find the model answers")
     release.add_argument("--slug", help="the learners' GitHub repository owner/name, for its Binder badge")
+    sub.add_parser("misconceptions", help="print the instructor page: the misconceptions each exercise names")
+    slides = sub.add_parser("slides", help="stamp slide metadata (slide, subslide, skip) into lesson notebooks")
+    slides.add_argument("paths", nargs="*", type=Path, help="default: every ready lesson in notebooks/")
     site = sub.add_parser("html", help="write the static reading copy (every ready lesson, offline) into OUT_DIR")
     site.add_argument("out", type=Path, metavar="OUT_DIR")
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -100,6 +103,12 @@ def main(argv=None) -> int:
         return _release(args)
     if args.command == "html":
         return _html(args)
+    if args.command == "misconceptions":
+        from .instructor import misconceptions_markdown
+        print(misconceptions_markdown(), end="")
+        return 0
+    if args.command == "slides":
+        return _slides(args)
     print(lesson_table())
     return 0
 
@@ -135,6 +144,20 @@ def _release(args) -> int:
         print(f"error: release: {exc}", file=sys.stderr)
         return 2
     print(f"wrote a learner-only copy of the course to {args.target} ({len(files)} files, no solutions)")
+    return 0
+
+
+def _slides(args) -> int:
+    import json
+
+    from .passes import dumps, stamp_slides
+    paths = args.paths or [_paths.NOTEBOOKS / f"{lesson.slug}.ipynb" for lesson in lessons.ready()]
+    for path in paths:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        stamped = stamp_slides(nb)
+        if stamped != nb:
+            path.write_text(dumps(stamped), encoding="utf-8")
+            print(f"stamped slides: {path}")
     return 0
 
 

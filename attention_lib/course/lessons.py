@@ -51,7 +51,7 @@ LESSONS = (
     Lesson("06_multi_head", "Multi-head attention", "split and merge heads, W_O, why several heads, MQA/GQA",
            library=("multihead",), checks=("multihead", "penpaper"), widgets=("head_viewer",)),
     Lesson("07_training", "Training attention by hand", "backward pass, gradient check, a trained lookup",
-           library=(), checks=(), ready=False),
+           library=("backward", "training", "induction"), checks=("backward",), widgets=("training_run",)),
     Lesson("08_efficient_attention", "Efficient attention", "online softmax, FlashAttention tiling, the KV cache",
            library=("efficient",), checks=("efficient",), widgets=("online_softmax_stepper",)),
 )

@@ -122,6 +122,36 @@ def clear_outputs(nb: dict) -> dict:
     return nb
 
 
+def _setup_only(text: str) -> bool:
+    """A code cell that only imports and configures: nothing to show on a slide."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return bool(lines) and all(line.startswith(("import ", "from ", "warnings.", "plt.rcParams", "np.set_printoptions",
+                                                "%")) for line in lines)
+
+
+def slide_type(cell, first_code: bool) -> str:
+    """Where a cell falls in a slideshow: a ``#``/``##`` heading starts a slide, a ``###`` heading a
+    sub-slide, the opening set-up cell is skipped, and every other cell continues its slide."""
+    text = source(cell).lstrip()
+    if cell["cell_type"] == "markdown" and text.startswith(("# ", "## ")):
+        return "slide"
+    if cell["cell_type"] == "markdown" and text.startswith("### "):
+        return "subslide"
+    if cell["cell_type"] == "code" and first_code and _setup_only(text):
+        return "skip"
+    return "-"
+
+
+def stamp_slides(nb: dict) -> dict:
+    """Give every cell its ``slideshow.slide_type`` (read by RISE and ``nbconvert --to slides``)."""
+    nb = copy.deepcopy(nb)
+    first_code = True
+    for cell in nb["cells"]:
+        cell.setdefault("metadata", {})["slideshow"] = {"slide_type": slide_type(cell, first_code)}
+        first_code = first_code and cell["cell_type"] != "code"
+    return nb
+
+
 def content_checksum(cells) -> str:
     """SHA-256 of what a learner can edit: each cell's type and source."""
     payload = json.dumps([[c["cell_type"], source(c)] for c in cells], ensure_ascii=False)

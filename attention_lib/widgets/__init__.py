@@ -19,8 +19,9 @@ from .qkv import mechanism_stepper
 from .similarity import similarity_explorer, widget_scores
 from .soft_knn import bandwidth_explorer
 from .temperature import scaling_explorer, temperature_explorer
+from .training import training_run
 from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
            "online_softmax_stepper", "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure",
-           "similarity_explorer", "temperature_explorer", "widget_scores"]
+           "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]

@@ -190,6 +190,20 @@ def wait_readout_change(page, cell: int, before: str, timeout=10_000):
     return readout(page, cell)
 
 
+def wait_readout(page, cell: int, expected: str, timeout=10_000) -> str:
+    """Wait until the readout of code cell ``cell`` shows ``expected``; return what it shows (on a timeout too,
+    so the caller's assertion prints the difference)."""
+    try:
+        page.wait_for_function(
+            """([i, expected]) => {
+                const el = document.querySelectorAll('.jp-CodeCell')[i].querySelector('pre.attention-readout');
+                return el && el.innerText === expected;
+            }""", arg=[cell, expected], timeout=timeout)
+    except Exception:  # noqa: BLE001 (playwright's TimeoutError; the caller's assert reports it)
+        pass
+    return readout(page, cell)
+
+
 def slider(page, cell: int, name: str):
     """The range input labelled ``name`` in code cell ``cell``."""
     return page.locator(".jp-CodeCell").nth(cell).get_by_role("slider", name=name)

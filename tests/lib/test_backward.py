@@ -16,6 +16,7 @@ from attention_lib.backward import (
     attention_layer_forward,
     init_attention_layer,
     numerical_gradient,
+    project,
     relative_error,
     softmax_backward,
     weight_gradient,
@@ -302,3 +303,29 @@ def test_layer_weights_of_the_wrong_shape_are_named():
         attention_layer_forward(x_q, x_kv, {**params, "W_k": np.ones((5, 3))})
     with pytest.raises(ValueError, match=r"params is missing \['W_o'\]"):
         attention_layer_forward(x_q, x_kv, {n: params[n] for n in ("W_q", "W_k", "W_v")})
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (3, 50, 64), (2, 3, 40, 64)], ids=["2-D", "rows span several blocks", "two batch axes"])
+def test_project_multiplies_every_row_by_w(shape):
+    rng = np.random.default_rng(23)
+    x, W = rng.normal(size=shape), rng.normal(size=(shape[-1], 48))
+    y = project(x, W)
+    assert y.shape == shape[:-1] + (48,)
+    np.testing.assert_allclose(y, np.einsum("...i,ij->...j", x, W), rtol=1e-12, atol=1e-12)
+
+
+def test_weight_gradient_sums_over_rows_in_several_blocks():
+    rng = np.random.default_rng(24)
+    x, dy = rng.normal(size=(3, 50, 64)), rng.normal(size=(3, 50, 64))   # 150 rows, blocks of 64 rows
+    expected = np.einsum("bli,blj->ij", x, dy)
+    np.testing.assert_allclose(weight_gradient(x, dy), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_layer_backward_without_input_gradients_gives_the_same_weight_gradients():
+    x_q, x_kv, params, r = layer_problem()
+    _, cache = attention_layer_forward(x_q, x_kv, params, causal_mask(3, 4))
+    full = attention_layer_backward(r, cache)
+    weights_only = attention_layer_backward(r, cache, input_grads=False)
+    assert set(weights_only) == {"W_q", "W_k", "W_v", "W_o"}
+    for name, g in weights_only.items():
+        np.testing.assert_array_equal(g, full[name])

@@ -11,6 +11,7 @@ from attention_lib.training import (
     adam_init,
     adam_step,
     cross_entropy,
+    example_text,
     forward,
     held_out_accuracy,
     held_out_batch,
@@ -18,6 +19,7 @@ from attention_lib.training import (
     loss_and_grads,
     make_batch,
     sgd_step,
+    steps_to_loss,
     train,
 )
 
@@ -159,13 +161,8 @@ def test_without_scaling_attention_starts_saturated_and_learns_slower(trained):
     assert top_scaled < 0.3, top_scaled                  # spread over the 16 pairs at step 0
     assert top_raw > 0.5, top_raw                        # unscaled: already (randomly) one key at step 0
     unscaled = train(cfg)
-
-    def steps_to(losses, level=0.1):
-        smooth = np.convolve(losses, np.ones(10) / 10, mode="valid")
-        below = np.nonzero(smooth < level)[0]
-        return below[0] if len(below) else len(losses)
-
-    assert steps_to(unscaled["loss"]) > steps_to(trained["loss"])
+    reached_unscaled = steps_to_loss(unscaled["loss"]) or len(unscaled["loss"]) + 1   # None: never got there
+    assert reached_unscaled > steps_to_loss(trained["loss"])
 
 
 def test_a_far_too_high_learning_rate_fails():
@@ -198,3 +195,24 @@ def test_divergence_stops_training_and_is_reported():
     assert history["diverged_at"] is not None and history["diverged_at"] < 100
     assert len(history["loss"]) == history["diverged_at"] and not np.isfinite(history["loss"][-1])
     assert train(dataclasses.replace(cfg, lr=1.0, steps=10))["diverged_at"] is None
+
+
+def test_example_text_shows_the_dictionary_the_query_and_its_answer():
+    batch = {"keys": np.array([[2, 0, 25]]), "values": np.array([[7, 30, 1]]), "slot": np.array([1]),
+             "targets": np.array([30])}
+    assert example_text(batch, 0) == "{C: 7, A: 30, Z: 1}   A → 30"
+    real = make_batch(DEFAULT, 3, np.random.default_rng(5))
+    for i in range(3):
+        text = example_text(real, i)
+        query, answer = text.split("   ")[1].split(" → ")
+        assert f"{query}: {answer}" in text                  # the answer is the value stored under the query
+    with pytest.raises(ValueError, match="names at most 52 keys"):
+        example_text({**batch, "keys": np.array([[2, 0, 60]])}, 0)
+
+
+def test_steps_to_loss_waits_for_the_moving_average():
+    losses = np.array([3.0] * 5 + [0.05] + [3.0] * 4 + [0.05] * 20)   # one early dip, then down to stay
+    assert steps_to_loss(losses, level=0.1, window=5) == 15            # the window of steps 11-15 is all below
+    assert steps_to_loss(np.full(30, 3.0), level=0.1) is None
+    assert steps_to_loss(np.array([3.0, np.nan, np.nan]), level=0.1, window=2) is None   # a diverged run
+    assert steps_to_loss(np.full(4, 0.01), level=0.1, window=10) is None                  # too short to tell

@@ -1,0 +1,65 @@
+"""The instructor kit's generated page: which misconceptions each exercise can name.
+
+The page is read from the checks and the catalogue, never written by hand, so it cannot drift:
+``python -m attention_lib.course misconceptions`` prints it, and a test keeps
+``instructor/misconceptions.md`` equal to what it prints.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .. import checks
+from ..checks import catalogue
+from . import lessons
+
+
+def designed_codes(exercise_id: str) -> list[str]:
+    """The codes an exercise names by design, in the order it tries them: its known mistakes first,
+    then the codes its probe purposes, relations and error messages map to."""
+    ex = checks.get(exercise_id)
+    mapped = [v[0] if isinstance(v, tuple) else v for table in (ex.purposes, ex.relations, ex.errors)
+              for v in table.values()]
+    return list(dict.fromkeys([m.code for m in ex.misconceptions] + mapped))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _question_rows(lesson: lessons.Lesson) -> list[str]:
+    module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
+    rows = []
+    for q in module.QUESTIONS:
+        codes = designed_codes(q.exercise_id)
+        named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(right or wrong only)"
+        rows.append(f"| `{q.label}` | `{q.exercise_id}` | {q.level} | {named} |")
+    return rows
+
+
+def misconceptions_markdown() -> str:
+    """The whole page, as Markdown."""
+    out = ["# Misconceptions each exercise diagnoses", "",
+           "Generated from the checks and the misconception catalogue by "
+           "`python -m attention_lib.course misconceptions`; do not edit by hand.", "",
+           "A check tries the codes of its row in order. Any check may also give one of the generic diagnoses "
+           "listed at the end (a wrong shape, a factor, a leak). The class report (`progress`) counts "
+           "learners by these same codes.", ""]
+    for lesson in lessons.ready():
+        out += [f"## {lesson.number} · {lesson.title}", "",
+                f"Exercises: `exercises/{lesson.slug}.ipynb`.", "",
+                "| question | exercise | level | misconceptions it names |", "|---|---|---|---|",
+                *_question_rows(lesson), ""]
+    used = {c for lesson in lessons.ready() for c in _codes_of(lesson)}
+    out += ["## Every code, with what the learner reads", "",
+            "| code | title | message |", "|---|---|---|"]
+    out += [f"| `{e.code}` | {e.title} | {_one_line(e.message)} |"
+            for e in catalogue.CATALOGUE.values() if e.code in used]
+    out += ["", "## Generic diagnoses (any exercise)", "", "| code | title |", "|---|---|"]
+    out += [f"| `{e.code}` | {e.title} |" for e in catalogue.CATALOGUE.values()
+            if e.kind == "generic" and e.code not in used]
+    return "\n".join(out) + "\n"
+
+
+def _codes_of(lesson: lessons.Lesson) -> list[str]:
+    module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
+    return [c for q in module.QUESTIONS for c in designed_codes(q.exercise_id)]
