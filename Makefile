@@ -39,6 +39,7 @@ bench: $(VENV)/.test
 	$(PY) -m benchmarks.widget_latency
 	$(PY) -m benchmarks.progress_speed
 	$(PY) -m benchmarks.check_speed
+	$(PY) -m benchmarks.attention_speed
 
 # Author tools: regenerate exercises/ from solutions/, and re-run notebooks in place.
 exercises: $(VENV)/.lab

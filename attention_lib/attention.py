@@ -55,8 +55,10 @@ def attention(q, k, v, mask=None, *, similarity="scaled_dot", temperature=1.0):
     require_batch_compatible(k, v, ("k", "v"))
     scores = score_fn(q, k)                              # (..., n_q, n_k)
     if mask is not None:
-        scores = apply_mask(scores, mask)                # blocked -> -inf
-    weights = softmax(scores, axis=-1, temperature=temperature)   # (..., n_q, n_k)
+        scores = apply_mask(scores, mask)                # blocked -> -inf, a new array
+    ours = (mask is not None or not callable(similarity)) and scores.dtype.kind == "f"   # a new float array
+    weights = softmax(scores, axis=-1, temperature=temperature,
+                      out=scores if ours else None)      # (..., n_q, n_k), in place when ours
     return weights @ v, weights                          # (..., n_q, d_v), (..., n_q, n_k)
 
 

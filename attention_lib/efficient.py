@@ -2,10 +2,12 @@
 
 * :func:`online_softmax` finds the maximum and the normaliser in one pass, rescaling the
   running sum whenever the maximum grows (Milakov & Gimelshein, 2018).
-* :func:`flash_attention` applies the same trick to blocks of keys: exact attention that
-  never holds the ``n_q × n_k`` score matrix (Dao et al., 2022; FlashAttention-2 loop order).
-* :class:`KVCache` keeps the keys and values of past tokens, so decoding a new token costs
-  one row of attention instead of recomputing the whole prefix.
+* :func:`flash_attention` applies the same trick to blocks of keys (:func:`flash_block_update`):
+  exact attention that never holds the ``n_q × n_k`` score matrix (Dao et al., 2022;
+  FlashAttention-2 loop order).
+* :func:`decode_step` and :class:`KVCache` keep the keys and values of past tokens, so
+  decoding a new token costs one row of attention instead of recomputing the whole prefix
+  (:func:`decode_sequence` runs both ways); :func:`kv_cache_bytes` sizes the cache.
 """
 from __future__ import annotations
 
@@ -20,15 +22,22 @@ from .masking import causal_mask, validate_mask
 # --------------------------------------------------------------------------- online softmax
 
 
-def _online_step(m, s, x):
-    """One step of the recurrence: ``m' = max(m, x)``, ``s' = s·e^(m − m') + e^(x − m')``.
+def _online_parts(m, x):
+    """The pieces of one step: the new maximum ``m' = max(m, x)``, the factor ``e^(m − m')`` that
+    rescales the old sum, and the new term ``e^(x − m')``.
 
     While every value seen is ``-inf`` the maximum is ``-inf`` too; shifting by 0 then keeps
     ``-inf − (-inf)`` (NaN) out of the exponentials.
     """
     m_new = np.maximum(m, x)                             # (...)
     shift = np.where(np.isfinite(m_new), m_new, 0.0)     # (...)
-    return m_new, s * np.exp(m - shift) + np.exp(x - shift)
+    return m_new, np.exp(m - shift), np.exp(x - shift)
+
+
+def _online_step(m, s, x):
+    """One step of the recurrence: ``m' = max(m, x)``, ``s' = s·e^(m − m') + e^(x − m')``."""
+    m_new, factor, term = _online_parts(m, x)
+    return m_new, s * factor + term
 
 
 def _check_axis(x, axis):
@@ -68,12 +77,15 @@ def online_softmax(x, axis=-1):
     return np.moveaxis(y, -1, axis)
 
 
-def online_softmax_steps(x):
+def online_softmax_steps(x, *, detail=False):
     """The running maximum and running sum after each element of a vector.
 
     Parameters
     ----------
     x : array_like, (n,)
+    detail : bool
+        Also return every piece of each step and the final weights (what the lesson's
+        step-through widget shows), as a dict.
 
     Returns
     -------
@@ -82,16 +94,30 @@ def online_softmax_steps(x):
     sums : ndarray, (n,)
         ``sums[j] = Σ_{i<=j} e^(x[i] − maxes[j])``; at each jump the old sum is rescaled
         by ``e^(old max − new max)``. ``sums[-1]`` is the softmax normaliser.
+    steps : dict of ndarray, only with ``detail`` (instead of the pair above)
+        ``maxes`` and ``sums`` as above; ``previous_maxes`` and ``previous_sums`` (n,), the
+        running max and sum before each step (``-inf`` and 0 before the first);
+        ``factors`` (n,), ``e^(previous max − new max)``, 1 where a finite max did not change;
+        ``rescaled`` (n,), ``previous_sums · factors``; ``terms`` (n,), ``e^(x[j] − maxes[j])``,
+        so that ``sums = rescaled + terms``; ``weights`` (n,), the second pass
+        ``e^(x − maxes[-1]) / sums[-1]`` (:func:`online_softmax`).
     """
     x = as_float_array(x, "x")
     if x.ndim != 1:
         raise ValueError(f"online_softmax_steps takes one vector of shape (n,), got shape {x.shape}")
-    maxes, sums = np.empty_like(x), np.empty_like(x)     # (n,), (n,)
     m, s = np.array(-np.inf, dtype=x.dtype), np.array(0.0, dtype=x.dtype)
-    for j, value in enumerate(x):
-        m, s = _online_step(m, s, value)
-        maxes[j], sums[j] = m, s
-    return maxes, sums
+    rows = []
+    for value in x:
+        m, factor, term = _online_parts(m, value)
+        s = s * factor + term
+        rows.append((m, s, factor, term))
+    maxes, sums, factors, terms = np.array(rows, dtype=x.dtype).reshape(len(x), 4).T   # (n,) each
+    if not detail:
+        return maxes, sums
+    previous_maxes = np.concatenate([[-np.inf], maxes[:-1]]).astype(x.dtype)   # (n,)
+    previous_sums = np.concatenate([[0.0], sums[:-1]]).astype(x.dtype)         # (n,)
+    return {"maxes": maxes, "sums": sums, "previous_maxes": previous_maxes, "previous_sums": previous_sums,
+            "factors": factors, "rescaled": previous_sums * factors, "terms": terms, "weights": online_softmax(x)}
 
 
 def merge_softmax_stats(a, b):
@@ -154,11 +180,34 @@ def _allowed_block(mask, causal_offset, rows, cols):
     return allowed
 
 
-def _online_block_update(m, l, acc, s, v_block):
-    """Fold one block of scores into the running max ``m``, sum ``l`` and unnormalised output ``acc``.
+def flash_block_update(m, l, acc, scores_block, v_block):
+    """Fold one block of scores into each query's running max, running sum and output.
 
-    m, l : (..., b_q, 1)   acc : (..., b_q, d_v)   s : (..., b_q, b_k)   v_block : (..., b_k, d_v)
+    This is the inner step of :func:`flash_attention`: online softmax, one block of
+    keys at a time. When a query's maximum grows, its old sum and its old output are
+    both rescaled by ``α = e^(m_old − m_new)`` before the new block is added.
+
+    Parameters
+    ----------
+    m : array_like, (..., b_q, 1)
+        Running maximum of each query's scores so far (``-inf`` before the first block).
+    l : array_like, (..., b_q, 1)
+        Running sum ``Σ e^(s − m)`` over the keys seen so far (0 before the first block).
+    acc : array_like, (..., b_q, d_v)
+        Running unnormalised output ``Σ e^(s − m) v`` (0 before the first block).
+    scores_block : array_like, (..., b_q, b_k)
+        Scaled scores of these queries against one block of keys; ``-inf`` where blocked.
+    v_block : array_like, (..., b_k, d_v)
+        The values of that block of keys.
+
+    Returns
+    -------
+    m, l, acc : ndarray
+        The updated statistics, same shapes; the inputs are not modified. After the last
+        block, ``acc / l`` is the attention output.
     """
+    m, l, acc, s, v_block = (as_float_array(a, name) for a, name in (
+        (m, "m"), (l, "l"), (acc, "acc"), (scores_block, "scores_block"), (v_block, "v_block")))
     m_new = np.maximum(m, s.max(axis=-1, keepdims=True))   # (..., b_q, 1)
     shift = np.where(np.isfinite(m_new), m_new, 0.0)     # (..., b_q, 1), no -inf - -inf
     p = np.exp(s - shift)                                # (..., b_q, b_k), 0 where blocked
@@ -166,8 +215,8 @@ def _online_block_update(m, l, acc, s, v_block):
     return m_new, alpha * l + p.sum(axis=-1, keepdims=True), alpha * acc + p @ v_block
 
 
-def _query_block(q_block, k, v, rows, mask, causal_offset, b_k, batch, tau):
-    """Attention for one block of queries, streaming over key blocks.
+def _query_block(q_block, k, v, rows, mask, causal_offset, b_k, batch):
+    """Attention for one block of queries (already scaled by 1/√d), streaming over key blocks.
 
     Returns out (..., b_q, d_v), logsumexp (..., b_q) and the number of key blocks skipped.
     """
@@ -182,17 +231,17 @@ def _query_block(q_block, k, v, rows, mask, causal_offset, b_k, batch, tau):
         if allowed is not None and not allowed.any():    # nothing to see here for any query
             skipped += 1
             continue
-        s = tau * (q_block @ np.swapaxes(k[..., cols, :], -1, -2))   # (..., b_q, b_k)
+        s = q_block @ np.swapaxes(k[..., cols, :], -1, -2)   # (..., b_q, b_k), q already scaled
         if allowed is not None:
             s = np.where(allowed, s, -np.inf)            # (..., b_q, b_k)
-        m, l, acc = _online_block_update(m, l, acc, s, v[..., cols, :])
+        m, l, acc = flash_block_update(m, l, acc, s, v[..., cols, :])
     out = np.divide(acc, l, out=np.zeros_like(acc), where=l > 0)   # (..., b_q, d_v), one division
     with np.errstate(divide="ignore"):
         lse = (m + np.log(l))[..., 0]                    # (..., b_q), -inf for a fully masked row
     return out, lse, skipped
 
 
-def flash_attention(q, k, v, mask=None, block_size=64, *, causal=False, return_stats=False):
+def flash_attention(q, k, v, mask=None, block_size=128, *, causal=False, return_stats=False):
     """Exact scaled dot-product attention, one block of queries and keys at a time.
 
     FlashAttention-2 loop order: the outer loop runs over blocks of ``b_q`` queries, the
@@ -239,15 +288,15 @@ def flash_attention(q, k, v, mask=None, block_size=64, *, causal=False, return_s
     causal_offset = n_k - n_q if causal else None
     dtype = np.result_type(q, k, v)
     q, k, v = q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
-    tau = 1 / math.sqrt(q.shape[-1])
+    tau = 1 / math.sqrt(q.shape[-1])                     # scales each query block once, not each score block
     out = np.empty(batch + (n_q, v.shape[-1]), dtype=dtype)   # (..., n_q, d_v)
     lse = np.empty(batch + (n_q,), dtype=dtype)          # (..., n_q)
     skipped = 0
     for start in range(0, n_q, b_q):
         rows = slice(start, min(start + b_q, n_q))
-        q_block = np.broadcast_to(q[..., rows, :], batch + (rows.stop - start, q.shape[-1]))   # (..., b_q, d)
+        q_block = np.broadcast_to(q[..., rows, :] * tau, batch + (rows.stop - start, q.shape[-1]))   # (..., b_q, d)
         out[..., rows, :], lse[..., rows], n_skipped = _query_block(
-            q_block, k, v, rows, mask, causal_offset, b_k, batch, tau)
+            q_block, k, v, rows, mask, causal_offset, b_k, batch)
         skipped += n_skipped
     if not return_stats:
         return out
@@ -360,40 +409,125 @@ class KVCache:
         self._n += n_new
 
     def attend(self, q_new):
-        """Same as :func:`decode_step` ``(q_new, self)``."""
-        return decode_step(q_new, self)
+        """Attend the newest ``n_q`` tokens' queries to the whole cache, causally.
+
+        Append the new tokens' keys and values first.
+
+        Parameters
+        ----------
+        q_new : array_like, (..., n_q, d)
+
+        Returns
+        -------
+        out : ndarray, (..., n_q, d_v)
+        weights : ndarray, (..., n_q, len(self))
+        """
+        return _attend_newest(q_new, self.keys, self.values)
 
 
-def decode_step(q_new, cache):
-    """Attend the newest queries to every cached key, causally.
-
-    Append the new tokens' keys and values first: the ``n_q`` queries are the last ``n_q``
-    tokens of the cache, and query ``i`` sees keys ``0 .. len(cache) − n_q + i``
-    (:func:`attention_lib.causal_mask` ``(n_q, len(cache))``, bottom-right aligned).
-
-    Parameters
-    ----------
-    q_new : array_like, (..., n_q, d)
-    cache : KVCache
-        Holding at least ``n_q`` tokens.
-
-    Returns
-    -------
-    out : ndarray, (..., n_q, d_v)
-    weights : ndarray, (..., n_q, len(cache))
-    """
+def _attend_newest(q_new, keys, values):
+    """The ``n_q`` queries are the newest of the ``n_k`` cached tokens: bottom-right causal mask."""
     q_new = as_float_array(q_new, "q_new")
     require_ndim(q_new, "q_new", 2, "(..., n_q, d)")
-    n_q, n_k = q_new.shape[-2], len(cache)
+    n_q, n_k = q_new.shape[-2], keys.shape[-2]
     if n_k < n_q:
         raise ValueError(
             f"q_new has shape {q_new.shape} ({n_q} new queries) but the cache holds {n_k} tokens: "
             "append the new tokens' keys and values before attending"
         )
-    if q_new.shape[-1] != cache.d:
-        raise ValueError(f"q_new has shape {q_new.shape} but the cached keys have shape {cache.keys.shape}: "
-                         f"the feature dimension d must match, got {q_new.shape[-1]} and {cache.d}")
-    return attention(q_new, cache.keys, cache.values, causal_mask(n_q, n_k))
+    if q_new.shape[-1] != keys.shape[-1]:
+        raise ValueError(f"q_new has shape {q_new.shape} but the cached keys have shape {keys.shape}: "
+                         f"the feature dimension d must match, got {q_new.shape[-1]} and {keys.shape[-1]}")
+    mask = None if n_q == 1 else causal_mask(n_q, n_k)    # one newest query sees every key: no mask needed
+    return attention(q_new, keys, values, mask)
+
+
+def decode_step(q_new, k_cache, v_cache, k_new, v_new):
+    """One decoding step: append the new tokens' keys and values, then attend.
+
+    The pure-function form of :class:`KVCache`: the cache is passed in and the longer
+    one is returned (built by concatenation, so each step copies it; :class:`KVCache`
+    preallocates instead). Query ``i`` of the ``n_q`` new tokens sits at position
+    ``n_past + i`` and sees keys ``0 .. n_past + i``: :func:`attention_lib.causal_mask`
+    ``(n_q, n_past + n_q)``, aligned bottom-right.
+
+    Parameters
+    ----------
+    q_new : array_like, (..., n_q, d)
+        Queries of the new tokens (usually ``n_q = 1``).
+    k_cache : array_like, (..., n_past, d)
+    v_cache : array_like, (..., n_past, d_v)
+        Keys and values of the earlier tokens; ``n_past`` may be 0.
+    k_new : array_like, (..., n_q, d)
+    v_new : array_like, (..., n_q, d_v)
+
+    Returns
+    -------
+    out : ndarray, (..., n_q, d_v)
+        Equal to the last ``n_q`` rows of causal attention over all ``n_past + n_q`` tokens.
+    k_cache : ndarray, (..., n_past + n_q, d)
+    v_cache : ndarray, (..., n_past + n_q, d_v)
+        The caches grown along the sequence axis (−2); the inputs are not modified.
+    """
+    arrays = {"q_new": q_new, "k_cache": k_cache, "v_cache": v_cache, "k_new": k_new, "v_new": v_new}
+    for name, arr in arrays.items():
+        arrays[name] = as_float_array(arr, name)
+        require_ndim(arrays[name], name, 2, "(..., n, d)")
+    q_new, k_cache, v_cache, k_new, v_new = arrays.values()
+    require_same(q_new, k_new, -2, ("q_new", "k_new"), "one key per new query")
+    require_same(k_new, v_new, -2, ("k_new", "v_new"), "the number of new tokens")
+    require_same(k_cache, v_cache, -2, ("k_cache", "v_cache"), "the number of cached tokens")
+    require_same(k_cache, k_new, -1, ("k_cache", "k_new"), "the key size d")
+    require_same(v_cache, v_new, -1, ("v_cache", "v_new"), "the value size d_v")
+    k_cache = np.concatenate([k_cache, k_new], axis=-2)  # (..., n_past + n_q, d)
+    v_cache = np.concatenate([v_cache, v_new], axis=-2)  # (..., n_past + n_q, d_v)
+    out, _ = _attend_newest(q_new, k_cache, v_cache)     # (..., n_q, d_v)
+    return out, k_cache, v_cache
+
+
+def decode_sequence(x, W_q, W_k, W_v, *, use_cache=True, on_step=None):
+    """Run one causal attention layer over ``x`` token by token, as generation does.
+
+    Parameters
+    ----------
+    x : array_like, (..., n, D)
+        The tokens' vectors, fed one per step.
+    W_q, W_k : array_like, (D, d)
+    W_v : array_like, (D, d_v)
+    use_cache : bool
+        True: each step projects only the new token and attends to a :class:`KVCache`
+        (``O(t·d)`` attention work at step ``t``). False: each step recomputes the
+        queries, keys and values of the whole prefix and its full causal attention
+        (``O(t²·d)``), which is what a model with several layers must do without a
+        cache, because every position's input to a later layer comes from the layer below.
+    on_step : callable, optional
+        Called as ``on_step(t)`` after step ``t`` (0-based), e.g. to time each step.
+
+    Returns
+    -------
+    out : ndarray, (..., n, d_v)
+        The output of each step; equal to ``attention(x W_q, x W_k, x W_v, causal_mask(n))[0]``.
+    """
+    x = as_float_array(x, "x")
+    require_ndim(x, "x", 2, "(..., n, D)")
+    W_q, W_k, W_v = (as_float_array(w, name) for w, name in ((W_q, "W_q"), (W_k, "W_k"), (W_v, "W_v")))
+    n = x.shape[-2]
+    outs = []
+    if use_cache:
+        cache = KVCache(W_k.shape[-1], W_v.shape[-1], batch_shape=x.shape[:-2], capacity=n, dtype=x.dtype)
+    for t in range(n):
+        if use_cache:
+            x_t = x[..., t:t + 1, :]                     # (..., 1, D): only the new token
+            cache.append(x_t @ W_k, x_t @ W_v)
+            out_t, _ = cache.attend(x_t @ W_q)           # (..., 1, d_v)
+        else:
+            prefix = x[..., :t + 1, :]                   # (..., t+1, D): everything again
+            out, _ = attention(prefix @ W_q, prefix @ W_k, prefix @ W_v, causal_mask(t + 1))
+            out_t = out[..., -1:, :]                     # (..., 1, d_v)
+        outs.append(out_t)
+        if on_step is not None:
+            on_step(t)
+    return np.concatenate(outs, axis=-2)                 # (..., n, d_v)
 
 
 # --------------------------------------------------------------------------- KV cache size

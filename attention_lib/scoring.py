@@ -63,7 +63,9 @@ def scaled_dot_scores(q, k):
     scores : ndarray, (..., n_q, n_k)
         For random unit-variance vectors these have variance about 1 whatever ``d`` is.
     """
-    return dot_scores(q, k) / math.sqrt(np.shape(q)[-1])  # (..., n_q, n_k)
+    q, k = _query_key_pair(q, k)
+    q_scaled = q / math.sqrt(q.shape[-1])                # (..., n_q, d): n_q·d divisions, not n_q·n_k
+    return q_scaled @ _keys_t(k)                         # (..., n_q, n_k)
 
 
 def cosine_scores(q, k, temperature=1.0, eps=1e-9):

@@ -6,7 +6,7 @@ import numpy as np
 from ._validate import as_float_array, positive_scalar
 
 
-def softmax(x, axis=-1, temperature=1.0):
+def softmax(x, axis=-1, temperature=1.0, *, out=None):
     """Numerically stable softmax along ``axis``, with temperature.
 
     ``softmax(x / temperature)``, computed after subtracting the maximum of each
@@ -20,6 +20,10 @@ def softmax(x, axis=-1, temperature=1.0):
         The axis that is normalised (the keys: ``-1`` in attention).
     temperature : float > 0
         Below 1 sharpens towards argmax, above 1 flattens towards uniform.
+    out : ndarray, optional
+        Where to write the weights, same shape as ``x``. Passing ``x`` itself
+        overwrites the scores and saves one array of their size (``attention``
+        does this). By default a new array is returned and ``x`` is left alone.
 
     Returns
     -------
@@ -30,18 +34,22 @@ def softmax(x, axis=-1, temperature=1.0):
     Raises
     ------
     ValueError
-        If ``temperature <= 0`` or ``axis`` is out of range.
+        If ``temperature <= 0``, ``axis`` is out of range or ``out`` has another shape.
     """
     x = as_float_array(x, "x")
     temperature = positive_scalar(temperature, "temperature")
     if not -x.ndim <= axis < max(x.ndim, 1):
         raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
-    z = x / temperature                                  # (..., n)
+    if out is not None and np.shape(out) != x.shape:
+        raise ValueError(f"out has shape {np.shape(out)} but x has shape {x.shape}: they must match")
+    z = x if temperature == 1 else np.divide(x, temperature, out=out)   # (..., n)
     top = np.max(z, axis=axis, keepdims=True)            # (..., 1)
     top = np.where(np.isfinite(top), top, 0)             # all -inf slice: shift by 0
-    e = np.exp(z - top)                                  # (..., n), every entry <= 1
+    e = np.subtract(z, top, out=out if z is x else z)    # (..., n), x itself is only written if out is x
+    np.exp(e, out=e)                                     # in place, every entry <= 1
     total = e.sum(axis=axis, keepdims=True)              # (..., 1)
-    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    e /= np.where(total > 0, total, 1)                   # an all -inf slice is all 0 and stays 0
+    return e
 
 
 def entropy(p, axis=-1):

@@ -7,12 +7,9 @@ Each timing is the median of REPEATS runs. Prints Markdown.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import statistics
 import sys
-import time
-import tracemalloc
 
 import numpy as np
 
@@ -21,7 +18,7 @@ from attention_lib import (
     causal_mask,
     induction,
 )
-from attention_lib.efficient import KVCache, decode_step, flash_attention
+from attention_lib.efficient import decode_sequence, flash_attention
 from attention_lib.training import (
     RecallConfig,
     forward,
@@ -31,28 +28,9 @@ from attention_lib.training import (
     steps_to_loss,
     train,
 )
+from benchmarks._measure import median_seconds, peak_bytes
 
 REPEATS = 3
-
-
-def median_time(fn, repeats=REPEATS):
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def peak_bytes(fn):
-    gc.collect()
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 # --------------------------------------------------------------------------- lesson 07
@@ -149,7 +127,7 @@ def flash_figures():
             out = out[0] if isinstance(out, tuple) else out
             diff = f"{np.abs(out - (ref_causal if 'causal' in name else ref)).max():.1e}"
             peak = peak_bytes(fn)
-            print(f"| {n} | {name} | {peak / 2**20:.1f} MiB | {median_time(fn):.2f} | {diff} |")
+            print(f"| {n} | {name} | {peak / 2**20:.1f} MiB | {median_seconds(fn, REPEATS):.2f} | {diff} |")
         del ref, ref_causal
     print()
 
@@ -163,20 +141,10 @@ def cache_figures(n_tokens=512, d_model=64):
     W_q, W_k, W_v = (rng.normal(0, d_model**-0.5, (d_model, d_model)) for _ in range(3))
 
     def with_cache():
-        cache, outs = KVCache(d_model, capacity=n_tokens), []
-        for t in range(n_tokens):
-            xt = x[t:t + 1]                                  # (1, D)
-            cache.append(xt @ W_k, xt @ W_v)
-            outs.append(decode_step(xt @ W_q, cache)[0])
-        return np.concatenate(outs)
+        return decode_sequence(x, W_q, W_k, W_v)
 
     def recompute_everything():
-        outs = []
-        for t in range(n_tokens):
-            prefix = x[: t + 1]                              # (t+1, D)
-            out, _ = attention(prefix @ W_q, prefix @ W_k, prefix @ W_v, causal_mask(t + 1))
-            outs.append(out[-1:])
-        return np.concatenate(outs)
+        return decode_sequence(x, W_q, W_k, W_v, use_cache=False)
 
     def recompute_keys_values():
         outs = []
@@ -190,10 +158,10 @@ def cache_figures(n_tokens=512, d_model=64):
     print(f"## Decoding {n_tokens} tokens, one head, d_model = d = {d_model}, float64\n")
     print("| method | median time (s) | max abs diff vs full causal attention |")
     print("|---|---|---|")
-    for name, fn in (("KVCache + decode_step", with_cache),
+    for name, fn in (("decode_sequence, KVCache", with_cache),
                      ("no cache: recompute every position, all queries", recompute_everything),
                      ("no cache: recompute K, V of the prefix, last query only", recompute_keys_values)):
-        print(f"| {name} | {median_time(fn):.3f} | {np.abs(fn() - ref).max():.1e} |")
+        print(f"| {name} | {median_seconds(fn, REPEATS):.3f} | {np.abs(fn() - ref).max():.1e} |")
     print()
 
 

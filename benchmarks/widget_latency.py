@@ -62,6 +62,9 @@ WIDGETS = {
     "head viewer": ("w_heads = widgets.head_viewer(); w_heads", "head", "w_heads.controls['head']", (0, 1)),
     "training run (seed, before training)": ("w_training = widgets.training_run(); w_training", "seed",
                                              "w_training.controls['seed']", (0, 1)),
+    "online softmax stepper": ("import numpy as np; w_online = widgets.online_softmax_stepper("
+                               "np.random.default_rng(0).normal(size=40)); w_online", "next step",
+                               "w_online.controls['step']", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
@@ -165,7 +168,8 @@ def _cell(page, i):
 def _slider(page, cell, name):
     if name is None:                                   # the reference: an ipywidgets slider
         return _cell(page, cell).locator(".noUi-handle").first
-    return _cell(page, cell).get_by_role("slider", name=name)
+    here = _cell(page, cell)                           # a slider, or a stepper's button (its group takes the arrows)
+    return here.get_by_role("slider", name=name).or_(here.get_by_role("button", name=name, exact=True))
 
 
 def measure_steps(page, cell, name, kind):

@@ -67,3 +67,27 @@ def test_check_speed_has_both_paths_in_a_process_and_in_a_kernel():
                                                for m in ("sandbox (fork)", "in-process (reference)")}
     for where, path, p50, p95 in data:
         assert 0 < float(p50) <= float(p95), (where, path)
+
+
+ATTENTION_SPEED_ROWS = (
+    "attention ÷ (q @ kᵀ + w @ v), n = 4096",
+    "np.exp of the n × n scores alone ÷ (q @ kᵀ + w @ v), n = 4096",
+    "flash_attention ÷ attention, time, n = 8192",
+    "flash_attention ÷ attention, peak memory, n = 8192",
+    "decoding 512 tokens, no cache ÷ cache, time",
+    "cost per token against t, log-log slope, with cache",
+    "cost per token against t, log-log slope, no cache",
+)
+
+
+def test_attention_speed_section_has_its_conditions_and_one_numeric_row_per_figure():
+    text = _body("Attention speed and memory (lesson 08)")
+    assert re.search(r"numpy \d+\.\d+", text) and re.search(r"OPENBLAS_NUM_THREADS=\S+;", text)
+    assert re.search(r"load average \d+\.\d\d before, \d+\.\d\d after", text)
+    data = {r[0]: r for r in _rows(text, 4)}
+    assert list(data) == list(ATTENTION_SPEED_ROWS)
+    for name, (_, value, _target, _measured) in data.items():
+        assert re.fullmatch(r"-?\d+(\.\d+)?(×|%)?", value), f"{name}: value {value!r} is not a number"
+    for name in ATTENTION_SPEED_ROWS[:5]:
+        assert data[name][1][-1] in "×%", f"{name}: a ratio needs its unit"
+        assert re.search(r"\d s vs \d|\d MiB vs \d", data[name][3]), f"{name}: the reference measured in the same run"

@@ -221,6 +221,11 @@ def _components(value, ref):
 def _failing_component(ex, value, ref):
     """The (learner, reference) arrays to study: for a pair, the weights first (they come first in the maths)."""
     pairs = _components(value, ref)
+    if ex.returns == "tuple":                            # several parts: study the first one that is off
+        for y, r in pairs:
+            if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+                return y, r, ex.output
+        return None, None, None
     if len(pairs) == 2:
         for index in (1, 0):
             y, r = pairs[index]
@@ -525,15 +530,16 @@ def _problem(ex, probe, got, want):
         pair = _pair_problem(ex, probe, value, ref)
         if pair:
             return pair
-    for mine, theirs in _components(value, ref):
+    for index, (mine, theirs) in enumerate(_components(value, ref)):
+        yours = f"your `{ex.parts[index]}`" if ex.returns == "tuple" and index < len(ex.parts) else "your result"
         if mine is None:
             return "wrong_type", (f"{where}, a number or an array of numbers was expected; "
                                   f"you returned {describe(value)}.")
         if theirs is not None and mine.shape != theirs.shape:
             if mine.size == theirs.size and _close(ex, mine.reshape(theirs.shape), theirs):
-                return "extra_axis", f"{where}, your result has shape {mine.shape}."
+                return "extra_axis", f"{where}, {yours} has shape {mine.shape}."
             shown = "" if ex.returns == "value" else f" where {theirs.shape} is expected"
-            return "wrong_shape", (f"{where}, your result has shape {mine.shape}{shown}. "
+            return "wrong_shape", (f"{where}, {yours} has shape {mine.shape}{shown}. "
                                    "Write down the shape of every intermediate array.")
         if theirs is not None and (mine.dtype == bool) != (theirs.dtype == bool):
             kind = "boolean" if theirs.dtype == bool else "floating-point"
@@ -547,6 +553,11 @@ def _problem(ex, probe, got, want):
 def _pair_problem(ex, probe, value, ref):
     where = f"On {_where(probe)}"
     pair = as_pair(value)
+    if ex.returns == "tuple":
+        if pair is None or len(pair) != len(ref):
+            names = ", ".join(ex.parts) if ex.parts else ", ".join("…" for _ in ref)
+            return "wrong_type", f"{where}, expected a tuple `({names})`; you returned {describe(value)}."
+        return None
     if pair is None:
         arr = as_array(value)
         if arr is not None and arr.shape == np.shape(ref[0]) and _close(ex, arr, np.asarray(ref[0])):

@@ -85,6 +85,18 @@ PURPOSES = {
     "coupled": "a function whose entries interact, where a nudge left in place shifts every later entry",
     "any_shape": "an array with three axes (`np.ndindex`, not `range(len(x))`)",
     "answer": "your answer",
+    # lesson 08: online softmax, tiles, the KV cache
+    "max_grows": "a maximum that grows as the loop goes on, so what was summed so far must be rescaled",
+    "negative": "very negative scores, far below 0",
+    "masked_row": "a row in which every key is blocked (all −inf)",
+    "float32": "float32 input",
+    "first_step": "the very first step, with nothing seen yet (a running max of −∞, an empty cache)",
+    "tiles": "several tiles of keys, where the running max grows from one tile to the next",
+    "one_tile": "a single tile of keys, where nothing is ever rescaled",
+    "more_keys": "more keys than queries (n_k > n_q)",
+    "several_new": "several new tokens at once, where the causal mask's corner matters",
+    "keywords": "the keyword arguments",
+    "empty": "an empty input",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""
 
@@ -205,7 +217,8 @@ def family(build: Callable[..., Callable], stages: dict, most: int = 2) -> list[
 class Exercise:
     """A checkable exercise. ``reference`` is the hidden correct function.
 
-    ``returns`` is ``"array"``, ``"pair"`` (out, weights) or ``"value"`` (a pen-and-paper answer).
+    ``returns`` is ``"array"``, ``"pair"`` (out, weights), ``"tuple"`` (several arrays, named by
+    ``parts``, e.g. ``("m", "l", "acc")``) or ``"value"`` (a pen-and-paper answer).
     ``output`` says what the numbers are, which decides the relations worth looking for:
     ``"scores"``, ``"weights"`` (rows sum to 1 along ``weights_axis(probe)``), ``"values"`` or
     ``"mask"``. ``factors(probe)`` names the constant factors a mistake can introduce
@@ -233,6 +246,7 @@ class Exercise:
     purposes: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
     arguments: dict = field(default_factory=dict)
+    parts: tuple = ()
     canonical: Callable | None = None
     rtol: float = 1e-6
     atol: float = 1e-8

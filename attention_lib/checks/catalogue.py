@@ -485,6 +485,70 @@ _IDEAS = _entries(
      "Setting dk and dv to 0 at masked keys is not enough: the allowed keys' weights must be renormalised without "
      "the masked ones, or dq and the other rows of dk and dv stay wrong. Mask the scores with −∞ before the "
      "softmax."),
+    # ---------------------------------------------------------------- efficient attention (lesson 08)
+    ("online_sum_not_rescaled", "Running sum not rescaled when the max grows",
+     "When a new score beats the running maximum, every term already in the running sum was computed against "
+     "the old maximum. Multiply the sum so far by e^(m_old − m_new) before adding the new term; without it the "
+     "sum is too large whenever the maximum grows, and the weights no longer sum to 1."),
+    ("online_rescale_inverted", "Rescaling factor upside down",
+     "Your rescaling factor is e^(m_new − m_old), the inverse of the right one. What was summed so far must "
+     "shrink when the maximum grows: multiply it by e^(m_old − m_new), which is at most 1 (and 0 before the "
+     "first score, when m_old = −∞)."),
+    ("online_max_started_at_zero", "Running max started at 0",
+     "Start the running maximum at −∞ (and the sum at 0), not at 0. Started at 0, the maximum never drops below "
+     "0, so a row of very negative scores is shifted by 0 instead of by its own maximum: every exponential "
+     "underflows to 0 and the division is 0/0."),
+    ("flash_sum_not_rescaled", "Output rescaled, running sum not",
+     "When the maximum grows you rescale the accumulated output by α = e^(m_old − m_new), but not the running "
+     "sum ℓ. Both were computed against the old maximum, so both need α: `l = alpha * l + p.sum(-1, "
+     "keepdims=True)`. Otherwise the final division uses a sum built against two different maxima."),
+    ("flash_output_not_rescaled", "Running sum rescaled, output not",
+     "When the maximum grows you rescale the running sum ℓ, but not the accumulated output. The output so far "
+     "was computed against the old maximum too: `acc = alpha * acc + p @ v_block`."),
+    ("flash_tile_max_not_running_max", "Tile exponentiated against its own max",
+     "You exponentiate this tile's scores against the tile's own maximum, while the old part is brought to the "
+     "running maximum. Everything must share one shift: `p = np.exp(s - m_new)`, with m_new the running "
+     "maximum after this tile."),
+    ("flash_normalised_too_early", "Divided by ℓ before the last tile",
+     "The running output stays unnormalised, acc = Σ e^(s − m) v, until the very last tile: divide by ℓ once, "
+     "at the end. Dividing at every tile is right after one tile and wrong after two."),
+    ("key_loop_over_queries", "Key loop stops at n_q",
+     "The inner loop must visit every key: its range runs over n_k = `k.shape[-2]`. Bounded by the number of "
+     "queries, it skips keys whenever there are more keys than queries, and nothing shows when they are equal."),
+    ("kv_cache_off_by_one", "New token misses itself, or sees one key too many",
+     "A new token must see every cached key and itself, and nothing after it. Append its key and value to the "
+     "cache *before* attending, and align the causal mask bottom-right: query i of the n_q new tokens sits at "
+     "position n_past + i and sees keys 0 … n_past + i."),
+    ("kv_cache_wrong_axis", "Cache grown along the wrong axis",
+     "Keys and values are stored one row per token, (..., n_tokens, d): new tokens go on the sequence axis, −2, "
+     "`np.concatenate([k_cache, k_new], axis=-2)`. Axis 0 is the sequence axis of a single matrix only; with a "
+     "batch or heads in front it is the batch axis."),
+    ("causal_mask_top_left", "Causal mask aligned top-left",
+     "Your mask is aligned top-left, like PyTorch's `is_causal=True`: the new tokens see only the first keys. "
+     "With a cache there are more keys than queries and the new queries are the *last* positions: "
+     "`al.causal_mask(n_q, n_k)` ends its diagonal in the bottom-right corner."),
+    ("decode_no_mask_for_several_tokens", "Several new tokens see each other's future",
+     "With several new tokens at once, each must not see the new tokens after it. A single new token needs no "
+     "mask; n_q > 1 new tokens need the causal mask `al.causal_mask(n_q, n_k)`."),
+    ("kv_cache_not_grown", "Returned caches not grown",
+     "Return the caches with the new tokens' keys and values appended, one row per new token: the next step "
+     "needs every token so far, not the old cache and not the new rows alone."),
+    ("kv_cache_prepended", "New tokens put in front of the cache",
+     "Your cache puts the new tokens before the old ones. Row t of the cache is token t: append the new rows at "
+     "the end, `np.concatenate([k_cache, k_new], axis=-2)`, so that positions (and the causal mask) stay in "
+     "order."),
+    ("kv_cache_ignored", "Attended to the new tokens only",
+     "Your new tokens attend only to each other. The point of the cache is that they also attend to every "
+     "cached token: attend to the whole grown cache, with the causal mask for the new tokens."),
+    ("flash_max_not_updated", "Returned the old running max",
+     "Return the new running maximum, m' = max(m, the row maxima of this tile): the next tile rescales against "
+     "it, and ℓ and acc are now computed against it."),
+    ("kv_cache_counts_queries", "Counted the queries too",
+     "Only keys and values are cached; a past token's query is never read again. The factor is 2 (keys and "
+     "values), not 3."),
+    ("kv_cache_missing_factor", "A factor of the cache size left out",
+     "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
+     "tokens × bytes per number × batch. One of them is missing from yours."),
 )
 
 _GENERIC = _entries(

@@ -53,7 +53,7 @@ LESSONS = (
     Lesson("07_training", "Training attention by hand", "backward pass, gradient check, a trained lookup",
            library=("backward", "training", "induction"), checks=("backward",), widgets=("training_run",)),
     Lesson("08_efficient_attention", "Efficient attention", "online softmax, FlashAttention tiling, the KV cache",
-           library=(), checks=(), ready=False),
+           library=("efficient",), checks=("efficient",), widgets=("online_softmax_stepper",)),
 )
 
 

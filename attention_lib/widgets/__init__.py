@@ -11,6 +11,7 @@ from ._base import Explorer
 from ._chart import Figure
 from ._figures import show_figure
 from ._style import settings
+from .efficient import online_softmax_stepper
 from .masking import mask_editor
 from .multihead import head_viewer
 from .playground import query_playground
@@ -22,5 +23,5 @@ from .training import training_run
 from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
-           "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure", "similarity_explorer",
-           "temperature_explorer", "training_run", "widget_scores"]
+           "online_softmax_stepper", "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure",
+           "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from attention_lib import attention, diagnose_attention, rbf_scores
+from attention_lib import attention, causal_mask, diagnose_attention, rbf_scores
 
 rng = np.random.default_rng(1)
 
@@ -46,6 +46,39 @@ def test_similarity_by_name_or_function():
     np.testing.assert_allclose(w, e / e.sum(-1, keepdims=True))
     with pytest.raises(ValueError, match="unknown similarity 'manhattan'"):
         attention(q, k, k, similarity="manhattan")
+
+
+def textbook_attention(q, k, v, mask, tau):
+    """softmax(q kᵀ / √d / τ) v with every step a separate array, as first written in lesson 02."""
+    s = (q @ np.swapaxes(k, -1, -2)) / np.sqrt(q.shape[-1]) / tau
+    s = np.where(mask, s, -np.inf)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    w = e / e.sum(axis=-1, keepdims=True)
+    return w @ v, w
+
+
+@pytest.mark.parametrize("tau", [1.0, 0.7])
+def test_attention_equals_the_textbook_formula_to_1e_12(tau):
+    g = np.random.default_rng(5)
+    q, k, v = (g.normal(size=(2, 3, 40, 8)) * 3 for _ in range(3))
+    mask = causal_mask(40)
+    out, w = attention(q, k, v, mask, temperature=tau)
+    ref_out, ref_w = textbook_attention(q, k, v, mask, tau)
+    np.testing.assert_allclose(w, ref_w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out, ref_out, rtol=0, atol=1e-12)
+    out, w = attention(q, k, v, temperature=tau)
+    ref_out, ref_w = textbook_attention(q, k, v, True, tau)
+    np.testing.assert_allclose(out, ref_out, rtol=0, atol=1e-12)
+
+
+def test_attention_never_overwrites_scores_it_did_not_make():
+    q, k = rng.normal(size=(2, 3)), rng.normal(size=(4, 3))
+    stored = rng.normal(size=(2, 4))
+    kept = stored.copy()
+    _, w = attention(q, k, k, similarity=lambda q, k: stored)
+    np.testing.assert_array_equal(stored, kept)
+    e = np.exp(kept - kept.max(-1, keepdims=True))
+    np.testing.assert_allclose(w, e / e.sum(-1, keepdims=True))
 
 
 def test_keys_and_values_must_agree_on_n_k():

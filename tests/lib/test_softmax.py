@@ -75,3 +75,20 @@ def test_softmax_jacobian_matches_finite_differences():
 
 def test_softmax_jacobian_vanishes_when_saturated():
     assert np.abs(softmax_jacobian(softmax(np.array([50.0, 0.0, 0.0])))).max() < 1e-20
+
+
+@pytest.mark.parametrize("tau", [1.0, 0.5])
+def test_softmax_leaves_its_input_alone_unless_told_to_overwrite_it(tau):
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -np.inf, 0.0]])
+    kept = x.copy()
+    w = softmax(x, temperature=tau)
+    np.testing.assert_array_equal(x, kept)
+    same = softmax(x, temperature=tau, out=x)
+    assert same is x
+    np.testing.assert_array_equal(x, w)
+    np.testing.assert_allclose(w[0], naive_softmax(kept[0] / tau), rtol=1e-14)
+
+
+def test_softmax_out_must_have_the_shape_of_x():
+    with pytest.raises(ValueError, match=r"out has shape \(3,\) but x has shape \(2, 3\)"):
+        softmax(np.ones((2, 3)), out=np.empty(3))
