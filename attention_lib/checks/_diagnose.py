@@ -322,7 +322,19 @@ def _relations(ex, answer, mine, want, failed):
         return _elementwise(ex, studied, mine, want, failed)
     if not found or len(keys) != 1:
         return None
-    return _name(ex, answer, found, mine, failed)
+    code, detail = _name(ex, answer, found, mine, failed)
+    return code, _join(detail, _which_part(ex, mine, want, failed))
+
+
+def _which_part(ex, mine, want, failed) -> str:
+    """For a tuple answer, the part the relation was found in: ``your `dv` is the one that is off``."""
+    if ex.returns != "tuple" or not ex.parts:
+        return ""
+    m, w = next((m, w) for m, w, bad in zip(mine, want, failed, strict=True) if bad and not m.raised)
+    for name, (y, r) in zip(ex.parts, _components(m.value, w.value), strict=False):
+        if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+            return f"It is your `{name}` that is off."
+    return ""
 
 
 def _mask_relation(ex, mine, want, failed):
@@ -512,13 +524,13 @@ def _rows_detail(probe, rows) -> str:
 def _structure(ex, answer, mine, want, failed):
     for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
         if bad:
-            problem = _problem(ex, probe, m, w)
+            problem = _problem(ex, probe, m, w, answer)
             if problem:
                 return problem
     return None
 
 
-def _problem(ex, probe, got, want):
+def _problem(ex, probe, got, want, answer=None):
     where = f"On {_where(probe)}"
     if got.raised:
         code = _error_code(got, ex) or "raised"
@@ -538,6 +550,10 @@ def _problem(ex, probe, got, want):
         if theirs is not None and mine.shape != theirs.shape:
             if mine.size == theirs.size and _close(ex, mine.reshape(theirs.shape), theirs):
                 return "extra_axis", f"{where}, {yours} has shape {mine.shape}."
+            reversed_by_t = (sorted(mine.shape) == sorted(theirs.shape) and mine.ndim > 2 and answer is not None
+                             and "T" in attribute_names(answer))
+            if reversed_by_t:                    # `.T` on a 3-D or 4-D array reverses every axis
+                return "transpose_all_axes", f"{where}, {yours} has shape {mine.shape}, not {theirs.shape}."
             shown = "" if ex.returns == "value" else f" where {theirs.shape} is expected"
             return "wrong_shape", (f"{where}, {yours} has shape {mine.shape}{shown}. "
                                    "Write down the shape of every intermediate array.")

@@ -59,6 +59,7 @@ SOFTMAX_BACKWARD = Exercise(
     ],
     misconceptions=[
         Misconception("softmax_grad_diagonal_only", variant=lambda p, dp: p * (1 - p) * dp),
+        Misconception("missing_rowsum_term", variant=lambda p, dp: _vjp(p, dp, 0.0)),
         Misconception("softmax_grad_rowsum_over_all", variant=lambda p, dp: _vjp(p, dp, np.sum(dp * p))),
         Misconception("missing_keepdims", variant=lambda p, dp: _vjp(p, dp, np.sum(dp * p, axis=-1))),
         Misconception("softmax_grad_without_p",
@@ -150,8 +151,17 @@ def _imprecise(mine, want, probes):
     if not loose or any(m.raised for m in mine):
         return False
     worst = max(lib.relative_error(g, _EXACT[g.shape]) for g, _, _ in loose)
+    if worst > 1e-2:                                     # not imprecise: a different quantity
+        return False
     return (f"Its largest relative error from the exact gradient is {worst:.1e}; central differences in float64 "
             f"with a step near 1e-6 stay below {ACCURATE:.0e}.")
+
+
+def _one_slope_everywhere(mine, want, probes):
+    """Every entry of the estimate holds the same number where the exact gradient does not."""
+    loose = [m.value[0] for m in mine if not m.raised and isinstance(m.value, tuple) and len(m.value) == 3]
+    varied = [g for g in loose if np.ptp(_EXACT[g.shape]) > 1e-6]
+    return bool(varied) and all(np.ptp(g) <= 1e-9 * max(1.0, float(np.max(np.abs(g)))) for g in varied)
 
 
 def _flattened(mine, want, probes):
@@ -183,6 +193,7 @@ NUMERICAL_GRADIENT = Exercise(
                       detail="Only the probe whose entries interact (the attention loss) shows it."),
         Misconception("fd_step_too_small", variant=lambda f, x, eps=1e-6: _judged(_differences(f, x, eps=1e-12))),
         Misconception("wrong_shape", test=_flattened),
+        Misconception("fd_all_entries_at_once", test=_one_slope_everywhere),
         Misconception("fd_inaccurate", test=_imprecise),
     ],
     forbidden=(lib.numerical_gradient,),
@@ -287,6 +298,8 @@ _BACKWARD = {   # what q3 and q4 share: the same reference, probes and forbidden
     "probes": PROBES,
     "forbidden": (lib.attention_backward, lib.attention_layer_backward),
     "output": "values",
+    "returns": "tuple",                  # (dq, dk, dv): the diagnosis studies the first part that is off
+    "parts": ("dq", "dk", "dv"),
 }
 
 ATTENTION_BACKWARD = Exercise(

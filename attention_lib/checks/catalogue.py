@@ -461,6 +461,10 @@ _IDEAS = _entries(
     ("fd_step_too_small", "Step too small",
      "Below about 1e-8, rounding error (about 1e-16 / eps) dominates: the error is U-shaped in eps, and 1e-6 sits "
      "near the bottom for central differences in float64."),
+    ("fd_all_entries_at_once", "Nudged every entry at once",
+     "Moving every entry of x by eps at the same time measures one number, the slope of f along the direction "
+     "(1, 1, …, 1), and that number in every entry is not the gradient. Nudge one entry at a time "
+     "(`np.ndindex(x.shape)` visits them all) and put it back before the next."),
     ("fd_inaccurate", "Gradient estimate not accurate enough",
      "Your estimate is close to the exact gradient, but a gradient check needs more digits than that: central "
      "differences in float64, a step near 1e-6, and every entry put back after it is nudged."),

@@ -7,7 +7,7 @@ import pytest
 
 from attention_lib import checks
 
-from .answers import blind_dev, blind_heldout, unusual
+from .answers import blind_0406, blind_dev, blind_heldout, heldout_0407, unusual
 
 RIGHT = unusual.BANK + unusual.EXTRA
 TARGET_RATE = 0.85
@@ -61,3 +61,32 @@ def test_each_held_out_answer_is_judged_wrong_and_named_where_a_diagnosis_exists
     assert result.status == "incorrect"
     if entry["code"] is not None:
         assert result.code == entry["code"], f"{entry['idea']}: got {result}"
+
+
+# ---------------------------------------------------------------- lessons 04-07: the banks of a second round
+SECOND_ROUND = {"blind_0406": (blind_0406, 0.80), "heldout_0407": (heldout_0407, 0.85)}
+IN_SCOPE_ACCEPTS = {"ckq2_unsorted", "mrb_no_bias", "mrb_mask_no_head_axis"}   # see blind_0406's docstring
+
+
+@pytest.fixture(scope="module")
+def second_round():
+    return {name: [(e, _run(e)) for e in bank.BANK] for name, (bank, _) in SECOND_ROUND.items()}
+
+
+@pytest.mark.parametrize("name", SECOND_ROUND)
+def test_right_answers_pass_and_wrong_ones_do_not(second_round, name):
+    rejected = [e["name"] for e, r in second_round[name] if e["kind"] == "correct" and r.status != "correct"]
+    accepted = {e["name"] for e, r in second_round[name] if e["kind"] == "wrong" and r.status == "correct"}
+    assert rejected == []
+    assert accepted <= IN_SCOPE_ACCEPTS, accepted - IN_SCOPE_ACCEPTS
+
+
+@pytest.mark.parametrize("name", SECOND_ROUND)
+def test_answers_judged_named_keep_their_diagnosis_at_the_rate_measured(second_round, name):
+    bank, rate = SECOND_ROUND[name]
+    wrong = [(e, r) for e, r in second_round[name] if e["kind"] == "wrong"]
+    lost = [(e["name"], bank.EXPECTED[e["name"]], r.code) for e, r in wrong
+            if bank.EXPECTED[e["name"]] is not None and r.code != bank.EXPECTED[e["name"]]]
+    assert lost == []
+    named = sum(bank.EXPECTED[e["name"]] is not None for e, _ in wrong)
+    assert named / len(wrong) >= rate and set(bank.EXPECTED) == {e["name"] for e, _ in wrong}

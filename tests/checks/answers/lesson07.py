@@ -63,6 +63,13 @@ def sb_diagonal(p, dp):
     return dp * p * (1.0 - p)
 
 
+@wrong("softmax_backward", "missing_rowsum_term")
+def sb_elementwise_only(p, dp):
+    ds = np.empty_like(p)
+    np.multiply(dp, p, out=ds)                                    # the chain rule, as if softmax were elementwise
+    return ds
+
+
 @wrong("softmax_backward", "softmax_grad_rowsum_over_all")
 def sb_one_sum(p, dp):
     return p * (dp - (dp * p).sum())
@@ -86,6 +93,13 @@ def sb_borrowed(p, dp):
 
 
 # ---------------------------------------------------------------- numerical_gradient
+@wrong("numerical_gradient", "fd_all_entries_at_once")
+def numgrad_whole_array(f, x, eps=1e-6):
+    x = np.asarray(x, dtype=float)
+    slope = (f(x + eps) - f(x - eps)) / (2 * eps)               # every entry moved together
+    return slope * np.ones_like(x)
+
+
 @wrong("numerical_gradient", "fd_one_sided")
 def ng_forward(f, x, eps=1e-6):
     x = np.array(x, dtype=float)
