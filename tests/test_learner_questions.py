@@ -3,9 +3,8 @@ with the numbers it quotes, in a lesson notebook that exists.
 
 The record has one section per lesson (``## NN_slug``) holding a table
 ``| id | kind | question or belief | asked at | answered under | primary source | numbers |``.
-A section's notebook is checked when the manifest marks its lesson ready. A lesson that is not ready yet (04-08
-while their notebooks are still on their own branches) has only its table checked: the notebook is not on this
-branch, so its headings and numbers cannot be, and the lead refreshes those rows when the lesson lands on main.
+A section's notebook is checked when the manifest marks its lesson ready (a lesson still on its own branch has
+only its table checked); all nine lessons are ready.
 """
 import json
 import re

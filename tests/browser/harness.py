@@ -6,6 +6,7 @@ running notebooks in the browser never touches the committed files.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -174,6 +175,30 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
     nbformat.write(nb, path)
+
+
+@contextlib.contextmanager
+def driven_notebook(browser, lab, name: str, cells: list[str], dpr: int = 2, size=(1400, 1000)):
+    """Write a notebook of ``cells`` into the lab, open it in a fresh page at device scale ``dpr``, run it all,
+    and yield the page; the page's context is closed afterwards. Give each test module its own ``name``."""
+    write_notebook(lab.root / name, cells)
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=dpr)
+    try:
+        page = context.new_page()
+        open_notebook(page, lab, name)
+        run_all(page)
+        yield page
+    finally:
+        context.close()
+
+
+def screenshot_output(page, cell: int, tmp_path_factory, filename: str) -> None:
+    """Save the output area of code cell ``cell`` under the session's screenshots/ folder, to look at."""
+    shots = tmp_path_factory.getbasetemp() / "screenshots"
+    shots.mkdir(exist_ok=True)
+    output = page.locator(".jp-CodeCell").nth(cell).locator(".jp-OutputArea")
+    output.scroll_into_view_if_needed()
+    output.screenshot(path=str(shots / filename))
 
 
 def readout(page, cell: int) -> str:

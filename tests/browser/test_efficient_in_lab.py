@@ -10,7 +10,7 @@ import pytest
 
 from attention_lib import widgets
 
-from .harness import kernel_eval, open_notebook, readout, run_all, wait_readout_change, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, wait_readout_change
 
 X = [1.0, 0.5, 3.0, 2.0, 5.0, 4.5]
 BUILD = f"widgets.online_softmax_stepper(np.array({X}){{}})"
@@ -29,19 +29,10 @@ DPR = 2
 
 @pytest.fixture(scope="module")
 def stepper_page(browser, lab, tmp_path_factory):
-    write_notebook(lab.root / "stepper_drive.ipynb", CELLS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
-    page = context.new_page()
-    open_notebook(page, lab, "stepper_drive.ipynb")
-    run_all(page)
-    yield page
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
-    for i in (NEXT, KEYS):
-        output = _cell(page, i).locator(".jp-OutputArea")
-        output.scroll_into_view_if_needed()
-        output.screenshot(path=str(shots / f"stepper_cell{i}_x{DPR}.png"))
-    context.close()
+    with driven_notebook(browser, lab, "online_softmax_drive.ipynb", CELLS, dpr=DPR) as page:
+        yield page
+        for i in (NEXT, KEYS):
+            screenshot_output(page, i, tmp_path_factory, f"stepper_cell{i}_x{DPR}.png")
 
 
 def _cell(page, i):

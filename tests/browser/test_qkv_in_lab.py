@@ -10,7 +10,7 @@ import pytest
 
 from attention_lib import widgets
 
-from .harness import kernel_eval, open_notebook, readout, run_all, slider, wait_readout_change, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 CELLS = [
     "from attention_lib import widgets",
@@ -41,18 +41,9 @@ NUMPY = _by_hand()
 
 @pytest.fixture(scope="module")
 def stepper_page(browser, lab, tmp_path_factory):
-    write_notebook(lab.root / "stepper_drive.ipynb", CELLS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=2)
-    page = context.new_page()
-    open_notebook(page, lab, "stepper_drive.ipynb")
-    run_all(page)
-    yield page
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
-    output = _cell(page, STEPPER).locator(".jp-OutputArea")
-    output.scroll_into_view_if_needed()
-    output.screenshot(path=str(shots / "mechanism_stepper_x2.png"))
-    context.close()
+    with driven_notebook(browser, lab, "mechanism_stepper_drive.ipynb", CELLS, dpr=2) as page:
+        yield page
+        screenshot_output(page, STEPPER, tmp_path_factory, "mechanism_stepper_x2.png")
 
 
 def _cell(page, i):
