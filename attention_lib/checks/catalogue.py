@@ -424,9 +424,6 @@ _IDEAS = _entries(
     ("kv_cache_used_query_heads", "Counted query heads in the cache",
      "Only key/value heads are cached: multiply by n_kv_heads, not by the number of query heads (the two differ "
      "under grouped-query attention)."),
-    ("kv_cache_stored_queries", "Cached the queries too",
-     "Only keys and values are cached. A token's query is used once, at its own step, to attend to the keys "
-     "before it; later tokens never need it again."),
     ("kv_cache_forgot_values", "A factor 2 missing from the cache size",
      "Each token stores a key *and* a value for every key/value head in every layer, so the count starts with 2: "
      "2 · layers · n_kv_heads · d_head numbers."),
@@ -548,8 +545,8 @@ _IDEAS = _entries(
      "Return the new running maximum, m' = max(m, the row maxima of this tile): the next tile rescales against "
      "it, and ℓ and acc are now computed against it."),
     ("kv_cache_counts_queries", "Counted the queries too",
-     "Only keys and values are cached; a past token's query is never read again. The factor is 2 (keys and "
-     "values), not 3."),
+     "Only keys and values are cached: a token's query is used once, at its own step, and never read again. "
+     "Count 2 numbers per key/value head and feature (a key and a value), and no queries."),
     ("kv_cache_missing_factor", "A factor of the cache size left out",
      "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
      "tokens × bytes per number × batch. One of them is missing from yours."),

@@ -479,7 +479,7 @@ _KV_STAGES = {   # each factor of 2 · layers · kv_heads · d_head · bytes, an
               (_LLAMA["n_heads"], "kv_cache_used_query_heads",
                "Counting 16 bits per number gives the same total: the question asks for bytes."),
               # queries, keys and values: (n_heads + 2 n_kv_heads) heads of numbers = 2 × this many
-              ((_LLAMA["n_heads"] + 2 * _LLAMA["n_kv_heads"]) / 2, "kv_cache_stored_queries", "")],
+              ((_LLAMA["n_heads"] + 2 * _LLAMA["n_kv_heads"]) / 2, "kv_cache_counts_queries", "")],
     "pair": [(2, None, ""),
              (1, "kv_cache_forgot_values", "One factor 2 is missing: that one, or the 2 bytes of each number "
                                            "(counting numbers gives the same total).")],

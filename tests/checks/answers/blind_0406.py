@@ -1696,7 +1696,7 @@ EXPECTED = {
     'kv_float32': 'kv_cache_bytes_per_number',
     'kv_one_layer': 'wrong_quantity',
     'kv_kib': 'wrong_quantity',
-    'kv_caches_queries': 'kv_cache_stored_queries',
+    'kv_caches_queries': 'kv_cache_counts_queries',
     'kv_numbers_only_one': None,
     'kv_bits': 'kv_cache_used_query_heads',
 }

@@ -454,7 +454,7 @@ def kv_cache_in_kib():
     return 2 * 80 * 8 * 128 * 2 / 1024
 
 
-@wrong("kv_cache_per_token", "kv_cache_stored_queries")
+@wrong("kv_cache_per_token", "kv_cache_counts_queries")
 def kv_cache_with_queries():
     layers, q_heads, kv_heads, d_head = 80, 64, 8, 128
     return layers * (q_heads + 2 * kv_heads) * d_head * 2        # queries, keys and values, 2 bytes each
