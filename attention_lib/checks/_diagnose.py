@@ -136,6 +136,8 @@ def _purposes(ex, answer, mine, want, failed):
         return None
     for tag, (code, detail) in ex.purposes.items():
         if all(tag in p.tags for p in bad):
+            if code == "no_max_subtraction" and names_max(answer):
+                code = "max_not_per_row"                 # a maximum is there: it is the wrong one
             return code, _join(detail, f"Only {_where(bad[0])} fails.")
     found = _axes_count(answer, probes, mine, good, bad)
     if found:
@@ -144,6 +146,11 @@ def _purposes(ex, answer, mine, want, failed):
     if square and {id(p) for p in good} == square and _misshapen(probes, mine, want, bad):
         return "square_only", f"It fails on {bad[0].label}."      # right exactly where n_q = n_k
     return None
+
+
+def names_max(answer) -> bool:
+    """The code takes a maximum somewhere (``np.max``, ``.max()``, ``np.amax``, ``np.maximum`` or ``max``)."""
+    return bool(attribute_names(answer) & {"max", "amax", "nanmax", "maximum"})
 
 
 def _misshapen(probes, mine, want, bad) -> bool:

@@ -142,6 +142,10 @@ _IDEAS = _entries(
     ("global_max_subtraction", "Subtracted the overall maximum",
      "Subtract each row's *own* maximum (`np.max(x, axis=axis, keepdims=True)`), not the maximum of the whole "
      "array: a row far below the overall maximum underflows to 0/0 = NaN."),
+    ("max_not_per_row", "Subtracted a maximum, but not each row's own",
+     "Right on ordinary scores, but wrong on large ones: the maximum you subtract is not the largest score each "
+     "row keeps (it is taken over the whole array, or over keys the mask blocks), so a row far below it "
+     "underflows to 0/0 = NaN. Take `np.max(..., axis=-1, keepdims=True)` of the scores after masking."),
     ("axis_argument_ignored", "Ignores the `axis` argument",
      "Your function is right for the default axis and wrong when another `axis` is asked for: use the `axis` "
      "argument in every max and sum."),
@@ -282,7 +286,7 @@ _IDEAS = _entries(
      "Your mask lets a query see keys after its own position. Query i may attend to keys j ≤ i only: the lower "
      "triangle, `np.tril`."),
     ("causal_excludes_diagonal", "Causal mask hides each token from itself",
-     "Your mask hides each token from itself. A query may attend to its own position too: j ≤ i, not j < i (the "
+     "Here a token is hidden from itself. A query may attend to its own position too: j ≤ i, not j < i (the "
      "first token would otherwise have nothing to attend to)."),
     ("mask_polarity_inverted", "Mask polarity inverted",
      "Your True and False are swapped. In this course True means *may attend*, as in PyTorch's "
@@ -324,6 +328,9 @@ _IDEAS = _entries(
     ("padding_side_ignored", "Left padding treated as right padding",
      "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
      "*last* ones: key j is real when j ≥ n − length."),
+    ("read_column_not_row", "Read a column of the mask, not a row",
+     "Row i of a mask belongs to query i: its 1s are the keys that query may see. Column j is the other question, "
+     "which queries may see key j."),
     ("counted_from_one", "Positions counted from 1",
      "Positions count from 0 here, as numpy indices do: the first token is position 0, so query 2 is the third "
      "token and the keys are numbered 0, 1, 2, …"),

@@ -354,8 +354,10 @@ CAUSAL_KEYS = Exercise(
         Misconception("causal_excludes_diagonal", test=_mask_is(np.tril(_ONES, k=-1))),
         Misconception("mask_polarity_inverted", test=_mask_is(1 - _CAUSAL, "Yours marks the keys a query may *not* "
                                                                            "see.")),
-        Misconception("counted_from_one", test=_keys_are([0, 1], "Your mask is right: read query 2's row of it.",
-                                                         mask_right=True)),
+        Misconception("causal_excludes_diagonal",
+                      test=_keys_are([0, 1], "Your mask is right, and its row 2 has a 1 on the diagonal: query 2 may "
+                                             "see itself. (If you read row 1: rows count from 0.)", mask_right=True)),
+        Misconception("read_column_not_row", test=_keys_are([2, 3], mask_right=True)),
         Misconception("causal_excludes_diagonal", test=_keys_are([0, 1], "Query 2 may see itself.")),
         Misconception("causal_allows_future", test=_keys_are([0, 1, 2, 3], "Yours lets query 2 see a key after it.")),
         Misconception("causal_allows_future", test=_keys_are([2, 3], _UPPER)),

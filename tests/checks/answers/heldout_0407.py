@@ -3,10 +3,10 @@ the checker, and measured once before anything was changed for them.
 
 127 answers: 106 wrong, 21 right but unusual. First measurement: none of the 106 accepted, none of the 21
 rejected; a reviewer who had not seen the checker read each feedback beside the tester's description: 92 name the
-mistake (87 %), 9 are vague, 5 name another mistake. Three general fixes came after (a softmax backward pass with
-no rowsum at all; the same slope copied into every entry of a finite-difference gradient; for a tuple of
-gradients, the part that is off); the three answers they now name were re-read by the lead developer and are
-marked "named after" in ``JUDGED``.
+mistake (87 %), 9 are vague, 5 name another mistake. General fixes came after (a softmax backward pass with no rowsum at
+all; the same slope copied into every entry of a finite-difference gradient; for a tuple of gradients, the part
+that is off; a mask read by its column; a maximum that is not each row's own); the six answers they now name were
+re-read by the lead developer and are marked "named after" in ``JUDGED``.
 
 ``EXPECTED`` holds, for each wrong answer, the code whose feedback names the mistake, or None where it is vague or
 names another mistake.
@@ -1202,9 +1202,9 @@ EXPECTED = {
     'causal_float_tril': 'float_mask',
     'causal_additive': 'additive_mask_returned',
     'causal_true_means_blocked': 'mask_polarity_inverted',
-    'keys_q2_excludes_self': None,
+    'keys_q2_excludes_self': 'causal_excludes_diagonal',
     'keys_q2_one_based': 'counted_from_one',
-    'keys_q2_reads_column': None,
+    'keys_q2_reads_column': 'read_column_not_row',
     'keys_q2_upper': 'causal_allows_future',
     'keys_q2_ones_blocked': 'mask_polarity_inverted',
     'padding_no_query_axis': 'padding_missing_query_axis',
@@ -1224,7 +1224,7 @@ EXPECTED = {
     'masked_no_max_shift': 'no_max_subtraction',
     'masked_nan_rows': 'fully_masked_row_nan',
     'masked_big_negative': 'fully_masked_row_uniform',
-    'masked_max_includes_blocked': None,
+    'masked_max_includes_blocked': 'max_not_per_row',
     'masked_no_scale': 'no_sqrt_d_scaling',
     'shapes_kv_query_length': 'kv_shaped_by_query_length',
     'shapes_output_per_key': 'output_rows_from_keys',
@@ -1310,9 +1310,9 @@ JUDGED = {
     'causal_float_tril': 'named',
     'causal_additive': 'named',
     'causal_true_means_blocked': 'named',
-    'keys_q2_excludes_self': 'misnamed',
+    'keys_q2_excludes_self': 'named after',
     'keys_q2_one_based': 'named',
-    'keys_q2_reads_column': 'misnamed',
+    'keys_q2_reads_column': 'named after',
     'keys_q2_upper': 'named',
     'keys_q2_ones_blocked': 'named',
     'padding_no_query_axis': 'named',
@@ -1332,7 +1332,7 @@ JUDGED = {
     'masked_no_max_shift': 'named',
     'masked_nan_rows': 'named',
     'masked_big_negative': 'named',
-    'masked_max_includes_blocked': 'misnamed',
+    'masked_max_includes_blocked': 'named after',
     'masked_no_scale': 'named',
     'shapes_kv_query_length': 'named',
     'shapes_output_per_key': 'named',

@@ -236,9 +236,9 @@ def keys_every_key():
     return _TRIL, [0, 1, 2, 3]
 
 
-@wrong("causal_keys_query_2", "causal_allows_future")
-def keys_from_query_on():
-    return _TRIL, [2, 3]
+@wrong("causal_keys_query_2", "read_column_not_row")
+def keys_from_column_two():
+    return _TRIL, [2, 3]                                  # the queries that may see key 2
 
 
 @wrong("causal_keys_query_2", "mask_polarity_inverted")
@@ -261,9 +261,14 @@ def keys_second_token():
     return _TRIL, [1, 2]
 
 
+@wrong("causal_keys_query_2", "causal_excludes_diagonal")
+def keys_before_query_two():
+    return _TRIL, [0, 1]                                  # the mask has the diagonal, the list does not
+
+
 @wrong("causal_keys_query_2", "counted_from_one")
-def keys_row_one():
-    return _TRIL, [0, 1]
+def keys_numbered_from_one():
+    return _TRIL, [1, 2, 3]
 
 
 @wrong("causal_keys_query_2", "wrong_quantity")
