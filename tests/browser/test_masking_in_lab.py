@@ -12,7 +12,7 @@ from attention_lib import widgets
 from attention_lib.widgets.masking import MASK_EDITOR_SCORES
 
 from ..widgets.test_masking import reference_weights
-from .harness import kernel_eval, open_notebook, readout, run_all, slider, wait_readout_change, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 CELL = 1                                                 # the editor's code cell
 DPR = 2
@@ -20,18 +20,11 @@ DPR = 2
 
 @pytest.fixture(scope="module")
 def editor_page(browser, lab, tmp_path_factory):
-    write_notebook(lab.root / "mask_editor.ipynb", ["from attention_lib import widgets",
-                                                    "editor = widgets.mask_editor(); editor"])
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
-    page = context.new_page()
-    open_notebook(page, lab, "mask_editor.ipynb")
-    run_all(page)
-    page.locator(".jp-CodeCell").nth(CELL).locator("canvas.chart-canvas").scroll_into_view_if_needed()
-    yield page
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
-    page.locator(".jp-CodeCell").nth(CELL).locator(".jp-OutputArea").screenshot(path=str(shots / f"mask_editor_x{DPR}.png"))
-    context.close()
+    cells = ["from attention_lib import widgets", "editor = widgets.mask_editor(); editor"]
+    with driven_notebook(browser, lab, "mask_editor.ipynb", cells, dpr=DPR) as page:
+        page.locator(".jp-CodeCell").nth(CELL).locator("canvas.chart-canvas").scroll_into_view_if_needed()
+        yield page
+        screenshot_output(page, CELL, tmp_path_factory, f"mask_editor_x{DPR}.png")
 
 
 def _cell(page):

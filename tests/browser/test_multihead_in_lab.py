@@ -13,14 +13,13 @@ from attention_lib.data import two_head_toy
 from tests.widgets.test_multihead import loop_weights
 
 from .harness import (
+    driven_notebook,
     kernel_eval,
-    open_notebook,
     readout,
-    run_all,
+    screenshot_output,
     slider,
     wait_readout,
     wait_readout_change,
-    write_notebook,
 )
 from .test_chart_module import chart  # noqa: F401 (the fixture that imports chart.js into a page)
 
@@ -31,17 +30,10 @@ DPR = 2
 
 @pytest.fixture(scope="module")
 def viewer(browser, lab, tmp_path_factory):
-    write_notebook(lab.root / "head_viewer.ipynb", BUILDERS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
-    page = context.new_page()
-    open_notebook(page, lab, "head_viewer.ipynb")
-    run_all(page)
-    page.locator(".jp-CodeCell").nth(CELL).locator(".chart-band").first.wait_for()
-    yield page
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
-    page.locator(".jp-CodeCell").nth(CELL).locator(".jp-OutputArea").screenshot(path=str(shots / f"head_viewer_x{DPR}.png"))
-    context.close()
+    with driven_notebook(browser, lab, "head_viewer.ipynb", BUILDERS, dpr=DPR) as page:
+        page.locator(".jp-CodeCell").nth(CELL).locator(".chart-band").first.wait_for()
+        yield page
+        screenshot_output(page, CELL, tmp_path_factory, f"head_viewer_x{DPR}.png")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from attention_lib import widgets
 
-from .harness import kernel_eval, open_notebook, readout, run_all, slider, wait_readout_change, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 CELL = 1
 
@@ -25,17 +25,11 @@ INK = """(cell) => {
 
 @pytest.mark.parametrize("scale", [1, 2])
 def test_a_widget_draws_and_answers_in_presentation_mode(browser, lab, scale, tmp_path_factory):
-    write_notebook(lab.root / f"present_{scale}.ipynb",
-                   ["from attention_lib import widgets", "w = widgets.temperature_explorer(); w"])
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=scale)
-    page = context.new_page()
-    try:
-        open_notebook(page, lab, f"present_{scale}.ipynb")
-        run_all(page)
+    cells = ["from attention_lib import widgets", "w = widgets.temperature_explorer(); w"]
+    with driven_notebook(browser, lab, f"present_{scale}.ipynb", cells, dpr=scale, size=(1280, 800)) as page:
         page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
         page.wait_for_selector(".jp-LabShell.jp-mod-presentationMode")
-        cell = page.locator(".jp-CodeCell").nth(CELL)
-        cell.locator("canvas.chart-canvas").scroll_into_view_if_needed()
+        page.locator(".jp-CodeCell").nth(CELL).locator("canvas.chart-canvas").scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         drawn = page.evaluate(INK, CELL)
         assert drawn["visible"] and drawn["cssWidth"] > 400
@@ -51,8 +45,4 @@ def test_a_widget_draws_and_answers_in_presentation_mode(browser, lab, scale, tm
         for key, value in values.items():
             twin.controls[key].value = value
         assert shown == twin.readout_text                             # numpy's numbers, in presentation mode
-        shots = tmp_path_factory.getbasetemp() / "screenshots"
-        shots.mkdir(exist_ok=True)
-        cell.screenshot(path=str(shots / f"presentation_x{scale}.png"))
-    finally:
-        context.close()
+        screenshot_output(page, CELL, tmp_path_factory, f"presentation_x{scale}.png")

@@ -11,7 +11,7 @@ import pytest
 from attention_lib import training as tr
 from attention_lib import widgets
 
-from .harness import kernel_eval, open_notebook, readout, run_all, slider, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, slider
 
 CELLS = ["from attention_lib import widgets\nfrom attention_lib import training as tr",
          "w = widgets.training_run(tr.RecallConfig(steps=150)); w"]
@@ -21,14 +21,9 @@ DPR = 2
 
 @pytest.fixture(scope="module")
 def training_page(browser, lab):
-    write_notebook(lab.root / "training_drive.ipynb", CELLS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1100}, device_scale_factor=DPR)
-    page = context.new_page()
-    open_notebook(page, lab, "training_drive.ipynb")
-    run_all(page)
-    page.locator(".jp-CodeCell").nth(CELL).locator("canvas.chart-canvas").scroll_into_view_if_needed()
-    yield page
-    context.close()
+    with driven_notebook(browser, lab, "training_drive.ipynb", CELLS, dpr=DPR, size=(1400, 1100)) as page:
+        page.locator(".jp-CodeCell").nth(CELL).locator("canvas.chart-canvas").scroll_into_view_if_needed()
+        yield page
 
 
 def _cell(page):

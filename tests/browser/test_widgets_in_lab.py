@@ -12,7 +12,7 @@ import pytest
 from attention_lib import softmax, widgets
 from attention_lib.widgets.playground import PLAYGROUND_KEYS, playground_weights
 
-from .harness import kernel_eval, open_notebook, readout, run_all, slider, wait_readout_change, write_notebook
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 MASK_EDITOR = '''import numpy as np
 from attention_lib.widgets import Figure
@@ -46,19 +46,10 @@ DPR = 2
 
 @pytest.fixture(scope="module")
 def widget_page(browser, lab, tmp_path_factory):
-    write_notebook(lab.root / "widget_drive.ipynb", BUILDERS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=DPR)
-    page = context.new_page()
-    open_notebook(page, lab, "widget_drive.ipynb")
-    run_all(page)
-    yield page
-    shots = tmp_path_factory.getbasetemp() / "screenshots"        # to look at: crisp at device scale 2?
-    shots.mkdir(exist_ok=True)
-    for i in range(1, len(BUILDERS)):
-        output = _cell(page, i).locator(".jp-OutputArea")
-        output.scroll_into_view_if_needed()
-        output.screenshot(path=str(shots / f"widget_cell{i}_x{DPR}.png"))
-    context.close()
+    with driven_notebook(browser, lab, "widget_drive.ipynb", BUILDERS, dpr=DPR) as page:
+        yield page
+        for i in range(1, len(BUILDERS)):                          # to look at: crisp at device scale 2?
+            screenshot_output(page, i, tmp_path_factory, f"widget_cell{i}_x{DPR}.png")
 
 
 def _cell(page, i):
