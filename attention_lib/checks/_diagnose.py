@@ -136,7 +136,7 @@ def _purposes(ex, answer, mine, want, failed):
         return None
     for tag, (code, detail) in ex.purposes.items():
         if all(tag in p.tags for p in bad):
-            if code == "no_max_subtraction" and names_max(answer):
+            if code == "no_max_subtraction" and _names_max(answer):
                 code = "max_not_per_row"                 # a maximum is there: it is the wrong one
             return code, _join(detail, f"Only {_where(bad[0])} fails.")
     found = _axes_count(answer, probes, mine, good, bad)
@@ -148,7 +148,7 @@ def _purposes(ex, answer, mine, want, failed):
     return None
 
 
-def names_max(answer) -> bool:
+def _names_max(answer) -> bool:
     """The code takes a maximum somewhere (``np.max``, ``.max()``, ``np.amax``, ``np.maximum`` or ``max``)."""
     return bool(attribute_names(answer) & {"max", "amax", "nanmax", "maximum"})
 
@@ -225,18 +225,23 @@ def _components(value, ref):
     return [(as_array(y), as_array(r)) for y, r in zip(pair, ref_pair, strict=True)]
 
 
+def _off(ex, y, r) -> bool:
+    """This part of an answer is missing, misshapen or not close to the reference's."""
+    return y is None or r is None or y.shape != r.shape or not _close(ex, y, r)
+
+
 def _failing_component(ex, value, ref):
     """The (learner, reference) arrays to study: for a pair, the weights first (they come first in the maths)."""
     pairs = _components(value, ref)
     if ex.returns == "tuple":                            # several parts: study the first one that is off
         for y, r in pairs:
-            if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+            if _off(ex, y, r):
                 return y, r, ex.output
         return None, None, None
     if len(pairs) == 2:
         for index in (1, 0):
             y, r = pairs[index]
-            if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+            if _off(ex, y, r):
                 return y, r, ("weights" if index == 1 else "values")
         return None, None, None
     y, r = pairs[0]
@@ -339,7 +344,7 @@ def _which_part(ex, mine, want, failed) -> str:
         return ""
     m, w = next((m, w) for m, w, bad in zip(mine, want, failed, strict=True) if bad and not m.raised)
     for name, (y, r) in zip(ex.parts, _components(m.value, w.value), strict=False):
-        if y is None or r is None or y.shape != r.shape or not _close(ex, y, r):
+        if _off(ex, y, r):
             return f"It is your `{name}` that is off."
     return ""
 
@@ -460,9 +465,8 @@ def _tempered(ex, found):
     said = f"On {probe.label}, your scores are {c:.3g} times the right ones (the weights are sharper or flatter)."
     if not all(r.key == "tempered" for _, r in found):
         return _mapped(ex, "tempered", "scores_scale_off", said)
-    sizes = _feature_sizes(ex, probe)
-    if sizes:
-        d = sizes[0]
+    d = _feature_size(ex, probe)
+    if d is not None:
         if np.isclose(c, np.sqrt(d), rtol=1e-3):
             return _mapped(ex, "factor:√d", "no_sqrt_d_scaling", said)
         if np.isclose(c, 1 / np.sqrt(d), rtol=1e-3):
@@ -472,12 +476,12 @@ def _tempered(ex, found):
     return _mapped(ex, "tempered", "scores_scale_off", said)
 
 
-def _feature_sizes(ex, probe) -> list[int]:
+def _feature_size(ex, probe) -> int | None:
     """The feature size d that the scores of this exercise are divided by the root of, where the inputs say it."""
     for name in ("q", "W_q"):                          # the queries, or the matrix that makes them
         if name in ex.arguments and ex.arguments[name] < len(probe.args):
-            return [int(np.shape(probe.args[ex.arguments[name]])[-1])]
-    return []
+            return int(np.shape(probe.args[ex.arguments[name]])[-1])
+    return None
 
 
 def _other_sizes(ex, probe) -> list[int]:

@@ -26,14 +26,15 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _question_rows(lesson: lessons.Lesson) -> list[str]:
+def _questions(lesson: lessons.Lesson) -> list[tuple]:
+    """``(question, its designed codes)`` for every question of a ready lesson, in the notebook's order."""
     module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
-    rows = []
-    for q in module.QUESTIONS:
-        codes = designed_codes(q.exercise_id)
-        named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(right or wrong only)"
-        rows.append(f"| `{q.label}` | `{q.exercise_id}` | {q.level} | {named} |")
-    return rows
+    return [(q, designed_codes(q.exercise_id)) for q in module.QUESTIONS]
+
+
+def _row(question, codes) -> str:
+    named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(right or wrong only)"
+    return f"| `{question.label}` | `{question.exercise_id}` | {question.level} | {named} |"
 
 
 def misconceptions_markdown() -> str:
@@ -44,12 +45,14 @@ def misconceptions_markdown() -> str:
            "A check tries the codes of its row in order. Any check may also give one of the generic diagnoses "
            "listed at the end (a wrong shape, a factor, a leak). The class report (`progress`) counts "
            "learners by these same codes.", ""]
+    used = set()
     for lesson in lessons.ready():
+        questions = _questions(lesson)
+        used.update(c for _, codes in questions for c in codes)
         out += [f"## {lesson.number} · {lesson.title}", "",
                 f"Exercises: `exercises/{lesson.slug}.ipynb`.", "",
                 "| question | exercise | level | misconceptions it names |", "|---|---|---|---|",
-                *_question_rows(lesson), ""]
-    used = {c for lesson in lessons.ready() for c in _codes_of(lesson)}
+                *(_row(q, codes) for q, codes in questions), ""]
     out += ["## Every code, with what the learner reads", "",
             "| code | title | message |", "|---|---|---|"]
     out += [f"| `{e.code}` | {e.title} | {_one_line(e.message)} |"
@@ -58,8 +61,3 @@ def misconceptions_markdown() -> str:
     out += [f"| `{e.code}` | {e.title} |" for e in catalogue.CATALOGUE.values()
             if e.kind == "generic" and e.code not in used]
     return "\n".join(out) + "\n"
-
-
-def _codes_of(lesson: lessons.Lesson) -> list[str]:
-    module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
-    return [c for q in module.QUESTIONS for c in designed_codes(q.exercise_id)]
