@@ -56,7 +56,7 @@ def test_every_question_widget_and_code_the_guide_names_exists():
     names = set(re.findall(r"`([a-z][a-z0-9_]+)`", GUIDE))
     known = set(catalogue.CATALOGUE) | set(widgets.__all__) | set(questions.values())
     unknown = {n for n in names if n not in known and not n.startswith("ex")}
-    pytorch = {"attn_mask", "key_padding_mask"}                       # PyTorch's argument names, quoted as such
+    pytorch = {"attn_mask", "key_padding_mask", "scaled_dot_product_attention"}                       # PyTorch's argument names, quoted as such
     assert unknown - {"misconceptions", "slides", "progress", "release", "html"} - pytorch == set(), unknown
     # the commands the guide shows are real subcommands of the course CLI
     for command in set(re.findall(r"python -m attention_lib\.course ([a-z-]+)", GUIDE)):
