@@ -42,3 +42,38 @@ def mask_grid(mask, allowed="■", blocked="·") -> str:
     rows = [f"query {i}".ljust(label) + "  " + " ".join((allowed if m else blocked).rjust(width) for m in row)
             for i, row in enumerate(arr)]
     return "\n".join([header] + rows)
+
+
+def code_hash(*functions) -> str:
+    """Eight hex digits naming the exact source of ``functions`` and of every course function they call.
+
+    Functions of ``attention_lib`` reached by name from their bodies are followed, so a change to the
+    softmax inside :func:`attention` changes the hash of ``attention`` too.
+    """
+    import hashlib
+    import inspect
+
+    seen, queue = {}, list(functions)
+    while queue:
+        fn = inspect.unwrap(queue.pop())
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        if name in seen or not fn.__module__.startswith("attention_lib"):
+            continue
+        seen[name] = inspect.getsource(fn)
+        codes = [fn.__code__]
+        while codes:                                        # names used by nested functions and lambdas too
+            code = codes.pop()
+            codes += [c for c in code.co_consts if inspect.iscode(c)]
+            queue += [v for n in code.co_names if inspect.isfunction(v := fn.__globals__.get(n))]
+    digest = hashlib.sha256("\n".join(seen[k] for k in sorted(seen)).encode())
+    return digest.hexdigest()[:8]
+
+
+def measured_with(*functions) -> str:
+    """The line a timing or memory output prints, so a test can tell when the code it measured has changed.
+
+    ``measured with attention_lib.attention.attention (code 1a2b3c4d)``: the names are the functions the cell
+    measures, and the code is :func:`code_hash` of them. ``tests/test_stored_outputs.py`` recomputes it.
+    """
+    names = ", ".join(f"{fn.__module__}.{fn.__qualname__}" for fn in functions)
+    return f"measured with {names} (code {code_hash(*functions)})"
