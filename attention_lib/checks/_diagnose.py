@@ -19,22 +19,48 @@ import re
 
 import numpy as np
 
+from . import _mutants
 from . import _relations as rel
 from ._compare import as_array, as_pair, describe, outcome_matches, outcomes_match, precision, tolerance
 from ._forbidden import attribute_names
 from ._sandbox import Foreign
+from .catalogue import entry
+
+
+def message(code: str, detail: str = "") -> str:
+    """The catalogue's message for ``code``, followed by one sentence of ``detail``."""
+    base = entry(code).message
+    return f"{base} {detail}" if detail else base
 
 __all__ = ["describe", "diagnose"]
 
 
 def diagnose(ex, answer, mine, want) -> tuple[str, str]:
-    """``(code, detail)`` for a wrong ``answer`` whose outcomes ``mine`` differ from ``want``."""
+    """``(code, message)`` for a wrong ``answer`` whose outcomes ``mine`` differ from ``want``."""
     failed = [not outcome_matches(m, w, ex.rtol, ex.atol) for m, w in zip(mine, want, strict=True)]
-    for step in (_known, _telling, _purposes, _relations, _structure):
+    for step in STEPS:
         found = step(ex, answer, mine, want, failed)
         if found:
-            return found
-    return _fallback(ex, mine, want, failed)
+            code, detail, *whole = found
+            return code, detail if whole else message(code, detail)
+    code, detail = _fallback(ex, mine, want, failed)
+    return code, message(code, detail)
+
+
+def _exact_mutant(ex, answer, mine, want, failed):
+    """A mutant of the teaching reference that behaves like the answer on every probe."""
+    if ex.teaching is None:
+        return None
+    found = _mutants.exact(_mutants.error_model(ex, want), mine, ex)
+    return (*_mutants.speak(ex, found), True) if found else None
+
+
+def _probable_mutant(ex, answer, mine, want, failed):
+    """A mutant that behaves like the answer wherever the answer is wrong: said with "probably"."""
+    if ex.teaching is None:
+        return None
+    found = _mutants.probable(_mutants.error_model(ex, want), mine, failed, ex)
+    return (*_mutants.speak(ex, found, probably=True), True) if found else None
 
 
 def _where(probe) -> str:
@@ -619,6 +645,10 @@ def _fallback(ex, mine, want, failed):
         right = "; ".join(p.label for p in passing)
         told += f" It is right on {right}."
     return "wrong_values", told + " Work out one entry of that input by hand and compare."
+
+
+STEPS = (_known, _exact_mutant, _telling, _probable_mutant, _purposes, _relations, _structure)
+"""The order in which a diagnosis is looked for; the first that speaks is given."""
 
 
 def _same_kind(value, ref) -> bool:

@@ -248,6 +248,9 @@ class Exercise:
     arguments: dict = field(default_factory=dict)
     parts: tuple = ()
     canonical: Callable | None = None
+    teaching: Callable | None = None
+    equivalent: dict = field(default_factory=dict)
+    bugs: dict = field(default_factory=dict)
     rtol: float = 1e-6
     atol: float = 1e-8
     _cache: dict = field(default_factory=dict, repr=False)
@@ -322,8 +325,8 @@ def _check(ex: Exercise, answer) -> CheckResult:
     want = ex.reference_outcomes()
     if outcomes_match(mine, want, ex.rtol, ex.atol):
         return CheckResult(ex.id, "correct", None, _praise(ex))
-    code, detail = _diagnose.diagnose(ex, answer, mine, want)
-    return _incorrect(ex, code, detail)
+    code, said = _diagnose.diagnose(ex, answer, mine, want)
+    return CheckResult(ex.id, "incorrect", code, said)
 
 
 def _canonical(ex: Exercise, outcome: Outcome) -> Outcome:

@@ -19,6 +19,12 @@ SOFTMAX_PROBES = [
 ]
 
 
+def softmax(x, axis=-1):
+    z = x - x.max(axis=axis, keepdims=True)     # (..., n_k) role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(z)                               # (..., n_k)
+    return e / e.sum(axis=axis, keepdims=True)  # (..., n_k) role[normalise]: each row's weights sum to 1 along `axis`
+
+
 def _exp(x, axis, keepdims=True):
     return np.exp(x - np.max(x, axis=axis, keepdims=keepdims))
 
@@ -48,6 +54,7 @@ SOFTMAX = Exercise(
     id="softmax",
     signature="softmax(x, axis=-1)",
     reference=_softmax,
+    teaching=softmax,
     probes=SOFTMAX_PROBES,
     misconceptions=SOFTMAX_MISCONCEPTIONS,
     forbidden=(_softmax,),

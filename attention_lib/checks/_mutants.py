@@ -1,0 +1,412 @@
+"""Mutants of a teaching reference: made by :mod:`._mutate`, run on the probes here, grouped by what they
+do, cached on disk, and matched against a learner's outcomes.
+
+Every first-order mutant is made, and the second-order ones that pair a *companion* slip (one learners
+make alongside another: the max shift or the √d scale left out, a keepdims lost) with any other. For a
+find-the-bug exercise the handout's bugs come in too: every set of them still present, alone and with
+one new slip. A mutant that behaves like the reference on every probe is *equivalent* (the probes cannot
+tell it apart); the others are grouped by their outcomes, and each group speaks through its most common
+mutant (:data:`._mutate.OPERATORS` orders the operators by how often learners make such slips).
+
+The outcomes are computed here, in the trusted parent (never in the learner's child), once per exercise,
+and cached on disk keyed by a hash of the teaching reference, the probes and the operators
+(:func:`cache_dirs` says where).
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import os
+import pickle
+import sys
+import tempfile
+import zlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import _mutate, _sandbox
+from ._compare import outcome_matches, outcomes_match
+from ._mutate import OPERATORS, Slip
+
+CACHE_ENV = "ATTENTION_COURSE_CHECK_CACHE"
+"""Set to a directory to keep the mutant cache there (CI may point it at a cached path); ``off`` keeps it in
+memory only."""
+COMPANIONS = {"shift", "scale", "fill"}
+"""Role tags whose slips learners make alongside another: every slip there is paired with every other slip."""
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong version of the teaching reference: its ``slips`` and, in a find-the-bug exercise, the handout's
+    ``bugs`` still present."""
+
+    slips: tuple = ()
+    bugs: tuple = ()
+
+    @property
+    def id(self) -> str:
+        parts = [f"bug {b}" for b in self.bugs] + [s.id for s in self.slips]
+        return " + ".join(parts)
+
+    @property
+    def first_order(self) -> bool:
+        return len(self.slips) == 1 and not self.bugs
+
+    @property
+    def rank(self) -> tuple:
+        """Smaller is likelier: fewer slips, a more common operator, earlier in the function."""
+        ops = [OPERATORS.index(s.operator) for s in self.slips]
+        return (len(self.slips) + len(self.bugs), min(ops, default=-1), sum(ops), [s.line for s in self.slips])
+
+
+@dataclass
+class Group:
+    """Mutants that behave alike on every probe, their shared ``outcomes``, best first."""
+
+    outcomes: list
+    mutants: list
+
+
+@dataclass
+class ErrorModel:
+    """What the mutants of one exercise do: ``equivalent`` ones and ``groups`` of the others."""
+
+    key: str
+    equivalent: list
+    groups: list
+
+    @property
+    def first_order(self) -> list:
+        return [m for m in self.equivalent if m.first_order] + [m for g in self.groups for m in g.mutants
+                                                                if m.first_order]
+
+
+# --------------------------------------------------------------------------- making and running mutants
+
+
+def _reference(ex) -> _mutate.Reference:
+    ref = _mutate.parse(ex.teaching)
+    _mutate.trace(ref, ex.probes)
+    return ref
+
+
+def generate(ex):
+    """``(mutant, function)`` for every mutant of ``ex``: first-order, companion pairs, and handout states."""
+    ref = _reference(ex)
+    yield from _first_and_second(ref, ())
+    bugs = list(getattr(ex, "bugs", {}) or {})
+    for size in range(1, len(bugs) + 1):
+        for present in itertools.combinations(bugs, size):
+            buggy = ref.patched([p for b in present for p in ex.bugs[b]["patch"]])
+            _mutate.trace(buggy, ex.probes)
+            yield Mutant((), present), _mutate.compile_tree(buggy, buggy.tree, "bugs " + "".join(present))
+            yield from _first_and_second(buggy, present, pairs=False)
+
+
+def _first_and_second(ref, bugs, pairs=True):
+    offers = _mutate.offers(ref)
+    for offer in offers:
+        yield Mutant((offer.slip,), bugs), _mutate.compile_tree(ref, _mutate.build(ref, [offer]), offer.slip.id)
+    if not pairs:
+        return
+    for a, b in _pairs(offers):
+        label = f"{a.slip.id} + {b.slip.id}"
+        yield Mutant((a.slip, b.slip), bugs), _mutate.compile_tree(ref, _mutate.build(ref, [a, b]), label)
+
+
+def _pairs(offers):
+    """Pairs (companion, other) at places apart; statement slips are never paired."""
+    expr = [o for o in offers if o.slip.operator not in _mutate.STATEMENT_OPERATORS]
+    companions = [o for o in expr if o.slip.note.tag in COMPANIONS and o.slip.operator in ("drop", "scale", "fill")]
+    for i, a in enumerate(companions):
+        for b in expr:
+            if b.slip.line != a.slip.line and not (b in companions and companions.index(b) <= i):
+                yield (a, b) if offers.index(a) < offers.index(b) else (b, a)
+
+
+def run_all(ex, want) -> ErrorModel:
+    """Run every mutant on every probe (here, in the trusted process) and group them by what they did."""
+    equivalent, groups = [], {}
+    for mutant, fn in generate(ex):
+        outcomes = [_sandbox.call_probe(fn, p) for p in ex.probes]
+        if _same(outcomes, want, ex):
+            equivalent.append(mutant)
+            continue
+        groups.setdefault(_fingerprint(outcomes), Group(_packed(outcomes), [])).mutants.append(mutant)
+    for g in groups.values():
+        g.mutants.sort(key=lambda m: m.rank)
+    ordered = sorted(groups.values(), key=lambda g: g.mutants[0].rank)
+    return ErrorModel(key(ex), equivalent, ordered)
+
+
+def _same(outcomes, want, ex) -> bool:
+    """Behaves like the reference on every probe (and leaves its inputs alone)."""
+    return not any(o.mutated for o in outcomes) and all(
+        outcome_matches(o, w, ex.rtol, ex.atol) for o, w in zip(outcomes, want, strict=True))
+
+
+def _fingerprint(outcomes) -> tuple:
+    """Outcomes that print alike to 5 significant digits fall in one group."""
+    return tuple(_print(o) for o in outcomes)
+
+
+def _print(outcome):
+    if outcome.raised:
+        return ("raised", outcome.error_type)
+    return ("value", _digits(outcome.value), outcome.mutated)
+
+
+def _digits(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(_digits(v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        with np.errstate(all="ignore"):
+            rounded = np.round(value.astype(float), 5) if value.dtype.kind == "f" else value
+        return (value.shape, value.dtype.kind, hashlib.sha1(np.ascontiguousarray(
+            np.where(np.abs(rounded) < 1e-9, 0.0, rounded) if value.dtype.kind == "f" else rounded)).hexdigest())
+    if isinstance(value, float):
+        return round(value, 9)
+    return repr(value)[:200]
+
+
+def _packed(outcomes):
+    """Outcomes with float64 arrays stored in float32 (to cache them small), and no learner line."""
+    return [replace(o, value=_small(o.value), line=None, error=(o.error or "")[:80] or None) for o in outcomes]
+
+
+def _small(value):
+    if isinstance(value, tuple):
+        return tuple(_small(v) for v in value)
+    if isinstance(value, list):
+        return [_small(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and np.all(np.abs(value[np.isfinite(value)])
+                                                                             < 1e30):
+        return value.astype(np.float32)
+    return value
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def key(ex) -> str:
+    """A hash of what the mutants' outcomes depend on: the teaching reference (and bugs), probes, operators."""
+    h = hashlib.sha256()
+    h.update(inspect.getsource(ex.teaching).encode())
+    h.update(repr(sorted((b, tuple(v["patch"])) for b, v in (getattr(ex, "bugs", {}) or {}).items())).encode())
+    for probe in ex.probes:
+        h.update(probe.label.encode())
+        _digest(h, probe.args)
+        _digest(h, probe.kwargs)
+    for module in (_mutate, sys.modules[__name__]):
+        h.update(Path(module.__file__).read_bytes())
+    h.update(f"{_FORMAT} {np.__version__}".encode())
+    return h.hexdigest()[:20]
+
+
+def _digest(h, value) -> None:
+    if isinstance(value, np.ndarray):
+        h.update(f"{value.dtype}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, dict):
+        for k in sorted(value, key=str):
+            h.update(str(k).encode())
+            _digest(h, value[k])
+    elif isinstance(value, (tuple, list)):
+        h.update(b"(")
+        for v in value:
+            _digest(h, v)
+        h.update(b")")
+    elif callable(value):
+        h.update(getattr(value, "__qualname__", repr(value)).encode())
+        try:
+            h.update(inspect.getsource(value).encode())
+        except (OSError, TypeError):
+            pass
+    else:
+        h.update(repr(value).encode())
+
+
+def cache_dirs() -> list[Path]:
+    """Where cached error models are looked for, first to last; the first writable one is written.
+
+    ``$ATTENTION_COURSE_CHECK_CACHE`` if set; else the package's own ``checks/_cache`` (a checkout, an
+    editable install, CI, Binder; a built wheel ships the files it holds), then the user's cache
+    directory (for a read-only install: ``$XDG_CACHE_HOME``, ``~/.cache``, ``%LOCALAPPDATA%`` or
+    ``~/Library/Caches``, under ``attention-hands-on/checks``).
+    """
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen.lower() == "off":
+        return []
+    if chosen:
+        return [Path(chosen)]
+    return [Path(__file__).parent / "_cache", _user_cache()]
+
+
+def _user_cache() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", "") or Path.home() / ".cache")
+    return base / "attention-hands-on" / "checks"
+
+
+def _file(folder: Path, ex, digest: str) -> Path:
+    return folder / f"{ex.id}-{digest}.pkl.z"
+
+
+def load(ex) -> ErrorModel | None:
+    """The cached error model of ``ex``, if one with its current key is on disk."""
+    digest = key(ex)
+    for folder in cache_dirs():
+        path = _file(folder, ex, digest)
+        try:
+            model = pickle.loads(zlib.decompress(path.read_bytes()))
+        except (OSError, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            continue
+        if isinstance(model, ErrorModel) and model.key == digest:
+            return model
+    return None
+
+
+def save(ex, model: ErrorModel) -> Path | None:
+    """Write ``model`` to the first cache directory that takes it; drop older files of the same exercise there."""
+    data = zlib.compress(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), 6)
+    for folder in cache_dirs():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _file(folder, ex, model.key)
+            with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as tmp:
+                tmp.write(data)
+            os.replace(tmp.name, target)
+        except OSError:
+            continue
+        for old in folder.glob(f"{ex.id}-*.pkl.z"):
+            if old != target:
+                old.unlink(missing_ok=True)
+        return target
+    return None
+
+
+def error_model(ex, want) -> ErrorModel:
+    """The exercise's error model: from memory, from disk, or computed now (and saved)."""
+    model = ex._cache.get("mutants")
+    if model is None:
+        model = load(ex)
+        if model is None:
+            model = run_all(ex, want)
+            save(ex, model)
+        ex._cache["mutants"] = model
+    return model
+
+
+# --------------------------------------------------------------------------- matching a learner
+
+
+def exact(model: ErrorModel, mine, ex) -> Mutant | None:
+    """The likeliest mutant that behaves like the learner on every probe."""
+    for group in model.groups:
+        if group.mutants[0].slips and group.mutants[0].slips[0].operator == "in_place":
+            continue
+        if outcomes_match(mine, group.outcomes, ex.rtol, ex.atol):
+            return group.mutants[0]
+    return None
+
+
+def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
+    """The likeliest mutant that behaves like the learner wherever the learner is wrong (and returns a value on
+    at least one of those probes), preferring the one wrong on fewest other probes."""
+    best, best_key = None, None
+    wrong = [i for i, f in enumerate(failed) if f]
+    if not any(not mine[i].raised for i in wrong):
+        return None
+    for group in model.groups:
+        o = group.outcomes
+        if not all(outcome_matches(mine[i], o[i], ex.rtol, ex.atol) for i in wrong):
+            continue
+        if not any(not o[i].raised for i in wrong):
+            continue
+        extra = sum(not outcome_matches(mine[i], o[i], ex.rtol, ex.atol) for i in range(len(o)) if i not in wrong)
+        candidate = (extra, group.mutants[0].rank)
+        if best_key is None or candidate < best_key:
+            best, best_key = group.mutants[0], candidate
+    return best
+
+
+# --------------------------------------------------------------------------- saying it
+
+
+OPERATOR_CODES = {
+    "axis": "wrong_axis", "keepdims": "missing_keepdims", "scale": "constant_replaced", "transpose": "transpose_slip",
+    "drop": "term_missing", "polarity": "condition_inverted", "fill": "fill_value", "extreme": "wrong_reduction",
+    "size": "size_from_wrong_axis", "name": "name_confused", "swap": "operands_swapped", "off_by_one": "off_by_one",
+    "comparison": "comparison_strict", "reset": "running_value_reset", "update": "running_value_stale",
+    "order": "running_value_stale", "constant": "constant_replaced", "cast": "dtype_lost",
+    "in_place": "mutates_input",
+}
+"""The catalogue code of each operator, where the line's role does not name a more specific idea."""
+
+TAG_CODES = {
+    (None, "axis", "param"): "axis_argument_ignored",
+    ("shift", "drop"): "no_max_subtraction",
+    ("shift", "extreme"): "no_max_subtraction",
+    ("shift", "name"): "no_max_subtraction",
+    ("shift", "axis", "whole"): "global_max_subtraction",
+    ("shift", "axis"): "max_not_per_row",
+    ("exp", "drop"): "missing_exp",
+    ("normalise", "axis", "whole"): "normalised_whole_array",
+    ("normalise", "axis"): "softmax_wrong_axis",
+    ("normalise", "drop"): "missing_normalisation",
+}
+"""The idea a slip breaks, by the role tag of its line, the operator and (optionally) its variety."""
+
+
+def code_of(slip: Slip, codes: dict | None = None) -> str:
+    """The catalogue code for one slip: the exercise's own table, then :data:`TAG_CODES`, then the operator's."""
+    for table in (codes or {}, TAG_CODES):
+        for k in ((slip.note.tag, slip.operator, slip.variety), (slip.note.tag, slip.operator),
+                  (None, slip.operator, slip.variety)):
+            if k in table:
+                return table[k]
+    return OPERATOR_CODES[slip.operator]
+
+
+def sentence(slip: Slip, lead: str = "") -> str:
+    """One slip in the learner's words, with the role of its line: "Your `sum` runs over …; each row's …"."""
+    said = f"{lead}{slip.said}"
+    said = said[0].upper() + said[1:]
+    return f"{said}; {slip.note.role}." if slip.note.role else f"{said}."
+
+
+def bug_status(ex, present) -> str:
+    """Which of the handout's bugs are fixed and which are left, in one or two sentences."""
+    bugs = ex.bugs
+    fixed = [bugs[b]["fixed"] for b in bugs if b not in present]
+    left = [bugs[b]["left"] for b in present]
+    if not left:
+        return f"You have fixed all {len(bugs)} bugs of the function you were given, but made a new slip:"
+    count = "One bug left" if len(left) == 1 else f"{len(left)} bugs left"
+    if not fixed:
+        return f"Nothing is fixed yet: this behaves like the function you were given. {count}: {_listed(left)}."
+    return f"Fixed: {_listed(fixed)}. {count}: {_listed(left)}."
+
+
+def _listed(parts) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def speak(ex, mutant: Mutant, probably: bool = False) -> tuple[str, str]:
+    """``(code, message)`` for a learner whose answer behaves like ``mutant``."""
+    parts, codes = [], getattr(ex, "codes", None)
+    if mutant.bugs or (ex.bugs and mutant.slips):
+        parts.append(bug_status(ex, mutant.bugs))
+    for i, slip in enumerate(mutant.slips):
+        lead = "probably, " if probably and i == 0 else "also, " if i else ""
+        parts.append(sentence(slip, lead))
+    code = code_of(mutant.slips[0], codes) if mutant.slips else ex.bugs[mutant.bugs[0]]["code"]
+    return code, " ".join(parts)

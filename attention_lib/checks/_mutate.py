@@ -1,0 +1,821 @@
+"""Error models: the ways a correct function goes wrong, written once as rewrite rules on its syntax tree.
+
+A *teaching reference* is the most direct numpy a learner would write, with a role note on each line
+that carries an idea, and a shape comment where the line makes a tensor::
+
+    def softmax(x, axis=-1):
+        z = x - x.max(axis=axis, keepdims=True)     # (..., n) role[shift]: each row's own maximum keeps exp finite
+        e = np.exp(z)                               # (..., n)
+        return e / e.sum(axis=axis, keepdims=True)  # (..., n) role[normalise]: each row's weights sum to 1
+
+Each operator below rewrites one place of it (an axis, a transpose, a constant, a bound, a name...) and
+says, in the learner's words, what that rewrite did: "your `sum` runs over the queries (axis −2)". The
+message borrows the line's role note: "...; each row's weights sum to 1". The role's tag (``normalise``)
+and the operator together choose a catalogue code (:data:`TAG_CODES`), or the operator's own.
+
+Only the syntax is rewritten here; :mod:`._mutants` runs the results on the probes and caches them.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import io
+import re
+import sys
+import textwrap
+import tokenize
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# --------------------------------------------------------------------------- a parsed teaching reference
+
+_ROLE = re.compile(r"role(?:\[(\w+)\])?:\s*(.+?)\s*$")
+_SHAPE = re.compile(r"^\s*\(([^()]*)\)")
+
+
+@dataclass(frozen=True)
+class Note:
+    """What a line of the teaching reference is for: a ``tag`` (for codes), a ``role`` (for messages) and the
+    symbols of its shape comment, ``axes`` (``("...", "n_q", "n_k")``)."""
+
+    tag: str | None = None
+    role: str | None = None
+    axes: tuple = ()
+
+
+@dataclass
+class Reference:
+    """A teaching reference, parsed: its function tree, the notes of its lines, and its module's globals."""
+
+    name: str
+    source: str
+    tree: ast.FunctionDef
+    notes: dict
+    namespace: dict
+    params: tuple
+    locals_seen: dict = field(default_factory=dict)     # line -> {name: shape}, from traced calls
+    ints: set = field(default_factory=set)               # names that held a whole number
+
+    def patched(self, patches) -> Reference:
+        """This reference with text patches applied (``[(old, new), ...]``): a find-the-bug handout's bugs."""
+        source = self.source
+        for old, new in patches:
+            if old not in source:
+                raise ValueError(f"{self.name}: a bug's patch does not apply: {old!r} is not in the teaching reference")
+            source = source.replace(old, new, 1)
+        tree = ast.parse(source).body[0]
+        return Reference(self.name, source, tree, _notes(source, tree), self.namespace, self.params)
+
+
+def parse(fn) -> Reference:
+    """Parse a teaching reference (a plain module-level function) and the notes in its comments."""
+    source = textwrap.dedent(inspect.getsource(fn))
+    tree = ast.parse(source).body[0]
+    params = tuple(a.arg for a in (*tree.args.posonlyargs, *tree.args.args, *tree.args.kwonlyargs))
+    return Reference(fn.__name__, source, tree, _notes(source, tree), fn.__globals__, params)
+
+
+def _notes(source: str, tree: ast.AST) -> dict:
+    """The note of every line, spread over the lines of the statement it is written on."""
+    by_line = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            text = tok.string.lstrip("#").strip()
+            role, shape = _ROLE.search(text), _SHAPE.match(text)
+            axes = tuple(a.strip() for a in shape.group(1).split(",") if a.strip()) if shape else ()
+            by_line[tok.start[0]] = Note(role.group(1) if role else None, role.group(2) if role else None, axes)
+    notes = {}
+    for stmt in ast.walk(tree):
+        if isinstance(stmt, ast.stmt) and not isinstance(stmt, (ast.FunctionDef, ast.For, ast.If, ast.While)):
+            found = [by_line[i] for i in range(stmt.lineno, stmt.end_lineno + 1) if i in by_line]
+            if found:
+                for i in range(stmt.lineno, stmt.end_lineno + 1):
+                    notes[i] = found[0]
+        elif isinstance(stmt, (ast.For, ast.If, ast.While)) and stmt.lineno in by_line:
+            notes[stmt.lineno] = by_line[stmt.lineno]
+    return notes
+
+
+def trace(ref: Reference, probes) -> None:
+    """Run the reference on every probe and note, for each of its lines, the shape of every local seen
+    there the first time the line ran (``ref.locals_seen``), and which names held whole numbers.
+
+    A name may stand in for another at a line only where both exist and have alike shapes
+    (:func:`_names`); sizes that are plain numbers count as shape ``()``.
+    """
+    code = compile(ast.Module([ref.tree], []), f"<teaching {ref.name}>", "exec")
+    space = dict(ref.namespace)
+    exec(code, space)
+    fn = space[ref.name]
+    for probe in probes:
+        _trace_one(fn, probe.args, probe.kwargs, ref)
+
+
+def _trace_one(fn, args, kwargs, ref) -> None:
+    seen, files, done = ref.locals_seen, {fn.__code__.co_filename}, set(ref.locals_seen)
+
+    def local(frame, event, arg):
+        if event == "line" and frame.f_code.co_filename in files and frame.f_lineno not in done:
+            here = seen.setdefault(frame.f_lineno, {})
+            for name, value in frame.f_locals.items():
+                shape = _shape_of(value)
+                if shape is not None:
+                    here.setdefault(name, shape)
+                if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+                    ref.ints.add(name)
+        return local
+
+    def calls(frame, event, arg):
+        return local if frame.f_code.co_filename in files else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        with np.errstate(all="ignore"):
+            fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+    except Exception:
+        pass
+    finally:
+        sys.settrace(previous)
+
+
+def _shape_of(value):
+    if isinstance(value, np.ndarray):
+        return value.shape
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return ()
+    return None
+
+
+# --------------------------------------------------------------------------- slips and mutants
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One rewrite: the ``operator`` that made it, ``said`` (what the learner did, in their words), the ``line``
+    of the reference it changed, its ``note``, and the code before and after (``before`` → ``after``)."""
+
+    operator: str
+    said: str
+    line: int
+    before: str
+    after: str
+    note: Note = Note()
+    variety: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.operator}: {self.before} → {self.after}"
+
+
+OPERATORS = (   # most common first: where two mutants behave alike, the earlier operator speaks
+    "axis", "keepdims", "scale", "transpose", "drop", "polarity", "fill", "extreme", "size", "name",
+    "swap", "off_by_one", "comparison", "reset", "update", "order", "constant", "cast", "in_place",
+)
+"""Every operator, in the order a learner makes such slips (a rough frequency, most common first)."""
+
+
+# --------------------------------------------------------------------------- words
+
+
+AXIS_WORDS = {
+    "n_q": "the queries", "n_k": "the keys", "n": "the positions", "d": "the features", "d_v": "the values' features",
+    "D": "the model width", "h": "the heads", "g": "the key/value heads", "B": "the batch", "b_q": "the tile's queries",
+    "b_k": "the tile's keys", "n_past": "the cached positions", "d_head": "the features of a head",
+}
+
+
+def _axis_words(value, axes: tuple) -> str:
+    """An axis as the learner thinks of it: ``the keys (the last axis)``, ``axis 0``, ```axis```."""
+    if isinstance(value, str):
+        return f"`{value}`"
+    if value is None:
+        return "every axis at once"
+    name = None
+    if axes and value < 0 and -value <= len(axes) and axes[value] != "...":
+        name = AXIS_WORDS.get(axes[value], axes[value])
+    if axes and value >= 0 and "..." not in axes and value < len(axes):
+        name = AXIS_WORDS.get(axes[value], axes[value])
+    where = "the last axis" if value == -1 else f"axis {value}".replace("-", "−")
+    return f"{name} ({where})" if name else where
+
+
+def _code(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+def _short(node: ast.AST, most: int = 28) -> str:
+    """A piece of code short enough to name a place: ``e.sum(…)`` for a long call."""
+    text = _code(node)
+    if len(text) <= most:
+        return f"`{text}`"
+    if isinstance(node, ast.Call):
+        return f"`{_code(node.func)}(…)`"
+    if isinstance(node, ast.Subscript):
+        return f"`{_code(node.value)}[…]`"
+    return "a term"
+
+
+def _literal(node):
+    """The number an AST node writes (``-1``, ``0.5``, ``-np.inf``), or None."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        text = _code(node).replace(" ", "")
+        return {"np.inf": np.inf, "-np.inf": -np.inf, "math.inf": np.inf, "-math.inf": -np.inf}.get(text)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _num(value) -> ast.expr:
+    if value == -np.inf:
+        return ast.parse("-np.inf", mode="eval").body
+    if value == np.inf:
+        return ast.parse("np.inf", mode="eval").body
+    node = ast.Constant(abs(value))
+    return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+
+
+def _said_number(value) -> str:
+    if value in (np.inf, -np.inf):
+        return "−∞" if value < 0 else "∞"
+    text = f"{value:g}".replace("-", "−")
+    return text.replace("e+09", "e9").replace("e+9", "e9")
+
+
+def _expr(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+def _call_name(node: ast.Call) -> str | None:
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+
+
+def _kw(node: ast.Call, name: str):
+    return next((k for k in node.keywords if k.arg == name), None)
+
+
+def _without_kw(node: ast.Call, name: str) -> ast.Call:
+    new = copy.copy(node)
+    new.keywords = [k for k in node.keywords if k.arg != name]
+    return new
+
+
+def _with_kw(node: ast.Call, name: str, value: ast.expr) -> ast.Call:
+    new = _without_kw(node, name)
+    new.keywords = [*new.keywords, ast.keyword(name, value)]
+    return new
+
+
+def _swapaxes(node: ast.expr) -> ast.expr:
+    return ast.Call(_expr("np.swapaxes"), [node, _num(-1), _num(-2)], [])
+
+
+def _is_transpose(node) -> ast.expr | None:
+    """The operand of ``np.swapaxes(x, -1, -2)``, ``x.swapaxes(-1, -2)``, ``x.T`` or ``np.transpose(x)``."""
+    if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+        return node.value
+    if isinstance(node, ast.Call) and _call_name(node) in ("swapaxes", "transpose"):
+        if isinstance(node.func, ast.Attribute) and _code(node.func.value) in ("np", "numpy"):
+            return node.args[0] if node.args else None
+        if isinstance(node.func, ast.Attribute):
+            return node.func.value
+    return None
+
+
+# --------------------------------------------------------------------------- the operators
+
+REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "nansum", "prod", "argmax", "argmin", "any", "all",
+              "logsumexp", "norm", "cumsum", "concatenate", "stack", "sort", "std", "var", "softmax"}
+UNARY = {"exp", "sqrt", "log", "abs", "square", "tanh", "exp2", "log1p", "expm1"}
+EXTREMES = {"max": "min", "min": "max", "amax": "amin", "amin": "amax", "maximum": "minimum", "minimum": "maximum",
+            "argmax": "argmin", "argmin": "argmax", "sum": "mean", "mean": "sum", "nanmax": "nanmin", "any": "all",
+            "all": "any"}
+_EXTREME_WORDS = {"max": "maximum", "min": "minimum", "amax": "maximum", "amin": "minimum", "maximum": "larger",
+                  "minimum": "smaller", "argmax": "largest", "argmin": "smallest", "sum": "sum", "mean": "mean",
+                  "nanmax": "maximum", "nanmin": "minimum", "any": "`any`", "all": "`all`"}
+_COMPLEMENT = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.Eq: ast.NotEq,
+               ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+_STRICT = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
+_SYMBOL = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=", ast.Is: "is",
+           ast.IsNot: "is not", ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "/", ast.MatMult: "@",
+           ast.Pow: "**"}
+
+
+class _Site:
+    """What an operator may know about the place it rewrites."""
+
+    def __init__(self, ref: Reference, line: int, parent: ast.AST | None):
+        self.ref, self.line, self.parent = ref, line, parent
+        self.note = ref.notes.get(line, Note())
+
+    def names(self) -> dict:
+        """The locals seen at this line (or the nearest line before it), with their shapes."""
+        seen = self.ref.locals_seen
+        lines = [n for n in seen if n <= self.line]
+        return seen[max(lines)] if lines else {}
+
+
+def _axis(node, site):
+    """``axis=`` changed, or dropped: a reduction over the wrong axis, or over every axis."""
+    if not isinstance(node, ast.Call) or _call_name(node) not in REDUCTIONS:
+        return []
+    fn = _call_name(node)
+    kw = _kw(node, "axis")
+    method = isinstance(node.func, ast.Attribute) and _code(node.func.value) not in ("np", "numpy", "math")
+    old = kw.value if kw is not None else node.args[-1] if len(node.args) == (1 if method else 2) else None
+    value = old.id if isinstance(old, ast.Name) else _literal(old) if old is not None else None
+    if value is None or isinstance(value, float):
+        return []
+    axes = site.note.axes
+    variety = "param" if isinstance(value, str) and value in site.ref.params else "other"
+    out = []
+    for a in (-1, -2, 0):
+        if a != value:
+            new = _with_kw(node, "axis", _num(a)) if kw is not None else _replace_arg(node, old, _num(a))
+            out.append((f"axis:{variety}", new, f"your `{fn}` runs over {_axis_words(a, axes)} instead of "
+                                     f"{_axis_words(value, axes)}"))
+    if kw is not None and fn not in ("concatenate", "stack", "sort", "cumsum", "softmax", "argmax", "argmin"):
+        said = f"your `{fn}` runs over the whole array at once instead of {_axis_words(value, axes)}"
+        out.append(("axis:whole", _without_kw(node, "axis"), said))
+    return out
+
+
+def _replace_arg(node, old, new):
+    call = copy.copy(node)
+    call.args = [new if a is old else a for a in node.args]
+    return call
+
+
+def _keepdims(node, site):
+    """``keepdims=True`` dropped, or the ``None`` that restores an axis: the reduced axis is lost."""
+    if isinstance(node, ast.Call):
+        kw = _kw(node, "keepdims")
+        if kw is not None and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+            return [("keepdims", _without_kw(node, "keepdims"),
+                     f"your `{_call_name(node)}` drops the axis it reduces (no `keepdims=True`), so it no longer "
+                     "lines up with the rows it belongs to")]
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
+        parts = node.slice.elts
+        if any(isinstance(p, ast.Constant) and p.value is None for p in parts):
+            kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+            new = node.value if all(isinstance(p, ast.Constant) and p.value is Ellipsis for p in kept) else \
+                ast.Subscript(node.value, ast.Tuple(kept, ast.Load()), ast.Load())
+            return [("keepdims", new, f"the axis of length 1 that lines `{_code(node.value)}` up is missing")]
+    return []
+
+
+def _scale(node, site):
+    """A square root replaced: by its argument (d for √d), by 1, by half its argument (``d ** 1/2``)."""
+    inner = None
+    if isinstance(node, ast.Call) and _call_name(node) == "sqrt" and len(node.args) == 1:
+        inner = node.args[0]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _literal(node.right) == 0.5:
+        inner = node.left
+    if inner is None:
+        return []
+    name = _code(inner)
+    return [
+        ("scale:value", inner, f"you use `{name}` where its square root belongs"),
+        ("scale:half", ast.BinOp(inner, ast.Div(), ast.Constant(2)),
+         f"you use `{name}`/2 where √`{name}` belongs (`** 1/2` binds as `(** 1) / 2`)"),
+    ]
+
+
+def _transpose(node, site):
+    """A transpose dropped, applied to every axis (``.T``), or moved to the other operand of ``@``."""
+    out = []
+    operand = _is_transpose(node)
+    if operand is not None:
+        out.append(("transpose:dropped", operand, f"the transpose of `{_code(operand)}` is missing"))
+        if not (isinstance(node, ast.Attribute) and node.attr == "T"):
+            out.append(("transpose:all", ast.Attribute(operand, "T", ast.Load()),
+                        f"`{_code(operand)}.T` reverses every axis, not just the last two"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        left, right = _is_transpose(node.left), _is_transpose(node.right)
+        if right is not None and left is None:
+            out.append(("transpose:moved", ast.BinOp(_swapaxes(node.left), ast.MatMult(), right),
+                        f"the transpose is on `{_code(node.left)}` instead of `{_code(right)}`"))
+        if left is None and right is None:
+            out.append(("transpose:left", ast.BinOp(_swapaxes(node.left), ast.MatMult(), node.right),
+                        f"`{_code(node.left)}` is transposed before the product"))
+            out.append(("transpose:right", ast.BinOp(node.left, ast.MatMult(), _swapaxes(node.right)),
+                        f"`{_code(node.right)}` is transposed before the product"))
+    return out
+
+
+def _drop(node, site):
+    """A factor, a term, a divisor or a whole function left out."""
+    out = []
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub, ast.Pow)):
+        kind = {ast.Mult: "factor", ast.Div: "division by", ast.Add: "term", ast.Sub: "subtraction of",
+                ast.Pow: "power"}[type(node.op)]
+        out.append(("drop:right", node.left, f"the {kind} {_short(node.right)} is missing"))
+        if isinstance(node.op, (ast.Mult, ast.Add)):
+            out.append(("drop:left", node.right, f"the {kind} {_short(node.left)} is missing"))
+        if isinstance(node.op, ast.Div):
+            out.append(("drop:times", ast.BinOp(node.left, ast.Mult(), node.right),
+                        f"you multiply by {_short(node.right)} where you should divide"))
+    if isinstance(node, ast.Call) and _call_name(node) in UNARY and len(node.args) == 1 and not node.keywords:
+        out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
+    if isinstance(node, ast.Call) and _call_name(node) in ("maximum", "minimum") and len(node.args) == 2:
+        for keep, gone in ((node.args[0], node.args[1]), (node.args[1], node.args[0])):
+            out.append(("drop:argument", keep, f"the {_EXTREME_WORDS[_call_name(node)]} of {_short(keep)} and "
+                                      f"{_short(gone)} is not taken: only {_short(keep)} counts"))
+    return out
+
+
+def _polarity(node, site):
+    """A mask read backwards: the branches of ``np.where`` swapped, a ``~`` lost, a comparison turned round."""
+    out = []
+    if isinstance(node, ast.Call) and _call_name(node) == "where" and len(node.args) == 3:
+        cond, a, b = node.args
+        out.append(("polarity:where", ast.Call(node.func, [cond, b, a], node.keywords),
+                    f"`{_code(cond)}` is read backwards: True keeps {_short(b)}, False keeps {_short(a)}"))
+        out.append(("polarity:ignored", a, f"`{_code(cond)}` is never applied"))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        out.append(("polarity:invert", node.operand, f"the `~` in front of `{_code(node.operand)}` is missing"))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPLEMENT:
+        flipped = _COMPLEMENT[type(node.ops[0])]()
+        out.append(("polarity:compare", ast.Compare(node.left, [flipped], node.comparators),
+                    f"the comparison `{_SYMBOL[type(node.ops[0])]}` is turned round (`{_SYMBOL[type(flipped)]}`)"))
+    return out
+
+
+def _fill(node, site):
+    """The value blocked scores are set to: −∞, −1e9 or 0."""
+    if isinstance(site.parent, ast.UnaryOp):
+        return []
+    value = _literal(node)
+    if value is None or not (value in (np.inf, -np.inf) or abs(value) >= 1e4):
+        return []
+    options = [v for v in (-np.inf, -1e9, 0.0) if v != value] if value < 0 else [v for v in (np.inf, 1e9) if v != value]
+    return [(f"fill:{_said_number(v)}", _num(v), f"the value {_said_number(value)} is {_said_number(v)} in yours")
+            for v in options]
+
+
+def _extreme(node, site):
+    """max for min, mean for sum (and back)."""
+    if isinstance(node, ast.Call):
+        fn = _call_name(node)
+        if fn in EXTREMES:
+            other = EXTREMES[fn]
+            func = copy.copy(node.func)
+            if isinstance(func, ast.Attribute):
+                func.attr = other
+            else:
+                func = ast.Name(other, ast.Load())
+            return [(f"extreme:{other}", ast.Call(func, node.args, node.keywords),
+                     f"you take the {_EXTREME_WORDS.get(other, other)} where the {_EXTREME_WORDS.get(fn, fn)} "
+                     "belongs")]
+    return []
+
+
+def _size(node, site):
+    """A size read from the wrong axis: ``x.shape[-1]`` as ``x.shape[-2]`` or ``x.shape[0]``."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
+        return []
+    index = _literal(node.slice)
+    if not isinstance(index, int):
+        return []
+    owner = _code(node.value.value)
+    shape = site.names().get(owner)
+    ndim = len(shape) if isinstance(shape, tuple) else None
+    out = []
+    for other in (-1, -2, 0):
+        if other == index or (ndim is not None and (other < -ndim or other >= ndim)):
+            continue
+        if ndim is not None and (other % ndim) == (index % ndim):
+            continue
+        new = ast.Subscript(node.value, _num(other), ast.Load())
+        out.append(("size", new, f"the size `{_code(node)}` is read from axis {other} instead".replace("-", "−")))
+    return out
+
+
+def _names(node, site):
+    """One name used for another of the same number of axes: k for v, W_k for W_v, the old max for the new."""
+    out = []
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        seen = site.names()
+        mine = seen.get(node.id)
+        if mine is None:
+            return []
+        for other, shape in seen.items():
+            if other != node.id and _alike(mine, shape) and not other.startswith("_"):
+                out.append(("name", ast.Name(other, ast.Load()), f"`{other}` is used where `{node.id}` belongs"))
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        key = node.slice.value
+        for other in _string_keys(site.ref):
+            if other != key and other[:2] == key[:2]:
+                new = ast.Subscript(node.value, ast.Constant(other), ast.Load())
+                out.append(("name", new, f"`{other}` is used where `{key}` belongs"))
+    return out
+
+
+def _alike(a: tuple, b: tuple) -> bool:
+    """Two shapes a slip can confuse: both plain numbers, or as many axes with at most one length different."""
+    if a == () or b == ():
+        return a == b == ()
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+
+
+def _string_keys(ref: Reference) -> list[str]:
+    keys = [n.slice.value for n in ast.walk(ref.tree) if isinstance(n, ast.Subscript)
+            and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str)]
+    return list(dict.fromkeys(keys))
+
+
+_COMMUTES = (ast.Add, ast.Mult)
+
+
+def _swap(node, site):
+    """The two sides of a subtraction, a division, a product or a returned pair swapped."""
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, _COMMUTES) and not isinstance(node.op, ast.Pow):
+        said = {ast.Sub: "the subtraction", ast.Div: "the division", ast.MatMult: "the matrix product"}.get(
+            type(node.op), "the operation")
+        return [("swap", ast.BinOp(node.right, node.op, node.left),
+                 f"the two sides of {said} of {_short(node.left)} and {_short(node.right)} are the wrong way round")]
+    if isinstance(node, ast.Call) and _call_name(node) in ("concatenate", "stack") and node.args \
+            and isinstance(node.args[0], ast.List) and len(node.args[0].elts) == 2:
+        a, b = node.args[0].elts
+        return [("swap", ast.Call(node.func, [ast.List([b, a], ast.Load()), *node.args[1:]], node.keywords),
+                 f"`{_code(b)}` comes before `{_code(a)}`")]
+    return []
+
+
+def _off_by_one(node, site):
+    """A bound one too far or one short: a slice, a range, the diagonal of a triangle."""
+    out = []
+    if isinstance(node, ast.Slice):
+        for part in ("lower", "upper"):
+            bound = getattr(node, part)
+            if bound is None:
+                continue
+            for delta in (1, -1):
+                new = copy.copy(node)
+                setattr(new, part, _plus(bound, delta))
+                out.append(("off_by_one", new, f"the {'start' if part == 'lower' else 'end'} of the slice "
+                                               f"`{_code(node)}` is one {'too far' if delta > 0 else 'short'}"))
+    if isinstance(node, ast.Call) and _call_name(node) == "range" and node.args:
+        stop = node.args[1] if len(node.args) >= 2 else node.args[0]
+        for delta in (1, -1):
+            new = _replace_arg(node, stop, _plus(stop, delta))
+            out.append(("off_by_one", new, f"the loop `{_code(node)}` runs one step "
+                                           f"{'too far' if delta > 0 else 'short'}"))
+        if len(node.args) == 3:
+            start, stop, step = node.args
+            whole = ast.BinOp(stop, ast.Sub(), ast.BinOp(stop, ast.Mod(), step))
+            out.append(("off_by_one:partial", _replace_arg(node, stop, whole),
+                        f"the loop `{_code(node)}` stops before the last block when it is shorter than the others"))
+    if isinstance(node, ast.Call) and _call_name(node) in ("tril", "triu", "tri"):
+        kw = _kw(node, "k")
+        base = kw.value if kw is not None else _num(0)
+        for delta in (1, -1):
+            new = _with_kw(node, "k", _plus(base, delta))
+            out.append(("off_by_one", new, f"the diagonal of `{_call_name(node)}` is one "
+                                           f"{'too high' if delta > 0 else 'too low'}"))
+    return out
+
+
+def _plus(node, delta):
+    value = _literal(node)
+    if isinstance(value, int):
+        return _num(value + delta)
+    return ast.BinOp(node, ast.Add() if delta > 0 else ast.Sub(), ast.Constant(abs(delta)))
+
+
+def _comparison(node, site):
+    """``<`` for ``<=`` and back: the equal case on the wrong side."""
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _STRICT:
+        op = type(node.ops[0])
+        new = ast.Compare(node.left, [_STRICT[op]()], node.comparators)
+        return [("comparison", new, f"the comparison `{_SYMBOL[op]}` is `{_SYMBOL[_STRICT[op]]}` in yours, so the "
+                                    "equal case falls on the other side")]
+    return []
+
+
+def _constant(node, site):
+    """A number replaced: a factor 2, ½ or any other constant left at 1."""
+    value = _literal(node)
+    if value is None or value in (0, 1, -1) or value in (np.inf, -np.inf) or abs(value) >= 1e4 or abs(value) < 1e-4:
+        return []
+    if isinstance(site.parent, (ast.Slice, ast.Subscript, ast.keyword, ast.UnaryOp)) or _is_axis_arg(node, site.parent):
+        return []
+    return [("constant", _num(1), f"the constant {_said_number(value)} is 1 in yours")]
+
+
+def _is_axis_arg(node, parent) -> bool:
+    return isinstance(parent, ast.Call) and _call_name(parent) in (*REDUCTIONS, "swapaxes", "moveaxis", "full",
+                                                                    "reshape", "tile", "repeat", "range")
+
+
+def _cast(node, site):
+    """A dtype lost (``dtype=float`` or ``.astype(float)`` left out) or an integer kept in 32 bits."""
+    out = []
+    if isinstance(node, ast.Call) and _kw(node, "dtype") is not None and _call_name(node) in ("array", "asarray"):
+        out.append(("cast", _without_kw(node, "dtype"), f"`{_call_name(node)}` keeps the input's dtype"))
+    if isinstance(node, ast.Call) and _call_name(node) == "astype" and isinstance(node.func, ast.Attribute):
+        out.append(("cast", node.func.value, f"`{_code(node.func.value)}` keeps its dtype (no `astype`)"))
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in site.ref.params \
+            and isinstance(site.parent, ast.BinOp) and node.id in site.ref.ints:
+        out.append(("cast", ast.Call(_expr("np.int32"), [node], []),
+                    f"`{node.id}` is a 32-bit integer in yours, which overflows past 2³¹"))
+    return out
+
+
+_EXPR_OPERATORS = (_axis, _keepdims, _scale, _transpose, _drop, _polarity, _fill, _extreme, _size, _names, _swap,
+                   _off_by_one, _comparison, _constant, _cast)
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def _body_offers(body: list, ref: Reference, loop: ast.AST | None):
+    """Statement slips in one block: a running value reset in the wrong place, an update left out, two
+    updates in the wrong order, an input changed in place. ``loop`` is the loop whose body this is."""
+    out = []
+    running = _running(body, ref) if loop is not None else set()
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, (ast.For, ast.While)):
+            out += _resets(body, i, ref, loop)
+        if isinstance(stmt, (ast.Assign, ast.AugAssign)) and _assigned(stmt) & running:
+            name = sorted(_assigned(stmt) & running)[0]
+            out.append(("update", body[:i] + body[i + 1:], stmt.lineno, _code(stmt), "pass",
+                        f"`{name}` is never updated here, so it keeps its old value"))
+        if i + 1 < len(body) and _depends(stmt, body[i + 1]) & running:
+            swapped = body[:i] + [body[i + 1], stmt] + body[i + 2:]
+            out.append(("order", swapped, stmt.lineno, _code(stmt).split("\n")[0], _code(body[i + 1]).split("\n")[0],
+                        f"`{_names_of(body[i + 1])}` is computed before `{_names_of(stmt)}`, from a value that is "
+                        "stale or not there yet"))
+        out += _in_place(body, i, ref)
+    return out
+
+
+def _assigned(stmt) -> set:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+    names = set()
+    for t in targets:
+        if t is None:
+            continue
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                names.add(n.id)
+    return names
+
+
+def _used(stmt) -> set:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _names_of(stmt) -> str:
+    names = sorted(_assigned(stmt)) if isinstance(stmt, (ast.Assign, ast.AugAssign)) else []
+    return ", ".join(names) if names else _code(stmt).split("\n")[0][:30]
+
+
+def _depends(a, b) -> set:
+    simple = (ast.Assign, ast.AugAssign)
+    return _assigned(a) & _used(b) if isinstance(a, simple) and isinstance(b, simple) else set()
+
+
+def _running(body: list, ref: Reference) -> set:
+    """Names a loop body updates from their own previous value (a running max, sum or output)."""
+    return {name for stmt in body if isinstance(stmt, (ast.Assign, ast.AugAssign))
+            for name in _assigned(stmt) if name in _used(stmt) or isinstance(stmt, ast.AugAssign)} \
+        | {name for stmt in body if isinstance(stmt, ast.Assign) for name in _assigned(stmt)
+           if any(name in _used(s) for s in body[: body.index(stmt)])}
+
+
+def _resets(body, i, ref, outer):
+    # ``outer`` is the loop whose body holds this one, if any
+    """Initialisations before loop ``body[i]`` moved inside it (reset every step), or above the loop around
+    it (never reset for the next block)."""
+    loop = body[i]
+    inside = {n for s in ast.walk(loop) if isinstance(s, (ast.Assign, ast.AugAssign)) for n in _assigned(s)}
+    out = []
+    for j in range(i - 1, -1, -1):
+        init = body[j]
+        if not isinstance(init, ast.Assign) or not (_assigned(init) & inside):
+            break
+        name = sorted(_assigned(init) & inside)[0]
+        moved = copy.copy(loop)
+        moved.body = [init, *loop.body]
+        out.append(("reset", body[:j] + body[j + 1:i] + [moved] + body[i + 1:], init.lineno, _code(init),
+                    "(in the loop)", f"`{name}` starts again at every step of the loop, so it only ever sees one "
+                                     "step"))
+        if outer is not None:
+            out.append(("reset", ("lift", j, init), init.lineno, _code(init), "(before the outer loop)",
+                        f"`{name}` is set once before the outer loop, so it is not reset for the next block"))
+    return out
+
+
+def _in_place(body, i, ref):
+    """``t = x - y`` with ``x`` an input, written ``x -= y``: the caller's array is changed."""
+    stmt = body[i]
+    if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.BinOp)
+            and isinstance(stmt.value.left, ast.Name) and stmt.value.left.id in ref.params
+            and isinstance(stmt.value.op, (ast.Add, ast.Sub, ast.Mult, ast.Div))):
+        return []
+    x = stmt.value.left.id
+    aug = ast.AugAssign(ast.Name(x, ast.Store()), stmt.value.op, stmt.value.right)
+    keep = ast.Assign(stmt.targets, ast.Name(x, ast.Load()))
+    after = f"{x} {_SYMBOL[type(stmt.value.op)]}= …"
+    return [("in_place", body[:i] + [aug, keep] + body[i + 1:], stmt.lineno, _code(stmt), after,
+             f"the input `{x}` is changed in place")]
+
+
+# --------------------------------------------------------------------------- making mutants
+
+
+STATEMENT_OPERATORS = ("reset", "update", "order", "in_place")
+"""Operators that rewrite whole statements: applied alone, never paired with another slip."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One place an operator rewrites: the ``slip``, and ``swap``, what in the tree stands in for what
+    (``{id(original node or block): replacement}``, the memo of a :func:`copy.deepcopy`)."""
+
+    slip: Slip
+    swap: dict
+    span: tuple
+
+    def inside(self, other: Offer) -> bool:
+        """This offer's place lies within the other's (or is the same)."""
+        (a, b), (c, d) = self.span, other.span
+        return c <= a and b <= d
+
+
+def offers(ref: Reference) -> list[Offer]:
+    """Every place the operators rewrite in ``ref``, in the order of the source."""
+    found: list[Offer] = []
+    _collect(ref, ref.tree, [], found)
+    return found
+
+
+def _span(node) -> tuple:
+    return ((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset))
+
+
+def _collect(ref, node, parents, found):
+    if isinstance(node, (ast.expr, ast.Slice)) and hasattr(node, "lineno"):
+        site = _Site(ref, node.lineno, parents[-1] if parents else None)
+        for operator in _EXPR_OPERATORS:
+            for kind, new, said in operator(node, site):
+                ast.copy_location(new, node)
+                operator_name, _, variety = kind.partition(":")
+                slip = Slip(operator_name, said, node.lineno, _code(node), _code(new), site.note, variety)
+                found.append(Offer(slip, {id(node): new}, _span(node)))
+    for name, value in ast.iter_fields(node):
+        if isinstance(node, ast.FunctionDef) and name in ("args", "decorator_list", "returns"):
+            continue
+        if isinstance(value, list):
+            if name in ("body", "orelse") and value and isinstance(value[0], ast.stmt):
+                _collect_body(ref, value, node, parents, found)
+            for item in value:
+                if isinstance(item, ast.AST):
+                    _collect(ref, item, [*parents, node], found)
+        elif isinstance(value, ast.AST):
+            _collect(ref, value, [*parents, node], found)
+
+
+def _collect_body(ref, body, owner, parents, found):
+    loop = owner if isinstance(owner, (ast.For, ast.While)) else None
+    span = (_span(body[0])[0], _span(body[-1])[1])
+    for operator, new, line, before, after, said in _body_offers(body, ref, loop):
+        slip = Slip(operator, said, line, before, after, ref.notes.get(line, Note()))
+        if isinstance(new, tuple):                    # ("lift", j, init): above the loop around this body
+            _, j, init = new
+            holder = next((b for b in _blocks(parents[-1] if parents else None) if owner in b), None)
+            if holder is None:
+                continue
+            moved = copy.copy(owner)
+            moved.body = body[:j] + body[j + 1:]
+            at = holder.index(owner)
+            found.append(Offer(slip, {id(holder): holder[:at] + [init, moved] + holder[at + 1:]}, span))
+        else:
+            found.append(Offer(slip, {id(body): new}, span))
+
+
+def _blocks(node):
+    return [getattr(node, name) for name in ("body", "orelse") if isinstance(getattr(node, name, None), list)]
+
+
+def build(ref: Reference, chosen) -> ast.FunctionDef:
+    """The reference's tree with the chosen offers applied (their places must not overlap)."""
+    memo = {}
+    for offer in chosen:
+        memo.update(offer.swap)
+    tree = copy.deepcopy(ref.tree, memo)
+    return ast.fix_missing_locations(tree)
+
+
+def compile_tree(ref: Reference, tree: ast.FunctionDef, label: str):
+    """A callable from a (mutated) function tree, in the teaching reference's module namespace."""
+    code = compile(ast.Module([tree], []), f"<mutant {ref.name}: {label}>", "exec")
+    space = dict(ref.namespace)
+    exec(code, space)
+    return space[tree.name]
