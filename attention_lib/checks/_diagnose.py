@@ -51,7 +51,7 @@ def _exact_mutant(ex, answer, mine, want, failed):
     """A mutant of the teaching reference that behaves like the answer on every probe."""
     if ex.teaching is None:
         return None
-    found = _mutants.exact(_mutants.error_model(ex, want), mine, ex)
+    found = _mutants.exact(_mutants.error_model(ex, want), mine, failed, ex)
     return (*_mutants.speak(ex, found), True) if found else None
 
 
@@ -288,7 +288,7 @@ def _relation(ex, probe, y, r, output) -> rel.Relation | None:
                 or rel.not_summed(y, r, tol) or _shaped_like_an_input(ex, probe, y, r) or rel.rearranged(y, r, tol))
     if output == "weights":
         axis = ex.weights_axis(probe) if ex.returns != "pair" else -1
-        found = (rel.masked(y, r, tol) or rel.normalised_elsewhere(y, r, axis, tol)
+        found = (rel.normalised_elsewhere(y, r, axis, tol) or rel.masked(y, r, tol)
                  or rel.rows_proportional(y, r, axis, tol) or rel.tempered(y, r, axis, tol))
         if found:
             return found

@@ -21,6 +21,8 @@ Every diagnosis is a code from :mod:`.catalogue`, shared by every exercise where
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -187,10 +189,30 @@ def message(code: str, detail: str = "") -> str:
     return f"{base} {detail}" if detail else base
 
 
+_SALT: contextvars.ContextVar = contextvars.ContextVar("probe_salt", default=None)
+
+
+def rng(seed: int) -> np.random.Generator:
+    """A probe's own generator. Under :func:`salted` the salt is mixed into the seed, so the same purposes and
+    shapes get numbers nobody has seen (grading probes drawn from an instructor's secret)."""
+    salt = _SALT.get()
+    return np.random.default_rng(seed if salt is None else [seed, salt])
+
+
 def randn(seed: int, *shapes) -> tuple:
     """Standard-normal arrays of the given shapes from their own generator: each probe owns its seed."""
-    rng = np.random.default_rng(seed)
-    return tuple(rng.normal(size=shape) for shape in shapes)
+    g = rng(seed)
+    return tuple(g.normal(size=shape) for shape in shapes)
+
+
+@contextlib.contextmanager
+def salted(salt: int | None):
+    """Within this block, :func:`rng` and :func:`randn` mix ``salt`` (a non-negative integer) into every seed."""
+    token = _SALT.set(salt)
+    try:
+        yield
+    finally:
+        _SALT.reset(token)
 
 
 def family(build: Callable[..., Callable], stages: dict, most: int = 2) -> list[Misconception]:
@@ -251,9 +273,23 @@ class Exercise:
     teaching: Callable | None = None
     equivalent: dict = field(default_factory=dict)
     bugs: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)
     rtol: float = 1e-6
     atol: float = 1e-8
+    salt: int | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if callable(self.probes):                 # a builder: probes can be drawn again under a salt
+            self._cache["build"] = self.probes
+            with salted(self.salt):
+                self.probes = self.probes()
+
+    def under(self, salt: int) -> Exercise:
+        """This exercise with its probes drawn again with ``salt`` mixed into every seed: the same purposes
+        and shapes, numbers the learner never saw. Fixed probes (a worked example, hand-picked logits) stay."""
+        build = self._cache.get("build")
+        return replace(self, probes=build if build is not None else list(self.probes), salt=salt, _cache={})
 
     def reference_outcomes(self) -> list[Outcome]:
         """The reference's outcome on every probe (trusted and deterministic: computed once)."""

@@ -34,8 +34,9 @@ from ._mutate import OPERATORS, Slip
 CACHE_ENV = "ATTENTION_COURSE_CHECK_CACHE"
 """Set to a directory to keep the mutant cache there (CI may point it at a cached path); ``off`` keeps it in
 memory only."""
-COMPANIONS = {"shift", "scale", "fill"}
-"""Role tags whose slips learners make alongside another: every slip there is paired with every other slip."""
+COMPANIONS = {("shift", "drop", "sub"), ("scale", "drop", "div")}
+"""Slips learners make alongside another (the max shift or the √d scale left out), as (role tag, operator,
+variety): each is paired with every other slip."""
 _FORMAT = 1
 
 
@@ -121,7 +122,7 @@ def _first_and_second(ref, bugs, pairs=True):
 def _pairs(offers):
     """Pairs (companion, other) at places apart; statement slips are never paired."""
     expr = [o for o in offers if o.slip.operator not in _mutate.STATEMENT_OPERATORS]
-    companions = [o for o in expr if o.slip.note.tag in COMPANIONS and o.slip.operator in ("drop", "scale", "fill")]
+    companions = [o for o in expr if (o.slip.note.tag, o.slip.operator, o.slip.variety) in COMPANIONS]
     for i, a in enumerate(companions):
         for b in expr:
             if b.slip.line != a.slip.line and not (b in companions and companions.index(b) <= i):
@@ -297,10 +298,11 @@ def error_model(ex, want) -> ErrorModel:
     """The exercise's error model: from memory, from disk, or computed now (and saved)."""
     model = ex._cache.get("mutants")
     if model is None:
-        model = load(ex)
+        model = load(ex) if ex.salt is None else None
         if model is None:
             model = run_all(ex, want)
-            save(ex, model)
+            if ex.salt is None:                  # probes drawn under a salt are an instructor's secret
+                save(ex, model)
         ex._cache["mutants"] = model
     return model
 
@@ -308,8 +310,11 @@ def error_model(ex, want) -> ErrorModel:
 # --------------------------------------------------------------------------- matching a learner
 
 
-def exact(model: ErrorModel, mine, ex) -> Mutant | None:
-    """The likeliest mutant that behaves like the learner on every probe."""
+def exact(model: ErrorModel, mine, failed, ex) -> Mutant | None:
+    """The likeliest mutant that behaves like the learner on every probe, wrong numbers included: where the
+    answer only raises, an error of the same kind is too weak a likeness to name a slip by."""
+    if not any(f and not m.raised for m, f in zip(mine, failed, strict=True)):
+        return None
     for group in model.groups:
         if group.mutants[0].slips and group.mutants[0].slips[0].operator == "in_place":
             continue
@@ -353,12 +358,35 @@ OPERATOR_CODES = {
 
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
+    (None, "name", "k-for-v"): "output_from_keys",
     ("shift", "drop"): "no_max_subtraction",
     ("shift", "extreme"): "no_max_subtraction",
     ("shift", "name"): "no_max_subtraction",
     ("shift", "axis", "whole"): "global_max_subtraction",
     ("shift", "axis"): "max_not_per_row",
     ("exp", "drop"): "missing_exp",
+    ("scale", "drop", "div"): "no_sqrt_d_scaling",
+    ("scale", "drop", "times"): "sqrt_d_multiplied",
+    ("scale", "scale", "value"): "scaled_by_d",
+    ("scale", "scale", "half"): "power_precedence",
+    ("size", "size"): "scaled_by_wrong_dimension",
+    ("size", "name"): "scaled_by_wrong_dimension",
+    ("scores", "transpose", "all"): "transpose_all_axes",
+    ("scores", "transpose", "moved"): "transposed_qtk",
+    ("unit", "drop", "add"): "cosine_no_eps",
+    ("unit", "drop", "div"): "cosine_one_side",
+    ("length", "axis", "whole"): "norm_no_axis",
+    ("length", "axis"): "norm_wrong_axis",
+    ("temperature", "drop", "div"): "temperature_ignored",
+    ("temperature", "drop", "times"): "temperature_multiplied",
+    ("bandwidth", "drop", "sign"): "rbf_positive_sign",
+    ("bandwidth", "drop", "div"): "rbf_missing_denominator",
+    ("bandwidth", "drop", "mul"): "temperature_ignored",
+    ("bandwidth", "drop", "mul-left"): "rbf_missing_two",
+    ("scale", "drop", "call"): "scaled_by_d",
+    ("bandwidth", "drop", "pow"): "rbf_tau_not_squared",
+    ("bandwidth", "drop", "times"): "temperature_multiplied",
+    ("distance", "extreme"): "rbf_mean_not_sum",
     ("normalise", "axis", "whole"): "normalised_whole_array",
     ("normalise", "axis"): "softmax_wrong_axis",
     ("normalise", "drop"): "missing_normalisation",
@@ -367,10 +395,13 @@ TAG_CODES = {
 
 
 def code_of(slip: Slip, codes: dict | None = None) -> str:
-    """The catalogue code for one slip: the exercise's own table, then :data:`TAG_CODES`, then the operator's."""
+    """The catalogue code for one slip: the exercise's own table (by slip id, or like :data:`TAG_CODES`), then
+    :data:`TAG_CODES`, then the operator's."""
+    if codes and slip.id in codes:
+        return codes[slip.id]
     for table in (codes or {}, TAG_CODES):
-        for k in ((slip.note.tag, slip.operator, slip.variety), (slip.note.tag, slip.operator),
-                  (None, slip.operator, slip.variety)):
+        for k in ((slip.note.tag, slip.operator, slip.variety), (None, slip.operator, slip.variety),
+                  (slip.note.tag, slip.operator)):
             if k in table:
                 return table[k]
     return OPERATOR_CODES[slip.operator]

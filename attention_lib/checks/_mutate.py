@@ -58,6 +58,17 @@ class Reference:
     locals_seen: dict = field(default_factory=dict)     # line -> {name: shape}, from traced calls
     ints: set = field(default_factory=set)               # names that held a whole number
 
+    @property
+    def made(self) -> dict:
+        """The axis names of each local, from the shape comment of the line that makes it."""
+        found = {}
+        for stmt in ast.walk(self.tree):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                axes = self.notes.get(stmt.lineno, Note()).axes
+                if axes:
+                    found.setdefault(stmt.targets[0].id, axes)
+        return found
+
     def patched(self, patches) -> Reference:
         """This reference with text patches applied (``[(old, new), ...]``): a find-the-bug handout's bugs."""
         source = self.source
@@ -331,7 +342,7 @@ def _axis(node, site):
     value = old.id if isinstance(old, ast.Name) else _literal(old) if old is not None else None
     if value is None or isinstance(value, float):
         return []
-    axes = site.note.axes
+    axes = _operand_axes(node, site)
     variety = "param" if isinstance(value, str) and value in site.ref.params else "other"
     out = []
     for a in (-1, -2, 0):
@@ -339,10 +350,27 @@ def _axis(node, site):
             new = _with_kw(node, "axis", _num(a)) if kw is not None else _replace_arg(node, old, _num(a))
             out.append((f"axis:{variety}", new, f"your `{fn}` runs over {_axis_words(a, axes)} instead of "
                                      f"{_axis_words(value, axes)}"))
-    if kw is not None and fn not in ("concatenate", "stack", "sort", "cumsum", "softmax", "argmax", "argmin"):
+    if kw is not None and fn in ("sort", "argsort"):
+        said = f"your `{fn}` sorts the whole array at once instead of along {_axis_words(value, axes)}"
+        out.append(("axis:whole", _with_kw(node, "axis", ast.Constant(None)), said))
+    elif kw is not None and fn not in ("concatenate", "stack", "cumsum", "softmax", "argmax", "argmin"):
         said = f"your `{fn}` runs over the whole array at once instead of {_axis_words(value, axes)}"
         out.append(("axis:whole", _without_kw(node, "axis"), said))
     return out
+
+
+def _operand_axes(node: ast.Call, site) -> tuple:
+    """The axis names of what a reduction reduces: from the shape comment where its array was made, or from
+    the line's own comment when ``keepdims=True`` keeps the axes as they were."""
+    operand = node.func.value if isinstance(node.func, ast.Attribute) and node.func.value is not None \
+        and _code(node.func.value) not in ("np", "numpy") else (node.args[0] if node.args else None)
+    if isinstance(operand, ast.List) and operand.elts:
+        operand = operand.elts[0]
+    for n in ast.walk(operand) if operand is not None else ():
+        if isinstance(n, ast.Name) and n.id in site.ref.made:
+            return site.ref.made[n.id]
+    keep = _kw(node, "keepdims")
+    return site.note.axes if keep is not None and getattr(keep.value, "value", None) is True else ()
 
 
 def _replace_arg(node, old, new):
@@ -363,8 +391,9 @@ def _keepdims(node, site):
         parts = node.slice.elts
         if any(isinstance(p, ast.Constant) and p.value is None for p in parts):
             kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+            index = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Load())
             new = node.value if all(isinstance(p, ast.Constant) and p.value is Ellipsis for p in kept) else \
-                ast.Subscript(node.value, ast.Tuple(kept, ast.Load()), ast.Load())
+                ast.Subscript(node.value, index, ast.Load())
             return [("keepdims", new, f"the axis of length 1 that lines `{_code(node.value)}` up is missing")]
     return []
 
@@ -408,24 +437,29 @@ def _transpose(node, site):
     return out
 
 
+_OP_NAMES = {ast.Mult: "mul", ast.Div: "div", ast.Add: "add", ast.Sub: "sub", ast.Pow: "pow"}
+
+
 def _drop(node, site):
-    """A factor, a term, a divisor or a whole function left out."""
+    """A factor, a term, a divisor, a sign or a whole function left out."""
     out = []
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div, ast.Add, ast.Sub, ast.Pow)):
-        kind = {ast.Mult: "factor", ast.Div: "division by", ast.Add: "term", ast.Sub: "subtraction of",
-                ast.Pow: "power"}[type(node.op)]
-        out.append(("drop:right", node.left, f"the {kind} {_short(node.right)} is missing"))
-        if isinstance(node.op, (ast.Mult, ast.Add)):
-            out.append(("drop:left", node.right, f"the {kind} {_short(node.left)} is missing"))
-        if isinstance(node.op, ast.Div):
+    if isinstance(node, ast.BinOp) and type(node.op) in _OP_NAMES:
+        op = _OP_NAMES[type(node.op)]
+        kind = {"mul": "factor", "div": "division by", "add": "term", "sub": "subtraction of", "pow": "power"}[op]
+        out.append((f"drop:{op}", node.left, f"the {kind} {_short(node.right)} is missing"))
+        if op in ("mul", "add"):
+            out.append((f"drop:{op}-left", node.right, f"the {kind} {_short(node.left)} is missing"))
+        if op == "div":
             out.append(("drop:times", ast.BinOp(node.left, ast.Mult(), node.right),
                         f"you multiply by {_short(node.right)} where you should divide"))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _literal(node) is None:
+        out.append(("drop:sign", node.operand, f"the minus sign in front of {_short(node.operand)} is missing"))
     if isinstance(node, ast.Call) and _call_name(node) in UNARY and len(node.args) == 1 and not node.keywords:
         out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
     if isinstance(node, ast.Call) and _call_name(node) in ("maximum", "minimum") and len(node.args) == 2:
         for keep, gone in ((node.args[0], node.args[1]), (node.args[1], node.args[0])):
             out.append(("drop:argument", keep, f"the {_EXTREME_WORDS[_call_name(node)]} of {_short(keep)} and "
-                                      f"{_short(gone)} is not taken: only {_short(keep)} counts"))
+                                               f"{_short(gone)} is not taken: only {_short(keep)} counts"))
     return out
 
 
@@ -506,13 +540,14 @@ def _names(node, site):
             return []
         for other, shape in seen.items():
             if other != node.id and _alike(mine, shape) and not other.startswith("_"):
-                out.append(("name", ast.Name(other, ast.Load()), f"`{other}` is used where `{node.id}` belongs"))
+                out.append((f"name:{other}-for-{node.id}", ast.Name(other, ast.Load()),
+                            f"`{other}` is used where `{node.id}` belongs"))
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         key = node.slice.value
         for other in _string_keys(site.ref):
             if other != key and other[:2] == key[:2]:
                 new = ast.Subscript(node.value, ast.Constant(other), ast.Load())
-                out.append(("name", new, f"`{other}` is used where `{key}` belongs"))
+                out.append((f"name:{other}-for-{key}", new, f"`{other}` is used where `{key}` belongs"))
     return out
 
 
@@ -571,6 +606,19 @@ def _off_by_one(node, site):
             whole = ast.BinOp(stop, ast.Sub(), ast.BinOp(stop, ast.Mod(), step))
             out.append(("off_by_one:partial", _replace_arg(node, stop, whole),
                         f"the loop `{_code(node)}` stops before the last block when it is shorter than the others"))
+    if isinstance(node, ast.Subscript):
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for part in parts:
+            inner = part.elts if isinstance(part, ast.List) else [part]
+            for index in inner:
+                if isinstance(index, (ast.Slice, ast.Constant)) or not any(isinstance(n, ast.Name)
+                                                                           for n in ast.walk(index)):
+                    continue
+                for delta in (1, -1):
+                    swap = {id(index): _plus(index, delta)}
+                    new = copy.deepcopy(node, swap)
+                    out.append(("off_by_one", new, f"the index `{_code(index)}` is one "
+                                                   f"{'too high' if delta > 0 else 'too low'}"))
     if isinstance(node, ast.Call) and _call_name(node) in ("tril", "triu", "tri"):
         kw = _kw(node, "k")
         base = kw.value if kw is not None else _num(0)
@@ -599,18 +647,18 @@ def _comparison(node, site):
 
 
 def _constant(node, site):
-    """A number replaced: a factor 2, ½ or any other constant left at 1."""
-    value = _literal(node)
-    if value is None or value in (0, 1, -1) or value in (np.inf, -np.inf) or abs(value) >= 1e4 or abs(value) < 1e-4:
+    """A number in an arithmetic step left at 1: a factor 2, a ½, a power."""
+    if not isinstance(node, ast.BinOp):
         return []
-    if isinstance(site.parent, (ast.Slice, ast.Subscript, ast.keyword, ast.UnaryOp)) or _is_axis_arg(node, site.parent):
-        return []
-    return [("constant", _num(1), f"the constant {_said_number(value)} is 1 in yours")]
-
-
-def _is_axis_arg(node, parent) -> bool:
-    return isinstance(parent, ast.Call) and _call_name(parent) in (*REDUCTIONS, "swapaxes", "moveaxis", "full",
-                                                                    "reshape", "tile", "repeat", "range")
+    out = []
+    for side in ("left", "right"):
+        value = _literal(getattr(node, side))
+        if value is None or value in (0, 1, -1) or abs(value) >= 1e4 or abs(value) < 1e-4:
+            continue
+        new = copy.copy(node)
+        setattr(new, side, ast.Constant(1))
+        out.append(("constant", new, f"the {_said_number(value)} in {_short(node)} is 1 in yours"))
+    return out
 
 
 def _cast(node, site):

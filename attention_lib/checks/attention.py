@@ -357,21 +357,38 @@ def _kept_count(mine, want, probes):
     return f"Yours keeps {'fewer' if fewer else 'more'} keys than top_k in some rows."
 
 
-_big = randn(334, (2, 3), (5, 3), (5, 2))
+def top_k_attention(q, k, v, top_k):
+    s = q @ k.T / np.sqrt(q.shape[-1])              # (n_q, n_k) role[scale]: scaled dot products, divided by √d
+    kth = np.sort(s, axis=-1)[..., [-top_k]]        # (n_q, 1) role[select]: each row's own top_k-th largest score
+    s = np.where(s >= kth, s, -np.inf)              # (n_q, n_k) role[mask]: only each row's top_k keys stay in the softmax
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (n_q, n_k) role[shift]: each row's own maximum keeps exp finite
+    w = e / e.sum(axis=-1, keepdims=True)           # (n_q, n_k) role[normalise]: each query's weights sum to 1 over the keys
+    return w @ v, w                                 # (n_q, d_v), (n_q, n_k) role[output]: each query averages the values
+
+
+def _topk_probes():
+    big = randn(334, (2, 3), (5, 3), (5, 2))
+    return [
+        Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
+        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 5), (5, 5), (5, 3)) + (1,), purpose="hard"),
+        Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 3), (4, 3), (4, 2)) + (4,),
+              purpose="all_keys"),
+        Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
+        Probe("large scores (q and k scaled by 30), top_k = 2", (30 * big[0], 30 * big[1], big[2], 2),
+              purpose="large"),
+    ]
+
+
 TOP_K = Exercise(
     id="top_k_attention",
     signature="top_k_attention(q, k, v, top_k)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_topk_reference,
-    probes=[
-        Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
-        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 4), (5, 4), (5, 3)) + (1,), purpose="hard"),
-        Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 2), (4, 2), (4, 2)) + (4,),
-              purpose="all_keys"),
-        Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
-        Probe("large scores (q and k scaled by 30), top_k = 2", (30 * _big[0], 30 * _big[1], _big[2], 2),
-              purpose="large"),
-    ],
+    teaching=top_k_attention,
+    equivalent={"name: q → k": "k.shape[-1] is q.shape[-1]: queries and keys share d.",
+                "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
+                                                  "in float64, as exp(−∞) is."},
+    probes=_topk_probes,
     misconceptions=[
         *family(_topk_variant, {"scale": _SCALES, "selection": _SELECTIONS, "fill": _FILLS, "axis": _AXES,
                                 "output": _OUTPUTS}),

@@ -7,12 +7,7 @@ import numpy as np
 
 from ..kernel_regression import kernel_regression as _kernel_regression
 from ..kernel_regression import kernel_weights as _kernel_weights
-from ._engine import Exercise, Misconception, Probe, family
-
-_rng = np.random.default_rng(301)                       # the training data every probe shares
-_x = np.sort(_rng.uniform(0, 5, 12))                     # (12,)
-_y = np.sin(_x) + 0.1 * _rng.normal(size=12)             # (12,)
-_shuffle = np.random.default_rng(302).permutation(12)    # the same points, in no particular order
+from ._engine import Exercise, Misconception, Probe, family, rng
 
 _WIDTH = "Here the bandwidth h plays the temperature: u = (x − xᵢ)/h, dividing once."
 _BANDWIDTHS = [  # h as the learner's code effectively uses it
@@ -96,18 +91,43 @@ def _hard_nearest(x_query, x_train, y_train, bandwidth):
     return y_train[np.argmin(np.abs(x_query[:, None] - x_train[None, :]), axis=1)]   # (n_q,)
 
 
+def kernel_regression(x_query, x_train, y_train, bandwidth):
+    u = (x_query[:, None] - x_train[None, :]) / bandwidth   # (n_q, n_k) role[bandwidth]: u = (x − xᵢ)/h: the bandwidth divides each distance
+    k = np.exp(-u ** 2 / 2)               # (n_q, n_k) role[kernel]: the Gaussian kernel exp(−u²/2) weighs near points more
+    w = k / k.sum(axis=1, keepdims=True)  # (n_q, n_k) role[normalise]: each query's weights sum to 1 over the training points
+    return w @ y_train                    # (n_q,) role[average]: the prediction is the weighted average of the labels
+
+
+def _probes():
+    """Every probe shares one training set (seed 301), here sorted and once (seed 302) shuffled."""
+    g = rng(301)
+    x = np.sort(g.uniform(0, 5, 12))                     # (12,)
+    y = np.sin(x) + 0.1 * g.normal(size=12)              # (12,)
+    shuffle = rng(302).permutation(12)                   # the same points, in no particular order
+    return [
+        Probe("5 queries, 12 training points, bandwidth 0.5", (np.linspace(0.2, 4.8, 5), x, y, 0.5)),
+        Probe("3 queries, bandwidth 2.0", (np.array([0.0, 2.5, 6.0]), x, y, 2.0), purpose="temperature"),
+        Probe("12 queries at the training points, bandwidth 0.3", (x.copy(), x, y, 0.3), purpose="at_data"),
+        Probe("one query far from the data, bandwidth 1.0", (np.array([9.0]), x, y, 1.0), purpose="far_query"),
+        Probe("4 queries, training points not sorted, bandwidth 0.7",
+              (np.array([0.5, 1.9, 3.3, 4.4]), x[shuffle], y[shuffle], 0.7), purpose="unsorted"),
+    ]
+
+
 KERNEL_REGRESSION = Exercise(
     id="kernel_regression",
     signature="kernel_regression(x_query, x_train, y_train, bandwidth)",
     reference=_kernel_regression,
-    probes=[
-        Probe("5 queries, 12 training points, bandwidth 0.5", (np.linspace(0.2, 4.8, 5), _x, _y, 0.5)),
-        Probe("3 queries, bandwidth 2.0", (np.array([0.0, 2.5, 6.0]), _x, _y, 2.0), purpose="temperature"),
-        Probe("12 queries at the training points, bandwidth 0.3", (_x.copy(), _x, _y, 0.3), purpose="at_data"),
-        Probe("one query far from the data, bandwidth 1.0", (np.array([9.0]), _x, _y, 1.0), purpose="far_query"),
-        Probe("4 queries, training points not sorted, bandwidth 0.7",
-              (np.array([0.5, 1.9, 3.3, 4.4]), _x[_shuffle], _y[_shuffle], 0.7), purpose="unsorted"),
-    ],
+    teaching=kernel_regression,
+    equivalent={
+        "swap: x_query[:, None] - x_train[None, :] → x_train[None, :] - x_query[:, None]":
+            "The kernel squares u, so (xᵢ − x) and (x − xᵢ) weigh alike.",
+        "keepdims: x_train[None, :] → x_train[:]":
+            "Against the column x_query[:, None], x_train broadcasts as a row with or without its new axis.",
+        "axis: k.sum(axis=1, keepdims=True) → k.sum(keepdims=True, axis=-1)":
+            "The kernel values are (n_q, n_k): axis 1 is the last axis.",
+    },
+    probes=_probes,
     misconceptions=[
         *family(_nadaraya_watson, {"bandwidth": _BANDWIDTHS, "kernel": _KERNELS, "sign": _SIGNS, "norm": _NORMS,
                                    "target": _TARGETS}),

@@ -14,15 +14,16 @@ def _t(x):
 
 
 _SHAPES = [
-    ("q (3, 4) and k (5, 4)", (3, 4), (5, 4), "2-D"),
-    ("a batch: q (2, 3, 6) and k (2, 5, 6)", (2, 3, 6), (2, 5, 6), "batched"),
+    ("q (3, 6) and k (5, 6)", (3, 6), (5, 6), "2-D"),
+    ("a batch: q (2, 3, 8) and k (2, 5, 8)", (2, 3, 8), (2, 5, 8), "batched"),
     ("q (4, 9) and k (4, 9) (as many queries as keys)", (4, 9), (4, 9), "square"),
-    ("heads: q (2, 2, 3, 4) and k (2, 2, 7, 4)", (2, 2, 3, 4), (2, 2, 7, 4), "heads"),
+    ("heads: q (2, 3, 4, 5) and k (2, 3, 7, 5)", (2, 3, 4, 5), (2, 3, 7, 5), "heads"),
 ]
 
 
 def _qk_probes(seed, extra=()):
-    """Non-square on purpose: n_q, n_k, d and the batch all differ. Probe i uses seed ``seed + i``."""
+    """Non-square on purpose: n_q, n_k, d and the batch all differ, and no d makes √d, d, d/2 and 2 meet.
+    Probe i uses seed ``seed + i``."""
     return [Probe(label, randn(seed + i, q, k) + extra, purpose=purpose)
             for i, (label, q, k, purpose) in enumerate(_SHAPES)]
 
@@ -43,6 +44,12 @@ def _transposed(parts):
 
 
 # ---------------------------------------------------------------- scaled dot product
+
+
+def scaled_dot_scores(q, k):
+    d = q.shape[-1]                     # role[size]: d is the feature size of one query or key
+    s = q @ np.swapaxes(k, -1, -2)      # (..., n_q, n_k) role[scores]: every query meets every key, feature by feature
+    return s / np.sqrt(d)               # (..., n_q, n_k) role[scale]: dividing by √d keeps the scores' spread the same whatever d is
 
 
 def _dot_factors(probe) -> dict:
@@ -93,6 +100,8 @@ SCALED_DOT = Exercise(
     signature="scaled_dot_scores(q, k)",
     arguments={"q": 0, "k": 1},
     reference=lib.scaled_dot_scores,
+    teaching=scaled_dot_scores,
+    equivalent={"name: q → k": "k.shape[-1] is q.shape[-1]: the contract gives queries and keys the same d."},
     probes=_qk_probes(101),
     misconceptions=[
         Misconception("no_sqrt_d_scaling", variant=lambda q, k: q @ _t(k)),
@@ -111,6 +120,15 @@ SCALED_DOT = Exercise(
 
 
 # ---------------------------------------------------------------- cosine
+
+
+def cosine_scores(q, k, temperature):
+    q_len = np.linalg.norm(q, axis=-1, keepdims=True)   # (..., n_q, 1) role[length]: each query has its own length
+    k_len = np.linalg.norm(k, axis=-1, keepdims=True)   # (..., n_k, 1) role[length]: each key has its own length
+    q_unit = q / (q_len + 1e-9)         # (..., n_q, d) role[unit]: a unit vector keeps the direction only (+ε for zeros)
+    k_unit = k / (k_len + 1e-9)         # (..., n_k, d) role[unit]: a unit vector keeps the direction only (+ε for zeros)
+    s = q_unit @ np.swapaxes(k_unit, -1, -2)   # (..., n_q, n_k) role[scores]: the cosine of every query with every key
+    return s / temperature              # (..., n_q, n_k) role[temperature]: the temperature divides every score
 
 
 def _length(x, how):
@@ -190,6 +208,7 @@ COSINE = Exercise(
     signature="cosine_scores(q, k, temperature)",
     arguments={"q": 0, "k": 1},
     reference=lib.cosine_scores,
+    teaching=cosine_scores,
     probes=_qk_probes(121, (0.5,)) + [
         Probe("a zero query and a zero key, temperature 2.0", (_zero_rows, _zero_keys, 2.0), purpose="zero_vector"),
         Probe("vectors of very different lengths, temperature 1.0", (100 * _long, 0.1 * _short, 1.0),
@@ -215,6 +234,12 @@ COSINE = Exercise(
 
 
 # ---------------------------------------------------------------- RBF
+
+
+def rbf_scores(q, k, temperature):
+    diff = q[..., :, None, :] - k[..., None, :, :]   # (..., n_q, n_k, d) role[pairs]: every query minus every key
+    d2 = np.sum(diff ** 2, axis=-1)     # (..., n_q, n_k) role[distance]: the squared distance sums over the features
+    return -d2 / (2 * temperature ** 2)   # (..., n_q, n_k) role[bandwidth]: the score is −‖q − k‖² / (2τ²): near is similar
 
 
 def _distance(q, k, how):
@@ -282,6 +307,11 @@ RBF = Exercise(
     signature="rbf_scores(q, k, temperature)",
     arguments={"q": 0, "k": 1},
     reference=lib.rbf_scores,
+    teaching=rbf_scores,
+    equivalent={"swap: q[..., :, None, :] - k[..., None, :, :] → k[..., None, :, :] - q[..., :, None, :]":
+                "(k − q)² is (q − k)²: the squared distance does not depend on the order."},
+    codes={"constant: temperature ** 2 → temperature ** 1": "rbf_tau_not_squared",
+           "constant: 2 * temperature ** 2 → 1 * temperature ** 2": "rbf_missing_two"},
     probes=_qk_probes(131, (0.7,)) + [
         Probe("q (2, 3), k (3, 3), temperature 2.0", randn(135, (2, 3), (3, 3)) + (2.0,), purpose="temperature"),
     ],

@@ -70,6 +70,8 @@ _TAU_PROBES = [
     Probe("a batch (2, 3, 4) with temperature 2.0", (*randn(212, (2, 3, 4)), 2.0), purpose="batched"),
     Probe("large logits with temperature 0.1", (np.array([[300.0, 290.0, 310.0]]), 0.1), purpose="large"),
     Probe("a 1-D vector with temperature 3.0", (*randn(213, 5), 3.0), purpose="1-D"),
+    Probe("a row spread from −500 to 500 and a row near −500, temperature 0.5",
+          (np.array([[500.0, -500.0, 0.0], [-500.0, -501.0, -499.5]]), 0.5), purpose="far_rows large"),
 ]
 
 _EFFECTIVE = {  # τ as the learner's function effectively used it -> (code, detail)
@@ -79,10 +81,18 @@ _EFFECTIVE = {  # τ as the learner's function effectively used it -> (code, det
     "half": (lambda t: t / 2, "temperature_misapplied", "Yours divides by τ/2."),
 }
 
+def softmax_temperature(x, temperature):
+    s = x / temperature                         # (..., n_k) role[temperature]: the temperature divides every score first
+    z = s - s.max(axis=-1, keepdims=True)       # (..., n_k) role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(z)                               # (..., n_k)
+    return e / e.sum(axis=-1, keepdims=True)    # (..., n_k) role[normalise]: each row's weights sum to 1
+
+
 SOFTMAX_TEMPERATURE = Exercise(
     id="softmax_temperature",
     signature="softmax_temperature(x, temperature)",
     reference=lambda x, temperature: _softmax(x, axis=-1, temperature=temperature),
+    teaching=softmax_temperature,
     probes=_TAU_PROBES,
     misconceptions=[
         Misconception("temperature_multiplied", variant=lambda x, tau: _softmax(np.asarray(x) * tau)),
