@@ -784,11 +784,11 @@ STATEMENT_OPERATORS = ("reset", "update", "order", "in_place")
 
 @dataclass(frozen=True)
 class Offer:
-    """One place an operator rewrites: the ``slip``, and ``swap``, what in the tree stands in for what
-    (``{id(original node or block): replacement}``, the memo of a :func:`copy.deepcopy`)."""
+    """One place an operator rewrites: the ``slip``, and ``edits``, the ``(holder, field, index, new)`` that put it
+    in the tree (``index`` None for a plain field); :func:`function` applies them for a moment, never for good."""
 
     slip: Slip
-    swap: dict
+    edits: tuple
     span: tuple
 
     def inside(self, other: Offer) -> bool:
@@ -800,7 +800,7 @@ class Offer:
 def offers(ref: Reference) -> list[Offer]:
     """Every place the operators rewrite in ``ref``, in the order of the source."""
     found: list[Offer] = []
-    _collect(ref, ref.tree, [], found)
+    _collect(ref, ref.tree, [], None, found)
     return found
 
 
@@ -808,57 +808,73 @@ def _span(node) -> tuple:
     return ((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset))
 
 
-def _collect(ref, node, parents, found):
-    if isinstance(node, (ast.expr, ast.Slice)) and hasattr(node, "lineno"):
+def _collect(ref, node, parents, where, found):
+    """Offers at ``node`` (held at ``where`` = (holder, field, index)) and everywhere below it."""
+    if isinstance(node, (ast.expr, ast.Slice)) and hasattr(node, "lineno") and where is not None:
         site = _Site(ref, node.lineno, parents[-1] if parents else None)
         for operator in _EXPR_OPERATORS:
             for kind, new, said in operator(node, site):
-                ast.copy_location(new, node)
+                ast.fix_missing_locations(ast.copy_location(new, node))
                 operator_name, _, variety = kind.partition(":")
                 slip = Slip(operator_name, said, node.lineno, _code(node), _code(new), site.note, variety)
-                found.append(Offer(slip, {id(node): new}, _span(node)))
+                found.append(Offer(slip, ((*where, new),), _span(node)))
     for name, value in ast.iter_fields(node):
         if isinstance(node, ast.FunctionDef) and name in ("args", "decorator_list", "returns"):
             continue
         if isinstance(value, list):
             if name in ("body", "orelse") and value and isinstance(value[0], ast.stmt):
-                _collect_body(ref, value, node, parents, found)
-            for item in value:
+                _collect_body(ref, node, name, parents, found)
+            for i, item in enumerate(value):
                 if isinstance(item, ast.AST):
-                    _collect(ref, item, [*parents, node], found)
+                    _collect(ref, item, [*parents, node], (node, name, i), found)
         elif isinstance(value, ast.AST):
-            _collect(ref, value, [*parents, node], found)
+            _collect(ref, value, [*parents, node], (node, name, None), found)
 
 
-def _collect_body(ref, body, owner, parents, found):
+def _collect_body(ref, owner, name, parents, found):
+    body = getattr(owner, name)
     loop = owner if isinstance(owner, (ast.For, ast.While)) else None
     span = (_span(body[0])[0], _span(body[-1])[1])
     for operator, new, line, before, after, said in _body_offers(body, ref, loop):
         slip = Slip(operator, said, line, before, after, ref.notes.get(line, Note()))
         if isinstance(new, tuple):                    # ("lift", j, init): above the loop around this body
             _, j, init = new
-            holder = next((b for b in _blocks(parents[-1] if parents else None) if owner in b), None)
-            if holder is None:
+            outer = parents[-1] if parents else None
+            field_name = next((f for f in ("body", "orelse") if owner in (getattr(outer, f, None) or [])), None)
+            if field_name is None:
                 continue
-            moved = copy.copy(owner)
-            moved.body = body[:j] + body[j + 1:]
+            holder = getattr(outer, field_name)
             at = holder.index(owner)
-            found.append(Offer(slip, {id(holder): holder[:at] + [init, moved] + holder[at + 1:]}, span))
+            edits = ((owner, name, None, body[:j] + body[j + 1:]),
+                     (outer, field_name, None, holder[:at] + [init] + holder[at:]))
+            found.append(Offer(slip, edits, span))
         else:
-            found.append(Offer(slip, {id(body): new}, span))
+            for stmt in new:
+                ast.fix_missing_locations(ast.copy_location(stmt, body[0]) if not hasattr(stmt, "lineno") else stmt)
+            found.append(Offer(slip, ((owner, name, None, new),), span))
 
 
-def _blocks(node):
-    return [getattr(node, name) for name in ("body", "orelse") if isinstance(getattr(node, name, None), list)]
-
-
-def build(ref: Reference, chosen) -> ast.FunctionDef:
-    """The reference's tree with the chosen offers applied (their places must not overlap)."""
-    memo = {}
-    for offer in chosen:
-        memo.update(offer.swap)
-    tree = copy.deepcopy(ref.tree, memo)
-    return ast.fix_missing_locations(tree)
+def function(ref: Reference, chosen, label: str):
+    """A callable from the reference with the chosen offers applied (their places must not overlap). The tree
+    is edited in place only while it compiles, then put back."""
+    undo = []
+    try:
+        for offer in chosen:
+            for holder, field_name, index, new in offer.edits:
+                block = getattr(holder, field_name)
+                if index is None:
+                    undo.append((holder, field_name, None, block))
+                    setattr(holder, field_name, new)
+                else:
+                    undo.append((holder, field_name, index, block[index]))
+                    block[index] = new
+        return compile_tree(ref, ref.tree, label)
+    finally:
+        for holder, field_name, index, old in reversed(undo):
+            if index is None:
+                setattr(holder, field_name, old)
+            else:
+                getattr(holder, field_name)[index] = old
 
 
 def compile_tree(ref: Reference, tree: ast.FunctionDef, label: str):
