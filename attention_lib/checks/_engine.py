@@ -45,6 +45,7 @@ PURPOSES = {
     "1-D": "a single vector (1-D)",
     "square": "as many queries as keys (n_q = n_k), where a transpose goes unnoticed",
     "large": "large scores, where a naive exp overflows",
+    "blocked_max": "a blocked key with by far the largest score, where a maximum taken before masking is not the row's",
     "far_rows": "rows on very different scales, where each row needs its own maximum",
     "zero_vector": "a vector of zeros, whose length is 0",
     "lengths": "vectors of very different lengths, where only the angle may count",

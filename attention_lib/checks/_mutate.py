@@ -392,8 +392,8 @@ def _keepdims(node, site):
         if any(isinstance(p, ast.Constant) and p.value is None for p in parts):
             kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
             index = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Load())
-            new = node.value if all(isinstance(p, ast.Constant) and p.value is Ellipsis for p in kept) else \
-                ast.Subscript(node.value, index, ast.Load())
+            plain = all((isinstance(p, ast.Constant) and p.value is Ellipsis) or _code(p) == ":" for p in kept)
+            new = node.value if plain else ast.Subscript(node.value, index, ast.Load())
             return [("keepdims", new, f"the axis of length 1 that lines `{_code(node.value)}` up is missing")]
     return []
 
@@ -437,7 +437,8 @@ def _transpose(node, site):
     return out
 
 
-_OP_NAMES = {ast.Mult: "mul", ast.Div: "div", ast.Add: "add", ast.Sub: "sub", ast.Pow: "pow"}
+_OP_NAMES = {ast.Mult: "mul", ast.Div: "div", ast.Add: "add", ast.Sub: "sub", ast.Pow: "pow", ast.BitAnd: "and",
+             ast.BitOr: "or"}
 
 
 def _drop(node, site):
@@ -445,9 +446,10 @@ def _drop(node, site):
     out = []
     if isinstance(node, ast.BinOp) and type(node.op) in _OP_NAMES:
         op = _OP_NAMES[type(node.op)]
-        kind = {"mul": "factor", "div": "division by", "add": "term", "sub": "subtraction of", "pow": "power"}[op]
+        kind = {"mul": "factor", "div": "division by", "add": "term", "sub": "subtraction of", "pow": "power",
+                "and": "condition", "or": "condition"}[op]
         out.append((f"drop:{op}", node.left, f"the {kind} {_short(node.right)} is missing"))
-        if op in ("mul", "add"):
+        if op in ("mul", "add", "and", "or"):
             out.append((f"drop:{op}-left", node.right, f"the {kind} {_short(node.left)} is missing"))
         if op == "div":
             out.append(("drop:times", ast.BinOp(node.left, ast.Mult(), node.right),
@@ -471,6 +473,18 @@ def _polarity(node, site):
         out.append(("polarity:where", ast.Call(node.func, [cond, b, a], node.keywords),
                     f"`{_code(cond)}` is read backwards: True keeps {_short(b)}, False keeps {_short(a)}"))
         out.append(("polarity:ignored", a, f"`{_code(cond)}` is never applied"))
+    if isinstance(node, ast.Call) and _call_name(node) in ("tril", "triu"):
+        other = "triu" if _call_name(node) == "tril" else "tril"
+        func = copy.copy(node.func)
+        if isinstance(func, ast.Attribute):
+            func.attr = other
+        out.append(("polarity:triangle", ast.Call(func, node.args, node.keywords),
+                    f"you keep the {'upper' if other == 'triu' else 'lower'} triangle where the "
+                    f"{'lower' if other == 'triu' else 'upper'} belongs"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+        other, word = (ast.BitOr(), "OR (`|`)") if isinstance(node.op, ast.BitAnd) else (ast.BitAnd(), "AND (`&`)")
+        out.append(("polarity:combine", ast.BinOp(node.left, other, node.right),
+                    f"{_short(node.left)} and {_short(node.right)} are combined with {word}"))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
         out.append(("polarity:invert", node.operand, f"the `~` in front of `{_code(node.operand)}` is missing"))
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPLEMENT:
@@ -564,7 +578,7 @@ def _string_keys(ref: Reference) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-_COMMUTES = (ast.Add, ast.Mult)
+_COMMUTES = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr)
 
 
 def _swap(node, site):
@@ -664,12 +678,13 @@ def _constant(node, site):
 def _cast(node, site):
     """A dtype lost (``dtype=float`` or ``.astype(float)`` left out) or an integer kept in 32 bits."""
     out = []
-    if isinstance(node, ast.Call) and _kw(node, "dtype") is not None and _call_name(node) in ("array", "asarray"):
-        out.append(("cast", _without_kw(node, "dtype"), f"`{_call_name(node)}` keeps the input's dtype"))
+    if isinstance(node, ast.Call) and _kw(node, "dtype") is not None:
+        kept = "keeps the input's dtype" if _call_name(node) in ("array", "asarray") else "makes floats"
+        out.append(("cast:dtype", _without_kw(node, "dtype"), f"`{_call_name(node)}` {kept} (no `dtype=`)"))
     if isinstance(node, ast.Call) and _call_name(node) == "astype" and isinstance(node.func, ast.Attribute):
         out.append(("cast", node.func.value, f"`{_code(node.func.value)}` keeps its dtype (no `astype`)"))
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in site.ref.params \
-            and isinstance(site.parent, ast.BinOp) and node.id in site.ref.ints:
+            and isinstance(site.parent, ast.BinOp) and isinstance(site.parent.op, ast.Mult) and node.id in site.ref.ints:
         out.append(("cast", ast.Call(_expr("np.int32"), [node], []),
                     f"`{node.id}` is a 32-bit integer in yours, which overflows past 2³¹"))
     return out
@@ -816,7 +831,9 @@ def _collect(ref, node, parents, where, found):
             for kind, new, said in operator(node, site):
                 ast.fix_missing_locations(ast.copy_location(new, node))
                 operator_name, _, variety = kind.partition(":")
-                slip = Slip(operator_name, said, node.lineno, _code(node), _code(new), site.note, variety)
+                before, after = (_in_context(node, new, where, parents) if operator_name in _SMALL
+                                 else (_code(node), _code(new)))
+                slip = Slip(operator_name, said, node.lineno, before, after, site.note, variety)
                 found.append(Offer(slip, ((*where, new),), _span(node)))
     for name, value in ast.iter_fields(node):
         if isinstance(node, ast.FunctionDef) and name in ("args", "decorator_list", "returns"):
@@ -829,6 +846,38 @@ def _collect(ref, node, parents, where, found):
                     _collect(ref, item, [*parents, node], (node, name, i), found)
         elif isinstance(value, ast.AST):
             _collect(ref, value, [*parents, node], (node, name, None), found)
+
+
+_SMALL = ("name", "size", "keepdims", "cast")
+"""Operators that rewrite a single name or index: their slips are shown within the expression around it."""
+
+
+def _in_context(node, new, where, parents) -> tuple[str, str]:
+    """The code of the expression around ``node`` (up through attributes and indexing), before and after ``node``
+    becomes ``new``."""
+    holder, field_name, index = where
+    context = None
+    for up in reversed(parents):
+        if not isinstance(up, ast.expr):
+            break
+        context = up
+        if not isinstance(up, (ast.Attribute, ast.Subscript)):
+            break
+    if context is None:
+        return _code(node), _code(new)
+    before = _code(context)
+    block = getattr(holder, field_name)
+    if index is None:
+        setattr(holder, field_name, new)
+    else:
+        block[index] = new
+    try:
+        return before, _code(context)
+    finally:
+        if index is None:
+            setattr(holder, field_name, block)
+        else:
+            block[index] = node
 
 
 def _collect_body(ref, owner, name, parents, found):

@@ -370,7 +370,7 @@ def _topk_probes():
     big = randn(334, (2, 3), (5, 3), (5, 2))
     return [
         Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
-        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 5), (5, 5), (5, 3)) + (1,), purpose="hard"),
+        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 6), (5, 6), (5, 2)) + (1,), purpose="hard"),
         Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 3), (4, 3), (4, 2)) + (4,),
               purpose="all_keys"),
         Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
@@ -385,7 +385,7 @@ TOP_K = Exercise(
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_topk_reference,
     teaching=top_k_attention,
-    equivalent={"name: q → k": "k.shape[-1] is q.shape[-1]: queries and keys share d.",
+    equivalent={"name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
                 "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
                                                   "in float64, as exp(−∞) is."},
     probes=_topk_probes,

@@ -24,10 +24,16 @@ def _tril(n, k=0):
 
 _UPPER = "That is the upper triangle: each query would see itself and every key after it."
 
+
+def causal_mask(n):
+    return np.tril(np.ones((n, n), dtype=bool))   # (n, n) role[causal]: query i may see key j exactly when j ≤ i
+
+
 CAUSAL = Exercise(
     id="causal_mask",
     signature="causal_mask(n)",
     reference=lib.causal_mask,
+    teaching=causal_mask,
     probes=[
         Probe("n = 1", (1,), purpose="one_token"),
         Probe("n = 3", (3,), purpose="basic"),
@@ -63,10 +69,19 @@ def _real(lengths, n, side="right", offset=0):
 _B_IS_N = ("With as many sequences as positions (B = n), such a mask even broadcasts against (B, n, n) scores "
            "without an error, and lines the sequences up with the queries.")
 
+def padding_mask(lengths, n):
+    real = np.arange(n)[None, :] < np.asarray(lengths)[:, None]   # (B, n_k) role[real]: key j of sequence b is real when j < lengths[b]
+    return real[:, None, :]             # (B, 1, n_k) role[query_axis]: padding hides keys whichever query asks: a size-1 query axis
+
+
 PADDING = Exercise(
     id="padding_mask",
     signature="padding_mask(lengths, n)",
     reference=lib.padding_mask,
+    teaching=padding_mask,
+    equivalent={"keepdims: np.arange(n)[None, :] < np.asarray(lengths)[:, None] → np.arange(n) < "
+                "np.asarray(lengths)[:, None]": "A row of positions broadcasts against the column of lengths with or "
+                                                "without its new axis."},
     probes=[
         Probe("lengths [2, 4, 1] with n = 4", (np.array([2, 4, 1]), 4), purpose="basic"),
         Probe("lengths [3, 5] with n = 6", (np.array([3, 5]), 6), purpose="basic"),
@@ -136,10 +151,24 @@ _DECODER_SLIPS = [
     ("float_mask", "", _decoder(lambda c, r, *_: (c & _keys(r)).astype(float))),
 ]
 
+def decoder_mask(lengths, n, side="right"):
+    causal = np.tril(np.ones((n, n), dtype=bool))   # (n_q, n_k) role[causal]: query i may see key j exactly when j ≤ i
+    j = np.arange(n)[None, :]                       # (1, n_k)
+    length = np.asarray(lengths)[:, None]           # (B, 1)
+    if side == "left":                              # role[side]: left padding puts the real keys at the end
+        real = j >= n - length                      # (B, n_k) role[left]: with left padding key j is real when j ≥ n − length
+    else:
+        real = j < length                           # (B, n_k) role[real]: key j is real when j < length
+    return causal & real[:, None, :]                # (B, n_q, n_k) role[combine]: a key must pass both masks
+
+
 DECODER = Exercise(
     id="decoder_mask",
     signature='decoder_mask(lengths, n, side="right")',
     reference=_decoder_reference,
+    teaching=decoder_mask,
+    equivalent={"keepdims: np.arange(n)[None, :] → np.arange(n)": "A row of positions broadcasts against the column "
+                                                                   "of lengths with or without its new axis."},
     probes=[
         Probe("lengths [3, 1] with n = 3", (np.array([3, 1]), 3), purpose="basic"),
         Probe('lengths [4, 2, 3] with n = 4, side="right"', (np.array([4, 2, 3]), 4), {"side": "right"},
@@ -212,29 +241,44 @@ _SQUEEZED = ("Your function drops the mask's axes of size 1 (with `squeeze` or a
              "axes as they are; numpy repeats a size-1 axis by itself.")
 
 
-def _self_probe(label, seed, shape, mask, purpose, roles=None, scale=1.0):
-    """Self-attention (q = k = v) on seeded inputs of ``shape``, times ``scale``."""
-    x = scale * randn(seed, shape)[0]                    # (..., n, d)
-    return Probe(label, (x, x, x), {"mask": mask}, purpose=purpose, roles=roles or {})
+def _qkv(seed, lead, n_q, n_k, d, d_v, scale=1.0):
+    """q (*lead, n_q, d), k (*lead, n_k, d), v (*lead, n_k, d_v) from one seed, q and k times ``scale``: three
+    different arrays with d ≠ d_v, so that using one for another shows."""
+    q, k, v = randn(seed, (*lead, n_q, d), (*lead, n_k, d), (*lead, n_k, d_v))
+    return scale * q, scale * k, v
+
+
+def _probe(label, args, mask, purpose, roles=None):
+    return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose, roles=roles or {})
 
 
 def _plain_probe(seed, purpose):
-    return Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(seed, (3, 4), (5, 4), (5, 2)), purpose=purpose)
+    return _probe("q (3, 6), k (5, 6), v (5, 2), no mask", _qkv(seed, (), 3, 5, 6, 2), None, purpose)
 
 
 def _causal_probe(seed, purpose):
-    return _self_probe("causal self-attention on (2, 4, 3) with causal_mask(4)", seed, (2, 4, 3),
-                       lib.causal_mask(4), purpose)
+    return _probe("causal self-attention: q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", _qkv(seed, (2,), 4, 4, 6, 3),
+                  lib.causal_mask(4), purpose)
 
 
 def _padding_probe(seed, purpose):
-    return Probe("q (2, 3, 4), k and v (2, 5, 4), padding mask (2, 1, 5) with lengths [2, 5]",
-                 randn(seed, (2, 3, 4), (2, 5, 4), (2, 5, 4)), {"mask": lib.padding_mask([2, 5], 5)}, purpose=purpose)
+    return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), padding mask (2, 1, 5) with lengths [2, 5]",
+                  _qkv(seed, (2,), 3, 5, 6, 2), lib.padding_mask([2, 5], 5), purpose)
+
+
+def _blocked_max_probe(seed):
+    """The padded keys of sequence 0 point along its first query, 10 times as long: that query's largest scores by
+    far belong to keys it may not see."""
+    q, k, v = _qkv(seed, (2,), 3, 5, 6, 2)
+    k[0, 2:] = 10.0 * q[0, 0]
+    return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), lengths [2, 5], padded keys with by far the largest "
+                  "scores", (q, k, v), lib.padding_mask([2, 5], 5), "blocked_max large")
 
 
 def _empty_sequence_probe(seed):
-    return _self_probe("self-attention on (2, 3, 4), lengths [3, 0] (sequence 1 is empty)", seed, (2, 3, 4),
-                       lib.padding_mask([3, 0], 3), "fully_masked empty_sequence", {"fully masked": (3, 4, 5)})
+    return _probe("self-attention shapes q, k (2, 3, 6), v (2, 3, 2), lengths [3, 0] (sequence 1 is empty)",
+                  _qkv(seed, (2,), 3, 3, 6, 2), lib.padding_mask([3, 0], 3), "fully_masked empty_sequence",
+                  {"fully masked": (3, 4, 5)})
 
 
 # --------------------------------------------------------------------------- fix_masked_attention (find the bug)
@@ -342,28 +386,55 @@ def _squeezed(q, k, v, mask=None):
     return _attn(q, k, v, None if mask is None else np.squeeze(mask), norm=_library_softmax)
 
 
+def masked_attention(q, k, v, mask=None):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k) role[scale]: scaled dot products, divided by √d
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k) role[mask]: a blocked key's score is −∞ before the softmax
+    top = scores.max(axis=-1, keepdims=True)        # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1) role[empty]: a query that sees no key is shifted by 0
+    e = np.exp(scores - top)                        # (..., n_q, n_k) role[shift]: each row's own maximum keeps exp finite
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1) role[normalise]: each query's weights sum to 1 over the keys
+    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k) role[empty]: a query that sees no key gets zero weights
+    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k) role[output]: each query averages the values
+
+
+MASKED_EQUIVALENT = {
+    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+    "name: np.isfinite(top) → np.isfinite(scores)": "Where a score is −∞ its exponential is 0 whatever it is shifted "
+                                                   "by, and elsewhere the shift is the row's maximum as before.",
+    "name: total > 0 → e > 0": "Where a key's exponential is 0 it stays 0 whatever it is divided by, and every "
+                               "positive one has a positive row sum.",
+}
+
+
+def _masked_probes():
+    return [
+        _plain_probe(411, "2-D"),
+        _probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4), no mask", _qkv(419, (2,), 3, 7, 6, 4), None, "batched"),
+        _causal_probe(412, "causal"),
+        _padding_probe(413, "padding"),
+        _probe("heads: q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 2), padding mask (2, 1, 1, 6) with lengths [6, 2]",
+               _qkv(414, (2, 2), 3, 6, 5, 2), lib.padding_mask([6, 2], 6)[:, None], "heads padding"),
+        _probe("a decoder mask on q, k (2, 4, 5), v (2, 4, 2), lengths [2, 4] padded on the left",
+               _qkv(415, (2,), 4, 4, 5, 2), _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding",
+               {"fully masked": (0, 1)}),
+        _empty_sequence_probe(416),
+        _probe("large scores: q, k (1, 4, 5) times 300, v (1, 4, 2), causal_mask(4)", _qkv(417, (1,), 4, 4, 5, 2, 300.0),
+               lib.causal_mask(4), "large causal"),
+        _probe("self-attention shapes q, k (3, 3, 5), v (3, 3, 2), lengths [1, 3, 2]: B = n",
+               _qkv(418, (3,), 3, 3, 5, 2), lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
+        _blocked_max_probe(410),
+    ]
+
+
 MASKED = Exercise(
     id="masked_attention",
     signature="masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=[
-        _plain_probe(411, "2-D"),
-        Probe("a batch: q (2, 3, 4), k (2, 5, 4), v (2, 5, 6), no mask", randn(419, (2, 3, 4), (2, 5, 4), (2, 5, 6)),
-              purpose="batched"),
-        _causal_probe(412, "causal"),
-        _padding_probe(413, "padding"),
-        Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4), padding mask (2, 1, 1, 6) with lengths [6, 2]",
-              randn(414, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)), {"mask": lib.padding_mask([6, 2], 6)[:, None]},
-              purpose="heads padding"),
-        _self_probe("a decoder mask on (2, 4, 3), lengths [2, 4] padded on the left", 415, (2, 4, 3),
-                    _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding", {"fully masked": (0, 1)}),
-        _empty_sequence_probe(416),
-        _self_probe("large scores: (1, 4, 3) inputs times 300, causal_mask(4)", 417, (1, 4, 3), lib.causal_mask(4),
-                    "large causal", scale=300.0),
-        _self_probe("self-attention on (3, 3, 4), lengths [1, 3, 2]: B = n", 418, (3, 3, 4),
-                    lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
-    ],
+    teaching=masked_attention,
+    equivalent=MASKED_EQUIVALENT,
+    probes=_masked_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
         *family(_masked_variant, _STAGES),
