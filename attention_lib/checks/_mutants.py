@@ -116,7 +116,8 @@ def _first_and_second(ref, bugs, pairs=True):
     if not pairs:
         return
     for a, b in _pairs(offers):
-        yield Mutant((a.slip, b.slip), bugs), _mutate.function(ref, [a, b], f"{a.slip.id} + {b.slip.id}")
+        slips = tuple(sorted((a.slip, b.slip), key=lambda s: OPERATORS.index(s.operator)))   # the telling one first
+        yield Mutant(slips, bugs), _mutate.function(ref, [a, b], f"{a.slip.id} + {b.slip.id}")
 
 
 def _pairs(offers):
@@ -412,6 +413,12 @@ TAG_CODES = {
     ("length", "axis"): "norm_wrong_axis",
     ("temperature", "drop", "div"): "temperature_ignored",
     ("temperature", "drop", "times"): "temperature_multiplied",
+    ("mask", "fill", "−1e9"): "fully_masked_row_uniform",
+    ("mask", "fill", "0"): "masked_to_zero",
+    ("mask", "polarity", "where"): "mask_polarity_inverted",
+    ("mask", "polarity", "invert"): "mask_polarity_inverted",
+    ("mask", "polarity", "ignored"): "mask_ignored",
+    ("empty", "polarity", "ignored"): "fully_masked_row_nan",
     ("bandwidth", "drop", "sign"): "rbf_positive_sign",
     ("bandwidth", "drop", "div"): "rbf_missing_denominator",
     ("bandwidth", "drop", "mul"): "temperature_ignored",
@@ -447,17 +454,25 @@ def sentence(slip: Slip, lead: str = "") -> str:
     return f"{said}; {slip.note.role}." if slip.note.role else f"{said}."
 
 
+_COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
 def bug_status(ex, present) -> str:
-    """Which of the handout's bugs are fixed and which are left, in one or two sentences."""
+    """Which of the handout's bugs are fixed and which are left, in a sentence or two. A bug that cannot show
+    while another is there (``hidden_by``) is neither: a note says it may come next."""
     bugs = ex.bugs
-    fixed = [bugs[b]["fixed"] for b in bugs if b not in present]
+    hidden = [b for b in bugs if b not in present and bugs[b].get("hidden_by") in present]
+    fixed = [bugs[b]["fixed"] for b in bugs if b not in present and b not in hidden]
     left = [bugs[b]["left"] for b in present]
-    if not left:
-        return f"You have fixed all {len(bugs)} bugs of the function you were given, but made a new slip:"
-    count = "One bug left" if len(left) == 1 else f"{len(left)} bugs left"
+    count = "one bug left" if len(left) == 1 else f"{_COUNTS.get(len(left), len(left))} bugs left"
     if not fixed:
-        return f"Nothing is fixed yet: this behaves like the function you were given. {count}: {_listed(left)}."
-    return f"Fixed: {_listed(fixed)}. {count}: {_listed(left)}."
+        told = (f"Nothing is fixed yet: this behaves like the function you were given, which has "
+                f"{_COUNTS.get(len(bugs), len(bugs))} bugs; {count}: {_listed(left)}.")
+    elif not left:
+        told = f"You have {_listed(fixed)}: every bug of the function you were given is fixed, but a new slip is in."
+    else:
+        told = f"You have {_listed(fixed)}; {count}: {_listed(left)}."
+    return " ".join([told, *(bugs[b]["hidden"] for b in hidden)])
 
 
 def _listed(parts) -> str:
@@ -465,12 +480,13 @@ def _listed(parts) -> str:
 
 
 def speak(ex, mutant: Mutant, probably: bool = False) -> tuple[str, str]:
-    """``(code, message)`` for a learner whose answer behaves like ``mutant``."""
+    """``(code, message)`` for a learner whose answer behaves like ``mutant``. In a find-the-bug exercise the
+    message first says which of the handout's bugs are fixed, and the code is the first bug left, if any."""
     parts, codes = [], getattr(ex, "codes", None)
-    if mutant.bugs or (ex.bugs and mutant.slips):
+    if ex.bugs:
         parts.append(bug_status(ex, mutant.bugs))
     for i, slip in enumerate(mutant.slips):
-        lead = "probably, " if probably and i == 0 else "also, " if i else ""
+        lead = "probably, " if probably and i == 0 else "also, " if i or (ex.bugs and mutant.bugs) else ""
         parts.append(sentence(slip, lead))
-    code = code_of(mutant.slips[0], codes) if mutant.slips else ex.bugs[mutant.bugs[0]]["code"]
+    code = ex.bugs[mutant.bugs[0]]["code"] if mutant.bugs else code_of(mutant.slips[0], codes)
     return code, " ".join(parts)

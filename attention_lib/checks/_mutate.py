@@ -89,24 +89,36 @@ def parse(fn) -> Reference:
 
 
 def _notes(source: str, tree: ast.AST) -> dict:
-    """The note of every line, spread over the lines of the statement it is written on."""
-    by_line = {}
+    """The note of every line, spread over the lines of its statement. A role may also stand on comment lines
+    of its own just above the statement (for a long one); the shape comment stays at the end of the line."""
+    inline, above = {}, {}
+    lines = source.splitlines()
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
-            text = tok.string.lstrip("#").strip()
-            role, shape = _ROLE.search(text), _SHAPE.match(text)
-            axes = tuple(a.strip() for a in shape.group(1).split(",") if a.strip()) if shape else ()
-            by_line[tok.start[0]] = Note(role.group(1) if role else None, role.group(2) if role else None, axes)
+            alone = lines[tok.start[0] - 1].strip().startswith("#")
+            (above if alone else inline)[tok.start[0]] = tok.string.lstrip("#").strip()
     notes = {}
     for stmt in ast.walk(tree):
-        if isinstance(stmt, ast.stmt) and not isinstance(stmt, (ast.FunctionDef, ast.For, ast.If, ast.While)):
-            found = [by_line[i] for i in range(stmt.lineno, stmt.end_lineno + 1) if i in by_line]
-            if found:
-                for i in range(stmt.lineno, stmt.end_lineno + 1):
-                    notes[i] = found[0]
-        elif isinstance(stmt, (ast.For, ast.If, ast.While)) and stmt.lineno in by_line:
-            notes[stmt.lineno] = by_line[stmt.lineno]
+        if not isinstance(stmt, ast.stmt) or isinstance(stmt, ast.FunctionDef):
+            continue
+        last = stmt.lineno if isinstance(stmt, (ast.For, ast.If, ast.While)) else stmt.end_lineno
+        texts = [inline[i] for i in range(stmt.lineno, last + 1) if i in inline]
+        lead, i = [], stmt.lineno - 1
+        while i in above:
+            lead.insert(0, above[i])
+            i -= 1
+        note = _note(" ".join(lead), texts[0] if texts else "")
+        if note != Note():
+            for i in range(stmt.lineno, last + 1):
+                notes[i] = note
     return notes
+
+
+def _note(lead: str, text: str) -> Note:
+    role = _ROLE.search(lead) or _ROLE.search(text)
+    shape = _SHAPE.match(text)
+    axes = tuple(a.strip() for a in shape.group(1).split(",") if a.strip()) if shape else ()
+    return Note(role.group(1) if role else None, role.group(2) if role else None, axes)
 
 
 def trace(ref: Reference, probes) -> None:
@@ -683,8 +695,9 @@ def _cast(node, site):
         out.append(("cast:dtype", _without_kw(node, "dtype"), f"`{_call_name(node)}` {kept} (no `dtype=`)"))
     if isinstance(node, ast.Call) and _call_name(node) == "astype" and isinstance(node.func, ast.Attribute):
         out.append(("cast", node.func.value, f"`{_code(node.func.value)}` keeps its dtype (no `astype`)"))
-    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in site.ref.params \
-            and isinstance(site.parent, ast.BinOp) and isinstance(site.parent.op, ast.Mult) and node.id in site.ref.ints:
+    product = isinstance(site.parent, ast.BinOp) and isinstance(site.parent.op, ast.Mult)
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in site.ref.params and product \
+            and node.id in site.ref.ints:
         out.append(("cast", ast.Call(_expr("np.int32"), [node], []),
                     f"`{node.id}` is a 32-bit integer in yours, which overflows past 2³¹"))
     return out

@@ -160,15 +160,22 @@ def sums(y, axis) -> np.ndarray:
     return np.sum(y, axis=axis)
 
 
+def _distributions(total) -> bool:
+    """Sums that are 1 (a distribution) or 0 (a slice with nothing to weigh, all of it masked), some of them 1."""
+    one = np.isclose(total, 1, rtol=0, atol=SUMS)
+    return bool(np.all(one | np.isclose(total, 0, rtol=0, atol=SUMS)) and np.any(one))
+
+
 def normalised_elsewhere(y, r, axis, tol=CLOSE) -> Relation | None:
-    """Weights that sum to 1 over another axis than ``axis``, or over the whole array."""
-    if y.ndim == 0 or not _finite(y) or np.allclose(sums(y, axis), 1, atol=SUMS):
+    """Weights that sum to 1 over another axis than ``axis`` (0 where every entry is masked), or over the
+    whole array."""
+    if y.ndim == 0 or not _finite(y) or _distributions(sums(y, axis)):
         return None
     axis = axis % y.ndim
     if y.ndim >= 1 and abs(float(np.sum(y)) - 1) < SUMS and y.size > y.shape[axis]:
         return Relation("whole_array")
     for other in range(y.ndim):
-        if other != axis and np.allclose(sums(y, other), 1, atol=SUMS):
+        if other != axis and _distributions(sums(y, other)):
             return Relation("other_axis")
     return None
 

@@ -360,10 +360,13 @@ def _kept_count(mine, want, probes):
 def top_k_attention(q, k, v, top_k):
     s = q @ k.T / np.sqrt(q.shape[-1])              # (n_q, n_k) role[scale]: scaled dot products, divided by √d
     kth = np.sort(s, axis=-1)[..., [-top_k]]        # (n_q, 1) role[select]: each row's own top_k-th largest score
-    s = np.where(s >= kth, s, -np.inf)              # (n_q, n_k) role[mask]: only each row's top_k keys stay in the softmax
+    # role[mask]: only each row's top_k keys stay in the softmax
+    s = np.where(s >= kth, s, -np.inf)              # (n_q, n_k)
     e = np.exp(s - s.max(axis=-1, keepdims=True))   # (n_q, n_k) role[shift]: each row's own maximum keeps exp finite
-    w = e / e.sum(axis=-1, keepdims=True)           # (n_q, n_k) role[normalise]: each query's weights sum to 1 over the keys
-    return w @ v, w                                 # (n_q, d_v), (n_q, n_k) role[output]: each query averages the values
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (n_q, d_v), (n_q, n_k)
 
 
 def _topk_probes():

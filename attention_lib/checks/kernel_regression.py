@@ -92,9 +92,12 @@ def _hard_nearest(x_query, x_train, y_train, bandwidth):
 
 
 def kernel_regression(x_query, x_train, y_train, bandwidth):
-    u = (x_query[:, None] - x_train[None, :]) / bandwidth   # (n_q, n_k) role[bandwidth]: u = (x − xᵢ)/h: the bandwidth divides each distance
-    k = np.exp(-u ** 2 / 2)               # (n_q, n_k) role[kernel]: the Gaussian kernel exp(−u²/2) weighs near points more
-    w = k / k.sum(axis=1, keepdims=True)  # (n_q, n_k) role[normalise]: each query's weights sum to 1 over the training points
+    # role[bandwidth]: u = (x − xᵢ)/h: the bandwidth divides each distance
+    u = (x_query[:, None] - x_train[None, :]) / bandwidth   # (n_q, n_k)
+    # role[kernel]: the Gaussian kernel exp(−u²/2) weighs near points more
+    k = np.exp(-u ** 2 / 2)               # (n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the training points
+    w = k / k.sum(axis=1, keepdims=True)  # (n_q, n_k)
     return w @ y_train                    # (n_q,) role[average]: the prediction is the weighted average of the labels
 
 

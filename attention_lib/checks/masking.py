@@ -70,8 +70,10 @@ _B_IS_N = ("With as many sequences as positions (B = n), such a mask even broadc
            "without an error, and lines the sequences up with the queries.")
 
 def padding_mask(lengths, n):
-    real = np.arange(n)[None, :] < np.asarray(lengths)[:, None]   # (B, n_k) role[real]: key j of sequence b is real when j < lengths[b]
-    return real[:, None, :]             # (B, 1, n_k) role[query_axis]: padding hides keys whichever query asks: a size-1 query axis
+    # role[real]: key j of sequence b is real when j < lengths[b]
+    real = np.arange(n)[None, :] < np.asarray(lengths)[:, None]   # (B, n_k)
+    # role[query_axis]: padding hides keys whichever query asks: a size-1 query axis
+    return real[:, None, :]             # (B, 1, n_k)
 
 
 PADDING = Exercise(
@@ -156,7 +158,8 @@ def decoder_mask(lengths, n, side="right"):
     j = np.arange(n)[None, :]                       # (1, n_k)
     length = np.asarray(lengths)[:, None]           # (B, 1)
     if side == "left":                              # role[side]: left padding puts the real keys at the end
-        real = j >= n - length                      # (B, n_k) role[left]: with left padding key j is real when j ≥ n − length
+        # role[left]: with left padding key j is real when j ≥ n − length
+        real = j >= n - length                      # (B, n_k)
     else:
         real = j < length                           # (B, n_k) role[real]: key j is real when j < length
     return causal & real[:, None, :]                # (B, n_q, n_k) role[combine]: a key must pass both masks
@@ -275,84 +278,85 @@ def _blocked_max_probe(seed):
                   "scores", (q, k, v), lib.padding_mask([2, 5], 5), "blocked_max large")
 
 
+def _near_1000_probe(seed):
+    """Causal self-attention whose scores lie near +1000 in sequence 0 and near −1000 in sequence 1, a few apart
+    within a row: exp overflows unless each row's own maximum is subtracted, and nothing underflows once it is."""
+    q, k, v = _qkv(seed, (2,), 4, 4, 5, 2, 0.1)
+    lift = np.sqrt(1000 / np.sqrt(5))                    # q·k / √d ≈ lift² · d / √d = 1000 for vectors near lift·1
+    k[0] += lift
+    k[1] -= lift
+    return _probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2), "
+                  "causal_mask(4)", (q + lift, k, v), lib.causal_mask(4), "large far_rows causal")
+
+
 def _empty_sequence_probe(seed):
     return _probe("self-attention shapes q, k (2, 3, 6), v (2, 3, 2), lengths [3, 0] (sequence 1 is empty)",
                   _qkv(seed, (2,), 3, 3, 6, 2), lib.padding_mask([3, 0], 3), "fully_masked empty_sequence",
                   {"fully masked": (3, 4, 5)})
 
 
+MASKED_EQUIVALENT = {
+    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+    "name: np.isfinite(top) → np.isfinite(scores)": "Where a score is −∞ its exponential is 0 whatever it is shifted "
+                                                   "by, and elsewhere the shift is the row's maximum as before.",
+    "name: total > 0 → e > 0": "Where a key's exponential is 0 it stays 0 whatever it is divided by, and every "
+                               "positive one has a positive row sum.",
+}
+
+
 # --------------------------------------------------------------------------- fix_masked_attention (find the bug)
 # The learner repairs `broken_masked_attention` of the exercise notebook (Q5), a plain softmax followed by
-# `np.where(mask, 0.0, weights)`. Bug A: the mask acts on the weights, after the softmax. Bug B: True is read
-# as "blocked". Bug C, hidden while A is there: once blocked scores are -inf, a row with every key blocked
-# gives NaN. Each state below is the function with some of them still there, or replaced by a new slip.
+# `np.where(mask, 0.0, weights)`. The teaching reference is the repaired function; each bug is a patch to it.
 
-_BUGS = {   # bug -> (code, what is still wrong, what fixing it did)
-    "after": ("mask_after_softmax", "the mask still acts on the weights, after the softmax",
-              "moved the mask before the softmax"),
-    "inverted": ("mask_polarity_inverted", "True is still read as “blocked”",
-                 "fixed the mask's polarity (True = may attend)"),
-    "nan": ("fully_masked_row_nan", "a query with no visible key gets NaN", "given a query with no visible key zeros"),
-    "uniform": ("fully_masked_row_uniform", "a query with no visible key gets uniform weights (a finite fill is "
-                                            "not −∞)", ""),
-    "zero": ("masked_to_zero", "blocked scores become 0, which exp turns into 1", ""),
+
+def fix_masked_attention(q, k, v, mask=None):
+    # role[scale]: scaled dot products, divided by √d
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax, so its weight is exactly 0 even where a query
+        # sees no key
+        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k)
+    top = scores.max(axis=-1, keepdims=True)        # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
+    # role[empty]: a query that sees no key is shifted by 0
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(scores - top)                        # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1)
+    # role[empty]: a query that sees no key gets zero weights
+    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k)
+
+
+FIX_BUGS = {   # the handout's bugs, each a patch to the repaired function; C cannot show while A is there
+    "A": {"patch": [("        scores = np.where(mask, scores, -np.inf)", "        pass"),
+                    ("    return weights @ v, weights", "    if mask is not None:\n"
+                     "        weights = np.where(mask, weights, 0.0)   # role[mask]: the mask acts on the scores\n"
+                     "    return weights @ v, weights")],
+          "code": "mask_after_softmax", "left": "the mask still acts on the weights, after the softmax",
+          "fixed": "moved the mask before the softmax"},
+    "B": {"patch": [("np.where(mask,", "np.where(~mask,")], "code": "mask_polarity_inverted",
+          "left": "True is still read as “blocked”", "fixed": "fixed the mask's polarity (True = may attend)"},
+    "C": {"patch": [("top = np.where(np.isfinite(top), top, 0.0)", "top = top"),
+                    ("e / np.where(total > 0, total, 1.0)", "e / total")],
+          "code": "fully_masked_row_nan", "left": "a query with no visible key gets NaN",
+          "fixed": "given a query with no visible key zeros", "hidden_by": "A",
+          "hidden": "One more bug can only show once the mask acts on the scores."},
 }
-_STATES = [   # the bugs still there -> how the function then behaves
-    (("after", "inverted"), {"mask_mode": "after", "invert": True}),
-    (("after",), {"mask_mode": "after"}),
-    (("inverted", "nan"), {"invert": True, "norm": _naive_softmax}),
-    (("inverted", "uniform"), {"invert": True, "fill": -1e9}),
-    (("inverted", "zero"), {"invert": True, "fill": 0.0}),
-    (("inverted",), {"invert": True}),
-    (("nan",), {"norm": _naive_softmax}),
-    (("uniform",), {"fill": -1e9}),
-    (("zero",), {"fill": 0.0}),
-]
-_GIVEN = ("after", "inverted")
-
-
-def _and(parts) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _progress(left) -> str:
-    """What a partly repaired function has fixed and what it still gets wrong, in one or two sentences."""
-    if left == _GIVEN:
-        return ("Nothing is fixed yet: this behaves like the function you were given, which has three bugs. "
-                "This is the first one.")
-    fixed = [_BUGS[b][2] for b in ("after", "inverted") if b not in left]
-    if "after" not in left and not {"nan", "uniform", "zero"} & set(left):
-        fixed.append(_BUGS["nan"][2])
-    count = "one bug left" if len(left) == 1 else f"{len(left)} bugs left"
-    told = f"You have {_and(fixed)}; {count}: {_and([_BUGS[b][1] for b in left])}."
-    if "after" in left:
-        told += " One more bug can only show once the mask acts on the scores."
-    return told
-
-
-def _fix_variant(switches):
-    options = {"norm": _library_softmax, **switches}
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, **options)
-
 
 FIX = Exercise(
     id="fix_masked_attention",
     signature="fix_masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=[_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
-            _padding_probe(403, "padding batched"), _empty_sequence_probe(404)],
-    misconceptions=[
-        Misconception("missing_weights", test=_returns_only_output),
-        *(Misconception(_BUGS[left[0]][0], variant=_fix_variant(switches), detail=_progress(left))
-          for left, switches in _STATES),
-        Misconception("mask_ignored", variant=_fix_variant({"mask_mode": "ignore"}),
-                      detail="Deleting the mask removes its bugs, and the masking with them."),
-        *(Misconception("softmax_wrong_axis", variant=_fix_variant({"axis": -2, "norm": norm}))
-          for norm in (_naive_softmax, _library_softmax)),
-        Misconception("fully_masked_row_nan", test=_empty_rows("nan")),
-        Misconception("fully_masked_row_uniform", test=_empty_rows("uniform")),
-    ],
+    teaching=fix_masked_attention,
+    bugs=FIX_BUGS,
+    equivalent=MASKED_EQUIVALENT,
+    probes=lambda: [_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
+                    _padding_probe(403, "padding batched"), _empty_sequence_probe(404),
+                    _near_1000_probe(405)],
+    misconceptions=[Misconception("missing_weights", test=_returns_only_output)],
     forbidden=(_attention,),
     returns="pair",
     output="weights",
@@ -387,24 +391,23 @@ def _squeezed(q, k, v, mask=None):
 
 
 def masked_attention(q, k, v, mask=None):
-    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k) role[scale]: scaled dot products, divided by √d
+    # role[scale]: scaled dot products, divided by √d
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
     if mask is not None:
-        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k) role[mask]: a blocked key's score is −∞ before the softmax
+        # role[mask]: a blocked key's score is −∞ before the softmax, so its weight is exactly 0 even where a query
+        # sees no key
+        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k)
     top = scores.max(axis=-1, keepdims=True)        # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
-    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1) role[empty]: a query that sees no key is shifted by 0
-    e = np.exp(scores - top)                        # (..., n_q, n_k) role[shift]: each row's own maximum keeps exp finite
-    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1) role[normalise]: each query's weights sum to 1 over the keys
-    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k) role[empty]: a query that sees no key gets zero weights
-    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k) role[output]: each query averages the values
-
-
-MASKED_EQUIVALENT = {
-    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
-    "name: np.isfinite(top) → np.isfinite(scores)": "Where a score is −∞ its exponential is 0 whatever it is shifted "
-                                                   "by, and elsewhere the shift is the row's maximum as before.",
-    "name: total > 0 → e > 0": "Where a key's exponential is 0 it stays 0 whatever it is divided by, and every "
-                               "positive one has a positive row sum.",
-}
+    # role[empty]: a query that sees no key is shifted by 0
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(scores - top)                        # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1)
+    # role[empty]: a query that sees no key gets zero weights
+    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k)
 
 
 def _masked_probes():
@@ -419,8 +422,8 @@ def _masked_probes():
                _qkv(415, (2,), 4, 4, 5, 2), _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding",
                {"fully masked": (0, 1)}),
         _empty_sequence_probe(416),
-        _probe("large scores: q, k (1, 4, 5) times 300, v (1, 4, 2), causal_mask(4)", _qkv(417, (1,), 4, 4, 5, 2, 300.0),
-               lib.causal_mask(4), "large causal"),
+        _probe("large scores: q, k (1, 4, 5) times 300, v (1, 4, 2), causal_mask(4)",
+               _qkv(417, (1,), 4, 4, 5, 2, 300.0), lib.causal_mask(4), "large causal"),
         _probe("self-attention shapes q, k (3, 3, 5), v (3, 3, 2), lengths [1, 3, 2]: B = n",
                _qkv(418, (3,), 3, 3, 5, 2), lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
         _blocked_max_probe(410),

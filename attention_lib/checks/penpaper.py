@@ -191,7 +191,7 @@ def _sizes_given(mine, want, probes):
 
 
 def attention_shapes():
-    n_q, n_k, d, d_v = 5, 7, 16, 32     # Q (5, 16), K (7, 16), V (7, 32)
+    n_q, n_k, d, d_v = 5, 7, 16, 32     # Q (5, 16), K (7, 16), V (7, 32); d is unused but can be mistaken  # noqa: F841
     S = (n_q, n_k)      # role[scores]: one row per query, one column per key
     A = S               # role[weights]: the softmax keeps the scores' shape
     O = (n_q, d_v)      # role[output]: one row per query, as wide as a value
@@ -409,8 +409,8 @@ def causal_keys_query_2():
 CAUSAL_KEYS = Exercise(
     id="causal_keys_query_2", signature="causal_keys_query_2()", reference=lambda: (_CAUSAL, _SEES),
     teaching=causal_keys_query_2,
-    equivalent={"cast: np.ones((4, 4), dtype=int) → np.ones((4, 4))": "A mask of 0.0 and 1.0 is read as one of 0 "
-                                                                       "and 1: the question asks for 1 = may attend."},
+    equivalent={"cast: np.tril(np.ones((4, 4), dtype=int)) → np.tril(np.ones((4, 4)))":
+                "A mask of 0.0 and 1.0 is read as one of 0 and 1: the question asks for 1 = may attend."},
     probes=_ASK, returns="value", canonical=_mask_and_keys, forbidden=(causal_mask,),
     misconceptions=[
         Misconception("wrong_type", test=_not_a_pair),

@@ -49,7 +49,8 @@ def _transposed(parts):
 def scaled_dot_scores(q, k):
     d = q.shape[-1]                     # role[size]: d is the feature size of one query or key
     s = q @ np.swapaxes(k, -1, -2)      # (..., n_q, n_k) role[scores]: every query meets every key, feature by feature
-    return s / np.sqrt(d)               # (..., n_q, n_k) role[scale]: dividing by √d keeps the scores' spread the same whatever d is
+    # role[scale]: dividing by √d keeps the scores' spread the same whatever d is
+    return s / np.sqrt(d)               # (..., n_q, n_k)
 
 
 def _dot_factors(probe) -> dict:
@@ -125,8 +126,10 @@ SCALED_DOT = Exercise(
 def cosine_scores(q, k, temperature):
     q_len = np.linalg.norm(q, axis=-1, keepdims=True)   # (..., n_q, 1) role[length]: each query has its own length
     k_len = np.linalg.norm(k, axis=-1, keepdims=True)   # (..., n_k, 1) role[length]: each key has its own length
-    q_unit = q / (q_len + 1e-9)         # (..., n_q, d) role[unit]: a unit vector keeps the direction only (+ε for zeros)
-    k_unit = k / (k_len + 1e-9)         # (..., n_k, d) role[unit]: a unit vector keeps the direction only (+ε for zeros)
+    # role[unit]: a unit vector keeps the direction only (+ε for zeros)
+    q_unit = q / (q_len + 1e-9)         # (..., n_q, d)
+    # role[unit]: a unit vector keeps the direction only (+ε for zeros)
+    k_unit = k / (k_len + 1e-9)         # (..., n_k, d)
     s = q_unit @ np.swapaxes(k_unit, -1, -2)   # (..., n_q, n_k) role[scores]: the cosine of every query with every key
     return s / temperature              # (..., n_q, n_k) role[temperature]: the temperature divides every score
 
@@ -239,7 +242,8 @@ COSINE = Exercise(
 def rbf_scores(q, k, temperature):
     diff = q[..., :, None, :] - k[..., None, :, :]   # (..., n_q, n_k, d) role[pairs]: every query minus every key
     d2 = np.sum(diff ** 2, axis=-1)     # (..., n_q, n_k) role[distance]: the squared distance sums over the features
-    return -d2 / (2 * temperature ** 2)   # (..., n_q, n_k) role[bandwidth]: the score is −‖q − k‖² / (2τ²): near is similar
+    # role[bandwidth]: the score is −‖q − k‖² / (2τ²): near is similar
+    return -d2 / (2 * temperature ** 2)   # (..., n_q, n_k)
 
 
 def _distance(q, k, how):

@@ -82,7 +82,8 @@ _EFFECTIVE = {  # τ as the learner's function effectively used it -> (code, det
 }
 
 def softmax_temperature(x, temperature):
-    s = x / temperature                         # (..., n_k) role[temperature]: the temperature divides every score first
+    # role[temperature]: the temperature divides every score first
+    s = x / temperature                         # (..., n_k)
     z = s - s.max(axis=-1, keepdims=True)       # (..., n_k) role[shift]: each row's own maximum keeps exp finite
     e = np.exp(z)                               # (..., n_k)
     return e / e.sum(axis=-1, keepdims=True)    # (..., n_k) role[normalise]: each row's weights sum to 1
