@@ -404,6 +404,8 @@ TAG_CODES = {
     ("scale", "scale", "value"): "scaled_by_d",
     ("scale", "scale", "half"): "power_precedence",
     ("size", "size"): "scaled_by_wrong_dimension",
+    ("scale", "name"): "scaled_by_wrong_dimension",
+    ("scale", "size"): "scaled_by_wrong_dimension",
     ("size", "name"): "scaled_by_wrong_dimension",
     ("scores", "transpose", "all"): "transpose_all_axes",
     ("scores", "transpose", "moved"): "transposed_qtk",

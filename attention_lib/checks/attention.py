@@ -6,12 +6,15 @@ import math
 import numpy as np
 
 from ..attention import attention as _attention
-from ..attention import attention_steps, cross_attention, project_qkv, self_attention
+from ..attention import attention_steps, project_qkv
+from ..attention import cross_attention as _cross_attention
+from ..attention import self_attention as _self_attention
 from ..masking import causal_mask, padding_mask
 from ..multihead import multi_head_attention
 from ..scoring import scaled_dot_scores
 from ..softmax import softmax as _softmax
 from ._engine import Exercise, Misconception, Probe, family, randn
+from ._probes import near_1000, qkv
 
 
 def _naive_softmax(s, axis):
@@ -106,33 +109,60 @@ _ATTENTION_STAGES = {
     "output": _WEIGHTED,
 }
 
-_x = randn(503, (2, 4, 3))[0]
-_probes = [
-    Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(501, (3, 4), (5, 4), (5, 2)), purpose="2-D"),
-    Probe("a batch: q (2, 3, 4), k (2, 5, 4), v (2, 5, 6)", randn(502, (2, 3, 4), (2, 5, 4), (2, 5, 6)),
-          purpose="batched"),
-    Probe("causal self-attention on (2, 4, 3) with causal_mask(4)", (_x, _x, _x), {"mask": causal_mask(4)},
-          purpose="causal"),
-    Probe("a padding mask (2, 1, 5) with lengths [2, 5]", randn(504, (2, 3, 4), (2, 5, 4), (2, 5, 2)),
-          {"mask": padding_mask([2, 5], 5)}, purpose="padding"),
-    Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4)", randn(505, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)),
-          purpose="heads"),
-    Probe("cross-attention heads: q (2, 2, 6, 4), k and v (2, 2, 10, 4), source padded to lengths [10, 7]",
-          randn(506, (2, 2, 6, 4), (2, 2, 10, 4), (2, 2, 10, 4)), {"mask": padding_mask([10, 7], 10)[:, None]},
-          purpose="heads padding"),
-]
+NO_EMPTY_ROW = {"fill: -np.inf → -1000000000.0": "No query here is blocked from every key (that case is lesson 04's), "
+                                                 "and exp(−1e9 − max) is exactly 0, as exp(−∞) is."}
+PROJECTED = {
+    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+    "name: np.sqrt(q.shape[-1]) → np.sqrt(W_q.shape[-1])": "W_q is (D, d): its last axis is d.",
+    "name: np.sqrt(q.shape[-1]) → np.sqrt(W_k.shape[-1])": "W_k is (D, d): its last axis is d.",
+}
+
+
+def attention(q, k, v, mask=None):
+    # role[scale]: the dot products are divided by √d, the size of one query or key
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n_q, n_k)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n_q, d_v), (..., n_q, n_k)
+
+
+def _attention_probes():
+    return [
+        Probe("q (3, 6), k (5, 6), v (5, 2), no mask", qkv(501, (), 3, 5, 6, 2), purpose="2-D"),
+        Probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4)", qkv(502, (2,), 3, 7, 6, 4), purpose="batched"),
+        Probe("causal self-attention shapes q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", qkv(503, (2,), 4, 4, 6, 3),
+              {"mask": causal_mask(4)}, purpose="causal"),
+        Probe("q (2, 3, 5), k (2, 5, 5), v (2, 5, 2), a padding mask (2, 1, 5) with lengths [2, 5]",
+              qkv(504, (2,), 3, 5, 5, 2), {"mask": padding_mask([2, 5], 5)}, purpose="padding"),
+        Probe("heads: q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 3)", qkv(505, (2, 2), 3, 6, 5, 3), purpose="heads"),
+        Probe("cross-attention heads: q (2, 2, 6, 5), k (2, 2, 10, 5), v (2, 2, 10, 3), source padded to lengths "
+              "[10, 7]", qkv(506, (2, 2), 6, 10, 5, 3), {"mask": padding_mask([10, 7], 10)[:, None]},
+              purpose="heads padding"),
+        Probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2), causal_mask(4)",
+              near_1000(507, 4, 5, 2), {"mask": causal_mask(4)}, purpose="large far_rows causal"),
+    ]
+
 
 ATTENTION = Exercise(
     id="attention",
     signature="attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=_probes,
+    teaching=attention,
+    equivalent={"name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+                **NO_EMPTY_ROW},
+    probes=_attention_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
         *_slips(_attention_slip, _ATTENTION_STAGES),
     ],
-    forbidden=(_attention, self_attention, cross_attention, attention_steps),
+    forbidden=(_attention, _self_attention, _cross_attention, attention_steps),
     returns="pair",
     output="weights",
 )
@@ -196,53 +226,78 @@ _SIDES = [("right", None, ""), ("keys", "keys_from_query_side", ""), ("values", 
 
 
 # --------------------------------------------------------------------------- cross-attention: find the bug
-# The notebook gives this function, which passes a test with n_q = n_k and d = d_v:
-#     q = x_q @ W_q;  k = x_q @ W_k  (bug A: keys from the queries' side);  v = x_kv @ W_k  (bug B: W_k for values)
-#     return al.attention(q, k, v, mask)
-# Each combination of the two bugs still present is named first, saying which one is fixed.
-_PLANTED = [
-    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys", roles="kv"),
-                  detail="This is the function as given: both of its bugs are still in it."),
-    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys"),
-                  detail="Your values are right now (bug fixed); one bug is left, in the keys."),
-    Misconception("shared_projection", variant=_projected_slip(roles="kv"),
-                  detail="Your keys now come from x_kv (bug fixed); one bug is left, in the values."),
-]
+# The notebook gives buggy_cross_attention, which passes a test with n_q = n_k and d = d_v: its keys come from
+# x_q and its values are made with W_k. The teaching reference is the repaired function; each bug is a patch.
 
 
-def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None):
-    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), with W_q (D_q, d),
-    W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
+def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None, scale=1.0):
+    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), times ``scale``, with
+    W_q (D_q, d), W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
     *lead, _ = queries
     D_q, D_kv, d, d_v = widths
-    args = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
-    return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose)
+    x_q, x_kv, *weights = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
+    return Probe(label, (scale * x_q, scale * x_kv, *weights), {} if mask is None else {"mask": mask},
+                 purpose=purpose)
+
+
+def cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None):
+    q = x_q @ W_q                   # (..., n_q, d) role[queries]: the queries come from x_q, through W_q
+    k = x_kv @ W_k                  # (..., n_k, d) role[keys]: the keys come from x_kv, through W_k
+    v = x_kv @ W_v                  # (..., n_k, d_v) role[values]: the values come from x_kv, through W_v
+    # role[scale]: the dot products are divided by √d, the size of one query or key
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n_q, n_k)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n_q, d_v), (..., n_q, n_k)
+
+
+CROSS_BUGS = {   # buggy_cross_attention of the exercise notebook, as patches to the repaired function
+    "A": {"patch": [("k = x_kv @ W_k", "k = x_q @ W_k")], "code": "keys_from_query_side",
+          "left": "the keys still come from x_q, the queries' side", "fixed": "taken the keys from x_kv"},
+    "B": {"patch": [("v = x_kv @ W_v", "v = x_kv @ W_k")], "code": "shared_projection",
+          "left": "the values are still made with W_k", "fixed": "made the values with W_v"},
+}
+
+
+def _cross_probes():
+    return [
+        _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 5 and d_v = 2", 551, (3,), 5, (6, 6, 5, 2), "2-D"),
+        _cross_probe("x_q (4, 6), x_kv (4, 6), d = d_v = 5: the equal sizes that hid the bugs", 552, (4,), 4,
+                     (6, 6, 5, 5), "square"),
+        _cross_probe("a batch: x_q (2, 3, 6), x_kv (2, 5, 6), d = 5, d_v = 3", 553, (2, 3), 5, (6, 6, 5, 3),
+                     "batched"),
+        _cross_probe("x_q (2, 3, 6) and x_kv (2, 5, 8) of different widths", 554, (2, 3), 5, (6, 8, 5, 3), "widths"),
+        _cross_probe("a padded source: x_q (2, 3, 6), x_kv (2, 5, 6), padding_mask([5, 2], 5)", 555, (2, 3), 5,
+                     (6, 6, 5, 2), "padding", mask=padding_mask([5, 2], 5)),
+        _cross_probe("square projections: x_q (3, 5), x_kv (6, 5), every W (5, 5)", 556, (3,), 6, (5, 5, 5, 5),
+                     "square_W"),
+        _cross_probe("heads as extra axes: x_q (2, 2, 3, 6), x_kv (2, 2, 5, 6)", 557, (2, 2, 3), 5, (6, 6, 5, 3),
+                     "heads"),
+        _cross_probe("large scores: x_q (3, 6) and x_kv (5, 6) times 20", 558, (3,), 5, (6, 6, 5, 2), "large",
+                     scale=20.0),
+    ]
 
 
 CROSS = Exercise(
     id="cross_attention",
     signature="cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None)",
     arguments={"W_q": 2},
-    reference=cross_attention,
-    probes=[
-        _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 4 and d_v = 2", 551, (3,), 5, (6, 6, 4, 2),
-                     "2-D"),
-        _cross_probe("x_q (4, 6), x_kv (4, 6), d = d_v = 4: the equal sizes that hid the bugs", 552, (4,), 4,
-                     (6, 6, 4, 4), "square"),
-        _cross_probe("a batch: x_q (2, 3, 6), x_kv (2, 5, 6), d = 4, d_v = 3", 553, (2, 3), 5, (6, 6, 4, 3),
-                     "batched"),
-        _cross_probe("x_q (2, 3, 6) and x_kv (2, 5, 8) of different widths", 554, (2, 3), 5, (6, 8, 4, 3), "widths"),
-        _cross_probe("a padded source: x_q (2, 3, 6), x_kv (2, 5, 6), padding_mask([5, 2], 5)", 555, (2, 3), 5,
-                     (6, 6, 4, 2), "padding", mask=padding_mask([5, 2], 5)),
-        _cross_probe("square projections: x_q (3, 4), x_kv (5, 4), every W (4, 4)", 556, (3,), 5, (4, 4, 4, 4),
-                     "square_W"),
-    ],
+    reference=_cross_attention,
+    teaching=cross_attention,
+    bugs=CROSS_BUGS,
+    equivalent={**PROJECTED, **NO_EMPTY_ROW},
+    probes=_cross_probes,
     misconceptions=[
-        *_PLANTED,
         Misconception("missing_weights", test=_returns_only_output),
         *_slips(_projected_slip, {"sides": _SIDES, "roles": _ROLES, **_ATTEND}),
     ],
-    forbidden=(cross_attention, self_attention, project_qkv, attention_steps, multi_head_attention),
+    forbidden=(_cross_attention, _self_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
     output="weights",
 )
@@ -257,34 +312,59 @@ def _worked_example():
     return (x, *(W / math.sqrt(6) for W in weights))
 
 
-def _self_probe(label, seed, lead, purpose, mask=None, widths=(6, 4, 3)):
-    """Tokens x (*lead, D) with W_q, W_k (D, d) and W_v (D, d_v); ``widths`` = (D, d, d_v)."""
+def _self_probe(label, seed, lead, purpose, mask=None, widths=(7, 5, 3), scale=1.0):
+    """Tokens x (*lead, D) times ``scale``, with W_q, W_k (D, d) and W_v (D, d_v); ``widths`` = (D, d, d_v)."""
     D, d, d_v = widths
-    return Probe(label, randn(seed, (*lead, D), (D, d), (D, d), (D, d_v)), {} if mask is None else {"mask": mask},
-                 purpose=purpose)
+    x, *weights = randn(seed, (*lead, D), (D, d), (D, d), (D, d_v))
+    return Probe(label, (scale * x, *weights), {} if mask is None else {"mask": mask}, purpose=purpose)
+
+
+def self_attention(x, W_q, W_k, W_v, mask=None):
+    q = x @ W_q                     # (..., n, d) role[queries]: the queries are the tokens through W_q
+    k = x @ W_k                     # (..., n, d) role[keys]: the keys are the same tokens through W_k
+    v = x @ W_v                     # (..., n, d_v) role[values]: the values are the same tokens through W_v
+    # role[scale]: the dot products are divided by √d, the size of one query or key after the projection
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n, n)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n, n)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n, d_v), (..., n, n)
+
+
+def _self_probes():
+    return [
+        _self_probe("x (4, 7) with d = 5 and d_v = 3, no mask: n, D, d and d_v all differ", 561, (4,), "2-D"),
+        _self_probe("a batch: x (2, 6, 7)", 562, (2, 6), "batched"),
+        _self_probe("causal: x (2, 4, 7) with causal_mask(4)", 563, (2, 4), "causal", mask=causal_mask(4)),
+        _self_probe("padding: x (2, 6, 7) with padding_mask([6, 3], 6)", 564, (2, 6), "padding",
+                    mask=padding_mask([6, 3], 6)),
+        Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
+              {"mask": causal_mask(4)}, purpose="example"),
+        _self_probe("extra leading axes: x (2, 2, 3, 7)", 566, (2, 2, 3), "heads"),
+        _self_probe("square projections: x (3, 5), every W (5, 5)", 567, (3,), "square_W", widths=(5, 5, 5)),
+        _self_probe("large scores: x (2, 4, 7) times 20, causal_mask(4)", 568, (2, 4), "large causal",
+                    mask=causal_mask(4), scale=20.0),
+    ]
 
 
 SELF = Exercise(
     id="self_attention",
     signature="self_attention(x, W_q, W_k, W_v, mask=None)",
     arguments={"W_q": 1},
-    reference=self_attention,
-    probes=[
-        _self_probe("x (4, 6) with d = 4 and d_v = 3, no mask: D, d and d_v all differ", 561, (4,), "2-D"),
-        _self_probe("a batch: x (2, 5, 6)", 562, (2, 5), "batched"),
-        _self_probe("causal: x (2, 4, 6) with causal_mask(4)", 563, (2, 4), "causal", mask=causal_mask(4)),
-        _self_probe("padding: x (2, 5, 6) with padding_mask([5, 3], 5)", 564, (2, 5), "padding",
-                    mask=padding_mask([5, 3], 5)),
-        Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
-              {"mask": causal_mask(4)}, purpose="example"),
-        _self_probe("extra leading axes: x (2, 2, 3, 6)", 566, (2, 2, 3), "heads"),
-        _self_probe("square projections: x (3, 4), every W (4, 4)", 567, (3,), "square_W", widths=(4, 4, 4)),
-    ],
+    reference=_self_attention,
+    teaching=self_attention,
+    equivalent={**PROJECTED, **NO_EMPTY_ROW},
+    probes=_self_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
         *_slips(_self_slip, {"roles": _ROLES, **_ATTEND}),
     ],
-    forbidden=(_attention, self_attention, cross_attention, project_qkv, attention_steps, multi_head_attention),
+    forbidden=(_attention, _self_attention, _cross_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
     output="weights",
 )

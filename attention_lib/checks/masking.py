@@ -12,7 +12,8 @@ from .. import masking as lib
 from ..attention import attention as _attention
 from ..softmax import softmax as _softmax
 from ._compare import arrays_match, as_array, as_pair, outcome_matches
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, family
+from ._probes import near_1000, qkv
 from .attention import _attn, _library_softmax, _naive_softmax, _returns_only_output
 
 # --------------------------------------------------------------------------- causal_mask
@@ -244,54 +245,41 @@ _SQUEEZED = ("Your function drops the mask's axes of size 1 (with `squeeze` or a
              "axes as they are; numpy repeats a size-1 axis by itself.")
 
 
-def _qkv(seed, lead, n_q, n_k, d, d_v, scale=1.0):
-    """q (*lead, n_q, d), k (*lead, n_k, d), v (*lead, n_k, d_v) from one seed, q and k times ``scale``: three
-    different arrays with d ≠ d_v, so that using one for another shows."""
-    q, k, v = randn(seed, (*lead, n_q, d), (*lead, n_k, d), (*lead, n_k, d_v))
-    return scale * q, scale * k, v
-
-
 def _probe(label, args, mask, purpose, roles=None):
     return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose, roles=roles or {})
 
 
 def _plain_probe(seed, purpose):
-    return _probe("q (3, 6), k (5, 6), v (5, 2), no mask", _qkv(seed, (), 3, 5, 6, 2), None, purpose)
+    return _probe("q (3, 6), k (5, 6), v (5, 2), no mask", qkv(seed, (), 3, 5, 6, 2), None, purpose)
 
 
 def _causal_probe(seed, purpose):
-    return _probe("causal self-attention: q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", _qkv(seed, (2,), 4, 4, 6, 3),
+    return _probe("causal self-attention: q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", qkv(seed, (2,), 4, 4, 6, 3),
                   lib.causal_mask(4), purpose)
 
 
 def _padding_probe(seed, purpose):
     return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), padding mask (2, 1, 5) with lengths [2, 5]",
-                  _qkv(seed, (2,), 3, 5, 6, 2), lib.padding_mask([2, 5], 5), purpose)
+                  qkv(seed, (2,), 3, 5, 6, 2), lib.padding_mask([2, 5], 5), purpose)
 
 
 def _blocked_max_probe(seed):
     """The padded keys of sequence 0 point along its first query, 10 times as long: that query's largest scores by
     far belong to keys it may not see."""
-    q, k, v = _qkv(seed, (2,), 3, 5, 6, 2)
+    q, k, v = qkv(seed, (2,), 3, 5, 6, 2)
     k[0, 2:] = 10.0 * q[0, 0]
     return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), lengths [2, 5], padded keys with by far the largest "
                   "scores", (q, k, v), lib.padding_mask([2, 5], 5), "blocked_max large")
 
 
 def _near_1000_probe(seed):
-    """Causal self-attention whose scores lie near +1000 in sequence 0 and near −1000 in sequence 1, a few apart
-    within a row: exp overflows unless each row's own maximum is subtracted, and nothing underflows once it is."""
-    q, k, v = _qkv(seed, (2,), 4, 4, 5, 2, 0.1)
-    lift = np.sqrt(1000 / np.sqrt(5))                    # q·k / √d ≈ lift² · d / √d = 1000 for vectors near lift·1
-    k[0] += lift
-    k[1] -= lift
     return _probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2), "
-                  "causal_mask(4)", (q + lift, k, v), lib.causal_mask(4), "large far_rows causal")
+                  "causal_mask(4)", near_1000(seed, 4, 5, 2), lib.causal_mask(4), "large far_rows causal")
 
 
 def _empty_sequence_probe(seed):
     return _probe("self-attention shapes q, k (2, 3, 6), v (2, 3, 2), lengths [3, 0] (sequence 1 is empty)",
-                  _qkv(seed, (2,), 3, 3, 6, 2), lib.padding_mask([3, 0], 3), "fully_masked empty_sequence",
+                  qkv(seed, (2,), 3, 3, 6, 2), lib.padding_mask([3, 0], 3), "fully_masked empty_sequence",
                   {"fully masked": (3, 4, 5)})
 
 
@@ -413,19 +401,19 @@ def masked_attention(q, k, v, mask=None):
 def _masked_probes():
     return [
         _plain_probe(411, "2-D"),
-        _probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4), no mask", _qkv(419, (2,), 3, 7, 6, 4), None, "batched"),
+        _probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4), no mask", qkv(419, (2,), 3, 7, 6, 4), None, "batched"),
         _causal_probe(412, "causal"),
         _padding_probe(413, "padding"),
         _probe("heads: q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 2), padding mask (2, 1, 1, 6) with lengths [6, 2]",
-               _qkv(414, (2, 2), 3, 6, 5, 2), lib.padding_mask([6, 2], 6)[:, None], "heads padding"),
+               qkv(414, (2, 2), 3, 6, 5, 2), lib.padding_mask([6, 2], 6)[:, None], "heads padding"),
         _probe("a decoder mask on q, k (2, 4, 5), v (2, 4, 2), lengths [2, 4] padded on the left",
-               _qkv(415, (2,), 4, 4, 5, 2), _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding",
+               qkv(415, (2,), 4, 4, 5, 2), _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding",
                {"fully masked": (0, 1)}),
         _empty_sequence_probe(416),
         _probe("large scores: q, k (1, 4, 5) times 300, v (1, 4, 2), causal_mask(4)",
-               _qkv(417, (1,), 4, 4, 5, 2, 300.0), lib.causal_mask(4), "large causal"),
+               qkv(417, (1,), 4, 4, 5, 2, 300.0), lib.causal_mask(4), "large causal"),
         _probe("self-attention shapes q, k (3, 3, 5), v (3, 3, 2), lengths [1, 3, 2]: B = n",
-               _qkv(418, (3,), 3, 3, 5, 2), lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
+               qkv(418, (3,), 3, 3, 5, 2), lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
         _blocked_max_probe(410),
     ]
 
