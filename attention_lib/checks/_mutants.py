@@ -23,13 +23,13 @@ import sys
 import tempfile
 import warnings
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import _mutate, _sandbox
-from ._compare import outcome_matches, outcomes_match
+from ._compare import FLOAT32_ATOL, FLOAT32_RTOL, as_array, outcome_matches
 from ._mutate import OPERATORS, Slip
 
 CACHE_ENV = "ATTENTION_COURSE_CHECK_CACHE"
@@ -38,7 +38,7 @@ memory only."""
 COMPANIONS = {("shift", "drop", "sub"), ("scale", "drop", "div")}
 """Slips learners make alongside another (the max shift or the √d scale left out), as (role tag, operator,
 variety): each is paired with every other slip."""
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -66,25 +66,25 @@ class Mutant:
 
 
 @dataclass
-class Group:
-    """Mutants that behave alike on every probe, their shared ``outcomes``, best first."""
-
-    outcomes: list
-    mutants: list
-
-
-@dataclass
 class ErrorModel:
-    """What the mutants of one exercise do: ``equivalent`` ones and ``groups`` of the others."""
+    """What the mutants of one exercise do, grouped by behaviour: for group g, ``mutants[g]`` is its likeliest
+    mutant and ``sizes[g]`` how many behave alike; on probe p, ``kinds[g, p]`` indexes ``vocabulary`` (what came
+    back: an error, or a structure of shapes), and ``sketches[g, p]``, ``scales[g, p]`` sum up the numbers
+    (:func:`sketch`). ``equivalent`` lists the mutants no probe tells from the reference."""
 
     key: str
     equivalent: list
-    groups: list
+    mutants: list
+    sizes: np.ndarray
+    vocabulary: list
+    kinds: np.ndarray
+    sketches: np.ndarray
+    scales: np.ndarray
+    all_mutants: list = field(default_factory=list)     # every non-equivalent mutant, when asked for
 
     @property
     def first_order(self) -> list:
-        return [m for m in self.equivalent if m.first_order] + [m for g in self.groups for m in g.mutants
-                                                                if m.first_order]
+        return [m for m in self.equivalent if m.first_order] + [m for m in self.all_mutants if m.first_order]
 
 
 # --------------------------------------------------------------------------- making and running mutants
@@ -99,7 +99,7 @@ def _reference(ex) -> _mutate.Reference:
 def generate(ex):
     """``(mutant, function)`` for every mutant of ``ex``: first-order, companion pairs, and handout states."""
     ref = _reference(ex)
-    yield from _first_and_second(ref, ())
+    yield from _first_and_second(ref, (), codes=ex.codes)
     bugs = list(getattr(ex, "bugs", {}) or {})
     for size in range(1, len(bugs) + 1):
         for present in itertools.combinations(bugs, size):
@@ -109,43 +109,82 @@ def generate(ex):
             yield from _first_and_second(buggy, present, pairs=False)
 
 
-def _first_and_second(ref, bugs, pairs=True):
+def _first_and_second(ref, bugs, pairs=True, codes=None):
     offers = _mutate.offers(ref)
     for offer in offers:
         yield Mutant((offer.slip,), bugs), _mutate.function(ref, [offer], offer.slip.id)
     if not pairs:
         return
-    for a, b in _pairs(offers):
-        slips = tuple(sorted((a.slip, b.slip), key=lambda s: OPERATORS.index(s.operator)))   # the telling one first
+    for a, b in _pairs(offers, codes):
+        slips = tuple(sorted((a.slip, b.slip), key=_telling))
         yield Mutant(slips, bugs), _mutate.function(ref, [a, b], f"{a.slip.id} + {b.slip.id}")
 
 
-def _pairs(offers):
-    """Pairs (companion, other) at places apart; statement slips are never paired."""
+def _pairs(offers, codes=None):
+    """Pairs of slips at places apart: every two slips the catalogue names as ideas (the mistakes learners are
+    known to make), and each companion with any other. Statement slips are never paired."""
     expr = [o for o in offers if o.slip.operator not in _mutate.STATEMENT_OPERATORS]
-    companions = [o for o in expr if (o.slip.note.tag, o.slip.operator, o.slip.variety) in COMPANIONS]
-    for i, a in enumerate(companions):
-        for b in expr:
-            apart = b.slip.line != a.slip.line and not a.inside(b) and not b.inside(a)
-            if apart and not (b in companions and companions.index(b) <= i):
-                yield (a, b) if offers.index(a) < offers.index(b) else (b, a)
+    generic = set(OPERATOR_CODES.values())
+    ideas = {id(o) for o in expr if code_of(o.slip, codes) not in generic}
+    companions = {id(o) for o in expr if (o.slip.note.tag, o.slip.operator, o.slip.variety) in COMPANIONS}
+    for i, a in enumerate(expr):
+        for b in expr[i + 1:]:
+            wanted = (id(a) in ideas and id(b) in ideas) or id(a) in companions or id(b) in companions
+            if wanted and b.slip.line != a.slip.line and not a.inside(b) and not b.inside(a):
+                yield a, b
 
 
-def run_all(ex, want) -> ErrorModel:
-    """Run every mutant on every probe (here, in the trusted process) and group them by what they did."""
-    equivalent, groups = [], {}
+def _telling(slip) -> tuple:
+    """Of two slips, the one that speaks first: not the one on the max shift (it shows on large scores only),
+    then the more common operator."""
+    return slip.note.tag == "shift", OPERATORS.index(slip.operator)
+
+
+def run_all(ex, want, keep_all=False) -> ErrorModel:
+    """Run every mutant on every probe (here, in the trusted process) and group them by what they did. Groups
+    that raise on every probe are left out: a learner's crash says too little to name a slip by. With
+    ``keep_all`` every mutant is kept (``model.all_mutants``), for the mutation score."""
+    equivalent, groups, every = [], {}, []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        ran = [(mutant, [_outcome(fn, p, _in_place(mutant)) for p in ex.probes]) for mutant, fn in generate(ex)]
-    for mutant, outcomes in ran:
-        if _same(outcomes, want, ex):
-            equivalent.append(mutant)
-            continue
-        groups.setdefault(_fingerprint(outcomes), Group(_packed(outcomes), [])).mutants.append(mutant)
-    for g in groups.values():
-        g.mutants.sort(key=lambda m: m.rank)
-    ordered = sorted(groups.values(), key=lambda g: g.mutants[0].rank)
-    return ErrorModel(key(ex), equivalent, ordered)
+        for mutant, fn in generate(ex):
+            outcomes = [_outcome(fn, p, _in_place(mutant)) for p in ex.probes]
+            if _same(outcomes, want, ex):
+                equivalent.append(mutant)
+                continue
+            every.append(mutant)
+            if all(o.raised for o in outcomes) or any(o.mutated for o in outcomes):
+                continue
+            looks = [signature(o) for o in outcomes]
+            group = groups.setdefault(tuple((kind, _rounded(vec)) for kind, vec in looks), [looks, []])
+            group[1].append(mutant)
+    model = _model(key(ex), equivalent, list(groups.values()), len(ex.probes))
+    model.all_mutants = every if keep_all else []
+    return model
+
+
+def _rounded(vector):
+    return None if vector is None else hashlib.sha1(np.round(vector, 6).tobytes()).hexdigest()
+
+
+def _model(digest, equivalent, groups, n_probes) -> ErrorModel:
+    """Pack the groups, likeliest first, into arrays."""
+    for group in groups:
+        group[1].sort(key=lambda m: m.rank)
+    groups.sort(key=lambda g: g[1][0].rank)
+    vocabulary = sorted({kind for looks, _ in groups for kind, _ in looks})
+    index = {kind: i for i, kind in enumerate(vocabulary)}
+    shape = (len(groups), n_probes)
+    kinds, scales = np.zeros(shape, np.int32), np.zeros(shape, np.float64)
+    sketches = np.zeros((*shape, SKETCH), np.float32)
+    for g, (looks, _) in enumerate(groups):
+        for p, (kind, vector) in enumerate(looks):
+            kinds[g, p] = index[kind]
+            if vector is not None:
+                projections, scales[g, p] = sketch(vector)
+                sketches[g, p] = projections / max(scales[g, p], 1e-300)     # in float32: at most √n in size
+    return ErrorModel(digest, equivalent, [g[1][0] for g in groups], np.array([len(g[1]) for g in groups]),
+                      vocabulary, kinds, sketches, scales)
 
 
 def _in_place(mutant) -> bool:
@@ -153,9 +192,9 @@ def _in_place(mutant) -> bool:
 
 
 def _outcome(fn, probe, watch: bool) -> _sandbox.Outcome:
-    """What a (trusted) mutant does on one probe: a lighter :func:`._sandbox.call_probe`, which only looks for a
-    changed input where the mutant is one that changes it."""
-    args, kwargs = _fresh(probe.args), _fresh(probe.kwargs)
+    """What a (trusted) mutant does on one probe: a lighter :func:`._sandbox.call_probe`. Only the in-place
+    operator writes into an input, so only its mutants get a copy of the probe and are watched for it."""
+    args, kwargs = (_fresh(probe.args), _fresh(probe.kwargs)) if watch else (probe.args, probe.kwargs)
     try:
         value = fn(*args, **kwargs)
     except Exception as exc:
@@ -184,44 +223,69 @@ def _same(outcomes, want, ex) -> bool:
         outcome_matches(o, w, ex.rtol, ex.atol) for o, w in zip(outcomes, want, strict=True))
 
 
-def _fingerprint(outcomes) -> tuple:
-    """Outcomes that print alike to 5 significant digits fall in one group."""
-    return tuple(_print(o) for o in outcomes)
+# --------------------------------------------------------------------------- what an outcome looks like
+
+SKETCH = 4
+"""How many random directions sum up the numbers of one outcome (:func:`sketch`)."""
 
 
-def _print(outcome):
+def signature(outcome) -> tuple[str, np.ndarray | None]:
+    """``(kind, vector)`` for one outcome: ``kind`` says what came back (an error's type, or the structure of
+    shapes and dtypes, with the exact values of booleans and integers and where numbers are not finite), and
+    ``vector`` holds its floating-point numbers (None if it has none). Lists, tuples and arrays of numbers
+    count alike, as they do everywhere in the checks."""
     if outcome.raised:
-        return ("raised", outcome.error_type)
-    return ("value", _digits(outcome.value), outcome.mutated)
+        return f"raised {outcome.error_type}", None
+    parts, numbers = [], []
+    _flatten(outcome.value, parts, numbers)
+    vector = np.concatenate(numbers) if numbers else None
+    if vector is not None and not np.all(np.isfinite(vector)):
+        bad = ~np.isfinite(vector)
+        parts.append("nonfinite " + hashlib.sha1(np.where(bad, np.nan_to_num(np.sign(vector) + 2, nan=0), -1)
+                                                   .astype(np.int8).tobytes()).hexdigest()[:12])
+        vector = np.where(bad, 0.0, vector)
+    return " ".join(parts), vector
 
 
-def _digits(value):
-    if isinstance(value, (tuple, list)):
-        return tuple(_digits(v) for v in value)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        with np.errstate(all="ignore"):
-            rounded = np.round(value.astype(float), 5) if value.dtype.kind == "f" else value
-        return (value.shape, value.dtype.kind, hashlib.sha1(np.ascontiguousarray(
-            np.where(np.abs(rounded) < 1e-9, 0.0, rounded) if value.dtype.kind == "f" else rounded)).hexdigest())
-    if isinstance(value, float):
-        return round(value, 9)
-    return repr(value)[:200]
+def _flatten(value, parts, numbers):
+    if isinstance(value, (tuple, list)) and value and all(isinstance(v, np.ndarray) for v in value) \
+            or isinstance(value, (tuple, list)) and as_array(value) is None:
+        parts.append(f"({len(value)}")
+        for v in value:
+            _flatten(v, parts, numbers)
+        parts.append(")")
+        return
+    arr = as_array(value)
+    if arr is None:
+        parts.append(type(value).__name__ if not isinstance(value, _sandbox.Foreign) else value.type_name)
+        return
+    if arr.dtype.kind == "f":
+        parts.append(f"f{arr.shape}" + ("16" if arr.dtype == np.float16 else ""))
+        numbers.append(arr.astype(np.float64).ravel())
+    else:
+        parts.append(f"{arr.dtype.kind}{arr.shape} " + hashlib.sha1(np.ascontiguousarray(arr.astype(np.int64))
+                                                                    .tobytes()).hexdigest()[:12])
 
 
-def _packed(outcomes):
-    """Outcomes with float64 arrays stored in float32 (to cache them small), and no learner line."""
-    return [replace(o, value=_small(o.value), line=None, error=(o.error or "")[:80] or None) for o in outcomes]
+_DIRECTIONS: dict = {}
 
 
-def _small(value):
-    if isinstance(value, tuple):
-        return tuple(_small(v) for v in value)
-    if isinstance(value, list):
-        return [_small(v) for v in value]
-    if isinstance(value, np.ndarray) and value.dtype == np.float64 and np.all(np.abs(value[np.isfinite(value)])
-                                                                             < 1e30):
-        return value.astype(np.float32)
-    return value
+def sketch(vector) -> tuple[np.ndarray, float]:
+    """``(projections, scale)``: the vector's projections on :data:`SKETCH` fixed random unit directions (the
+    same for every vector of its length), and its largest absolute value. Two vectors whose numbers agree to
+    within the checks' tolerance have projections within :func:`_near` of each other; two that differ have
+    (almost surely) not."""
+    n = vector.size
+    if n not in _DIRECTIONS:
+        g = np.random.default_rng(n).normal(size=(SKETCH, n))
+        _DIRECTIONS[n] = g / np.linalg.norm(g, axis=1, keepdims=True)
+    return _DIRECTIONS[n] @ vector, float(np.max(np.abs(vector))) if n else 0.0
+
+
+def _near(mine, theirs, scale, n, rtol) -> np.ndarray:
+    """Projections close enough for numbers that agree entry by entry to ``rtol`` of ``scale`` (float32 work)."""
+    slack = 1.5 * np.sqrt(max(n, 1)) * (max(rtol, FLOAT32_RTOL) * scale + FLOAT32_ATOL * np.maximum(scale, 1.0))
+    return np.all(np.abs(theirs - mine) <= slack[..., None], axis=-1)
 
 
 # --------------------------------------------------------------------------- the cache
@@ -344,37 +408,54 @@ def error_model(ex, want) -> ErrorModel:
 # --------------------------------------------------------------------------- matching a learner
 
 
+def _likeness(model: ErrorModel, mine, ex) -> tuple[np.ndarray, np.ndarray]:
+    """``(same, valued)``: for each group and probe, whether the group behaves like the learner there, and whether
+    the learner returned a value (not an error) there."""
+    same = np.zeros(model.kinds.shape, bool)
+    valued = np.array([not o.raised for o in mine])
+    index = {kind: i for i, kind in enumerate(model.vocabulary)}
+    for p, outcome in enumerate(mine):
+        kind, vector = signature(outcome)
+        if kind not in index:
+            continue
+        hit = model.kinds[:, p] == index[kind]
+        if vector is not None and hit.any():
+            projections, _ = sketch(vector)
+            scale = model.scales[:, p]
+            theirs = model.sketches[:, p] * np.maximum(scale, 1e-300)[:, None]
+            hit &= _near(projections, theirs, scale, vector.size, ex.rtol)
+        same[:, p] = hit
+    return same, valued
+
+
 def exact(model: ErrorModel, mine, failed, ex) -> Mutant | None:
     """The likeliest mutant that behaves like the learner on every probe, wrong numbers included: where the
     answer only raises, an error of the same kind is too weak a likeness to name a slip by."""
-    if not any(f and not m.raised for m, f in zip(mine, failed, strict=True)):
+    failed = np.asarray(failed)
+    if not model.mutants:
         return None
-    for group in model.groups:
-        if group.mutants[0].slips and group.mutants[0].slips[0].operator == "in_place":
-            continue
-        if outcomes_match(mine, group.outcomes, ex.rtol, ex.atol):
-            return group.mutants[0]
-    return None
+    same, valued = _likeness(model, mine, ex)
+    if not np.any(failed & valued):
+        return None
+    hits = np.flatnonzero(same.all(axis=1))
+    return model.mutants[hits[0]] if hits.size else None
 
 
 def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
     """The likeliest mutant that behaves like the learner wherever the learner is wrong (and returns a value on
     at least one of those probes), preferring the one wrong on fewest other probes."""
-    best, best_key = None, None
-    wrong = [i for i, f in enumerate(failed) if f]
-    if not any(not mine[i].raised for i in wrong):
+    failed = np.asarray(failed)
+    if not model.mutants:
         return None
-    for group in model.groups:
-        o = group.outcomes
-        if not all(outcome_matches(mine[i], o[i], ex.rtol, ex.atol) for i in wrong):
-            continue
-        if not any(not o[i].raised for i in wrong):
-            continue
-        extra = sum(not outcome_matches(mine[i], o[i], ex.rtol, ex.atol) for i in range(len(o)) if i not in wrong)
-        candidate = (extra, group.mutants[0].rank)
-        if best_key is None or candidate < best_key:
-            best, best_key = group.mutants[0], candidate
-    return best
+    same, valued = _likeness(model, mine, ex)
+    if not np.any(failed & valued):
+        return None
+    fits = same[:, failed].all(axis=1)
+    if not fits.any():
+        return None
+    extra = (~same[:, ~failed]).sum(axis=1)
+    order = np.lexsort((np.arange(len(fits)), extra))        # fewest extra failures, then likeliest
+    return model.mutants[next(g for g in order if fits[g])]
 
 
 # --------------------------------------------------------------------------- saying it

@@ -59,6 +59,15 @@ class Reference:
     ints: set = field(default_factory=set)               # names that held a whole number
 
     @property
+    def defaults(self) -> dict:
+        """Each parameter's default value, where it has a literal one."""
+        args = self.tree.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+        return {a.arg: _literal(d) for a, d in pairs if _literal(d) is not None}
+
+    @property
     def made(self) -> dict:
         """The axis names of each local, from the shape comment of the line that makes it."""
         found = {}
@@ -355,11 +364,12 @@ def _axis(node, site):
     if value is None or isinstance(value, float):
         return []
     axes = _operand_axes(node, site)
-    variety = "param" if isinstance(value, str) and value in site.ref.params else "other"
+    default = site.ref.defaults.get(value) if isinstance(value, str) else None
     out = []
     for a in (-1, -2, 0):
         if a != value:
             new = _with_kw(node, "axis", _num(a)) if kw is not None else _replace_arg(node, old, _num(a))
+            variety = "param" if default is not None and a == default else "other"   # the argument ignored
             out.append((f"axis:{variety}", new, f"your `{fn}` runs over {_axis_words(a, axes)} instead of "
                                      f"{_axis_words(value, axes)}"))
     if kw is not None and fn in ("sort", "argsort"):
@@ -536,30 +546,33 @@ def _extreme(node, site):
 
 
 def _size(node, site):
-    """A size read from the wrong axis: ``x.shape[-1]`` as ``x.shape[-2]`` or ``x.shape[0]``."""
+    """A size read from the wrong axis, or from another input: ``q.shape[-1]`` as ``q.shape[-2]``, ``q.shape[0]``,
+    ``k.shape[-2]``, ``v.shape[-1]``."""
     if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
         return []
     index = _literal(node.slice)
     if not isinstance(index, int):
         return []
     owner = _code(node.value.value)
-    shape = site.names().get(owner)
-    ndim = len(shape) if isinstance(shape, tuple) else None
+    seen = site.names()
     out = []
-    for other in (-1, -2, 0):
-        if other == index or (ndim is not None and (other < -ndim or other >= ndim)):
+    for name, axes in [(owner, (-1, -2, 0)), *((p, (-1, -2)) for p in site.ref.params if p != owner)]:
+        shape = seen.get(name)
+        if not isinstance(shape, tuple) or not shape:
             continue
-        if ndim is not None and (other % ndim) == (index % ndim):
-            continue
-        new = ast.Subscript(node.value, _num(other), ast.Load())
-        out.append(("size", new, f"the size `{_code(node)}` is read from axis {other} instead".replace("-", "−")))
+        for other in axes:
+            if not -len(shape) <= other < len(shape) or (name == owner and other % len(shape) == index % len(shape)):
+                continue
+            new = ast.Subscript(ast.Attribute(ast.Name(name, ast.Load()), "shape", ast.Load()), _num(other), ast.Load())
+            out.append(("size", new, f"the size `{_code(node)}` is read as `{_code(new)}`".replace("-", "−")))
     return out
 
 
 def _names(node, site):
     """One name used for another of the same number of axes: k for v, W_k for W_v, the old max for the new."""
     out = []
-    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+    shape_of = isinstance(site.parent, ast.Attribute) and site.parent.attr == "shape"   # sizes: see _size
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not shape_of:
         seen = site.names()
         mine = seen.get(node.id)
         if mine is None:

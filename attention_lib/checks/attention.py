@@ -111,10 +111,10 @@ _ATTENTION_STAGES = {
 
 NO_EMPTY_ROW = {"fill: -np.inf → -1000000000.0": "No query here is blocked from every key (that case is lesson 04's), "
                                                  "and exp(−1e9 − max) is exactly 0, as exp(−∞) is."}
+SAME_D = {"size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d."}
 PROJECTED = {
-    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
-    "name: np.sqrt(q.shape[-1]) → np.sqrt(W_q.shape[-1])": "W_q is (D, d): its last axis is d.",
-    "name: np.sqrt(q.shape[-1]) → np.sqrt(W_k.shape[-1])": "W_k is (D, d): its last axis is d.",
+    "size: np.sqrt(q.shape[-1]) → np.sqrt(W_q.shape[-1])": "W_q is (D, d): its last axis is d.",
+    "size: np.sqrt(q.shape[-1]) → np.sqrt(W_k.shape[-1])": "W_k is (D, d): its last axis is d.",
 }
 
 
@@ -155,8 +155,7 @@ ATTENTION = Exercise(
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
     teaching=attention,
-    equivalent={"name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
-                **NO_EMPTY_ROW},
+    equivalent={**SAME_D, **NO_EMPTY_ROW},
     probes=_attention_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
@@ -468,7 +467,7 @@ TOP_K = Exercise(
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_topk_reference,
     teaching=top_k_attention,
-    equivalent={"name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+    equivalent={**SAME_D,
                 "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
                                                   "in float64, as exp(−∞) is."},
     probes=_topk_probes,

@@ -284,7 +284,7 @@ def _empty_sequence_probe(seed):
 
 
 MASKED_EQUIVALENT = {
-    "name: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
+    "size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
     "name: np.isfinite(top) → np.isfinite(scores)": "Where a score is −∞ its exponential is 0 whatever it is shifted "
                                                    "by, and elsewhere the shift is the row's maximum as before.",
     "name: total > 0 → e > 0": "Where a key's exponential is 0 it stays 0 whatever it is divided by, and every "
