@@ -55,6 +55,22 @@ def _exact_mutant(ex, answer, mine, want, failed):
     return (*_mutants.speak(ex, found), True) if found else None
 
 
+def _exact_pair(ex, answer, mine, want, failed):
+    """Two mutants that together behave like the answer, each where it alone is wrong."""
+    if ex.teaching is None:
+        return None
+    found = _mutants.pair(_mutants.error_model(ex, want), mine, failed, ex)
+    return (*_mutants.speak(ex, found), True) if found else None
+
+
+def _probable_pair(ex, answer, mine, want, failed):
+    """Two mutants that together explain where the answer is wrong, overlapping on some probes: "probably"."""
+    if ex.teaching is None:
+        return None
+    found = _mutants.pair(_mutants.error_model(ex, want), mine, failed, ex, probably=True)
+    return (*_mutants.speak(ex, found, probably=True), True) if found else None
+
+
 def _probable_mutant(ex, answer, mine, want, failed):
     """A mutant that behaves like the answer wherever the answer is wrong: said with "probably"."""
     if ex.teaching is None:
@@ -161,6 +177,10 @@ def _purposes(ex, answer, mine, want, failed):
     if not good:
         return None
     for tag, (code, detail) in ex.purposes.items():
+        if tag.startswith("only:"):                      # right exactly on the probes with this purpose
+            if {id(p) for p in good} == {id(p) for p in probes if tag[5:] in p.tags}:
+                return code, detail
+            continue
         if all(tag in p.tags for p in bad):
             if code == "no_max_subtraction" and _names_max(answer):
                 code = "max_not_per_row"                 # a maximum is there: it is the wrong one
@@ -345,12 +365,15 @@ def _relations(ex, answer, mine, want, failed):
         relation = _relation(ex, probe, y, r, output) or _built_from_keys(ex, probe, m.value, w.value)
         if relation is not None:
             found.append((probe, relation))
-        elif _degenerate(y):
-            continue
+        elif _degenerate(y) or ("large" in probe.tags and sum(failed) > 1):
+            continue                        # extreme numbers may hide a relation the other probes show
         elif output == "weights" and y.shape == r.shape and not np.any(r == 0):
             unmasked.append(probe)          # nothing blocked here, so a mask mistake could not show
         else:
             unexplained = True
+    calm = [(p, f) for p, f in found if "large" not in p.tags]       # extreme numbers may bend a relation
+    if len({f.key for _, f in found}) > 1 and calm and len({f.key for _, f in calm}) == 1:
+        found = calm
     keys = {f.key for _, f in found}
     if keys and keys <= set(MASK_KEYS) and not unexplained:
         inverted = sum(f.key == "mask_inverted" for _, f in found)
@@ -647,7 +670,8 @@ def _fallback(ex, mine, want, failed):
     return "wrong_values", told + " Work out one entry of that input by hand and compare."
 
 
-STEPS = (_known, _exact_mutant, _telling, _probable_mutant, _purposes, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _probable_mutant, _probable_pair, _purposes, _relations,
+         _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

@@ -165,16 +165,19 @@ class Probe:
 
 @dataclass(frozen=True)
 class Misconception:
-    """A catalogue ``code`` recognised by a wrong ``variant`` or a ``test`` over the outcomes.
+    """A catalogue ``code`` recognised by a wrong ``variant``, a ``patch`` or a ``test`` over the outcomes.
 
-    A ``test(mine, want, probes)`` returns True, or a sentence of detail, when it recognises the
-    mistake. The learner reads the catalogue's message followed by ``detail``.
+    A ``patch`` is a list of ``(old, new)`` text replacements that turn the exercise's teaching reference into
+    the wrong function (for a mistake of several slips that no single mutant makes). A ``test(mine, want,
+    probes)`` returns True, or a sentence of detail, when it recognises the mistake. The learner reads the
+    catalogue's message followed by ``detail``.
     """
 
     code: str
     variant: Callable | None = None
     test: Callable[[list, list, list], Any] | None = None
     detail: str = ""
+    patch: tuple = ()
 
     def __post_init__(self):
         entry(self.code)                 # an unknown code fails at import, not in front of a learner
@@ -302,11 +305,16 @@ class Exercise:
         """Each misconception with its variant's outcomes (None for a test), computed once."""
         key = ("variants", len(self.misconceptions))
         if key not in self._cache:
-            self._cache[key] = [
-                (m, [_sandbox.call_probe(m.variant, p) for p in self.probes] if m.variant is not None else None)
-                for m in self.misconceptions
-            ]
+            self._cache[key] = [(m, self._run_variant(m)) for m in self.misconceptions]
         return self._cache[key]
+
+    def _run_variant(self, m: Misconception) -> list[Outcome] | None:
+        variant = m.variant
+        if m.patch:
+            from . import _mutate
+            ref = _mutate.parse(self.teaching).patched(list(m.patch))
+            variant = _mutate.compile_tree(ref, ref.tree, f"{m.code} (hand-written)")
+        return [_sandbox.call_probe(variant, p) for p in self.probes] if variant is not None else None
 
 
 # --------------------------------------------------------------------------- checking

@@ -35,9 +35,6 @@ from ._mutate import OPERATORS, Slip
 CACHE_ENV = "ATTENTION_COURSE_CHECK_CACHE"
 """Set to a directory to keep the mutant cache there (CI may point it at a cached path); ``off`` keeps it in
 memory only."""
-COMPANIONS = {("shift", "drop", "sub"), ("scale", "drop", "div")}
-"""Slips learners make alongside another (the max shift or the √d scale left out), as (role tag, operator,
-variety): each is paired with every other slip."""
 _FORMAT = 2
 
 
@@ -80,6 +77,7 @@ class ErrorModel:
     kinds: np.ndarray
     sketches: np.ndarray
     scales: np.ndarray
+    fails: np.ndarray            # (groups, probes): where the group's outcome is not the reference's
     all_mutants: list = field(default_factory=list)     # every non-equivalent mutant, when asked for
 
     @property
@@ -97,41 +95,42 @@ def _reference(ex) -> _mutate.Reference:
 
 
 def generate(ex):
-    """``(mutant, function)`` for every mutant of ``ex``: first-order, companion pairs, and handout states."""
+    """``(mutant, function)`` for every first-order mutant of ``ex`` and, in a find-the-bug exercise, every set of
+    the handout's bugs still present, alone and (one bug at most) with a new slip."""
     ref = _reference(ex)
-    yield from _first_and_second(ref, (), codes=ex.codes)
-    bugs = list(getattr(ex, "bugs", {}) or {})
+    yield from _first_order(ref, ())
+    bugs = list(ex.bugs)
     for size in range(1, len(bugs) + 1):
         for present in itertools.combinations(bugs, size):
             buggy = ref.patched([p for b in present for p in ex.bugs[b]["patch"]])
             _mutate.trace(buggy, ex.probes)
             yield Mutant((), present), _mutate.compile_tree(buggy, buggy.tree, "bugs " + "".join(present))
-            yield from _first_and_second(buggy, present, pairs=False)
+            if size == 1:
+                yield from _first_order(buggy, present)
 
 
-def _first_and_second(ref, bugs, pairs=True, codes=None):
+def _first_order(ref, bugs):
     offers = _mutate.offers(ref)
     for offer in offers:
         yield Mutant((offer.slip,), bugs), _mutate.function(ref, [offer], offer.slip.id)
-    if not pairs:
+    if bugs:
         return
-    for a, b in _pairs(offers, codes):
-        slips = tuple(sorted((a.slip, b.slip), key=_telling))
-        yield Mutant(slips, bugs), _mutate.function(ref, [a, b], f"{a.slip.id} + {b.slip.id}")
+    for same in _consistent(offers):
+        slips = tuple(sorted((o.slip for o in same), key=_telling))
+        yield Mutant(slips), _mutate.function(ref, same, " + ".join(s.id for s in slips))
 
 
-def _pairs(offers, codes=None):
-    """Pairs of slips at places apart: every two slips the catalogue names as ideas (the mistakes learners are
-    known to make), and each companion with any other. Statement slips are never paired."""
-    expr = [o for o in offers if o.slip.operator not in _mutate.STATEMENT_OPERATORS]
-    generic = set(OPERATOR_CODES.values())
-    ideas = {id(o) for o in expr if code_of(o.slip, codes) not in generic}
-    companions = {id(o) for o in expr if (o.slip.note.tag, o.slip.operator, o.slip.variety) in COMPANIONS}
-    for i, a in enumerate(expr):
-        for b in expr[i + 1:]:
-            wanted = (id(a) in ideas and id(b) in ideas) or id(a) in companions or id(b) in companions
-            if wanted and b.slip.line != a.slip.line and not a.inside(b) and not b.inside(a):
-                yield a, b
+def _consistent(offers):
+    """The same slip made at every place it can be (the keys and the values both from x_q, the max and the sum
+    both over axis 1, keepdims lost in both): one group of offers per kind found at two places or more."""
+    kinds: dict = {}
+    for offer in offers:
+        if offer.slip.operator not in _mutate.STATEMENT_OPERATORS:
+            kinds.setdefault(offer.slip.kind, []).append(offer)
+    for same in kinds.values():
+        apart = [o for i, o in enumerate(same) if not any(o.inside(p) or p.inside(o) for p in same[:i])]
+        if len({o.slip.line for o in apart}) >= 2:
+            yield apart
 
 
 def _telling(slip) -> tuple:
@@ -149,14 +148,15 @@ def run_all(ex, want, keep_all=False) -> ErrorModel:
         warnings.simplefilter("ignore")
         for mutant, fn in generate(ex):
             outcomes = [_outcome(fn, p, _in_place(mutant)) for p in ex.probes]
-            if _same(outcomes, want, ex):
+            fails = [not outcome_matches(o, w, ex.rtol, ex.atol) for o, w in zip(outcomes, want, strict=True)]
+            if not any(fails) and not any(o.mutated for o in outcomes):
                 equivalent.append(mutant)
                 continue
             every.append(mutant)
             if all(o.raised for o in outcomes) or any(o.mutated for o in outcomes):
                 continue
             looks = [signature(o) for o in outcomes]
-            group = groups.setdefault(tuple((kind, _rounded(vec)) for kind, vec in looks), [looks, []])
+            group = groups.setdefault(tuple((kind, _rounded(vec)) for kind, vec in looks), [looks, [], fails])
             group[1].append(mutant)
     model = _model(key(ex), equivalent, list(groups.values()), len(ex.probes))
     model.all_mutants = every if keep_all else []
@@ -170,21 +170,22 @@ def _rounded(vector):
 def _model(digest, equivalent, groups, n_probes) -> ErrorModel:
     """Pack the groups, likeliest first, into arrays."""
     for group in groups:
-        group[1].sort(key=lambda m: m.rank)
+        group[1].sort(key=lambda m: m.rank)             # each group: [looks, mutants, where it fails]
     groups.sort(key=lambda g: g[1][0].rank)
-    vocabulary = sorted({kind for looks, _ in groups for kind, _ in looks})
+    vocabulary = sorted({kind for looks, *_ in groups for kind, _ in looks})
     index = {kind: i for i, kind in enumerate(vocabulary)}
     shape = (len(groups), n_probes)
     kinds, scales = np.zeros(shape, np.int32), np.zeros(shape, np.float64)
     sketches = np.zeros((*shape, SKETCH), np.float32)
-    for g, (looks, _) in enumerate(groups):
+    for g, (looks, *_) in enumerate(groups):
         for p, (kind, vector) in enumerate(looks):
             kinds[g, p] = index[kind]
             if vector is not None:
                 projections, scales[g, p] = sketch(vector)
                 sketches[g, p] = projections / max(scales[g, p], 1e-300)     # in float32: at most √n in size
+    fails = np.array([g[2] for g in groups], bool).reshape(shape)
     return ErrorModel(digest, equivalent, [g[1][0] for g in groups], np.array([len(g[1]) for g in groups]),
-                      vocabulary, kinds, sketches, scales)
+                      vocabulary, kinds, sketches, scales, fails)
 
 
 def _in_place(mutant) -> bool:
@@ -215,12 +216,6 @@ def _fresh(value):
     if isinstance(value, dict):
         return {k: _fresh(v) for k, v in value.items()}
     return value
-
-
-def _same(outcomes, want, ex) -> bool:
-    """Behaves like the reference on every probe (and leaves its inputs alone)."""
-    return not any(o.mutated for o in outcomes) and all(
-        outcome_matches(o, w, ex.rtol, ex.atol) for o, w in zip(outcomes, want, strict=True))
 
 
 # --------------------------------------------------------------------------- what an outcome looks like
@@ -458,6 +453,39 @@ def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
     return model.mutants[next(g for g in order if fits[g])]
 
 
+def pair(model: ErrorModel, mine, failed, ex, probably: bool = False) -> Mutant | None:
+    """Two slips that together explain the answer: each mutant fails on a part of the probes the learner fails on,
+    together on all of them, and each behaves like the learner where it alone fails. Where their parts do not
+    overlap that is exact; where they overlap (there the two slips act at once, and no mutant has both),
+    ``probably`` allows it."""
+    failed = np.asarray(failed)
+    if not model.mutants:
+        return None
+    same, valued = _likeness(model, mine, ex)
+    if not np.any(failed & valued):
+        return None
+    bits = 1 << np.arange(len(failed), dtype=np.int64)
+    want = int(bits[failed].sum())
+    fails, agree = model.fails.astype(np.int64) @ bits, same.astype(np.int64) @ bits
+    inside = np.flatnonzero(((fails & ~want) == 0) & (fails != 0) & np.array([not m.bugs for m in model.mutants]))
+    if inside.size < 2:
+        return None
+    a, b = np.meshgrid(inside, inside, indexing="ij")
+    fa, fb, sa, sb = fails[a], fails[b], agree[a], agree[b]
+    alone_a, alone_b = fa & ~fb, fb & ~fa                    # where only one slip acts: there it must show
+    ok = (a < b) & ((fa | fb) == want) & ((alone_a & ~sa) == 0) & ((alone_b & ~sb) == 0)
+    ok &= (alone_a != 0) & (alone_b != 0) & (((fa & fb) != 0) if probably else ((fa & fb) == 0))
+    lines = np.array([m.slips[0].line if m.slips else -1 for m in model.mutants])
+    ok &= lines[a] != lines[b]                              # two slips at one place contradict each other
+    hits = np.argwhere(ok)
+    if hits.size == 0:
+        return None
+    i, j = min(hits.tolist(), key=lambda h: (a[h[0], h[1]] + b[h[0], h[1]], a[h[0], h[1]]))
+    first, second = model.mutants[a[i, j]], model.mutants[b[i, j]]
+    slips = tuple(sorted((*first.slips, *second.slips), key=_telling))
+    return Mutant(slips, first.bugs + second.bugs)
+
+
 # --------------------------------------------------------------------------- saying it
 
 
@@ -473,6 +501,7 @@ OPERATOR_CODES = {
 
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
+    (None, "transpose", "all"): "transpose_all_axes",
     (None, "name", "k-for-v"): "output_from_keys",
     ("shift", "drop"): "no_max_subtraction",
     ("shift", "extreme"): "no_max_subtraction",

@@ -200,6 +200,11 @@ class Slip:
     variety: str = ""
 
     @property
+    def kind(self) -> tuple:
+        """What the slip does, wherever it is: the same slip made at two places has the same kind (the keys and the
+        values both taken from x_q; the max and the sum both over axis 1)."""
+        return self.operator, self.variety, _last_token(self.after) if self.operator == "axis" else ""
+    @property
     def id(self) -> str:
         return f"{self.operator}: {self.before} → {self.after}"
 
@@ -326,10 +331,11 @@ REDUCTIONS = {"sum", "mean", "max", "min", "amax", "amin", "nansum", "prod", "ar
 UNARY = {"exp", "sqrt", "log", "abs", "square", "tanh", "exp2", "log1p", "expm1"}
 EXTREMES = {"max": "min", "min": "max", "amax": "amin", "amin": "amax", "maximum": "minimum", "minimum": "maximum",
             "argmax": "argmin", "argmin": "argmax", "sum": "mean", "mean": "sum", "nanmax": "nanmin", "any": "all",
-            "all": "any"}
+            "all": "any", "repeat": "tile", "tile": "repeat"}
 _EXTREME_WORDS = {"max": "maximum", "min": "minimum", "amax": "maximum", "amin": "minimum", "maximum": "larger",
                   "minimum": "smaller", "argmax": "largest", "argmin": "smallest", "sum": "sum", "mean": "mean",
-                  "nanmax": "maximum", "nanmin": "minimum", "any": "`any`", "all": "`all`"}
+                  "nanmax": "maximum", "nanmin": "minimum", "any": "`any`", "all": "`all`",
+                  "repeat": "`repeat` (each in place)", "tile": "`tile` (the whole block again)"}
 _COMPLEMENT = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.Eq: ast.NotEq,
                ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
 _STRICT = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
@@ -353,7 +359,10 @@ class _Site:
 
 
 def _axis(node, site):
-    """``axis=`` changed, or dropped: a reduction over the wrong axis, or over every axis."""
+    """``axis=`` changed, or dropped: a reduction over the wrong axis, or over every axis; or an axis of
+    ``swapaxes``/``moveaxis`` moved."""
+    if isinstance(node, ast.Call) and _call_name(node) in ("swapaxes", "moveaxis"):
+        return _axes_moved(node, site)
     if not isinstance(node, ast.Call) or _call_name(node) not in REDUCTIONS:
         return []
     fn = _call_name(node)
@@ -365,11 +374,16 @@ def _axis(node, site):
         return []
     axes = _operand_axes(node, site)
     default = site.ref.defaults.get(value) if isinstance(value, str) else None
+    named = [a for a in axes if a != "..."]
+    choices = [-i for i in range(1, len(named) + 1)] + ([0] if "..." in axes or not named else [])
     out = []
-    for a in (-1, -2, 0):
-        if a != value:
+    same = (lambda a: a % len(axes) == value % len(axes)) if named and "..." not in axes and isinstance(value, int) \
+        else (lambda a: False)
+    for a in choices if len(choices) > 1 else (-1, -2, 0):
+        if a != value and not same(a):
             new = _with_kw(node, "axis", _num(a)) if kw is not None else _replace_arg(node, old, _num(a))
-            variety = "param" if default is not None and a == default else "other"   # the argument ignored
+            symbol = axes[a] if axes and -len(axes) <= a < 0 and axes[a] != "..." else "other"
+            variety = "param" if default is not None and a == default else symbol   # "param": the argument ignored
             out.append((f"axis:{variety}", new, f"your `{fn}` runs over {_axis_words(a, axes)} instead of "
                                      f"{_axis_words(value, axes)}"))
     if kw is not None and fn in ("sort", "argsort"):
@@ -378,6 +392,24 @@ def _axis(node, site):
     elif kw is not None and fn not in ("concatenate", "stack", "cumsum", "softmax", "argmax", "argmin"):
         said = f"your `{fn}` runs over the whole array at once instead of {_axis_words(value, axes)}"
         out.append(("axis:whole", _without_kw(node, "axis"), said))
+    return out
+
+
+def _axes_moved(node: ast.Call, site):
+    """One of the two axes of ``swapaxes`` (or ``moveaxis``) replaced by a neighbour."""
+    first = 1 if isinstance(node.func, ast.Attribute) and _code(node.func.value) in ("np", "numpy") else 0
+    given = node.args[first:first + 2]
+    values = [_literal(a) for a in given]
+    if len(given) != 2 or not all(isinstance(v, int) for v in values):
+        return []
+    pool = (-1, -2, -3) if values[0] < 0 else (0, 1, 2, 3)
+    out = []
+    for arg, value in zip(given, values, strict=True):
+        for other in pool:
+            if other not in values:
+                new = _replace_arg(node, arg, _num(other))
+                out.append(("axis:swap", new, f"your `{_call_name(node)}` moves axis {other} where axis {value} "
+                                              f"belongs".replace("-", "−")))
     return out
 
 
@@ -460,7 +492,7 @@ def _transpose(node, site):
 
 
 _OP_NAMES = {ast.Mult: "mul", ast.Div: "div", ast.Add: "add", ast.Sub: "sub", ast.Pow: "pow", ast.BitAnd: "and",
-             ast.BitOr: "or"}
+             ast.BitOr: "or", ast.MatMult: "matmul"}
 
 
 def _drop(node, site):
@@ -469,7 +501,7 @@ def _drop(node, site):
     if isinstance(node, ast.BinOp) and type(node.op) in _OP_NAMES:
         op = _OP_NAMES[type(node.op)]
         kind = {"mul": "factor", "div": "division by", "add": "term", "sub": "subtraction of", "pow": "power",
-                "and": "condition", "or": "condition"}[op]
+                "and": "condition", "or": "condition", "matmul": "product with"}[op]
         out.append((f"drop:{op}", node.left, f"the {kind} {_short(node.right)} is missing"))
         if op in ("mul", "add", "and", "or"):
             out.append((f"drop:{op}-left", node.right, f"the {kind} {_short(node.left)} is missing"))
@@ -478,6 +510,8 @@ def _drop(node, site):
                         f"you multiply by {_short(node.right)} where you should divide"))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _literal(node) is None:
         out.append(("drop:sign", node.operand, f"the minus sign in front of {_short(node.operand)} is missing"))
+    if isinstance(node, ast.Call) and _call_name(node) in ("repeat", "tile") and node.args:
+        out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
     if isinstance(node, ast.Call) and _call_name(node) in UNARY and len(node.args) == 1 and not node.keywords:
         out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
     if isinstance(node, ast.Call) and _call_name(node) in ("maximum", "minimum") and len(node.args) == 2:
@@ -728,13 +762,21 @@ def _body_offers(body: list, ref: Reference, loop: ast.AST | None):
     updates in the wrong order, an input changed in place. ``loop`` is the loop whose body this is."""
     out = []
     running = _running(body, ref) if loop is not None else set()
+    bound = set(ref.params)
     for i, stmt in enumerate(body):
         if isinstance(stmt, (ast.For, ast.While)):
             out += _resets(body, i, ref, loop)
         if isinstance(stmt, (ast.Assign, ast.AugAssign)) and _assigned(stmt) & running:
             name = sorted(_assigned(stmt) & running)[0]
-            out.append(("update", body[:i] + body[i + 1:], stmt.lineno, _code(stmt), "pass",
+            out.append(("update", _without(body, i), stmt.lineno, _code(stmt), "pass",
                         f"`{name}` is never updated here, so it keeps its old value"))
+        elif loop is None and isinstance(stmt, ast.Assign) and _assigned(stmt) & bound and \
+                _assigned(stmt) <= _used(stmt):
+            name = sorted(_assigned(stmt) & bound)[0]
+            out.append(("update:step", _without(body, i), stmt.lineno, _code(stmt), "pass",
+                        f"the step that remakes `{name}` here is missing"))
+        if isinstance(stmt, ast.Assign):
+            bound |= _assigned(stmt)
         if i + 1 < len(body) and _depends(stmt, body[i + 1]) & running:
             swapped = body[:i] + [body[i + 1], stmt] + body[i + 2:]
             out.append(("order", swapped, stmt.lineno, _code(stmt).split("\n")[0], _code(body[i + 1]).split("\n")[0],
@@ -742,6 +784,12 @@ def _body_offers(body: list, ref: Reference, loop: ast.AST | None):
                         "stale or not there yet"))
         out += _in_place(body, i, ref)
     return out
+
+
+def _without(body: list, i: int) -> list:
+    """The block without statement ``i`` (``pass`` if nothing is left)."""
+    rest = body[:i] + body[i + 1:]
+    return rest or [ast.copy_location(ast.Pass(), body[i])]
 
 
 def _assigned(stmt) -> set:
@@ -878,6 +926,12 @@ _SMALL = ("name", "size", "keepdims", "cast")
 """Operators that rewrite a single name or index: their slips are shown within the expression around it."""
 
 
+def _last_token(text: str) -> str:
+    """The part of a rewritten expression that says what changed: ``axis=1`` in a call, else the whole."""
+    found = re.findall(r"axis=[^,)]+", text)
+    return found[-1] if found else ""
+
+
 def _in_context(node, new, where, parents) -> tuple[str, str]:
     """The code of the expression around ``node`` (up through attributes and indexing), before and after ``node``
     becomes ``new``."""
@@ -910,8 +964,9 @@ def _collect_body(ref, owner, name, parents, found):
     body = getattr(owner, name)
     loop = owner if isinstance(owner, (ast.For, ast.While)) else None
     span = (_span(body[0])[0], _span(body[-1])[1])
-    for operator, new, line, before, after, said in _body_offers(body, ref, loop):
-        slip = Slip(operator, said, line, before, after, ref.notes.get(line, Note()))
+    for kind, new, line, before, after, said in _body_offers(body, ref, loop):
+        operator, _, variety = kind.partition(":")
+        slip = Slip(operator, said, line, before, after, ref.notes.get(line, Note()), variety)
         if isinstance(new, tuple):                    # ("lift", j, init): above the loop around this body
             _, j, init = new
             outer = parents[-1] if parents else None
