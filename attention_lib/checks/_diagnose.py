@@ -71,6 +71,18 @@ def _probable_pair(ex, answer, mine, want, failed):
     return (*_mutants.speak(ex, found, probably=True), True) if found else None
 
 
+def _mostly_mutant(ex, answer, mine, want, failed):
+    """A mutant that explains most of where the answer is wrong; the rest is said plainly."""
+    if ex.teaching is None:
+        return None
+    found = _mutants.mostly(_mutants.error_model(ex, want), mine, failed, ex)
+    if not found:
+        return None
+    code, said = _mutants.speak(ex, found[0], probably=True)
+    rest = "; ".join(ex.probes[p].label for p in found[1])
+    return code, f"{said} Something else is off as well, on {rest}.", True
+
+
 def _probable_mutant(ex, answer, mine, want, failed):
     """A mutant that behaves like the answer wherever the answer is wrong: said with "probably"."""
     if ex.teaching is None:
@@ -86,9 +98,11 @@ def _where(probe) -> str:
 # --------------------------------------------------------------------------- 1. known variants
 
 
-def _known(ex, answer, mine, want, failed):
+def _known(ex, answer, mine, want, failed, late=False):
     names = None
     for m, theirs in ex.variant_outcomes():
+        if m.late != late:
+            continue
         if theirs is not None:
             hit = outcomes_match(mine, theirs, ex.rtol, ex.atol)
         else:
@@ -376,8 +390,9 @@ def _relations(ex, answer, mine, want, failed):
         found = calm
     keys = {f.key for _, f in found}
     if keys and keys <= set(MASK_KEYS) and not unexplained:
-        inverted = sum(f.key == "mask_inverted" for _, f in found)
-        key = "mask_inverted" if 2 * inverted > len(found) else "mask_leak"
+        voters = calm or found
+        inverted = sum(f.key == "mask_inverted" for _, f in voters)
+        key = "mask_inverted" if 2 * inverted > len(voters) else "mask_leak"
         return _mapped(ex, key, DEFAULT_CODES[key], f"It shows on {found[0][0].label}.")
     if unexplained or unmasked:
         return _elementwise(ex, studied, mine, want, failed)
@@ -670,8 +685,12 @@ def _fallback(ex, mine, want, failed):
     return "wrong_values", told + " Work out one entry of that input by hand and compare."
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _probable_mutant, _probable_pair, _purposes, _relations,
-         _structure)
+def _known_late(ex, answer, mine, want, failed):
+    return _known(ex, answer, mine, want, failed, late=True)
+
+
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _probable_mutant, _probable_pair, _mostly_mutant,
+         _purposes, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

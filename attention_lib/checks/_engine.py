@@ -178,6 +178,7 @@ class Misconception:
     test: Callable[[list, list, list], Any] | None = None
     detail: str = ""
     patch: tuple = ()
+    late: bool = False           # a broad test: tried after the mutants, not before them
 
     def __post_init__(self):
         entry(self.code)                 # an unknown code fails at import, not in front of a learner

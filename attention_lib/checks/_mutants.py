@@ -59,7 +59,8 @@ class Mutant:
     def rank(self) -> tuple:
         """Smaller is likelier: fewer slips, a more common operator, earlier in the function."""
         ops = [OPERATORS.index(s.operator) for s in self.slips]
-        return (len(self.slips) + len(self.bugs), min(ops, default=-1), sum(ops), [s.line for s in self.slips])
+        ideas = len({s.kind for s in self.slips})              # the same slip at several places is one idea
+        return (ideas + len(self.bugs), min(ops, default=-1), len(ops), [s.line for s in self.slips])
 
 
 @dataclass
@@ -120,17 +121,28 @@ def _first_order(ref, bugs):
         yield Mutant(slips), _mutate.function(ref, same, " + ".join(s.id for s in slips))
 
 
+SIBLINGS = ({"queries", "keys", "values"}, {"keys", "values"}, {"shift", "normalise"}, {"heads", "positions"})
+"""Roles that play the same part: a learner who makes a slip in one of them often makes it in the others."""
+
+
 def _consistent(offers):
-    """The same slip made at every place it can be (the keys and the values both from x_q, the max and the sum
-    both over axis 1, keepdims lost in both): one group of offers per kind found at two places or more."""
+    """The same slip made at several places (the keys and the values both from x_q, the max and the sum both over
+    axis 1, keepdims lost in both): for each kind of slip found at two places or more, the places that share a
+    role or sibling roles (:data:`SIBLINGS`), and all of them."""
     kinds: dict = {}
     for offer in offers:
         if offer.slip.operator not in _mutate.STATEMENT_OPERATORS:
             kinds.setdefault(offer.slip.kind, []).append(offer)
+    made = set()
     for same in kinds.values():
         apart = [o for i, o in enumerate(same) if not any(o.inside(p) or p.inside(o) for p in same[:i])]
-        if len({o.slip.line for o in apart}) >= 2:
-            yield apart
+        tags = {o.slip.note.tag for o in apart}
+        for roles in [*({t} for t in tags), *(s for s in SIBLINGS if len(s & tags) >= 2), tags]:
+            chosen = [o for o in apart if o.slip.note.tag in roles]
+            key = frozenset(id(o) for o in chosen)
+            if len({o.slip.line for o in chosen}) >= 2 and key not in made:
+                made.add(key)
+                yield chosen
 
 
 def _telling(slip) -> tuple:
@@ -453,6 +465,24 @@ def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
     return model.mutants[next(g for g in order if fits[g])]
 
 
+def mostly(model: ErrorModel, mine, failed, ex) -> tuple[Mutant, list] | None:
+    """The likeliest mutant that behaves like the learner on at least two thirds (and two or more) of the probes
+    where the learner is wrong with a value, and is wrong nowhere else; with the failing probes it leaves
+    unexplained."""
+    failed = np.asarray(failed)
+    if not model.mutants:
+        return None
+    same, valued = _likeness(model, mine, ex)
+    target = failed & valued
+    hits = (same & target).sum(axis=1)
+    inside = ~(model.fails & ~failed).any(axis=1)
+    good = inside & (hits >= 2) & (3 * hits >= 2 * target.sum())
+    if not good.any():
+        return None
+    g = int(np.flatnonzero(good)[np.argmax(hits[good])])
+    return model.mutants[g], [p for p in range(len(failed)) if failed[p] and not same[g, p]]
+
+
 def pair(model: ErrorModel, mine, failed, ex, probably: bool = False) -> Mutant | None:
     """Two slips that together explain the answer: each mutant fails on a part of the probes the learner fails on,
     together on all of them, and each behaves like the learner where it alone fails. Where their parts do not
@@ -502,6 +532,17 @@ OPERATOR_CODES = {
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
     (None, "transpose", "all"): "transpose_all_axes",
+    ("output", "transpose", "left"): "weights_transposed",
+    ("queries", "name", "x_kv-for-x_q"): "queries_from_kv_side",
+    ("keys", "name", "x_q-for-x_kv"): "keys_from_query_side",
+    ("values", "name", "x_q-for-x_kv"): "values_from_query_side",
+    ("everywhere", "name", "x_q-for-x_kv"): "not_cross_attention",
+    ("queries", "name"): "shared_projection", ("keys", "name"): "shared_projection",
+    ("values", "name"): "shared_projection",
+    ("values", "drop", "matmul"): "values_unprojected",
+    ("queries", "transpose", "right"): "projection_transposed",
+    ("keys", "transpose", "right"): "projection_transposed",
+    ("values", "transpose", "right"): "projection_transposed",
     (None, "name", "k-for-v"): "output_from_keys",
     ("shift", "drop"): "no_max_subtraction",
     ("shift", "extreme"): "no_max_subtraction",
@@ -601,4 +642,8 @@ def speak(ex, mutant: Mutant, probably: bool = False) -> tuple[str, str]:
         lead = "probably, " if probably and i == 0 else "also, " if i or (ex.bugs and mutant.bugs) else ""
         parts.append(sentence(slip, lead))
     code = ex.bugs[mutant.bugs[0]]["code"] if mutant.bugs else code_of(mutant.slips[0], codes)
+    kinds = {s.kind for s in mutant.slips}
+    if len(mutant.slips) > 1 and len(kinds) == 1:             # the same slip at every place
+        slip = mutant.slips[0]
+        code = {**TAG_CODES, **(codes or {})}.get(("everywhere", slip.operator, slip.variety), code)
     return code, " ".join(parts)

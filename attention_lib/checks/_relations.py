@@ -202,12 +202,18 @@ def masked(y, r, tol=CLOSE) -> Relation | None:
     where they are positive (rows the reference leaves all 0 are ignored). ``mask_leak``: some key the
     reference blocks gets weight.
     """
-    if y.shape != r.shape or not _finite(y, r) or np.any(r < 0) or np.any(y < -1e-12):
+    if y.shape != r.shape or not _finite(r) or np.any(r < 0) or np.any(y[np.isfinite(y)] < -1e-12):
         return None                                      # only weights (never negative) can leak
-    blocked = r == 0
+    finite = np.all(np.isfinite(y), axis=-1, keepdims=True)
+    flat = np.ptp(np.where(np.isfinite(y), y, 0.0), axis=-1, keepdims=True) < 1e-12
+    rows = finite & ~flat          # a row of NaN, or of one number (nothing to see: 0/0, or uniform), says nothing
+    if not rows.any():
+        return None
+    y, r = np.where(rows, y, 0.0), np.where(rows, r, 0.0)
+    blocked = (r == 0) & rows
     if not blocked.any():
         return None
-    live = ~np.all(blocked, axis=-1, keepdims=True) & np.ones_like(blocked)   # rows with an allowed key
+    live = np.broadcast_to(~np.all(r == 0, axis=-1, keepdims=True) & rows, y.shape)   # rows with an allowed key
     positive = np.abs(y) > 1e-9
     if np.array_equal(positive[live], blocked[live]):
         return Relation("mask_inverted")

@@ -12,69 +12,8 @@ from ..attention import self_attention as _self_attention
 from ..masking import causal_mask, padding_mask
 from ..multihead import multi_head_attention
 from ..scoring import scaled_dot_scores
-from ..softmax import softmax as _softmax
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, randn
 from ._probes import near_1000, qkv
-
-
-def _naive_softmax(s, axis):
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _library_softmax(s, axis):
-    return _softmax(s, axis=axis)
-
-
-_DIVISORS = {   # what the scores are divided by -> the divisor, from q, k and v
-    True: lambda q, k, v: math.sqrt(q.shape[-1]),
-    False: lambda q, k, v: 1.0,
-    "d": lambda q, k, v: q.shape[-1],
-    "n_k": lambda q, k, v: math.sqrt(k.shape[-2]),
-    "d_v": lambda q, k, v: math.sqrt(v.shape[-1]),
-}
-
-
-def _attn(q, k, v, mask=None, *, axis=-1, mask_mode="before", fill=-np.inf, invert=False,
-          scale=True, transpose_w=False, norm=_naive_softmax):
-    """One parametrised attention; each misconception flips one switch.
-
-    ``scale`` is True (÷√d), False (no scale), a size from :data:`_DIVISORS`, or a number to divide by.
-    """
-    s = q @ np.swapaxes(k, -1, -2)                       # (..., n_q, n_k)
-    s = s / (_DIVISORS[scale](q, k, v) if isinstance(scale, (bool, str)) else scale)
-    m = None if mask is None or mask_mode == "ignore" else (~mask if invert else mask)
-    if m is not None and mask_mode == "before":
-        s = np.where(m, s, fill)
-    if m is not None and mask_mode == "zero":
-        s = np.where(m, s, 0.0)
-    w = norm(s, axis)                                    # (..., n_q, n_k)
-    if m is not None and mask_mode == "after":
-        w = np.where(m, w, 0.0)
-    out = (np.swapaxes(w, -1, -2) if transpose_w else w) @ v   # (..., n_q, d_v)
-    return out, w
-
-
-_NUMERICS = ((-np.inf, _naive_softmax), (-np.inf, _library_softmax), (-1e9, _naive_softmax))
-"""How a blocked score is written and normalised: NaN, zeros or uniform weights where a whole row (or, over
-the wrong axis, a whole column) is blocked. Only an inverted mask or a softmax over the queries blocks a whole
-row or column on these probes, so only those slips are tried with all three."""
-
-
-def _slips(build, stages):
-    """:func:`family` of up to two slips; those that can block a whole row written with each of :data:`_NUMERICS`."""
-    out = []
-    for fill, norm in _NUMERICS:
-        def made(_fill=fill, _norm=norm, **choices):
-            fn = build(**choices, fill=_fill, norm=_norm)
-            fn.choices = choices
-            return fn
-        slips = family(made, stages)
-        if (fill, norm) != _NUMERICS[0]:
-            slips = [m for m in slips if m.variant.choices.get("mask") == "invert"
-                     or m.variant.choices.get("axis") == -2]
-        out += slips
-    return out
 
 
 def _returns_only_output(mine, want, probes):
@@ -88,26 +27,12 @@ def _returns_only_output(mine, want, probes):
 # No probe blocks every key of a query: there the library gives zeros and a textbook softmax NaN, and
 # that convention is lesson 04's to teach (fix_masked_attention, masked_attention).
 
-_MASK = [("before", None, ""), ("after", "mask_after_softmax", ""), ("invert", "mask_polarity_inverted", ""),
-         ("zero", "masked_to_zero", ""), ("ignore", "mask_ignored", "")]
-_AXIS = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
-_WEIGHTED = [(False, None, ""), (True, "weights_transposed", "")]
+def mask_after(scores="s", weights="w"):
+    """A patch of a teaching reference: the mask moved after the softmax (weights zeroed, not renormalised)."""
+    return ((f"        {scores} = np.where(mask, {scores}, -np.inf)", "        pass"),
+            (f"    return {weights} @ v, {weights}", f"    if mask is not None:\n        {weights} = np.where(mask, "
+                                                    f"{weights}, 0.0)\n    return {weights} @ v, {weights}"))
 
-
-def _attention_slip(scale, mask, axis, output, fill, norm):
-    invert, mode = mask == "invert", "before" if mask == "invert" else mask
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert,
-                                            scale=scale, transpose_w=output, norm=norm)
-
-
-_ATTENTION_STAGES = {
-    "scale": [(True, None, ""), (False, "no_sqrt_d_scaling", ""), ("d", "scaled_by_d", ""),
-              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys."),
-              ("d_v", "scaled_by_wrong_dimension", "Here you divided by the square root of the values' width.")],
-    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
-    "mask": _MASK,
-    "output": _WEIGHTED,
-}
 
 NO_EMPTY_ROW = {"fill: -np.inf → -1000000000.0": "No query here is blocked from every key (that case is lesson 04's), "
                                                  "and exp(−1e9 − max) is exactly 0, as exp(−∞) is."}
@@ -159,7 +84,7 @@ ATTENTION = Exercise(
     probes=_attention_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_attention_slip, _ATTENTION_STAGES),
+        Misconception("mask_after_softmax", patch=mask_after()),
     ],
     forbidden=(_attention, _self_attention, _cross_attention, attention_steps),
     returns="pair",
@@ -168,60 +93,6 @@ ATTENTION = Exercise(
 
 
 # --------------------------------------------------------------------------- projections (lesson 05)
-
-
-def _project(x_q, x_kv, W_q, W_k, W_v, *, sides="right", roles="right", transpose=False):
-    """Queries, keys and values as a learner might build them; each misconception flips one switch.
-
-    ``sides``: which sequence each of q, k, v is projected from. ``roles``: which matrix projects each.
-    ``transpose``: ``x @ W.T``, as with PyTorch's ``nn.Linear`` weights.
-    """
-    src_q, src_k, src_v = {"right": (x_q, x_kv, x_kv), "keys": (x_q, x_q, x_kv), "values": (x_q, x_kv, x_q),
-                           "both": (x_q, x_q, x_q), "swapped": (x_kv, x_q, x_q), "qk": (x_kv, x_q, x_kv)}[sides]
-    Wq, Wk, Wv = {"right": (W_q, W_k, W_v), "qk": (W_q, W_q, W_v), "kv": (W_q, W_k, W_k),
-                  "no_v": (W_q, W_k, None)}[roles]
-    if transpose:
-        Wq, Wk, Wv = (None if W is None else W.T for W in (Wq, Wk, Wv))
-    v = src_v if Wv is None else src_v @ Wv              # (..., n_k, d_v)
-    return src_q @ Wq, src_k @ Wk, v                     # (..., n_q, d), (..., n_k, d)
-
-
-def _projected_slip(sides="right", roles="right", transpose=False, scale="d", mask="before", axis=-1,
-                    output=False, fill=-np.inf, norm=_naive_softmax):
-    """A wrong cross-attention ``(x_q, x_kv, W_q, W_k, W_v, mask)``: projections, then attention, each with slips."""
-    invert, mode = mask == "invert", "before" if mask == "invert" else mask
-
-    def variant(x_q, x_kv, W_q, W_k, W_v, mask=None):
-        q, k, v = _project(x_q, x_kv, W_q, W_k, W_v, sides=sides, roles=roles, transpose=transpose)
-        divisor = {"d": True, "none": False, "D": math.sqrt(x_q.shape[-1]), "n_k": "n_k"}[scale]
-        return _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert, scale=divisor,
-                     transpose_w=output, norm=norm)
-    return variant
-
-
-def _self_slip(**choices):
-    cross = _projected_slip(**choices)
-    return lambda x, W_q, W_k, W_v, mask=None: cross(x, x, W_q, W_k, W_v, mask)
-
-
-_BY_D = ("You divided by √D, the width of the tokens x; the queries and keys have d = W_q.shape[1] features "
-         "after the projection, and that is the size their dot product grows with.")
-_ROLES = [("right", None, ""), ("qk", "shared_projection", "Here the keys are projected with W_q."),
-          ("kv", "shared_projection", "Here the values are projected with W_k."),
-          ("no_v", "values_unprojected", "")]
-_ATTEND = {
-    "transpose": [(False, None, ""), (True, "projection_transposed", "")],
-    "scale": [("d", None, ""), ("none", "no_sqrt_d_scaling", ""), ("D", "scaled_by_wrong_dimension", _BY_D),
-              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys.")],
-    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
-    "mask": _MASK,
-    "output": _WEIGHTED,
-}
-_SIDES = [("right", None, ""), ("keys", "keys_from_query_side", ""), ("values", "values_from_query_side", ""),
-          ("both", "not_cross_attention", ""),
-          ("swapped", "queries_from_kv_side", ""),
-          ("qk", "queries_from_kv_side", "Here the queries and the keys swapped sequences; the keys belong with the "
-                                         "values.")]
 
 
 # --------------------------------------------------------------------------- cross-attention: find the bug
@@ -254,6 +125,10 @@ def cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None):
     w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
     # role[output]: each query averages the values
     return w @ v, w                                 # (..., n_q, d_v), (..., n_q, n_k)
+
+
+def _sides_swapped(x_q, x_kv, *weights, mask=None):
+    return cross_attention(x_kv, x_q, *weights, mask=mask)
 
 
 CROSS_BUGS = {   # buggy_cross_attention of the exercise notebook, as patches to the repaired function
@@ -294,7 +169,13 @@ CROSS = Exercise(
     probes=_cross_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_projected_slip, {"sides": _SIDES, "roles": _ROLES, **_ATTEND}),
+        Misconception("mask_after_softmax", patch=mask_after()),
+        Misconception("queries_from_kv_side", variant=_sides_swapped, detail="Here the queries come from x_kv and the "
+                                                                            "keys and values from x_q."),
+        Misconception("queries_from_kv_side", patch=(("q = x_q @ W_q", "q = x_kv @ W_q"), ("k = x_kv @ W_k",
+                                                                                         "k = x_q @ W_k"),
+                                                     ("v = x_kv @ W_v", "v = x_kv @ W_k")),
+                      detail="Here the queries and the keys swapped sequences; the keys belong with the values."),
     ],
     forbidden=(_cross_attention, _self_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
@@ -361,7 +242,7 @@ SELF = Exercise(
     probes=_self_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_self_slip, {"roles": _ROLES, **_ATTEND}),
+        Misconception("mask_after_softmax", patch=mask_after()),
     ],
     forbidden=(_attention, _self_attention, _cross_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
@@ -373,43 +254,6 @@ def _topk_reference(q, k, v, top_k):
     scores = scaled_dot_scores(q, k)                     # (n_q, n_k)
     kth = np.sort(scores, axis=-1)[:, -top_k][:, None]   # (n_q, 1), the top_k-th largest score
     return _attention(q, k, v, mask=scores >= kth)       # softmax over the top k only
-
-
-_SCALES = [("sqrt_d", None, ""), ("none", "no_sqrt_d_scaling", ""), ("d", "scaled_by_d", ""),
-           ("top_k", "scaled_by_wrong_dimension", ""), ("n_k", "scaled_by_wrong_dimension", "")]
-_SELECTIONS = [("largest", None, ""), ("smallest", "topk_smallest", ""), ("all", "mask_ignored", ""),
-               ("columns", "topk_wrong_axis", ""),
-               ("argmax", "hard_attention", "Here only the single best key survives, whatever top_k is.")]
-_FILLS = [("-inf", None, ""), ("zero", "masked_to_zero", ""), ("after", "topk_not_renormalised", ""),
-          ("inverted", "mask_polarity_inverted", "Keep the top_k scores: True marks a key that may be attended.")]
-_AXES = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
-_OUTPUTS = [("wv", None, ""), ("wTv", "weights_transposed", "")]
-
-
-def _topk_variant(scale, selection, fill, axis, output):
-    def variant(q, k, v, top_k):
-        d = {"sqrt_d": math.sqrt(q.shape[-1]), "none": 1.0, "d": q.shape[-1], "top_k": math.sqrt(top_k),
-             "n_k": math.sqrt(k.shape[-2])}[scale]
-        scores = q @ np.swapaxes(k, -1, -2) / d          # (n_q, n_k)
-        ordered = np.sort(scores, axis=-1)
-        if selection == "largest":
-            keep = scores >= ordered[:, [-top_k]]
-        elif selection == "smallest":
-            keep = scores <= ordered[:, [top_k - 1]]
-        elif selection == "columns":
-            keep = scores >= np.sort(scores, axis=0)[[-min(top_k, len(scores))], :]
-        elif selection == "argmax":
-            keep = scores >= ordered[:, [-1]]
-        else:
-            keep = np.ones_like(scores, dtype=bool)
-        if fill == "inverted":
-            keep = ~keep
-        if fill == "after":
-            w = np.where(keep, _naive_softmax(scores, axis), 0.0)
-        else:
-            w = _naive_softmax(np.where(keep, scores, 0.0 if fill == "zero" else -np.inf), axis)
-        return (w if output == "wv" else w.T) @ v, w   # (n_q, d_v), (n_q, n_k)
-    return variant
 
 
 def _kept_count(mine, want, probes):
@@ -472,9 +316,13 @@ TOP_K = Exercise(
                                                   "in float64, as exp(−∞) is."},
     probes=_topk_probes,
     misconceptions=[
-        *family(_topk_variant, {"scale": _SCALES, "selection": _SELECTIONS, "fill": _FILLS, "axis": _AXES,
-                                "output": _OUTPUTS}),
-        Misconception("topk_wrong_count", test=_kept_count),
+        Misconception("topk_not_renormalised", patch=(("    s = np.where(s >= kth, s, -np.inf)", "    keep = s >= kth"),
+                                                      ("    return w @ v, w", "    w = np.where(keep, w, 0.0)\n"
+                                                                            "    return w @ v, w"))),
+        Misconception("topk_smallest", patch=(("[..., [-top_k]]", "[..., [top_k - 1]]"), ("s >= kth", "s <= kth"))),
+        Misconception("hard_attention", patch=(("[..., [-top_k]]", "[..., [-1]]"),),
+                      detail="Here only the single best key survives, whatever top_k is."),
+        Misconception("topk_wrong_count", test=_kept_count, late=True),
     ],
     forbidden=(_attention,),
     returns="pair",

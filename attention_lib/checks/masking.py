@@ -12,9 +12,9 @@ from .. import masking as lib
 from ..attention import attention as _attention
 from ..softmax import softmax as _softmax
 from ._compare import arrays_match, as_array, as_pair, outcome_matches
-from ._engine import Exercise, Misconception, Probe, family
+from ._engine import Exercise, Misconception, Probe
 from ._probes import near_1000, qkv
-from .attention import _attn, _library_softmax, _naive_softmax, _returns_only_output
+from .attention import _returns_only_output, mask_after
 
 # --------------------------------------------------------------------------- causal_mask
 
@@ -353,31 +353,6 @@ FIX = Exercise(
 # --------------------------------------------------------------------------- masked_attention (hard)
 
 
-def _overflowing_softmax(s, axis):
-    """No maximum subtracted: exp overflows on large scores, and an all −∞ row is 0/0."""
-    e = np.exp(s)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-_STAGES = {   # each stage of masked attention -> its options (option, code, detail); the first is right
-    "scale": [(True, None, ""), (False, "no_sqrt_d_scaling", "")],
-    "mask_mode": [("before", None, ""), ("after", "mask_after_softmax", ""), ("ignore", "mask_ignored", "")],
-    "invert": [(False, None, ""), (True, "mask_polarity_inverted", "")],
-    "fill": [(-np.inf, None, ""), (-1e9, "fully_masked_row_uniform", ""), (0.0, "masked_to_zero", "")],
-    "axis": [(-1, None, ""), (-2, "softmax_wrong_axis", "")],
-    "norm": [(_library_softmax, None, ""), (_naive_softmax, "fully_masked_row_nan", ""),
-             (_overflowing_softmax, "no_max_subtraction", "")],
-}
-
-
-def _masked_variant(**switches):
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, **switches)
-
-
-def _squeezed(q, k, v, mask=None):
-    return _attn(q, k, v, None if mask is None else np.squeeze(mask), norm=_library_softmax)
-
-
 def masked_attention(q, k, v, mask=None):
     # role[scale]: scaled dot products, divided by √d
     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
@@ -428,8 +403,12 @@ MASKED = Exercise(
     probes=_masked_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *family(_masked_variant, _STAGES),
-        Misconception("padding_missing_query_axis", variant=_squeezed, detail=_SQUEEZED),
+        Misconception("mask_after_softmax", patch=mask_after("scores", "weights")),
+        Misconception("no_max_subtraction", patch=(("e = np.exp(scores - top)", "e = np.exp(scores)"),
+                                                   ("e / np.where(total > 0, total, 1.0)", "e / total"))),
+        Misconception("padding_missing_query_axis", detail=_SQUEEZED,
+                      patch=(("scores = np.where(mask, scores, -np.inf)", "scores = np.where(np.squeeze(mask), scores, "
+                                                                         "-np.inf)"),)),
         Misconception("fully_masked_row_nan", test=_empty_rows("nan")),
         Misconception("fully_masked_row_uniform", test=_empty_rows("uniform")),
         Misconception("padding_missing_query_axis", test=lambda *a: _drops_mask_axes(*a) and _SQUEEZED),
