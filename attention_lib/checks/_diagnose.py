@@ -613,6 +613,8 @@ def _problem(ex, probe, got, want, answer=None):
     value, ref = got.value, want.value
     if value is None:
         return "returned_none", f"It happened on {_where(probe)}."
+    if hasattr(value, "explain"):                   # an answer the exercise's canonical form has judged already
+        return value.explain(where)
     if _is_pair(ref):
         pair = _pair_problem(ex, probe, value, ref)
         if pair:
@@ -689,8 +691,8 @@ def _known_late(ex, answer, mine, want, failed):
     return _known(ex, answer, mine, want, failed, late=True)
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _probable_mutant, _probable_pair, _mostly_mutant,
-         _purposes, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _purposes, _probable_mutant, _probable_pair,
+         _mostly_mutant, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

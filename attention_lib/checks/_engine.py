@@ -315,7 +315,10 @@ class Exercise:
             from . import _mutate
             ref = _mutate.parse(self.teaching).patched(list(m.patch))
             variant = _mutate.compile_tree(ref, ref.tree, f"{m.code} (hand-written)")
-        return [_sandbox.call_probe(variant, p) for p in self.probes] if variant is not None else None
+        if variant is None:
+            return None
+        outcomes = [_sandbox.call_probe(variant, p) for p in self.probes]
+        return [_canonical(self, o) for o in outcomes] if m.patch else outcomes
 
 
 # --------------------------------------------------------------------------- checking

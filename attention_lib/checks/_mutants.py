@@ -110,8 +110,12 @@ def generate(ex):
                 yield from _first_order(buggy, present)
 
 
+COMMON = OPERATORS[:10]
+"""The operators whose slips are also tried beside a bug of the handout that is still there."""
+
+
 def _first_order(ref, bugs):
-    offers = _mutate.offers(ref)
+    offers = [o for o in _mutate.offers(ref) if not bugs or o.slip.operator in COMMON]
     for offer in offers:
         yield Mutant((offer.slip,), bugs), _mutate.function(ref, [offer], offer.slip.id)
     if bugs:
@@ -121,7 +125,8 @@ def _first_order(ref, bugs):
         yield Mutant(slips), _mutate.function(ref, same, " + ".join(s.id for s in slips))
 
 
-SIBLINGS = ({"queries", "keys", "values"}, {"keys", "values"}, {"shift", "normalise"}, {"heads", "positions"})
+SIBLINGS = ({"queries", "keys", "values"}, {"keys", "values"}, {"shift", "normalise"}, {"heads", "positions"},
+            {"dq", "dk"})
 """Roles that play the same part: a learner who makes a slip in one of them often makes it in the others."""
 
 
@@ -159,7 +164,7 @@ def run_all(ex, want, keep_all=False) -> ErrorModel:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for mutant, fn in generate(ex):
-            outcomes = [_outcome(fn, p, _in_place(mutant)) for p in ex.probes]
+            outcomes = [_outcome(fn, p, ex.canonical) for p in ex.probes]
             fails = [not outcome_matches(o, w, ex.rtol, ex.atol) for o, w in zip(outcomes, want, strict=True)]
             if not any(fails) and not any(o.mutated for o in outcomes):
                 equivalent.append(mutant)
@@ -200,20 +205,20 @@ def _model(digest, equivalent, groups, n_probes) -> ErrorModel:
                       vocabulary, kinds, sketches, scales, fails)
 
 
-def _in_place(mutant) -> bool:
-    return any(s.operator == "in_place" for s in mutant.slips)
-
-
-def _outcome(fn, probe, watch: bool) -> _sandbox.Outcome:
-    """What a (trusted) mutant does on one probe: a lighter :func:`._sandbox.call_probe`. Only the in-place
-    operator writes into an input, so only its mutants get a copy of the probe and are watched for it."""
-    args, kwargs = (_fresh(probe.args), _fresh(probe.kwargs)) if watch else (probe.args, probe.kwargs)
+def _outcome(fn, probe, canonical=None) -> _sandbox.Outcome:
+    """What a (trusted) mutant does on one probe, on its own copy of the inputs: a lighter
+    :func:`._sandbox.call_probe`."""
+    args, kwargs = _fresh(probe.args), _fresh(probe.kwargs)
     try:
         value = fn(*args, **kwargs)
     except Exception as exc:
         return _sandbox.Outcome(error=f"{type(exc).__name__}: {exc}"[:80], error_type=type(exc).__name__)
-    mutated = watch and not _sandbox._same_inputs(probe.args + tuple(probe.kwargs.values()),
-                                                  args + tuple(kwargs.values()))
+    mutated = not _sandbox._same_inputs(probe.args + tuple(probe.kwargs.values()), args + tuple(kwargs.values()))
+    if canonical is not None:
+        try:
+            value = canonical(value)
+        except Exception:
+            pass
     return _sandbox.Outcome(value=value, mutated=mutated)
 
 
@@ -461,6 +466,9 @@ def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
     if not fits.any():
         return None
     extra = (~same[:, ~failed]).sum(axis=1)
+    fits &= extra <= failed.sum()                            # no likeness if it is wrong far more often
+    if not fits.any():
+        return None
     order = np.lexsort((np.arange(len(fits)), extra))        # fewest extra failures, then likeliest
     return model.mutants[next(g for g in order if fits[g])]
 
