@@ -310,15 +310,10 @@ class Exercise:
         return self._cache[key]
 
     def _run_variant(self, m: Misconception) -> list[Outcome] | None:
-        variant = m.variant
-        if m.patch:
-            from . import _mutate
-            ref = _mutate.parse(self.teaching).patched(list(m.patch))
-            variant = _mutate.compile_tree(ref, ref.tree, f"{m.code} (hand-written)")
-        if variant is None:
+        """A variant's outcomes; None for a test, and for a patch (it joins the error model, :mod:`._mutants`)."""
+        if m.variant is None:
             return None
-        outcomes = [_sandbox.call_probe(variant, p) for p in self.probes]
-        return [_canonical(self, o) for o in outcomes] if m.patch else outcomes
+        return [_sandbox.call_probe(m.variant, p) for p in self.probes]
 
 
 # --------------------------------------------------------------------------- checking

@@ -31,6 +31,7 @@ import numpy as np
 from . import _mutate, _sandbox
 from ._compare import FLOAT32_ATOL, FLOAT32_RTOL, as_array, outcome_matches
 from ._mutate import OPERATORS, Slip
+from .catalogue import entry
 
 CACHE_ENV = "ATTENTION_COURSE_CHECK_CACHE"
 """Set to a directory to keep the mutant cache there (CI may point it at a cached path); ``off`` keeps it in
@@ -45,10 +46,11 @@ class Mutant:
 
     slips: tuple = ()
     bugs: tuple = ()
+    known: tuple = ()            # a hand-written mistake given as a patch: (code, detail)
 
     @property
     def id(self) -> str:
-        parts = [f"bug {b}" for b in self.bugs] + [s.id for s in self.slips]
+        parts = [f"bug {b}" for b in self.bugs] + [s.id for s in self.slips] + [f"known {k}" for k in self.known[:1]]
         return " + ".join(parts)
 
     @property
@@ -60,7 +62,8 @@ class Mutant:
         """Smaller is likelier: fewer slips, a more common operator, earlier in the function."""
         ops = [OPERATORS.index(s.operator) for s in self.slips]
         ideas = len({s.kind for s in self.slips})              # the same slip at several places is one idea
-        return (ideas + len(self.bugs), min(ops, default=-1), len(ops), [s.line for s in self.slips])
+        known = -1 if self.known else 0                        # a hand-written mistake speaks first
+        return (known, ideas + len(self.bugs), min(ops, default=-1), len(ops), [s.line for s in self.slips])
 
 
 @dataclass
@@ -99,6 +102,10 @@ def generate(ex):
     """``(mutant, function)`` for every first-order mutant of ``ex`` and, in a find-the-bug exercise, every set of
     the handout's bugs still present, alone and (one bug at most) with a new slip."""
     ref = _reference(ex)
+    for m in ex.misconceptions:
+        if m.patch:
+            known = ref.patched(list(m.patch))
+            yield Mutant(known=(m.code, m.detail)), _mutate.compile_tree(known, known.tree, f"known {m.code}")
     yield from _first_order(ref, ())
     bugs = list(ex.bugs)
     for size in range(1, len(bugs) + 1):
@@ -145,7 +152,7 @@ def _consistent(offers):
         for roles in [*({t} for t in tags), *(s for s in SIBLINGS if len(s & tags) >= 2), tags]:
             chosen = [o for o in apart if o.slip.note.tag in roles]
             key = frozenset(id(o) for o in chosen)
-            if len({o.slip.line for o in chosen}) >= 2 and key not in made:
+            if len(chosen) >= 2 and key not in made:
                 made.add(key)
                 yield chosen
 
@@ -241,7 +248,7 @@ SKETCH = 4
 """How many random directions sum up the numbers of one outcome (:func:`sketch`)."""
 
 
-def signature(outcome) -> tuple[str, np.ndarray | None]:
+def signature(outcome, lenient: bool = False) -> tuple[str, np.ndarray | None]:
     """``(kind, vector)`` for one outcome: ``kind`` says what came back (an error's type, or the structure of
     shapes and dtypes, with the exact values of booleans and integers and where numbers are not finite), and
     ``vector`` holds its floating-point numbers (None if it has none). Lists, tuples and arrays of numbers
@@ -251,6 +258,8 @@ def signature(outcome) -> tuple[str, np.ndarray | None]:
     parts, numbers = [], []
     _flatten(outcome.value, parts, numbers)
     vector = np.concatenate(numbers) if numbers else None
+    if lenient and vector is not None:
+        vector = np.where(np.isnan(vector), 0.0, vector)   # NaN read as 0: a row with nothing to see, unguarded
     if vector is not None and not np.all(np.isfinite(vector)):
         bad = ~np.isfinite(vector)
         parts.append("nonfinite " + hashlib.sha1(np.where(bad, np.nan_to_num(np.sign(vector) + 2, nan=0), -1)
@@ -307,7 +316,8 @@ def key(ex) -> str:
     """A hash of what the mutants' outcomes depend on: the teaching reference (and bugs), probes, operators."""
     h = hashlib.sha256()
     h.update(inspect.getsource(ex.teaching).encode())
-    h.update(repr(sorted((b, tuple(v["patch"])) for b, v in (getattr(ex, "bugs", {}) or {}).items())).encode())
+    h.update(repr(sorted((b, tuple(v["patch"])) for b, v in ex.bugs.items())).encode())
+    h.update(repr([(m.code, m.detail, m.patch) for m in ex.misconceptions if m.patch]).encode())
     for probe in ex.probes:
         h.update(probe.label.encode())
         _digest(h, probe.args)
@@ -420,14 +430,14 @@ def error_model(ex, want) -> ErrorModel:
 # --------------------------------------------------------------------------- matching a learner
 
 
-def _likeness(model: ErrorModel, mine, ex) -> tuple[np.ndarray, np.ndarray]:
+def _likeness(model: ErrorModel, mine, ex, lenient=False) -> tuple[np.ndarray, np.ndarray]:
     """``(same, valued)``: for each group and probe, whether the group behaves like the learner there, and whether
-    the learner returned a value (not an error) there."""
+    the learner returned a value (not an error) there. With ``lenient``, the learner's NaN count as 0."""
     same = np.zeros(model.kinds.shape, bool)
     valued = np.array([not o.raised for o in mine])
     index = {kind: i for i, kind in enumerate(model.vocabulary)}
     for p, outcome in enumerate(mine):
-        kind, vector = signature(outcome)
+        kind, vector = signature(outcome, lenient)
         if kind not in index:
             continue
         hit = model.kinds[:, p] == index[kind]
@@ -440,17 +450,23 @@ def _likeness(model: ErrorModel, mine, ex) -> tuple[np.ndarray, np.ndarray]:
     return same, valued
 
 
-def exact(model: ErrorModel, mine, failed, ex) -> Mutant | None:
+def exact(model: ErrorModel, mine, failed, ex, lenient=False) -> Mutant | None:
     """The likeliest mutant that behaves like the learner on every probe, wrong numbers included: where the
-    answer only raises, an error of the same kind is too weak a likeness to name a slip by."""
+    answer only raises, an error of the same kind is too weak a likeness to name a slip by. With ``lenient``, the
+    learner's NaN count as the zeros a guarded mutant gives there."""
     failed = np.asarray(failed)
     if not model.mutants:
         return None
-    same, valued = _likeness(model, mine, ex)
+    same, valued = _likeness(model, mine, ex, lenient)
     if not np.any(failed & valued):
         return None
     hits = np.flatnonzero(same.all(axis=1))
     return model.mutants[hits[0]] if hits.size else None
+
+
+def has_nan(mine) -> bool:
+    """The learner returned NaN somewhere (an unguarded row with nothing to see, most often)."""
+    return any("nonfinite" in signature(o)[0] for o in mine)
 
 
 def probable(model: ErrorModel, mine, failed, ex) -> Mutant | None:
@@ -644,14 +660,18 @@ def speak(ex, mutant: Mutant, probably: bool = False) -> tuple[str, str]:
     """``(code, message)`` for a learner whose answer behaves like ``mutant``. In a find-the-bug exercise the
     message first says which of the handout's bugs are fixed, and the code is the first bug left, if any."""
     parts, codes = [], getattr(ex, "codes", None)
+    if mutant.known:
+        code, detail = mutant.known
+        message = entry(code).message
+        return code, f"{message} {detail}" if detail else message
     if ex.bugs:
         parts.append(bug_status(ex, mutant.bugs))
     for i, slip in enumerate(mutant.slips):
         lead = "probably, " if probably and i == 0 else "also, " if i or (ex.bugs and mutant.bugs) else ""
         parts.append(sentence(slip, lead))
     code = ex.bugs[mutant.bugs[0]]["code"] if mutant.bugs else code_of(mutant.slips[0], codes)
-    kinds = {s.kind for s in mutant.slips}
-    if len(mutant.slips) > 1 and len(kinds) == 1:             # the same slip at every place
-        slip = mutant.slips[0]
+    repeated = [s for s in mutant.slips if sum(t.kind == s.kind for t in mutant.slips) > 1]
+    if repeated and not mutant.bugs:                          # the same slip made at several places
+        slip = repeated[0]
         code = {**TAG_CODES, **(codes or {})}.get(("everywhere", slip.operator, slip.variety), code)
     return code, " ".join(parts)

@@ -21,6 +21,7 @@ import ast
 import copy
 import inspect
 import io
+import os
 import re
 import sys
 import textwrap
@@ -203,6 +204,9 @@ class Slip:
     def kind(self) -> tuple:
         """What the slip does, wherever it is: the same slip made at two places has the same kind (the keys and the
         values both taken from x_q; the max and the sum both over axis 1)."""
+        if self.operator == "name" and "-for-" in self.variety:
+            new, old = self.variety.split("-for-")
+            return self.operator, rename(old, new), ""
         return self.operator, self.variety, _last_token(self.after) if self.operator == "axis" else ""
     @property
     def id(self) -> str:
@@ -612,7 +616,7 @@ def _names(node, site):
         if mine is None:
             return []
         for other, shape in seen.items():
-            if other != node.id and _alike(mine, shape) and not other.startswith("_"):
+            if other != node.id and _alike(mine, shape) and not other.startswith("_") and _kin(node.id, other, site):
                 out.append((f"name:{other}-for-{node.id}", ast.Name(other, ast.Load()),
                             f"`{other}` is used where `{node.id}` belongs"))
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
@@ -622,6 +626,19 @@ def _names(node, site):
                 new = ast.Subscript(node.value, ast.Constant(other), ast.Load())
                 out.append((f"name:{other}-for-{key}", new, f"`{other}` is used where `{key}` belongs"))
     return out
+
+
+def _kin(name: str, other: str, site) -> bool:
+    """Names a learner mixes up: inputs (k for v, x_q for x_kv), or names that start alike (m for m_new, dP for
+    dS); not any two locals that happen to share a shape."""
+    return other in site.ref.params or name[0].lower() == other[0].lower() or name.startswith(other) \
+        or other.startswith(name)
+
+
+def rename(old: str, new: str) -> str:
+    """What a renaming changes, the same wherever it is made: k → k_cache and v → v_cache are both ``→_cache``."""
+    common = len(os.path.commonprefix([old, new]))
+    return f"{old[common:]}→{new[common:]}"
 
 
 def _alike(a: tuple, b: tuple) -> bool:

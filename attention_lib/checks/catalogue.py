@@ -557,6 +557,15 @@ _IDEAS = _entries(
     ("kv_cache_missing_factor", "A factor of the cache size left out",
      "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
      "tokens × bytes per number × batch. One of them is missing from yours."),
+    ("integer_overflow", "A 32-bit integer overflowed",
+     "A product of sizes passed 2³¹ in a 32-bit integer and wrapped around. Python's own integers never overflow: "
+     "multiply the arguments as they come, or use `np.int64`."),
+    ("stale_running_max", "Exponentiated against the old running max",
+     "An exponential uses the running maximum from before this step, not the new one: the terms and the rescaled "
+     "sum no longer share one maximum."),
+    ("tail_tile_skipped", "The last, shorter tile skipped",
+     "The loop over tiles stops before the last tile when the length is not a multiple of the block size: `range(0, "
+     "n, block_size)` visits the short tail too, and the slice `[j:j + block_size]` simply ends early."),
 )
 
 _GENERIC = _entries(
