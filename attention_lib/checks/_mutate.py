@@ -769,6 +769,8 @@ def _cast(node, site):
 
 _EXPR_OPERATORS = (_axis, _keepdims, _scale, _transpose, _drop, _polarity, _fill, _extreme, _size, _names, _swap,
                    _off_by_one, _comparison, _constant, _cast)
+_NAMES = {_names: ("name",), _off_by_one: ("off_by_one",)}
+"""Operator functions whose name differs from the operator they make."""
 
 
 # --------------------------------------------------------------------------- statements
@@ -903,10 +905,12 @@ class Offer:
         return c <= a and b <= d
 
 
-def offers(ref: Reference) -> list[Offer]:
-    """Every place the operators rewrite in ``ref``, in the order of the source."""
+def offers(ref: Reference, only: tuple | None = None) -> list[Offer]:
+    """Every place the operators (or ``only`` those named) rewrite in ``ref``, in the order of the source."""
     found: list[Offer] = []
-    _collect(ref, ref.tree, [], None, found)
+    operators = [op for op in _EXPR_OPERATORS if only is None or op.__name__.lstrip("_") in _NAMES.get(op, ())
+                 or op.__name__.lstrip("_") in only]
+    _collect(ref, ref.tree, [], None, found, operators, only is None)
     return found
 
 
@@ -914,11 +918,11 @@ def _span(node) -> tuple:
     return ((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset))
 
 
-def _collect(ref, node, parents, where, found):
+def _collect(ref, node, parents, where, found, operators, statements):
     """Offers at ``node`` (held at ``where`` = (holder, field, index)) and everywhere below it."""
     if isinstance(node, (ast.expr, ast.Slice)) and hasattr(node, "lineno") and where is not None:
         site = _Site(ref, node.lineno, parents[-1] if parents else None)
-        for operator in _EXPR_OPERATORS:
+        for operator in operators:
             for kind, new, said in operator(node, site):
                 ast.fix_missing_locations(ast.copy_location(new, node))
                 operator_name, _, variety = kind.partition(":")
@@ -930,13 +934,13 @@ def _collect(ref, node, parents, where, found):
         if isinstance(node, ast.FunctionDef) and name in ("args", "decorator_list", "returns"):
             continue
         if isinstance(value, list):
-            if name in ("body", "orelse") and value and isinstance(value[0], ast.stmt):
+            if statements and name in ("body", "orelse") and value and isinstance(value[0], ast.stmt):
                 _collect_body(ref, node, name, parents, found)
             for i, item in enumerate(value):
                 if isinstance(item, ast.AST):
-                    _collect(ref, item, [*parents, node], (node, name, i), found)
+                    _collect(ref, item, [*parents, node], (node, name, i), found, operators, statements)
         elif isinstance(value, ast.AST):
-            _collect(ref, value, [*parents, node], (node, name, None), found)
+            _collect(ref, value, [*parents, node], (node, name, None), found, operators, statements)
 
 
 _SMALL = ("name", "size", "keepdims", "cast")

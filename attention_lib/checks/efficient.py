@@ -122,6 +122,11 @@ def _joined_shape(a, b, axis):
     return a.shape[:axis] + (a.shape[axis] + b.shape[axis],) + a.shape[axis + 1:]
 
 
+_EMPTY_TILES = "Query tiles past n_q are empty slices: a loop that runs on past n_q computes nothing more."
+_BROADCAST = "A starting value of shape (1,) broadcasts to every query (and every feature) at the first tile."
+_FAR_BELOW = ("Every score a query can see lies far above −1e9, and exp(−∞ + 1e9) is 0: starting the running max at "
+              "−1e9 changes no number.")
+
 # --------------------------------------------------------------------------- q1 · online softmax
 
 
@@ -165,6 +170,16 @@ ONLINE_SOFTMAX = Exercise(
     reference=lib.online_softmax,
     teaching=online_softmax,
     codes=RUNNING,
+    equivalent={
+        "cast: np.moveaxis(np.asarray(x, dtype=float), axis, -1) → np.moveaxis(np.asarray(x), axis, -1)":
+            "float32 input kept in float32 stays within the float32 tolerance the checks allow; the rest is float.",
+        "off_by_one: :-1 → :0": "A running max and sum of shape () broadcast to every row at the first step.",
+        "fill: -np.inf → -1000000000.0": _FAR_BELOW,
+        "off_by_one: z[..., j] → z[..., j - 1]": "Visiting the scores in a rotated order (the last first) gives the "
+                                                "same maximum and the same sum.",
+        "name: np.isfinite(m) → np.isfinite(m_new)": "After the loop m is m_new.",
+        "name: np.where(np.isfinite(m), m, 0.0) → np.where(np.isfinite(m), m_new, 0.0)": "After the loop m is m_new.",
+    },
     probes=ONLINE_PROBES,
     misconceptions=[
         Misconception("no_max_subtraction", variant=lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis,
@@ -326,6 +341,9 @@ def decode_step(q_new, k_cache, v_cache, k_new, v_new):
     return out, k, v                                # role[caches]: both caches go back grown, for the next step
 
 
+_ONE_KEY_EACH = "Each new token brings one key and one value: n_q is the number of new keys and of new values."
+
+
 def _decode_probe(seed, batch, n_past, n_q, d=5, d_v=3, scale=1.0):
     q, kc, vc, kn, vn = randn(seed, batch + (n_q, d), batch + (n_past, d), batch + (n_past, d_v), batch + (n_q, d),
                               batch + (n_q, d_v))
@@ -351,6 +369,16 @@ DECODE = Exercise(
     signature="decode_step(q_new, k_cache, v_cache, k_new, v_new)",
     reference=lib.decode_step,
     teaching=decode_step,
+    equivalent={
+        "size: (q_new.shape[-2], k.shape[-2]) → (k_new.shape[-2], k.shape[-2])": _ONE_KEY_EACH,
+        "size: (q_new.shape[-2], k.shape[-2]) → (v_new.shape[-2], k.shape[-2])": _ONE_KEY_EACH,
+        "size: np.sqrt(q_new.shape[-1]) → np.sqrt(k_cache.shape[-1])": "Queries and keys share d.",
+        "size: np.sqrt(q_new.shape[-1]) → np.sqrt(k_new.shape[-1])": "Queries and keys share d.",
+        "cast: np.tril(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q) → np.tril(np.ones((n_q, n_k)), k=n_k - n_q)":
+            "np.where reads a mask of 1.0 and 0.0 as True and False.",
+        "fill: -np.inf → -1000000000.0": "Every new token sees at least itself, and exp(−1e9 − max) is exactly 0, as "
+                                         "exp(−∞) is.",
+    },
     codes={("grow", "axis"): "kv_cache_wrong_axis", ("grow", "swap"): "kv_cache_prepended",
            ("causal", "off_by_one"): "kv_cache_off_by_one", ("causal", "drop"): "decode_no_mask_for_several_tokens",
            ("mask", "polarity", "ignored"): "decode_no_mask_for_several_tokens",
@@ -442,7 +470,7 @@ def _row_blocked_mask(n, row):
 
 def _tiled_probes():
     """d = 5 and d_v = 3; no block size divides the lengths; a blocked key has the largest score."""
-    causal = randn(833, (2, 13, 5), (2, 13, 5), (2, 13, 3))
+    causal = randn(833, (2, 9, 5), (2, 9, 5), (2, 9, 3))
     heads = randn(838, (2, 2, 7, 5), (2, 2, 7, 5), (2, 2, 7, 3))
     return [
         Probe("q, k (10, 5) and v (10, 3) in tiles of 4", randn(831, (10, 5), (10, 5), (10, 3)), {"block_size": 4},
@@ -451,10 +479,10 @@ def _tiled_probes():
               {"block_size": 16}, purpose="one_tile"),
         Probe("3 queries and 11 keys in tiles of 4, each query's largest score in the first tile",
               _first_tile_wins(832, 3, 11, strong=0), {"block_size": 4}, purpose="more_keys"),
-        Probe("a causal batch q, k (2, 13, 5), v (2, 13, 3) in tiles of 4", causal,
-              {"mask": np.tril(np.ones((13, 13), dtype=bool)), "block_size": 4}, purpose="causal batched"),
-        Probe("13 tokens whose first 5 keys are padding, in tiles of 4, a padded key with the largest score",
-              _first_tile_wins(834, 13, 13, strong=2), {"mask": _padded_mask(13, 5), "block_size": 4},
+        Probe("a causal batch q, k (2, 9, 5), v (2, 9, 3) in tiles of 4", causal,
+              {"mask": np.tril(np.ones((9, 9), dtype=bool)), "block_size": 4}, purpose="causal batched"),
+        Probe("9 tokens whose first 5 keys are padding, in tiles of 4, a padded key with the largest score",
+              _first_tile_wins(834, 9, 9, strong=2), {"mask": _padded_mask(9, 5), "block_size": 4},
               purpose="padding blocked_max"),
         Probe("9 tokens in one tile, query 3 blocked from every key", randn(835, (9, 5), (9, 5), (9, 3)),
               {"mask": _row_blocked_mask(9, 3), "block_size": 9}, purpose="masked_row"),
@@ -470,6 +498,19 @@ FIX_TILED = Exercise(
     reference=lib.flash_attention,
     teaching=fix_tiled_attention,
     bugs=TILED_BUGS,
+    equivalent={
+        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (k.shape[-2], k.shape[-2], q.shape[-1])": _EMPTY_TILES,
+        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (v.shape[-2], k.shape[-2], q.shape[-1])": _EMPTY_TILES,
+        "off_by_one: range(0, n_q, block_size) → range(0, n_q + 1, block_size)": _EMPTY_TILES,
+        "name: range(0, n_q, block_size) → range(0, n_k, block_size)": _EMPTY_TILES,
+        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (q.shape[-2], v.shape[-2], q.shape[-1])":
+            "The contract gives the keys and the values the same n_k.",
+        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (q.shape[-2], k.shape[-2], k.shape[-1])":
+            "Queries and keys share d.",
+        "drop: q_i.shape[:-1] + (1,) → (1,)": _BROADCAST, "off_by_one: :-1 → :0": _BROADCAST,
+        "drop: q_i.shape[:-1] + (v.shape[-1],) → (v.shape[-1],)": _BROADCAST,
+        "fill: -np.inf → -1000000000.0": _FAR_BELOW,
+    },
     codes={**RUNNING, ("key_tiles", "off_by_one", "partial"): "tail_tile_skipped",
            ("query_tiles", "off_by_one", "partial"): "tail_tile_skipped"},
     probes=_tiled_probes,
