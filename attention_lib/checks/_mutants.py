@@ -464,10 +464,9 @@ def exact(model: ErrorModel, mine, failed, ex, lenient=False) -> Mutant | None:
     if not model.mutants:
         return None
     same, valued = _likeness(model, mine, ex, lenient)
-    if not np.any(failed & valued):
-        return None
-    hits = np.flatnonzero(same.all(axis=1))
-    return model.mutants[hits[0]] if hits.size else None
+    hits = [g for g in np.flatnonzero(same.all(axis=1))
+            if np.any(failed & valued) or model.mutants[g].known]     # a hand-written mistake may be told by its errors
+    return model.mutants[hits[0]] if hits else None
 
 
 def has_nan(mine) -> bool:
