@@ -203,9 +203,7 @@ def _purposes(ex, answer, mine, want, failed):
     if not good:
         return None
     for tag, (code, detail) in ex.purposes.items():
-        if tag.startswith("only:"):                      # right exactly on the probes with this purpose
-            if {id(p) for p in good} == {id(p) for p in probes if tag[5:] in p.tags}:
-                return code, detail
+        if tag.startswith("only:"):                      # see _right_only_where
             continue
         if all(tag in p.tags for p in bad):
             if code == "no_max_subtraction" and _names_max(answer):
@@ -217,6 +215,16 @@ def _purposes(ex, answer, mine, want, failed):
     square = {id(p) for p in probes if "square" in p.tags}
     if square and {id(p) for p in good} == square and _misshapen(probes, mine, want, bad):
         return "square_only", f"It fails on {bad[0].label}."      # right exactly where n_q = n_k
+    return None
+
+
+def _right_only_where(ex, answer, mine, want, failed):
+    """Right exactly on the probes of one purpose (``only:one_head`` in ``ex.purposes``): a clue, weaker than a
+    mutant that explains most of the failures, so it is tried after them."""
+    good = {id(p) for p, f in zip(ex.probes, failed, strict=True) if not f}
+    for tag, (code, detail) in ex.purposes.items():
+        if tag.startswith("only:") and good and good == {id(p) for p in ex.probes if tag[5:] in p.tags}:
+            return code, detail
     return None
 
 
@@ -234,7 +242,7 @@ def _misshapen(probes, mine, want, bad) -> bool:
     return False
 
 
-SHAPE_PURPOSES = {"basic", "2-D", "batched", "heads", "1-D", "square", "temperature"}
+SHAPE_PURPOSES = {"basic", "2-D", "batched", "heads", "1-D", "square", "temperature", "extra_axis"}
 """Probes that differ from each other in their number of axes only, not in what their numbers test."""
 
 
@@ -704,7 +712,7 @@ def _known_late(ex, answer, mine, want, failed):
 
 
 STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _purposes, _probable_mutant, _probable_pair,
-         _mostly_mutant, _relations, _structure)
+         _mostly_mutant, _right_only_where, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

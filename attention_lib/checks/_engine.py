@@ -59,6 +59,7 @@ PURPOSES = {
     "causal": "a causal mask",
     "one_token": "a single token, which must still see itself",
     "larger": "a larger size, where a hard-coded answer fails",
+    "extra_axis": "one more leading axis than the lesson's examples, where a fixed number of axes fails",
     "batch_is_n": "as many sequences as positions (B = n), where a mask missing its query axis still broadcasts",
     "empty_sequence": "a sequence of length 0, with no key to see",
     "left_padding": "padding on the left (`side=\"left\"`)",

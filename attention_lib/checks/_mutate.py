@@ -379,7 +379,8 @@ def _axis(node, site):
     axes = _operand_axes(node, site)
     default = site.ref.defaults.get(value) if isinstance(value, str) else None
     named = [a for a in axes if a != "..."]
-    choices = [-i for i in range(1, len(named) + 1)] + ([0] if "..." in axes or not named else [])
+    more = [-len(named) - 1, 0] if "..." in axes else []         # an axis among the "..." too
+    choices = [-i for i in range(1, len(named) + 1)] + (more if named else [])
     out = []
     same = (lambda a: a % len(axes) == value % len(axes)) if named and "..." not in axes and isinstance(value, int) \
         else (lambda a: False)

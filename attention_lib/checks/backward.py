@@ -22,7 +22,6 @@ from ..softmax import softmax as _softmax
 from ._compare import as_array
 from ._engine import Exercise, Misconception, Probe, randn
 from ._probes import near_1000
-from .masking import MASKED_EQUIVALENT
 
 # --------------------------------------------------------------------------- softmax_backward (easy)
 
@@ -52,7 +51,7 @@ SOFTMAX_BACKWARD = Exercise(
     teaching=softmax_backward,
     codes={("rowsum", "axis", "whole"): "softmax_grad_rowsum_over_all", ("vjp", "drop", "sub"): "missing_rowsum_term",
            ("vjp", "drop", "mul-left"): "softmax_grad_without_p"},
-    probes=[
+    probes=lambda: [
         Probe("one row p, dp (5,)", _rows(701, (5,)), purpose="1-D"),
         Probe("three rows p, dp (3, 6)", _rows(702, (3, 6)), purpose="2-D"),
         Probe("a batch p, dp (2, 4, 7)", _rows(703, (2, 4, 7)), purpose="batched"),
@@ -193,7 +192,7 @@ NUMERICAL_GRADIENT = Exercise(
     codes={("central", "constant"): "fd_step_not_doubled", ("central", "drop", "mul-left"): "fd_step_not_doubled",
            ("nudge", "drop", "sub"): "fd_one_sided", ("copy", "cast"): "fd_integer_copy",
            ("restore", "update"): "fd_entry_not_restored"},
-    probes=[
+    probes=lambda: [
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4)", (_exp3, _LINE), purpose="curvature"),
         Probe("f(x) = Σ x³ at the integer array x = [1, 2, 3]", (_cube, _INTS), purpose="integer_input"),
         Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ r at q (3, 4)", (_attention_loss, _Q),
@@ -298,10 +297,7 @@ _BACKWARD = {   # what q3 and q4 share: the same reference, probes and forbidden
               ("dq", "name", "dP-for-dS"): "softmax_backward_skipped",
               ("dk", "name", "dP-for-dS"): "softmax_backward_skipped",
               ("everywhere", "name", "dP-for-dS"): "softmax_backward_skipped"},
-    "equivalent": {"size: q.shape[-1] → k.shape[-1]": "Queries and keys share d.",
-                   **{k: v for k, v in MASKED_EQUIVALENT.items() if k.startswith("name")},
-                   "name: np.isfinite(top) → np.isfinite(s)": MASKED_EQUIVALENT["name: np.isfinite(top) → "
-                                                                                 "np.isfinite(scores)"]},
+    "equivalent": {"size: q.shape[-1] → k.shape[-1]": "Queries and keys share d."},
 }
 _NAN = "0 × NaN = NaN: NaN weights poison every key's dv, even where that query's d_out is 0."
 

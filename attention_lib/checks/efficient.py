@@ -148,21 +148,22 @@ def online_softmax(x, axis=-1):
     return np.moveaxis(y, -1, axis)         # role[axis]: the axis goes back where it was
 
 
-ONLINE_PROBES = [
-    Probe("x = [4, 1, 0.5, −2] (the largest score comes first)", (np.array([4.0, 1.0, 0.5, -2.0]),), purpose="1-D"),
-    Probe("x = [−1, 0, 1.5, 2, 3.5] (a new maximum at every step)", (np.array([-1.0, 0.0, 1.5, 2.0, 3.5]),),
-          purpose="max_grows"),
-    Probe("a batch (3, 4, 6) of scores", (5 * randn(801, (3, 4, 6))[0],), purpose="batched"),
-    Probe("a (5, 3) matrix with axis=0", randn(802, (5, 3)), {"axis": 0}, purpose="axis0"),
-    Probe("large scores around 1000", (np.array([[1000.0, 1001.0, 999.0]]),), purpose="large"),
-    Probe("very negative scores around −1000", (np.array([[-1000.0, -1001.0, -999.5]]),), purpose="negative"),
-    Probe("a row of −inf (every key blocked), and rows that start with −inf before finite scores",
-          (np.array([[-_INF, -_INF, -_INF], [-_INF, 0.0, 1.5], [-_INF, -1000.0, -1001.0]]),), purpose="masked_row"),
-    Probe("a (2, 7) float32 matrix", (randn(803, (2, 7))[0].astype(np.float32),), purpose="float32"),
-    Probe("one row near +1000, one near −1000, and one falling from 500 to −500",
-          (np.array([[1000.0, 1002.0, 999.0], [-1000.0, -1002.0, -999.0], [500.0, 0.0, -500.0]]),),
-          purpose="far_rows large"),
-]
+def _online_probes():
+    return [
+        Probe("x = [4, 1, 0.5, −2] (the largest score comes first)", (np.array([4.0, 1.0, 0.5, -2.0]),), purpose="1-D"),
+        Probe("x = [−1, 0, 1.5, 2, 3.5] (a new maximum at every step)", (np.array([-1.0, 0.0, 1.5, 2.0, 3.5]),),
+              purpose="max_grows"),
+        Probe("a batch (3, 4, 6) of scores", (5 * randn(801, (3, 4, 6))[0],), purpose="batched"),
+        Probe("a (5, 3) matrix with axis=0", randn(802, (5, 3)), {"axis": 0}, purpose="axis0"),
+        Probe("large scores around 1000", (np.array([[1000.0, 1001.0, 999.0]]),), purpose="large"),
+        Probe("very negative scores around −1000", (np.array([[-1000.0, -1001.0, -999.5]]),), purpose="negative"),
+        Probe("a row of −inf (every key blocked), and rows that start with −inf before finite scores",
+              (np.array([[-_INF, -_INF, -_INF], [-_INF, 0.0, 1.5], [-_INF, -1000.0, -1001.0]]),), purpose="masked_row"),
+        Probe("a (2, 7) float32 matrix", (randn(803, (2, 7))[0].astype(np.float32),), purpose="float32"),
+        Probe("one row near +1000, one near −1000, and one falling from 500 to −500",
+              (np.array([[1000.0, 1002.0, 999.0], [-1000.0, -1002.0, -999.0], [500.0, 0.0, -500.0]]),),
+              purpose="far_rows large"),
+    ]
 
 ONLINE_SOFTMAX = Exercise(
     id="online_softmax",
@@ -180,7 +181,7 @@ ONLINE_SOFTMAX = Exercise(
         "name: np.isfinite(m) → np.isfinite(m_new)": "After the loop m is m_new.",
         "name: np.where(np.isfinite(m), m, 0.0) → np.where(np.isfinite(m), m_new, 0.0)": "After the loop m is m_new.",
     },
-    probes=ONLINE_PROBES,
+    probes=_online_probes,
     misconceptions=[
         Misconception("no_max_subtraction", variant=lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis,
                                                                                                  keepdims=True)),

@@ -127,8 +127,6 @@ KERNEL_REGRESSION = Exercise(
             "The kernel squares u, so (xᵢ − x) and (x − xᵢ) weigh alike.",
         "keepdims: x_query[:, None] - x_train[None, :] → x_query[:, None] - x_train":
             "Against the column x_query[:, None], x_train broadcasts as a row with or without its new axis.",
-        "axis: k.sum(axis=1, keepdims=True) → k.sum(keepdims=True, axis=-1)":
-            "The kernel values are (n_q, n_k): axis 1 is the last axis.",
     },
     probes=_probes,
     misconceptions=[

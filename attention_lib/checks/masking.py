@@ -283,13 +283,7 @@ def _empty_sequence_probe(seed):
                   {"fully masked": (3, 4, 5)})
 
 
-MASKED_EQUIVALENT = {
-    "size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d.",
-    "name: np.isfinite(top) → np.isfinite(scores)": "Where a score is −∞ its exponential is 0 whatever it is shifted "
-                                                   "by, and elsewhere the shift is the row's maximum as before.",
-    "name: total > 0 → e > 0": "Where a key's exponential is 0 it stays 0 whatever it is divided by, and every "
-                               "positive one has a positive row sum.",
-}
+MASKED_EQUIVALENT = {"size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d."}
 
 
 # --------------------------------------------------------------------------- fix_masked_attention (find the bug)

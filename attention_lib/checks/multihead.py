@@ -111,13 +111,14 @@ SPLIT_HEADS = Exercise(
     signature="split_heads(x, n_heads)",
     reference=lib.split_heads,
     teaching=split_heads,
-    probes=[
+    probes=lambda: [
         Probe("x (2, 3, 8) with 2 heads", randn(611, (2, 3, 8)) + (2,), purpose="batched"),
         Probe("x (1, 5, 12) with 3 heads", randn(612, (1, 5, 12)) + (3,), purpose="batched"),
         Probe("x (2, 4, 4) with 4 heads of one feature", randn(613, (2, 4, 4)) + (4,), purpose="one_feature"),
         Probe("the labelled tensor (1, 4, 6) with 2 heads", (labelled((1, 4, 6)), 2), purpose="labelled"),
         Probe("one sequence, x (5, 6), with 2 heads", randn(614, (5, 6)) + (2,), purpose="2-D"),
         Probe("x (2, 3, 8) with 1 head", randn(615, (2, 3, 8)) + (1,), purpose="one_head"),
+        Probe("one more axis: x (2, 2, 3, 6) with 3 heads", randn(616, (2, 2, 3, 6)) + (3,), purpose="extra_axis"),
     ],
     misconceptions=family(
         lambda how, axes: lambda x, n_heads: _split(x, n_heads, how, axes),
@@ -137,11 +138,12 @@ MERGE_HEADS = Exercise(
     signature="merge_heads(x)",
     reference=lib.merge_heads,
     teaching=merge_heads,
-    probes=[
+    probes=lambda: [
         Probe("x (2, 2, 3, 4): a batch of 2 heads", randn(621, (2, 2, 3, 4)), purpose="heads"),
         Probe("x (1, 3, 5, 2): 3 heads of 5 positions", randn(622, (1, 3, 5, 2)), purpose="heads"),
         Probe("x (2, 1, 4, 6): one head", randn(623, (2, 1, 4, 6)), purpose="one_head"),
         Probe("one sequence's heads, x (3, 4, 2)", randn(624, (3, 4, 2)), purpose="batched"),
+        Probe("one more axis: x (2, 2, 3, 4, 2)", randn(625, (2, 2, 3, 4, 2)), purpose="extra_axis"),
         Probe("the labelled tensor (1, 4, 6) split into 2 heads", (lib.split_heads(labelled((1, 4, 6)), 2),),
               purpose="labelled"),
     ],

@@ -290,9 +290,7 @@ TEMPERATURE_TARGET = _value(
                 "off_by_one: range(100) → range(101)": "After 100 halvings of [0.01, 100] τ is known far beyond "
                                                       "the question's digits; one more changes nothing.",
                 "off_by_one: range(100) → range(99)": "After 99 halvings of [0.01, 100] τ is known far beyond "
-                                                     "the question's digits.",
-                "name: tau → lo": "After 100 halvings lo, τ and hi agree far beyond the question's digits.",
-                "name: tau → hi": "After 100 halvings lo, τ and hi agree far beyond the question's digits."},
+                                                     "the question's digits."},
 )
 
 

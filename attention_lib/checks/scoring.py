@@ -103,7 +103,7 @@ SCALED_DOT = Exercise(
     reference=lib.scaled_dot_scores,
     teaching=scaled_dot_scores,
     equivalent={"size: q.shape[-1] → k.shape[-1]": "The contract gives queries and keys the same d."},
-    probes=_qk_probes(101),
+    probes=lambda: _qk_probes(101),
     misconceptions=[
         Misconception("no_sqrt_d_scaling", variant=lambda q, k: q @ _t(k)),
         Misconception("scaled_by_d", variant=lambda q, k: q @ _t(k) / q.shape[-1]),
@@ -201,10 +201,16 @@ def _unit(x, eps=1e-9):
     return x / (np.linalg.norm(x, axis=-1, keepdims=True) + eps)
 
 
-_zero_rows, _zero_keys = randn(111, (3, 4), (5, 4))
-_zero_rows[1] = 0.0
-_zero_keys[2] = 0.0
-_long, _short = randn(112, (2, 3), (4, 3))
+def _cosine_probes():
+    zero_rows, zero_keys = randn(111, (3, 5), (6, 5))
+    zero_rows[1] = 0.0
+    zero_keys[2] = 0.0
+    long, short = randn(112, (2, 3), (4, 3))
+    return _qk_probes(121, (0.5,)) + [
+        Probe("a zero query and a zero key, temperature 2.0", (zero_rows, zero_keys, 2.0), purpose="zero_vector"),
+        Probe("vectors of very different lengths, temperature 1.0", (100 * long, 0.1 * short, 1.0), purpose="lengths"),
+    ]
+
 
 COSINE = Exercise(
     id="cosine_scores",
@@ -212,11 +218,7 @@ COSINE = Exercise(
     arguments={"q": 0, "k": 1},
     reference=lib.cosine_scores,
     teaching=cosine_scores,
-    probes=_qk_probes(121, (0.5,)) + [
-        Probe("a zero query and a zero key, temperature 2.0", (_zero_rows, _zero_keys, 2.0), purpose="zero_vector"),
-        Probe("vectors of very different lengths, temperature 1.0", (100 * _long, 0.1 * _short, 1.0),
-              purpose="lengths"),
-    ],
+    probes=_cosine_probes,
     misconceptions=[
         Misconception("cosine_no_eps", variant=_cosine("l2", "l2", "divide", eps=0.0)),
         *(Misconception("eps_too_large", variant=_cosine("l2", "l2", "divide", eps=m * 10.0**e, inside=inside))
@@ -316,7 +318,7 @@ RBF = Exercise(
                 "(k − q)² is (q − k)²: the squared distance does not depend on the order."},
     codes={"constant: temperature ** 2 → temperature ** 1": "rbf_tau_not_squared",
            "constant: 2 * temperature ** 2 → 1 * temperature ** 2": "rbf_missing_two"},
-    probes=_qk_probes(131, (0.7,)) + [
+    probes=lambda: _qk_probes(131, (0.7,)) + [
         Probe("q (2, 3), k (3, 3), temperature 2.0", randn(135, (2, 3), (3, 3)) + (2.0,), purpose="temperature"),
     ],
     misconceptions=[

@@ -6,17 +6,19 @@ import numpy as np
 from ..softmax import softmax as _softmax
 from ._engine import Exercise, Misconception, Probe, randn
 
-SOFTMAX_PROBES = [
-    Probe("a (3, 5) score matrix", randn(201, (3, 5)), purpose="2-D"),
-    Probe("a batch of shape (2, 3, 4)", randn(202, (2, 3, 4)), purpose="batched"),
-    Probe("a square (4, 4) matrix", randn(203, (4, 4)), purpose="2-D"),
-    Probe("a 1-D vector of 6 scores", randn(204, 6), purpose="1-D"),
-    Probe("large logits around 1000", (np.array([[1000.0, 1001.0, 998.0], [-5.0, 800.0, 790.0]]),),
-          purpose="large"),
-    Probe("one row near +1000 and one near −1000", (np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]]),),
-          purpose="far_rows large"),
-    Probe("a (4, 3) matrix with axis=0", randn(205, (4, 3)), {"axis": 0}, purpose="axis0"),
-]
+
+def _softmax_probes():
+    return [
+        Probe("a (3, 5) score matrix", randn(201, (3, 5)), purpose="2-D"),
+        Probe("a batch of shape (2, 3, 4)", randn(202, (2, 3, 4)), purpose="batched"),
+        Probe("a square (4, 4) matrix", randn(203, (4, 4)), purpose="2-D"),
+        Probe("a 1-D vector of 6 scores", randn(204, 6), purpose="1-D"),
+        Probe("large logits around 1000", (np.array([[1000.0, 1001.0, 998.0], [-5.0, 800.0, 790.0]]),),
+              purpose="large"),
+        Probe("one row near +1000 and one near −1000",
+              (np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]]),), purpose="far_rows large"),
+        Probe("a (4, 3) matrix with axis=0", randn(205, (4, 3)), {"axis": 0}, purpose="axis0"),
+    ]
 
 
 def softmax(x, axis=-1):
@@ -55,7 +57,7 @@ SOFTMAX = Exercise(
     signature="softmax(x, axis=-1)",
     reference=_softmax,
     teaching=softmax,
-    probes=SOFTMAX_PROBES,
+    probes=_softmax_probes,
     misconceptions=SOFTMAX_MISCONCEPTIONS,
     forbidden=(_softmax,),
     output="weights",
@@ -65,14 +67,15 @@ SOFTMAX = Exercise(
               "axis0": ("axis_argument_ignored", "")},
 )
 
-_TAU_PROBES = [
-    Probe("a (3, 5) matrix with temperature 0.5", (*randn(211, (3, 5)), 0.5), purpose="temperature"),
-    Probe("a batch (2, 3, 4) with temperature 2.0", (*randn(212, (2, 3, 4)), 2.0), purpose="batched"),
-    Probe("large logits with temperature 0.1", (np.array([[300.0, 290.0, 310.0]]), 0.1), purpose="large"),
-    Probe("a 1-D vector with temperature 3.0", (*randn(213, 5), 3.0), purpose="1-D"),
-    Probe("a row spread from −500 to 500 and a row near −500, temperature 0.5",
-          (np.array([[500.0, -500.0, 0.0], [-500.0, -501.0, -499.5]]), 0.5), purpose="far_rows large"),
-]
+def _tau_probes():
+    return [
+        Probe("a (3, 5) matrix with temperature 0.5", (*randn(211, (3, 5)), 0.5), purpose="temperature"),
+        Probe("a batch (2, 3, 4) with temperature 2.0", (*randn(212, (2, 3, 4)), 2.0), purpose="batched"),
+        Probe("large logits with temperature 0.1", (np.array([[300.0, 290.0, 310.0]]), 0.1), purpose="large"),
+        Probe("a 1-D vector with temperature 3.0", (*randn(213, 5), 3.0), purpose="1-D"),
+        Probe("a row spread from −500 to 500 and a row near −500, temperature 0.5",
+              (np.array([[500.0, -500.0, 0.0], [-500.0, -501.0, -499.5]]), 0.5), purpose="far_rows large"),
+    ]
 
 _EFFECTIVE = {  # τ as the learner's function effectively used it -> (code, detail)
     "tau2": (lambda t: t**2, "temperature_misapplied", "Yours divides by τ twice (τ²)."),
@@ -94,7 +97,7 @@ SOFTMAX_TEMPERATURE = Exercise(
     signature="softmax_temperature(x, temperature)",
     reference=lambda x, temperature: _softmax(x, axis=-1, temperature=temperature),
     teaching=softmax_temperature,
-    probes=_TAU_PROBES,
+    probes=_tau_probes,
     misconceptions=[
         Misconception("temperature_multiplied", variant=lambda x, tau: _softmax(np.asarray(x) * tau)),
         Misconception("temperature_ignored", variant=lambda x, tau: _softmax(x)),
