@@ -451,11 +451,12 @@ TILED_BUGS = {   # the function of the exercise notebook, as patches to the repa
 }
 
 
-def _first_tile_wins(seed, n_q, n_k, strong, d=5, d_v=3):
-    """Positive queries and a key ``strong`` far along their direction: every query's largest score is that key's,
-    so later tiles never raise the running max (and a missing rescale cannot show)."""
+def _first_tile_wins(seed, n_q, n_k, strong, d=5, d_v=3, length=3.0):
+    """Positive queries and a key ``strong`` far along their direction (``length`` times the all-ones vector): every
+    query's largest score is that key's, so later tiles never raise the running max (and a missing rescale cannot
+    show); hidden by a mask and long enough, it also dwarfs every score the query may see."""
     q, k, v = randn(seed, (n_q, d), (n_k, d), (n_k, d_v))
-    k[strong] = 3.0 * np.ones(d)
+    k[strong] = length * np.ones(d)
     return np.abs(q), k, v
 
 
@@ -483,7 +484,7 @@ def _tiled_probes():
         Probe("a causal batch q, k (2, 9, 5), v (2, 9, 3) in tiles of 4", causal,
               {"mask": np.tril(np.ones((9, 9), dtype=bool)), "block_size": 4}, purpose="causal batched"),
         Probe("9 tokens whose first 5 keys are padding, in tiles of 4, a padded key with the largest score",
-              _first_tile_wins(834, 9, 9, strong=2), {"mask": _padded_mask(9, 5), "block_size": 4},
+              _first_tile_wins(834, 9, 9, strong=2, length=1000.0), {"mask": _padded_mask(9, 5), "block_size": 4},
               purpose="padding blocked_max"),
         Probe("9 tokens in one tile, query 3 blocked from every key", randn(835, (9, 5), (9, 5), (9, 3)),
               {"mask": _row_blocked_mask(9, 3), "block_size": 9}, purpose="masked_row"),
