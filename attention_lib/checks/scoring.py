@@ -34,15 +34,6 @@ def _sizes(probe) -> dict:
     return {"d": q.shape[-1], "n_q": q.shape[-2], "n_k": k.shape[-2], "lead": q.shape[0], "tau": tau}
 
 
-def _transposed(parts):
-    """The transposition mistakes, for scores of the form ``A Bᵀ / scale`` with ``parts(q, k, *a) -> (A, B, scale)``."""
-    return [
-        Misconception("transposed_kq", variant=lambda q, k, *a: (lambda A, B, c: B @ _t(A) / c)(*parts(q, k, *a))),
-        Misconception("transposed_qtk", variant=lambda q, k, *a: (lambda A, B, c: _t(A) @ B / c)(*parts(q, k, *a))),
-        Misconception("transpose_all_axes", variant=lambda q, k, *a: (lambda A, B, c: A @ B.T / c)(*parts(q, k, *a))),
-    ]
-
-
 # ---------------------------------------------------------------- scaled dot product
 
 
@@ -105,12 +96,7 @@ SCALED_DOT = Exercise(
     equivalent={"size: q.shape[-1] → k.shape[-1]": "The contract gives queries and keys the same d."},
     probes=lambda: _qk_probes(101),
     misconceptions=[
-        Misconception("no_sqrt_d_scaling", variant=lambda q, k: q @ _t(k)),
-        Misconception("scaled_by_d", variant=lambda q, k: q @ _t(k) / q.shape[-1]),
-        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(k.shape[-2])),
-        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(q.shape[-2])),
-        Misconception("scaled_by_wrong_dimension", variant=lambda q, k: q @ _t(k) / math.sqrt(q.shape[0])),
-        *_transposed(lambda q, k: (q, k, math.sqrt(q.shape[-1]))),
+        Misconception("transposed_kq", patch=(("s = q @ np.swapaxes(k, -1, -2)", "s = k @ np.swapaxes(q, -1, -2)"),)),
         Misconception("scale_hard_coded", test=_fixed_scale),
     ],
     forbidden=(lib.scaled_dot_scores, lib.dot_scores),
@@ -134,71 +120,27 @@ def cosine_scores(q, k, temperature):
     return s / temperature              # (..., n_q, n_k) role[temperature]: the temperature divides every score
 
 
-def _length(x, how):
-    """One 'length' per vector (or per matrix), as a learner might compute it."""
-    if how == "l2":
-        return np.linalg.norm(x, axis=-1, keepdims=True)
-    if how == "none":
-        return np.ones(x.shape[:-1] + (1,))
-    if how == "matrix":
-        return np.linalg.norm(x, axis=(-2, -1), keepdims=True)
-    if how == "all":
-        return np.linalg.norm(x)
-    if how == "columns":
-        return np.linalg.norm(x, axis=-2, keepdims=True)
-    if how == "first":
-        return np.linalg.norm(x, axis=0, keepdims=True)
-    if how == "squared":
-        return np.sum(x * x, axis=-1, keepdims=True)
-    if how == "l1":
-        return np.sum(np.abs(x), axis=-1, keepdims=True)
-    return np.max(np.abs(x), axis=-1, keepdims=True)                 # "max"
+_LENGTHS = {"np.sum({x} * {x}, axis=-1, keepdims=True)": "cosine_squared_norm",
+            "np.linalg.norm({x}, ord=1, axis=-1, keepdims=True)": "wrong_norm",
+            "np.linalg.norm({x}, ord=np.inf, axis=-1, keepdims=True)": "wrong_norm"}
 
 
-_LENGTH_CODES = {"none": "cosine_not_unit", "matrix": "norm_no_axis", "all": "norm_no_axis",
-                 "columns": "norm_wrong_axis", "first": "norm_wrong_axis", "squared": "cosine_squared_norm",
-                 "l1": "wrong_norm", "max": "wrong_norm"}
+def _lengths(length: str) -> tuple:
+    """A patch: another length than the Euclidean one, for the queries and the keys alike."""
+    return tuple((f"np.linalg.norm({x}, axis=-1, keepdims=True)", length.format(x=x)) for x in "qk")
 
 
-def _cosine(q_len, k_len, tau_use, eps=1e-9, inside=False):
-    def variant(q, k, tau):
-        if inside:                                                   # eps under the square root
-            qn = q / np.sqrt(np.sum(q * q, axis=-1, keepdims=True) + eps)
-            kn = k / np.sqrt(np.sum(k * k, axis=-1, keepdims=True) + eps)
-        else:
-            qn = q / (_length(q, q_len) + eps)                       # (..., n_q, d)
-            kn = k / (_length(k, k_len) + eps)                       # (..., n_k, d)
-        s = qn @ _t(kn)                                              # (..., n_q, n_k)
-        if tau_use == "distance":
-            return (1 - s) / tau
-        if tau_use == "angle":
-            return np.arccos(np.clip(s, -1, 1)) / tau
-        return {"divide": s / tau, "multiply": s * tau, "none": s, "twice": s / tau**2}[tau_use]
-    return variant
-
-
-_TAU_CODES = {"multiply": "temperature_multiplied", "none": "temperature_ignored", "twice": "temperature_misapplied",
-              "distance": "cosine_distance", "angle": "cosine_distance"}
-
-
-def _cosine_family() -> list[Misconception]:
-    """Slips in the length (on both sides, or on one) and in the use of τ, alone or a length slip with a τ slip."""
-    out = [Misconception(code, variant=_cosine("l2", "l2", tau_use)) for tau_use, code in _TAU_CODES.items()]
-    for length, code in _LENGTH_CODES.items():
-        out += [Misconception(code, variant=_cosine(length, length, tau_use)) for tau_use in ("divide", *_TAU_CODES)]
-        one_side = "cosine_one_side" if length == "none" else code      # one side left as it is: only one normalised
-        out += [Misconception(one_side, variant=_cosine(length, "l2", "divide")),
-                Misconception(one_side, variant=_cosine("l2", length, "divide"))]
-    return out
+def _eps(eps: float, inside: bool) -> tuple:
+    """A patch: an epsilon of ``eps`` (under the square root, with ``inside``)."""
+    if inside:
+        return tuple((f"np.linalg.norm({x}, axis=-1, keepdims=True)",
+                      f"np.sqrt(np.sum({x} * {x}, axis=-1, keepdims=True) + {eps!r}) - 1e-9") for x in "qk")
+    return tuple((f"({x}_len + 1e-9)", f"({x}_len + {eps!r})") for x in "qk")
 
 
 def _cosine_factors(probe) -> dict:
     s = _sizes(probe)
     return {"tau2": s["tau"] ** 2, "tau": s["tau"], "inv_tau": 1 / s["tau"], "sqrt_d": 1 / math.sqrt(s["d"])}
-
-
-def _unit(x, eps=1e-9):
-    return x / (np.linalg.norm(x, axis=-1, keepdims=True) + eps)
 
 
 def _cosine_probes():
@@ -218,13 +160,17 @@ COSINE = Exercise(
     arguments={"q": 0, "k": 1},
     reference=lib.cosine_scores,
     teaching=cosine_scores,
+    codes={("everywhere", "drop", "div"): "cosine_not_unit"},
     probes=_cosine_probes,
     misconceptions=[
-        Misconception("cosine_no_eps", variant=_cosine("l2", "l2", "divide", eps=0.0)),
-        *(Misconception("eps_too_large", variant=_cosine("l2", "l2", "divide", eps=m * 10.0**e, inside=inside))
-          for e in range(-5, 1) for m in (1, 2, 3, 5) for inside in (False, True)),
-        *_cosine_family(),
-        *_transposed(lambda q, k, t: (_unit(q), _unit(k), t)),
+        Misconception("transposed_kq", patch=(("s = q_unit @ np.swapaxes(k_unit, -1, -2)",
+                                               "s = k_unit @ np.swapaxes(q_unit, -1, -2)"),)),
+        *(Misconception(code, patch=_lengths(length)) for length, code in _LENGTHS.items()),
+        Misconception("cosine_distance", patch=(("return s / temperature", "return (1 - s) / temperature"),)),
+        Misconception("cosine_distance", patch=(("return s / temperature",
+                                                 "return np.arccos(np.clip(s, -1, 1)) / temperature"),)),
+        *(Misconception("eps_too_large", patch=_eps(m * 10.0**e, inside)) for e in range(-5, 1) for m in (1, 3)
+          for inside in (False, True)),
     ],
     forbidden=(lib.cosine_scores,),
     factors=_cosine_factors,
@@ -248,53 +194,10 @@ def rbf_scores(q, k, temperature):
     return -d2 / (2 * temperature ** 2)   # (..., n_q, n_k)
 
 
-def _distance(q, k, how):
-    diff = q[..., :, None, :] - k[..., None, :, :]                    # (..., n_q, n_k, d)
-    if how == "sq":
-        return np.sum(diff**2, axis=-1)                              # (..., n_q, n_k)
-    if how == "l2":
-        return np.sqrt(np.sum(diff**2, axis=-1))
-    if how == "l1":
-        return np.sum(np.abs(diff), axis=-1)
-    return np.mean(diff**2, axis=-1)                                 # "mean"
-
-
-def _expansion(q, k, cross, with_k=True):
-    q2 = np.sum(q * q, axis=-1)[..., :, None]                        # (..., n_q, 1)
-    k2 = np.sum(k * k, axis=-1)[..., None, :] if with_k else 0.0     # (..., 1, n_k)
-    return q2 + k2 + cross * (q @ _t(k))                             # (..., n_q, n_k)
-
-
-_DENOMINATORS = {"2tau2": lambda t: 2 * t**2, "tau2": lambda t: t**2, "2tau": lambda t: 2 * t,
-                 "4tau2": lambda t: 4 * t**2, "one": lambda t: 1.0, "half": lambda t: 2.0,
-                 "times": lambda t: 2 / t**2, "tau": lambda t: t}
-_DENOMINATOR_CODES = {"tau2": "rbf_missing_two", "2tau": "rbf_tau_not_squared", "4tau2": "rbf_two_tau_squared",
-                      "one": "rbf_missing_denominator", "half": "temperature_ignored",
-                      "times": "temperature_multiplied", "tau": "rbf_tau_not_squared"}
-_DISTANCE_CODES = {"l2": "rbf_not_squared", "l1": "rbf_wrong_distance", "mean": "rbf_mean_not_sum"}
-
-
-def _rbf(sign, distance, denominator):
-    def variant(q, k, t):
-        d2 = _distance(q, k, distance) if not isinstance(distance, tuple) else _expansion(q, k, *distance)
-        return sign * d2 / _DENOMINATORS[denominator](t)             # (..., n_q, n_k)
-    return variant
-
-
-def _rbf_family() -> list[Misconception]:
-    """Sign, distance (or a slip in the expansion) and denominator: every combination of up to two slips."""
-    distances = [("sq", None), *_DISTANCE_CODES.items(),
-                 *(((c, w), "rbf_expansion_wrong") for c in (-1.0, 1.0, 2.0, 0.0) for w in (True, False)),
-                 ((-2.0, False), "rbf_expansion_wrong")]
-    out = []
-    for sign in (-1.0, 1.0):
-        for distance, d_code in distances:
-            for denominator in ("2tau2", *_DENOMINATOR_CODES):
-                slips = [c for c in ("rbf_positive_sign" if sign > 0 else None, d_code,
-                                     _DENOMINATOR_CODES.get(denominator)) if c]
-                if 1 <= len(slips) <= 2:
-                    out.append(Misconception(slips[0], variant=_rbf(sign, distance, denominator)))
-    return out
+_EXPANSIONS = [   # ‖q‖² + ‖k‖² − 2 q·k written with one slip
+    f"np.sum(q * q, axis=-1)[..., :, None]{k} {cross} q @ np.swapaxes(k, -1, -2)"
+    for k in (" + np.sum(k * k, axis=-1)[..., None, :]", "") for cross in ("-", "+", "+ 2 *", "- 0 *")
+] + ["np.sum(q * q, axis=-1)[..., :, None] - 2 * q @ np.swapaxes(k, -1, -2)"]
 
 
 def _rbf_factors(probe) -> dict:
@@ -302,10 +205,6 @@ def _rbf_factors(probe) -> dict:
     t = s["tau"]
     return {"two": 2.0, "tau": t, "half": 0.5, "tau2": t**2, "tau4": t**4, "2tau2": 2 * t**2, "mean": 1 / s["d"],
             "sqrt_d": 1 / math.sqrt(s["d"]), "2tau": 2 * t}
-
-
-def _d2(q, k):
-    return np.sum((q[..., :, None, :] - k[..., None, :, :]) ** 2, axis=-1)   # (..., n_q, n_k)
 
 
 RBF = Exercise(
@@ -322,13 +221,13 @@ RBF = Exercise(
         Probe("q (2, 3), k (3, 3), temperature 2.0", randn(135, (2, 3), (3, 3)) + (2.0,), purpose="temperature"),
     ],
     misconceptions=[
-        Misconception("rbf_positive_sign", variant=lambda q, k, t: _d2(q, k) / (2 * t**2)),
-        Misconception("rbf_not_squared", variant=lambda q, k, t: -np.sqrt(_d2(q, k)) / (2 * t**2)),
-        Misconception("rbf_missing_two", variant=lambda q, k, t: -_d2(q, k) / t**2),
-        Misconception("rbf_tau_not_squared", variant=lambda q, k, t: -_d2(q, k) / (2 * t)),
-        Misconception("temperature_multiplied", variant=lambda q, k, t: -_d2(q, k) * t**2 / 2),
-        Misconception("transposed_kq", variant=lambda q, k, t: _t(-_d2(q, k) / (2 * t**2))),
-        *_rbf_family(),
+        Misconception("rbf_not_squared", patch=(("d2 = np.sum(diff ** 2, axis=-1)",
+                                                 "d2 = np.sqrt(np.sum(diff ** 2, axis=-1))"),)),
+        Misconception("rbf_wrong_distance", patch=(("np.sum(diff ** 2, axis=-1)", "np.sum(np.abs(diff), axis=-1)"),)),
+        *(Misconception("rbf_expansion_wrong", patch=(("d2 = np.sum(diff ** 2, axis=-1)", "d2 = " + expansion),))
+          for expansion in _EXPANSIONS),
+        Misconception("transposed_kq", patch=(("return -d2 / (2 * temperature ** 2)",
+                                               "return np.swapaxes(-d2 / (2 * temperature ** 2), -1, -2)"),)),
     ],
     forbidden=(lib.rbf_scores, lib.squared_distances),
     factors=_rbf_factors,
