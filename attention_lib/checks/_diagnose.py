@@ -654,6 +654,8 @@ def _problem(ex, probe, got, want, answer=None):
             shown = "" if ex.returns == "value" else f" where {theirs.shape} is expected"
             return "wrong_shape", (f"{where}, {yours} has shape {mine.shape}{shown}. "
                                    "Write down the shape of every intermediate array.")
+        if theirs is not None and theirs.dtype == bool and mine.dtype != bool and np.array_equal(mine, theirs):
+            return "float_mask", f"{where}, your mask has dtype {mine.dtype}."
         if theirs is not None and (mine.dtype == bool) != (theirs.dtype == bool):
             kind = "boolean" if theirs.dtype == bool else "floating-point"
             return "wrong_dtype", f"{where}, your result has dtype {mine.dtype}; a {kind} array is expected."

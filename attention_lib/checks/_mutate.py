@@ -515,7 +515,7 @@ def _drop(node, site):
                         f"you multiply by {_short(node.right)} where you should divide"))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _literal(node) is None:
         out.append(("drop:sign", node.operand, f"the minus sign in front of {_short(node.operand)} is missing"))
-    if isinstance(node, ast.Call) and _call_name(node) in ("repeat", "tile") and node.args:
+    if isinstance(node, ast.Call) and _call_name(node) in ("repeat", "tile", "tril", "triu") and node.args:
         out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
     if isinstance(node, ast.Call) and _call_name(node) in UNARY and len(node.args) == 1 and not node.keywords:
         out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
@@ -542,6 +542,10 @@ def _polarity(node, site):
         out.append(("polarity:triangle", ast.Call(func, node.args, node.keywords),
                     f"you keep the {'upper' if other == 'triu' else 'lower'} triangle where the "
                     f"{'lower' if other == 'triu' else 'upper'} belongs"))
+    if isinstance(node, ast.Call) and _call_name(node) in ("tril", "triu") or \
+            isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+        out.append(("polarity:negate", ast.UnaryOp(ast.Invert(), node),
+                    f"`{_short(node)}` is inverted: True where it should be False"))
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
         other, word = (ast.BitOr(), "OR (`|`)") if isinstance(node.op, ast.BitAnd) else (ast.BitAnd(), "AND (`&`)")
         out.append(("polarity:combine", ast.BinOp(node.left, other, node.right),
@@ -674,7 +678,7 @@ def _swap(node, site):
 
 
 def _off_by_one(node, site):
-    """A bound one too far or one short: a slice, a range, the diagonal of a triangle."""
+    """A bound one too far or one short: a slice, a range, a comparison, the diagonal of a triangle."""
     out = []
     if isinstance(node, ast.Slice):
         for part in ("lower", "upper"):
@@ -713,9 +717,15 @@ def _off_by_one(node, site):
     if isinstance(node, ast.Call) and _call_name(node) in ("tril", "triu", "tri"):
         kw = _kw(node, "k")
         base = kw.value if kw is not None else _num(0)
-        for delta in (1, -1):
+        for delta, way in ((1, "up"), (-1, "down")):
             new = _with_kw(node, "k", _plus(base, delta))
-            out.append(("off_by_one", new, f"the diagonal of `{_call_name(node)}` is one "
+            out.append((f"off_by_one:{way}", new, f"the diagonal of `{_call_name(node)}` is one "
+                                                  f"{'too high' if delta > 0 else 'too low'}"))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _STRICT and \
+            _literal(node.comparators[0]) is None:
+        for delta in (1, -1):
+            new = ast.Compare(node.left, node.ops, [_plus(node.comparators[0], delta)])
+            out.append(("off_by_one", new, f"the bound `{_code(node.comparators[0])}` of `{_code(node)}` is one "
                                            f"{'too high' if delta > 0 else 'too low'}"))
     return out
 

@@ -19,13 +19,6 @@ from .attention import _returns_only_output, mask_after
 # --------------------------------------------------------------------------- causal_mask
 
 
-def _tril(n, k=0):
-    return np.tril(np.ones((n, n), dtype=bool), k=k)     # (n, n)
-
-
-_UPPER = "That is the upper triangle: each query would see itself and every key after it."
-
-
 def causal_mask(n):
     return np.tril(np.ones((n, n), dtype=bool))   # (n, n) role[causal]: query i may see key j exactly when j ≤ i
 
@@ -40,35 +33,12 @@ CAUSAL = Exercise(
         Probe("n = 3", (3,), purpose="basic"),
         Probe("n = 5", (5,), purpose="larger"),
     ],
-    misconceptions=[
-        Misconception("causal_allows_future", variant=lambda n: np.triu(np.ones((n, n), dtype=bool)), detail=_UPPER),
-        Misconception("causal_allows_future", variant=lambda n: np.ones((n, n), dtype=bool),
-                      detail="Here every query sees every key."),
-        Misconception("causal_allows_future", variant=lambda n: _tril(n, k=1),
-                      detail="Yours lets each query see one key beyond itself."),
-        Misconception("causal_excludes_diagonal", variant=lambda n: _tril(n, k=-1)),
-        Misconception("mask_polarity_inverted", variant=lambda n: ~_tril(n), detail="The future is False."),
-        Misconception("float_mask", variant=lambda n: np.tril(np.ones((n, n))),
-                      detail="Use `np.tril(np.ones((n, n), dtype=bool))`."),
-    ],
     forbidden=(lib.causal_mask,),
     output="mask",
 )
 
 # --------------------------------------------------------------------------- padding_mask
 
-
-def _real(lengths, n, side="right", offset=0):
-    """(B, n): True at the real keys; ``offset`` moves the boundary (an off-by-one)."""
-    positions = np.arange(n)[None, :]                    # (1, n)
-    length = np.asarray(lengths)[:, None]                # (B, 1)
-    if side == "left":
-        return positions >= n - length - offset          # (B, n)
-    return positions < length + offset                   # (B, n)
-
-
-_B_IS_N = ("With as many sequences as positions (B = n), such a mask even broadcasts against (B, n, n) scores "
-           "without an error, and lines the sequences up with the queries.")
 
 def padding_mask(lengths, n):
     # role[real]: key j of sequence b is real when j < lengths[b]
@@ -92,15 +62,9 @@ PADDING = Exercise(
         Probe("lengths [1, 3, 2] with n = 3", (np.array([1, 3, 2]), 3), purpose="batch_is_n"),
     ],
     misconceptions=[
-        Misconception("padding_on_queries", variant=lambda lengths, n: _real(lengths, n)[:, :, None]),
-        Misconception("padding_missing_query_axis", variant=lambda lengths, n: _real(lengths, n), detail=_B_IS_N),
-        Misconception("padding_missing_query_axis", variant=lambda lengths, n: _real(lengths, n)[None],
+        Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
+        Misconception("padding_missing_query_axis", patch=(("real[:, None, :]", "real[None]"),),
                       detail="Yours has its size-1 axis in front, (1, B, n), so B still lines up with the queries."),
-        Misconception("padding_off_by_one", variant=lambda lengths, n: _real(lengths, n, offset=1)[:, None, :]),
-        Misconception("padding_off_by_one", variant=lambda lengths, n: _real(lengths, n, offset=-1)[:, None, :]),
-        Misconception("mask_polarity_inverted", variant=lambda lengths, n: ~_real(lengths, n)[:, None, :],
-                      detail="Real tokens are True and padding False."),
-        Misconception("float_mask", variant=lambda lengths, n: _real(lengths, n)[:, None, :].astype(float)),
     ],
     forbidden=(lib.padding_mask,),
     output="mask",
@@ -112,47 +76,6 @@ PADDING = Exercise(
 def _decoder_reference(lengths, n, side="right"):
     return lib.combine_masks(lib.causal_mask(n), lib.padding_mask(lengths, n, side=side))   # (B, n, n)
 
-
-def _decoder(build):
-    """A decoder_mask variant from ``build(causal (n, n), real keys (B, n), lengths, n, side)``."""
-    def variant(lengths, n, side="right"):
-        return build(_tril(n), _real(lengths, n, side), lengths, n, side)
-    return variant
-
-
-def _keys(real):
-    return real[:, None, :]                              # (B, 1, n): padding hides keys
-
-
-def _left_off_by_one(offset):
-    return _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, offset if side == "left" else 0)))
-
-
-_DECODER_SLIPS = [
-    ("causal_allows_future", "A key must pass *both* masks: combine them with `&` (AND), not `|` (OR).",
-     _decoder(lambda c, r, *_: c | _keys(r))),
-    ("causal_allows_future", "Yours has the padding but not the causal triangle.",
-     _decoder(lambda c, r, lengths, n, side: np.broadcast_to(_keys(r), (len(lengths), n, n)))),
-    ("causal_allows_future", _UPPER, _decoder(lambda c, r, *_: ~_tril(len(c), k=-1) & _keys(r))),
-    ("causal_excludes_diagonal", "", _decoder(lambda c, r, *_: _tril(len(c), k=-1) & _keys(r))),
-    ("padding_ignored", "", _decoder(lambda c, r, lengths, n, side: np.broadcast_to(c, (len(lengths), n, n)))),
-    ("padding_ignored", "Yours is one (n, n) mask for the whole batch: each sequence needs its own, (B, n, n).",
-     _decoder(lambda c, *_: c)),
-    ("padding_on_queries", "", _decoder(lambda c, r, *_: c & r[:, :, None])),
-    ("padding_on_queries", "Yours blanks the padded queries' rows as well as their keys: only keys need hiding, "
-                           "and a blanked row is a fully masked row.",
-     _decoder(lambda c, r, *_: c & _keys(r) & r[:, :, None])),
-    ("padding_side_ignored", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n)))),
-    ("padding_off_by_one", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, 1)))),
-    ("padding_off_by_one", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, -1)))),
-    ("padding_off_by_one", "With left padding, key j is real when j ≥ n − length.", _left_off_by_one(1)),
-    ("padding_off_by_one", "With left padding, key j is real when j ≥ n − length.", _left_off_by_one(-1)),
-    ("mask_polarity_inverted", "Here True marks the keys a query may *not* see.",
-     _decoder(lambda c, r, *_: ~(c & _keys(r)))),
-    ("extra_axis", "The batch has one (n, n) mask per sequence: shape (B, n, n).",
-     _decoder(lambda c, r, *_: (c & _keys(r))[:, None])),
-    ("float_mask", "", _decoder(lambda c, r, *_: (c & _keys(r)).astype(float))),
-]
 
 def decoder_mask(lengths, n, side="right"):
     causal = np.tril(np.ones((n, n), dtype=bool))   # (n_q, n_k) role[causal]: query i may see key j exactly when j ≤ i
@@ -181,7 +104,10 @@ DECODER = Exercise(
               purpose="left_padding fully_masked"),
         Probe("lengths [0] with n = 2 (an empty sequence)", (np.array([0]), 2), purpose="empty_sequence"),
     ],
-    misconceptions=[Misconception(code, variant=variant, detail=detail) for code, detail, variant in _DECODER_SLIPS],
+    misconceptions=[
+        Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
+        Misconception("padding_ignored", patch=(("causal & real[:, None, :]", "causal & (real | True)[:, None, :]"),)),
+    ],
     forbidden=(lib.causal_mask, lib.padding_mask, lib.combine_masks),
     output="mask",
     purposes={"left_padding": ("padding_side_ignored", "")},

@@ -27,24 +27,11 @@ def softmax(x, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)  # (..., n_k) role[normalise]: each row's weights sum to 1 along `axis`
 
 
-def _exp(x, axis, keepdims=True):
-    return np.exp(x - np.max(x, axis=axis, keepdims=keepdims))
-
-
 def _axis(probe) -> int:
     return probe.kwargs.get("axis", -1)
 
 
 SOFTMAX_MISCONCEPTIONS = [
-    Misconception("no_max_subtraction", variant=lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)),
-    Misconception("missing_keepdims", variant=lambda x, axis=-1: _exp(x, axis) / _exp(x, axis).sum(axis=axis)),
-    Misconception("missing_keepdims",
-                  variant=lambda x, axis=-1: (_exp(x, axis, keepdims=False)
-                                              / _exp(x, axis, keepdims=False).sum(axis=axis, keepdims=True))),
-    Misconception("normalised_whole_array", variant=lambda x, axis=-1: np.exp(x - x.max()) / np.exp(x - x.max()).sum()),
-    Misconception("global_max_subtraction",
-                  variant=lambda x, axis=-1: np.exp(x - x.max()) / np.exp(x - x.max()).sum(axis=axis, keepdims=True)),
-    Misconception("axis_argument_ignored", variant=lambda x, axis=-1: _softmax(x, axis=-1)),
     Misconception("missing_exp", variant=lambda x, axis=-1: x / np.sum(x, axis=axis, keepdims=True)),
     Misconception("missing_exp", variant=lambda x, axis=-1: (lambda z: z / np.sum(z, axis=axis, keepdims=True))(
         x - np.min(x, axis=axis, keepdims=True))),
@@ -99,16 +86,9 @@ SOFTMAX_TEMPERATURE = Exercise(
     teaching=softmax_temperature,
     probes=_tau_probes,
     misconceptions=[
-        Misconception("temperature_multiplied", variant=lambda x, tau: _softmax(np.asarray(x) * tau)),
-        Misconception("temperature_ignored", variant=lambda x, tau: _softmax(x)),
         Misconception("temperature_after_softmax", variant=lambda x, tau: _softmax(x) / tau),
-        Misconception("no_max_subtraction",
-                      variant=lambda x, tau: np.exp(x / tau) / np.exp(x / tau).sum(-1, keepdims=True),
-                      detail="With a temperature, subtract the maximum of `x / temperature`."),
         *(Misconception(code, variant=lambda x, tau, f=f: _softmax(np.asarray(x) / f(tau)), detail=detail)
           for f, code, detail in _EFFECTIVE.values()),
-        Misconception("normalised_whole_array",
-                      variant=lambda x, tau: np.exp((x - np.max(x)) / tau) / np.exp((x - np.max(x)) / tau).sum()),
     ],
     forbidden=(_softmax,),
     output="weights",
