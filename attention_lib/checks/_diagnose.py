@@ -531,7 +531,11 @@ def _name(ex, answer, found, mine, failed):
     key = found[0][1].key
     where = f"It shows on {found[0][0].label}."
     if key == "factor":
-        return _named_factor(ex, found, failed) or _unnamed_factor(ex, found)
+        values = [r.value for _, r in found]
+        said = (f"On every failing input your numbers are {values[0]:.3g} times the right ones."
+                if np.allclose(values, values[0], rtol=1e-4) else
+                "The factor changes with the input's shape, so it depends on a size: check which one you use.")
+        return _factor(ex, found, "constant_factor", said)
     if key in ("permuted", "rearranged") and "T" in attribute_names(answer):
         return _mapped(ex, key, "transpose_all_axes", where)   # `.T` reverses every axis of a 3-D or 4-D array
     if key == "tempered":
@@ -543,66 +547,76 @@ def _name(ex, answer, found, mine, failed):
 
 
 def _tempered(ex, found):
-    """Name a scale on the scores from the power between the weights: √d left out, d for √d, another size."""
+    """A scale on the scores, read from the power between the weights: √d left out, d for √d, another size."""
     probe, relation = found[0]
-    c = relation.value
-    said = f"On {probe.label}, your scores are {c:.3g} times the right ones (the weights are sharper or flatter)."
+    said = f"On {probe.label}, your scores are {relation.value:.3g} times the right ones (the weights are sharper or " \
+           "flatter)."
     if not all(r.key == "tempered" for _, r in found):
         return _mapped(ex, "tempered", "scores_scale_off", said)
-    d = _feature_size(ex, probe)
-    if d is not None:
-        if np.isclose(c, np.sqrt(d), rtol=1e-3):
-            return _mapped(ex, "factor:√d", "no_sqrt_d_scaling", said)
-        if np.isclose(c, 1 / np.sqrt(d), rtol=1e-3):
-            return _mapped(ex, "factor:d", "scaled_by_d", said)
-        if any(np.isclose(c, np.sqrt(d / x), rtol=1e-3) for x in _other_sizes(ex, probe) if x != d):
-            return _mapped(ex, "tempered", "scaled_by_wrong_dimension", said)
-    return _mapped(ex, "tempered", "scores_scale_off", said)
+    return _factor(ex, found, "scores_scale_off", said, "scores")
 
 
-def _feature_size(ex, probe) -> int | None:
-    """The feature size d that the scores of this exercise are divided by the root of, where the inputs say it."""
-    for name in ("q", "W_q"):                          # the queries, or the matrix that makes them
-        if name in ex.arguments and ex.arguments[name] < len(probe.args):
-            return int(np.shape(probe.args[ex.arguments[name]])[-1])
-    return None
+def _sizes(ex, probe) -> dict:
+    """The sizes a probe's numbers can depend on, by name: d, n_q, n_k, d_v from the arrays the exercise names,
+    and every number passed beside them by its parameter's name (τ for a temperature)."""
+    sizes = {}
+    for name, axes in (("q", (("d", -1), ("n_q", -2))), ("k", (("n_k", -2),)), ("v", (("d_v", -1),))):
+        shape = np.shape(probe.args[ex.arguments[name]]) if ex.arguments.get(name, 99) < len(probe.args) else ()
+        sizes.update({size: int(shape[axis]) for size, axis in axes if len(shape) >= -axis})
+    if "d" not in sizes and "W_q" in ex.arguments:
+        sizes["d"] = int(np.shape(probe.args[ex.arguments["W_q"]])[-1])
+    names = re.findall(r"(\w+)\s*(?:=[^,)]*)?[,)]", ex.signature.partition("(")[2])
+    given = {**dict(zip(names, probe.args)), **probe.kwargs}
+    for name, value in given.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            sizes[{"temperature": "τ", "tau": "τ"}.get(name, name)] = value
+    return sizes
 
 
-def _other_sizes(ex, probe) -> list[int]:
-    """Every axis length of every array argument: the sizes a learner may take the root of by mistake."""
-    sizes = set()
-    for a in probe.args:
-        if isinstance(a, np.ndarray):
-            sizes.update(int(n) for n in a.shape)
-    return sorted(sizes)
+_POWERS = {1: "{}", 0.5: "√{}", 2: "{}²", 4: "{}⁴"}
+_RANK = {e: i for i, e in enumerate((1, -1, 0.5, -0.5, 2, -2, 4, -4))}
 
 
-def _named_factor(ex, found, failed):
-    if ex.factors is None:
-        return None
-    by_probe = {id(p): r.value for p, r in found}
-    names = ex.factors(found[0][0])
-    for name in names:
-        ok = True
-        for probe, bad in zip(ex.probes, failed, strict=True):
-            expected = ex.factors(probe)[name]
-            got = by_probe.get(id(probe), None if bad else 1.0)
-            if got is not None and not np.isclose(got, expected, rtol=1e-4, atol=1e-9):
-                ok = False
-                break
-        if ok and f"factor:{name}" in ex.relations:
-            code, detail = ex.relations[f"factor:{name}"]
-            return code, detail
-    return None
+def _factors(sizes: dict) -> dict[str, tuple[float, tuple]]:
+    """Every factor ``2^a · x^e · y^f`` of at most two sizes, by name ("2/√d", "√d/√n_k", "τ²"), simplest first,
+    with its value and the sizes it uses."""
+    one = [(((x, e),), v**e) for x, v in sizes.items() for e in _RANK]
+    two = [(s + t, u * w) for i, (s, u) in enumerate(one) for t, w in one[i + 1:]
+           if s[0][0] != t[0][0] and abs(s[0][1]) <= 1 and abs(t[0][1]) <= 1]
+    found = []
+    for term, value in [((), 1.0), *one, *two]:
+        for a in (0, 1, -1):
+            top = ["2"] * (a == 1) + [_POWERS[e].format(x) for x, e in term if e > 0]
+            bottom = ["2"] * (a == -1) + [_POWERS[-e].format(x) for x, e in term if e < 0]
+            name = "·".join(top) or "1"
+            name += ("/" + ("·".join(bottom) if len(bottom) == 1 else f"({'·'.join(bottom)})")) if bottom else ""
+            if name != "1":
+                rank = (len(term), a != 0, sum(_RANK[e] for _, e in term))
+                found.append((rank, name, value * 2.0**a, tuple(x for x, _ in term)))
+    return {name: (value, used) for _, name, value, used in sorted(found, key=lambda f: f[0])}
 
 
-def _unnamed_factor(ex, found):
-    values = [r.value for _, r in found]
-    if np.allclose(values, values[0], rtol=1e-4):
-        detail = f"On every failing input your numbers are {values[0]:.3g} times the right ones."
-    else:
-        detail = "The factor changes with the input's shape, so it depends on a size: check which one you use."
-    return _mapped(ex, "factor", "constant_factor", detail)
+FACTOR_CODES = {"√d": "no_sqrt_d_scaling", "1/√d": "scaled_by_d", "d": "sqrt_d_multiplied", "2/√d": "power_precedence",
+                "1/(2·√d)": "power_precedence"}
+"""A factor's usual meaning on scores divided by √d (√d/x: x for d); an exercise's ``relations`` ("factor:τ²")
+come first."""
+
+
+def _factor(ex, found, code, said, what="numbers"):
+    """Name the factor between the learner's numbers and the right ones, the same expression in the sizes on every
+    failing probe: "your numbers are √d times the right ones (2.45 at d = 6)"."""
+    first, value = found[0][0], found[0][1].value
+    sizes = _sizes(ex, first)
+    tables = [_factors(_sizes(ex, p)) for p, _ in found]
+    for name, (_, used) in tables[0].items():
+        if all(name in t and np.isclose(r.value, t[name][0], rtol=1e-4) for t, (_, r) in zip(tables, found)):
+            at = ", ".join(f"{x} = {sizes[x]:g}" for x in used)
+            told = (f"Your {what} are {name} times the right ones ({value:.3g} at {at} on {first.label})." if at
+                    else f"On every failing input your {what} are {name} times the right ones.")
+            usual = code if ex.output not in ("scores", "weights") else \
+                "scaled_by_wrong_dimension" if name.startswith("√d/") else FACTOR_CODES.get(name, code)
+            return _mapped(ex, f"factor:{name}", usual, told)
+    return _mapped(ex, "factor", code, said)
 
 
 def _rows_detail(probe, rows) -> str:

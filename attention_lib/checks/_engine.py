@@ -249,9 +249,9 @@ class Exercise:
     ``parts``, e.g. ``("m", "l", "acc")``) or ``"value"`` (a pen-and-paper answer).
     ``output`` says what the numbers are, which decides the relations worth looking for:
     ``"scores"``, ``"weights"`` (rows sum to 1 along ``weights_axis(probe)``), ``"values"`` or
-    ``"mask"``. ``factors(probe)`` names the constant factors a mistake can introduce
-    (``{"√d": ...}``: learner ÷ reference); ``relations`` maps a relation (``"transposed"``,
-    ``"factor:√d"``, ``"exp"``...) and ``purposes`` maps a probe purpose that alone fails to a
+    ``"mask"``. ``relations`` maps a relation (``"transposed"``, ``"exp"``, a factor between the learner's
+    numbers and the right ones named in the probe's sizes, ``"factor:τ²"``...) and ``purposes`` maps a probe
+    purpose that alone fails to a
     ``(code, detail)`` for this exercise; ``errors`` does the same for error messages.
     ``arguments`` names the positional arguments that are queries, keys or values
     (``{"q": 0, "k": 1, "v": 2}``), so a wrongly shaped result can say which input it was built from.
@@ -269,7 +269,6 @@ class Exercise:
     returns: str = "array"
     output: str = "scores"
     weights_axis: Callable[[Probe], int] = field(default=lambda probe: -1)
-    factors: Callable[[Probe], dict] | None = None
     relations: dict = field(default_factory=dict)
     purposes: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)

@@ -28,12 +28,6 @@ def _qk_probes(seed, extra=()):
             for i, (label, q, k, purpose) in enumerate(_SHAPES)]
 
 
-def _sizes(probe) -> dict:
-    q, k = probe.args[0], probe.args[1]
-    tau = probe.args[2] if len(probe.args) > 2 else 1.0
-    return {"d": q.shape[-1], "n_q": q.shape[-2], "n_k": k.shape[-2], "lead": q.shape[0], "tau": tau}
-
-
 # ---------------------------------------------------------------- scaled dot product
 
 
@@ -43,30 +37,6 @@ def scaled_dot_scores(q, k):
     # role[scale]: dividing by √d keeps the scores' spread the same whatever d is
     return s / np.sqrt(d)               # (..., n_q, n_k)
 
-
-def _dot_factors(probe) -> dict:
-    """Learner ÷ reference for each way of getting the scale wrong (the reference divides by √d)."""
-    s = _sizes(probe)
-    root = math.sqrt(s["d"])
-    return {
-        "none": root, "d": 1 / root, "times": s["d"], "precedence": 2 / root, "precedence2": 1 / (2 * root),
-        "n_k": root / math.sqrt(s["n_k"]), "n_q": root / math.sqrt(s["n_q"]), "lead": root / math.sqrt(s["lead"]),
-        "n_k_plain": root / s["n_k"], "twice": 1 / root, "size": root / math.sqrt(probe.args[0].size),
-    }
-
-
-_SCALE_CODES = {
-    "factor:none": ("no_sqrt_d_scaling", ""),
-    "factor:d": ("scaled_by_d", ""),
-    "factor:times": ("sqrt_d_multiplied", ""),
-    "factor:precedence": ("power_precedence", ""),
-    "factor:precedence2": ("power_precedence", ""),
-    "factor:n_k": ("scaled_by_wrong_dimension", ""),
-    "factor:n_q": ("scaled_by_wrong_dimension", ""),
-    "factor:lead": ("scaled_by_wrong_dimension", ""),
-    "factor:n_k_plain": ("scaled_by_wrong_dimension", ""),
-    "factor:size": ("scaled_by_wrong_dimension", ""),
-}
 
 _NOT_WEIGHTS = "This function returns the scores; the exponential belongs to the softmax, later."
 
@@ -100,8 +70,7 @@ SCALED_DOT = Exercise(
         Misconception("scale_hard_coded", test=_fixed_scale),
     ],
     forbidden=(lib.scaled_dot_scores, lib.dot_scores),
-    factors=_dot_factors,
-    relations={**_SCALE_CODES, "transposed": ("transposed_kq", ""), "exp": ("exp_applied", _NOT_WEIGHTS),
+    relations={"transposed": ("transposed_kq", ""), "exp": ("exp_applied", _NOT_WEIGHTS),
                "softmax": ("softmax_applied", "")},
 )
 
@@ -138,11 +107,6 @@ def _eps(eps: float, inside: bool) -> tuple:
     return tuple((f"({x}_len + 1e-9)", f"({x}_len + {eps!r})") for x in "qk")
 
 
-def _cosine_factors(probe) -> dict:
-    s = _sizes(probe)
-    return {"tau2": s["tau"] ** 2, "tau": s["tau"], "inv_tau": 1 / s["tau"], "sqrt_d": 1 / math.sqrt(s["d"])}
-
-
 def _cosine_probes():
     zero_rows, zero_keys = randn(111, (3, 5), (6, 5))
     zero_rows[1] = 0.0
@@ -173,10 +137,9 @@ COSINE = Exercise(
           for inside in (False, True)),
     ],
     forbidden=(lib.cosine_scores,),
-    factors=_cosine_factors,
-    relations={"factor:tau2": ("temperature_multiplied", ""), "factor:tau": ("temperature_ignored", ""),
-               "factor:inv_tau": ("temperature_misapplied", "Here τ divides twice."),
-               "factor:sqrt_d": ("extra_sqrt_d_scaling", "Cosine scores already lie between −1 and 1."),
+    relations={"factor:τ²": ("temperature_multiplied", ""), "factor:τ": ("temperature_ignored", ""),
+               "factor:1/τ": ("temperature_misapplied", "Here τ divides twice."),
+               "factor:1/√d": ("extra_sqrt_d_scaling", "Cosine scores already lie between −1 and 1."),
                "transposed": ("transposed_kq", ""), "softmax": ("softmax_applied", ""),
                "exp": ("exp_applied", _NOT_WEIGHTS)},
     purposes={"zero_vector": ("cosine_no_eps", ""), "lengths": ("eps_too_large", "")},
@@ -198,13 +161,6 @@ _EXPANSIONS = [   # ‖q‖² + ‖k‖² − 2 q·k written with one slip
     f"np.sum(q * q, axis=-1)[..., :, None]{k} {cross} q @ np.swapaxes(k, -1, -2)"
     for k in (" + np.sum(k * k, axis=-1)[..., None, :]", "") for cross in ("-", "+", "+ 2 *", "- 0 *")
 ] + ["np.sum(q * q, axis=-1)[..., :, None] - 2 * q @ np.swapaxes(k, -1, -2)"]
-
-
-def _rbf_factors(probe) -> dict:
-    s = _sizes(probe)
-    t = s["tau"]
-    return {"two": 2.0, "tau": t, "half": 0.5, "tau2": t**2, "tau4": t**4, "2tau2": 2 * t**2, "mean": 1 / s["d"],
-            "sqrt_d": 1 / math.sqrt(s["d"]), "2tau": 2 * t}
 
 
 RBF = Exercise(
@@ -230,13 +186,12 @@ RBF = Exercise(
                                                "return np.swapaxes(-d2 / (2 * temperature ** 2), -1, -2)"),)),
     ],
     forbidden=(lib.rbf_scores, lib.squared_distances),
-    factors=_rbf_factors,
-    relations={"factor:two": ("rbf_missing_two", ""), "factor:tau": ("rbf_tau_not_squared", ""),
-               "factor:half": ("rbf_two_tau_squared", ""), "factor:tau2": ("temperature_ignored", ""),
-               "factor:tau4": ("temperature_multiplied", ""), "factor:2tau2": ("rbf_missing_denominator", ""),
-               "factor:mean": ("rbf_mean_not_sum", ""),
-               "factor:sqrt_d": ("extra_sqrt_d_scaling", "RBF scores are scaled by 2τ² alone."),
-               "factor:2tau": ("rbf_tau_not_squared", ""),
+    relations={"factor:2": ("rbf_missing_two", ""), "factor:τ": ("rbf_tau_not_squared", ""),
+               "factor:1/2": ("rbf_two_tau_squared", ""), "factor:τ²": ("temperature_ignored", ""),
+               "factor:τ⁴": ("temperature_multiplied", ""), "factor:2·τ²": ("rbf_missing_denominator", ""),
+               "factor:1/d": ("rbf_mean_not_sum", ""),
+               "factor:1/√d": ("extra_sqrt_d_scaling", "RBF scores are scaled by 2τ² alone."),
+               "factor:2·τ": ("rbf_tau_not_squared", ""),
                "sign": ("rbf_positive_sign", ""), "transposed": ("transposed_kq", ""),
                "exp": ("exp_applied", "You returned the Gaussian kernel exp(−‖q−k‖²/(2τ²)); the score is its "
                                       "logarithm, −‖q−k‖²/(2τ²), and the softmax exponentiates it later."),

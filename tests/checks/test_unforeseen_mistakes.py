@@ -165,6 +165,32 @@ def test_a_constant_factor_is_said_as_what_it_means():
     assert "times the right ones" not in result.message
 
 
+def scores_divided_by_d_and_root_d(q, k):
+    return q @ np.swapaxes(k, -1, -2) / q.shape[-1] ** 1.5
+
+
+def gradient_with_dv_scaled_too(q, k, v, d_out, mask=None):
+    root = np.sqrt(q.shape[-1])
+    s = q @ np.swapaxes(k, -1, -2) / root
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    top = s.max(axis=-1, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(top), top, 0.0))
+    p = e / np.maximum(e.sum(axis=-1, keepdims=True), 1e-300)
+    dp = d_out @ np.swapaxes(v, -1, -2)
+    ds = p * (dp - np.sum(p * dp, axis=-1, keepdims=True))
+    return ds @ k / root, np.swapaxes(ds, -1, -2) @ q / root, np.swapaxes(p, -1, -2) @ d_out / root
+
+
+@pytest.mark.parametrize("exercise_id,fn,factor", [
+    ("scaled_dot_scores", scores_divided_by_d_and_root_d, "1/d times the right ones"),
+    ("attention_backward", gradient_with_dv_scaled_too, "1/√d times the right ones"),
+])
+def test_a_factor_no_mutant_explains_is_said_in_the_probe_sizes(exercise_id, fn, factor):
+    result = _run(exercise_id, fn)
+    assert factor in result.message and "at d = " in result.message, result.message
+
+
 def test_no_probe_has_d_4_where_the_square_root_of_d_and_half_of_d_are_both_2():
     for exercise_id in ("scaled_dot_scores", "attention", "masked_attention", "attention_backward"):
         for probe in checks.get(exercise_id).probes:
