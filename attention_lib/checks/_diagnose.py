@@ -566,7 +566,7 @@ def _sizes(ex, probe) -> dict:
     if "d" not in sizes and "W_q" in ex.arguments:
         sizes["d"] = int(np.shape(probe.args[ex.arguments["W_q"]])[-1])
     names = re.findall(r"(\w+)\s*(?:=[^,)]*)?[,)]", ex.signature.partition("(")[2])
-    given = {**dict(zip(names, probe.args)), **probe.kwargs}
+    given = {**dict(zip(names, probe.args, strict=False)), **probe.kwargs}
     for name, value in given.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             sizes[{"temperature": "τ", "tau": "τ"}.get(name, name)] = value
@@ -609,7 +609,8 @@ def _factor(ex, found, code, said, what="numbers"):
     sizes = _sizes(ex, first)
     tables = [_factors(_sizes(ex, p)) for p, _ in found]
     for name, (_, used) in tables[0].items():
-        if all(name in t and np.isclose(r.value, t[name][0], rtol=1e-4) for t, (_, r) in zip(tables, found)):
+        if all(name in t and np.isclose(r.value, t[name][0], rtol=1e-4)
+               for t, (_, r) in zip(tables, found, strict=True)):
             at = ", ".join(f"{x} = {sizes[x]:g}" for x in used)
             told = (f"Your {what} are {name} times the right ones ({value:.3g} at {at} on {first.label})." if at
                     else f"On every failing input your {what} are {name} times the right ones.")
