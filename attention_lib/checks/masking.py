@@ -11,7 +11,7 @@ import numpy as np
 from .. import masking as lib
 from ..attention import attention as _attention
 from ..softmax import softmax as _softmax
-from ._compare import arrays_match, as_array, as_pair, outcome_matches
+from ._compare import arrays_match, as_array, as_pair
 from ._engine import Exercise, Misconception, Probe
 from ._probes import near_1000, qkv
 from .attention import _returns_only_output, mask_after
@@ -130,41 +130,21 @@ def _rows(got, ref):
     return out.astype(float), weights.astype(float), out_ref, weights_ref
 
 
-_EMPTY_ROWS = {   # what a learner's fully masked rows hold -> recognised
-    "nan": lambda w: bool(np.all(np.isnan(w))),
-    "uniform": lambda w: bool(np.all(np.isfinite(w)) and np.allclose(w, 1.0 / w.shape[-1], rtol=1e-4)),
-}
-
-
-def _empty_rows(kind):
-    """Right on every row that has a key to see; on every row that has none, NaN or uniform weights."""
-    def test(mine, want, probes):
-        seen = False
-        for got, ref in zip(mine, want, strict=True):
-            rows = _rows(got, ref)
-            if rows is None:
-                return False
-            out, weights, out_ref, weights_ref = rows
-            empty = ~np.any(weights_ref > 0, axis=-1)    # (..., n_q): no visible key
-            if not (arrays_match(weights[~empty], weights_ref[~empty]) and arrays_match(out[~empty], out_ref[~empty])):
-                return False
-            if empty.any():
-                seen = True
-                if not _EMPTY_ROWS[kind](weights[empty]):
-                    return False
-        return seen
-    return test
-
-
-def _mask_of(probe):
-    return probe.kwargs.get("mask", probe.args[3] if len(probe.args) > 3 else None)
-
-
-def _drops_mask_axes(mine, want, probes):
-    """Right wherever the mask has no axis of size 1, wrong wherever it has one: the mask was squeezed."""
-    has_one = [_mask_of(p) is not None and 1 in np.shape(_mask_of(p)) for p in probes]
-    right = [outcome_matches(got, ref, 1e-6, 1e-8) for got, ref in zip(mine, want, strict=True)]
-    return any(has_one) and all(r != h for r, h in zip(right, has_one, strict=True))
+def _empty_rows_nan(mine, want, probes):
+    """Right on every row that has a key to see; NaN on every row that has none."""
+    seen = False
+    for got, ref in zip(mine, want, strict=True):
+        rows = _rows(got, ref)
+        if rows is None:
+            return False
+        out, weights, out_ref, weights_ref = rows
+        empty = ~np.any(weights_ref > 0, axis=-1)    # (..., n_q): no visible key
+        if not (arrays_match(weights[~empty], weights_ref[~empty]) and arrays_match(out[~empty], out_ref[~empty])):
+            return False
+        seen = seen or bool(empty.any())
+        if empty.any() and not np.all(np.isnan(weights[empty])):
+            return False
+    return seen
 
 
 _SQUEEZED = ("Your function drops the mask's axes of size 1 (with `squeeze` or a reshape): keep the mask's "
@@ -329,9 +309,7 @@ MASKED = Exercise(
         Misconception("padding_missing_query_axis", detail=_SQUEEZED,
                       patch=(("scores = np.where(mask, scores, -np.inf)", "scores = np.where(np.squeeze(mask), scores, "
                                                                          "-np.inf)"),)),
-        Misconception("fully_masked_row_nan", test=_empty_rows("nan")),
-        Misconception("fully_masked_row_uniform", test=_empty_rows("uniform")),
-        Misconception("padding_missing_query_axis", test=lambda *a: _drops_mask_axes(*a) and _SQUEEZED),
+        Misconception("fully_masked_row_nan", test=_empty_rows_nan),
     ],
     forbidden=(_attention, _softmax),
     returns="pair",

@@ -66,7 +66,6 @@ SCALED_DOT = Exercise(
     equivalent={"size: q.shape[-1] → k.shape[-1]": "The contract gives queries and keys the same d."},
     probes=lambda: _qk_probes(101),
     misconceptions=[
-        Misconception("transposed_kq", patch=(("s = q @ np.swapaxes(k, -1, -2)", "s = k @ np.swapaxes(q, -1, -2)"),)),
         Misconception("scale_hard_coded", test=_fixed_scale),
     ],
     forbidden=(lib.scaled_dot_scores, lib.dot_scores),
@@ -127,8 +126,6 @@ COSINE = Exercise(
     codes={("everywhere", "drop", "div"): "cosine_not_unit"},
     probes=_cosine_probes,
     misconceptions=[
-        Misconception("transposed_kq", patch=(("s = q_unit @ np.swapaxes(k_unit, -1, -2)",
-                                               "s = k_unit @ np.swapaxes(q_unit, -1, -2)"),)),
         *(Misconception(code, patch=_lengths(length)) for length, code in _LENGTHS.items()),
         Misconception("cosine_distance", patch=(("return s / temperature", "return (1 - s) / temperature"),)),
         Misconception("cosine_distance", patch=(("return s / temperature",
@@ -182,8 +179,6 @@ RBF = Exercise(
         Misconception("rbf_wrong_distance", patch=(("np.sum(diff ** 2, axis=-1)", "np.sum(np.abs(diff), axis=-1)"),)),
         *(Misconception("rbf_expansion_wrong", patch=(("d2 = np.sum(diff ** 2, axis=-1)", "d2 = " + expansion),))
           for expansion in _EXPANSIONS),
-        Misconception("transposed_kq", patch=(("return -d2 / (2 * temperature ** 2)",
-                                               "return np.swapaxes(-d2 / (2 * temperature ** 2), -1, -2)"),)),
     ],
     forbidden=(lib.rbf_scores, lib.squared_distances),
     relations={"factor:2": ("rbf_missing_two", ""), "factor:τ": ("rbf_tau_not_squared", ""),
