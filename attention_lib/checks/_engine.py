@@ -126,7 +126,7 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        icon = {"correct": "✅ **Correct**", "incorrect": "❌ **Not yet**", "not_attempted": "✏️ **Not attempted**"}
+        icon = {"correct": "✓ **Correct**", "incorrect": "✗ **Not yet**", "not_attempted": "○ **Not attempted**"}
         tag = f" — misconception `{self.code}`" if self.code else ""
         return f"{icon[self.status]} (`{self.exercise_id}`){tag}\n\n{self.message}"
 
