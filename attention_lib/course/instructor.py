@@ -45,7 +45,7 @@ def _questions(lesson: lessons.Lesson) -> list[tuple]:
 
 
 def _row(question, codes) -> str:
-    named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(right or wrong only)"
+    named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(none: the generated mistakes name them)"
     mistakes, groups, by_code = generated(question.exercise_id)
     also = ", ".join(f"`{c}` {n}" for c, n in by_code.items())
     return f"| `{question.label}` | `{question.exercise_id}` | {question.level} | {named} | {mistakes} in {groups} " \
