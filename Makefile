@@ -19,6 +19,7 @@ $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(PY) -m attention_lib.checks cache > /dev/null
 	touch $@
 
 $(VENV)/.test: pyproject.toml

@@ -114,16 +114,32 @@ def generate(ex):
             _mutate.trace(buggy, ex.probes)
             yield Mutant((), present), _mutate.compile_tree(buggy, buggy.tree, "bugs " + "".join(present))
             if size == 1:
-                yield from _first_order(buggy, present)
+                fixed = [old for b in bugs if b not in present for old, _ in ex.bugs[b]["patch"]]
+                yield from _first_order(buggy, present, _lines(buggy.source, fixed))
 
 
 COMMON = OPERATORS[:7]
-"""The operators whose slips are also tried beside a bug of the handout that is still there."""
+"""The operators whose slips are also tried beside a bug of the handout that is still there, on the lines the
+learner rewrote to fix the others."""
 
 
-def _first_order(ref, bugs):
+def _lines(source: str, texts) -> set:
+    """The numbers of the lines of ``source`` that hold any of ``texts``."""
+    found = set()
+    for text in texts:
+        start = source.find(text)
+        if start < 0:                            # rewritten by a bug still there
+            continue
+        first = source.count("\n", 0, start) + 1
+        found.update(range(first, first + text.count("\n") + 1))
+    return found
+
+
+def _first_order(ref, bugs, lines=None):
     offers = _mutate.offers(ref, COMMON if bugs else None)
     for offer in offers:
+        if lines is not None and offer.slip.line not in lines:
+            continue
         yield Mutant((offer.slip,), bugs), _mutate.function(ref, [offer], offer.slip.id)
     if bugs:
         return
@@ -385,6 +401,12 @@ def _user_cache() -> Path:
 
 def _file(folder: Path, ex, digest: str) -> Path:
     return folder / f"{ex.id}-{digest}.pkl.z"
+
+
+def cached_file(ex, model: ErrorModel, folder: Path) -> Path | None:
+    """The file in ``folder`` that holds ``model``, if it is there."""
+    path = _file(folder, ex, model.key)
+    return path if path.is_file() else None
 
 
 def load(ex) -> ErrorModel | None:

@@ -187,3 +187,29 @@ def test_probes_drawn_again_under_a_salt_keep_their_purposes_and_shapes_but_not_
     assert [np.shape(a) for p in salted.probes for a in p.args] == [np.shape(a) for p in ex.probes for a in p.args]
     assert not np.allclose(salted.probes[0].args[0], ex.probes[0].args[0])
     assert checks.check(salted, checks.get("attention").teaching).status == "correct"
+
+
+def test_the_whole_cache_stays_under_five_megabytes_and_a_wheel_ships_it():
+    import pickle
+    import tomllib
+    import zlib
+
+    from attention_lib._paths import ROOT
+
+    total = 0
+    for exercise_id in IDS:
+        ex = checks.get(exercise_id)
+        model = _mutants.error_model(ex, ex.reference_outcomes())
+        total += len(zlib.compress(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), 6))
+    assert total < 5e6, f"{total / 1e6:.1f} MB"
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "_cache/*.pkl.z" in data["attention_lib.checks"]
+
+
+def test_the_cache_command_builds_every_exercise_into_the_cache(tmp_path, monkeypatch, capsys):
+    from attention_lib.checks.__main__ import main
+
+    monkeypatch.setenv(_mutants.CACHE_ENV, str(tmp_path))
+    assert main(["cache", "softmax", "causal_mask"]) == 0
+    assert sorted(p.name.split("-")[0] for p in tmp_path.iterdir()) == ["causal_mask", "softmax"]
+    assert "KiB in all" in capsys.readouterr().out
