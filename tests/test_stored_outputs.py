@@ -66,11 +66,11 @@ def stamp_problems(path, name=None):
 
 
 def test_the_lessons_measuring_cells_are_found():
-    """The detector is not vacuous: lessons 05 and 08 time and trace memory, lesson 01 times two scores."""
+    """The detector is not vacuous: lesson 05 times and traces memory, 08 traces memory, 01 times two scores."""
     measuring = {path.stem: [c.index for c in analyse(path).measuring] for path in NOTEBOOKS
                  if path.parent == _paths.NOTEBOOKS}
     assert measuring["01_similarity"] and measuring["05_qkv_self_cross"]
-    assert len(measuring["08_efficient_attention"]) >= 5
+    assert len(measuring["08_efficient_attention"]) >= 3
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
