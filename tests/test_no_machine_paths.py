@@ -52,7 +52,7 @@ def problems(path, name=None):
                               (UNFINDABLE, "cites a source a learner cannot look up")):
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
-                found.append(f"{name} {where} line {line}: {what}: {match.group(0)!r}")
+                found.append(f"{name} {where + ' ' if where else ''}line {line}: {what}: {match.group(0)!r}")
     return found
 
 
