@@ -69,16 +69,26 @@ def anchor(heading):
 
 def stored_outputs(nb):
     """All text a notebook's code cells printed or returned, skipping cells whose output nbval ignores
-    (their numbers change from run to run, so a record must not quote them)."""
+    (their numbers change from run to run, so a record must not quote them).
+
+    Consecutive stream outputs of one cell are joined as Jupyter shows them, with nothing between: the kernel may
+    flush one ``print`` in two pieces, and where it cuts depends on the machine's load."""
     texts = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
             continue
+        stream = None
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
-                texts.append("".join(out["text"]))
-            elif "text/plain" in out.get("data", {}):
-                texts.append("".join(out["data"]["text/plain"]))
+                if stream is not None and out.get("name") == stream:
+                    texts[-1] += "".join(out["text"])
+                else:
+                    texts.append("".join(out["text"]))
+                stream = out.get("name")
+            else:
+                stream = None
+                if "text/plain" in out.get("data", {}):
+                    texts.append("".join(out["data"]["text/plain"]))
     return "\n".join(texts)
 
 
@@ -244,6 +254,14 @@ def test_a_missing_notebook_a_short_section_and_a_row_without_a_url_are_reported
     assert (f"{LESSON} {belief['id']}: 'asked at' has neither an http(s) URL nor a thread named by its site and "
             f"title") in found
     assert f"{LESSON} {questions[1]}: a belief of lesson 02 has an id like B02.1" in found
+
+
+def test_a_print_the_kernel_flushed_in_two_pieces_reads_as_one_line():
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": ["additive scores:"]},
+        {"output_type": "stream", "name": "stdout", "text": [" (1, 6)\n"]},
+        {"output_type": "stream", "name": "stderr", "text": ["a warning\n"]}]}
+    assert stored_outputs({"cells": [cell]}) == "additive scores: (1, 6)\n\na warning\n"
 
 
 def test_a_thread_named_by_its_site_and_title_needs_no_url(copy):
