@@ -273,9 +273,9 @@ def alibi_bias(n_heads, n_q, n_k=None):
     """
     allowed = causal_mask(n_q, n_k)                      # (n_q, n_k), checks n_k >= n_q
     n_q, n_k = allowed.shape
-    distance = (n_k - n_q + np.arange(n_q))[:, None] - np.arange(n_k)[None, :]   # (n_q, n_k), query − key
+    back = np.arange(n_k)[None, :] - (n_k - n_q + np.arange(n_q))[:, None]   # (n_q, n_k), key − query: ≤ 0 if allowed
     slopes = alibi_slopes(n_heads)                       # (h,)
-    bias = -slopes[:, None, None] * distance[None, :, :]   # (h, n_q, n_k)
+    bias = slopes[:, None, None] * back[None, :, :]      # (h, n_q, n_k): −m · distance back, +0 on the diagonal
     return np.where(allowed, bias, -np.inf)              # (h, n_q, n_k)
 
 
@@ -562,11 +562,20 @@ def content_only_ceiling(tokens, config):
     return np.where(is_value, 1.0, counts.max(axis=-1) / counts.sum(axis=-1))
 
 
-def distance_profile(params, config, distances):
+def distance_profile(params, config, distances, pair=None):
     """The score a filler query gives a value key ``Δ`` positions back, per head, averaged over the symbols.
 
     Only for the schemes whose scores depend on the two positions through ``Δ`` alone ("rope",
     "alibi", and "none", where nothing depends on position): query at position ``Δ``, key at 0.
+
+    Parameters
+    ----------
+    params : dict, from :func:`train`
+    config : RecencyConfig
+    distances : array_like of int
+    pair : int, optional
+        RoPE only: keep the part of the score that comes from pair ``pair`` (features ``pair`` and
+        ``pair + d/2`` of each head); the parts of all pairs add up to the whole score.
 
     Returns
     -------
@@ -579,6 +588,12 @@ def distance_profile(params, config, distances):
     distances = np.asarray(distances)
     q = split_heads(params["E"][None, c.n_values:] @ params["W_q"], c.n_heads)   # (1, h, fillers, d)
     k = split_heads(params["E"][None, :c.n_values] @ params["W_k"], c.n_heads)   # (1, h, values, d)
+    if pair is not None:
+        if c.scheme != "rope":
+            raise ValueError("only RoPE's scores split into pairs of features")
+        keep = np.zeros(c.d_head)
+        keep[[pair, pair + c.d_head // 2]] = 1.0
+        q = q * keep                                                 # (1, h, fillers, d) the other pairs zeroed
     out = np.empty((c.n_heads, len(distances)))
     for j, delta in enumerate(distances):
         qj, kj = q, k

@@ -250,6 +250,15 @@ def test_without_positions_and_with_alibi_the_scores_see_only_the_distance():
         pos.distance_profile(params, pos.RecencyConfig(scheme="learned"), [0])
 
 
+def test_the_pairs_parts_of_a_rope_profile_add_up_to_the_whole():
+    c = pos.RecencyConfig(scheme="rope", d_model=16, n_heads=2)
+    params = pos.init_params(c, np.random.default_rng(3))
+    whole = pos.distance_profile(params, c, [0, 3, 40])
+    parts = [pos.distance_profile(params, c, [0, 3, 40], pair=i) for i in range(4)]
+    np.testing.assert_allclose(sum(parts), whole, atol=1e-12)
+    assert not np.allclose(parts[0], whole)
+
+
 def test_an_unknown_scheme_or_an_odd_head_size_is_refused():
     with pytest.raises(ValueError, match="unknown scheme 'relative'"):
         pos.RecencyConfig(scheme="relative")
