@@ -20,6 +20,7 @@ UNFINDABLE = re.compile(
     r"[\"“'‘]Attention Mechanisms[\"”'’]"                  # no author, no link: a title nobody can look up
     r"|The Attention Mechanism Explained"
     r"|Attention: Q/K/V, Softmax Weights"
+    r"|(?i:Attention (?:=|is) Soft k-?NN)"                   # the course's commissioning documents are never cited
 )
 
 
@@ -72,6 +73,7 @@ def test_no_tracked_notebook_or_markdown_file_names_a_machine_path_or_an_unfinda
     "C:\\Users\\alice\\course", "C:\\\\Users\\\\alice", "/Users/bob/Desktop", "the file is /tmp",
     'the lesson "Attention Mechanisms" works an example', "“Attention Mechanisms” lists",
     "both \"The Attention Mechanism Explained\" and", "the lab 'Attention: Q/K/V, Softmax Weights, and Context'",
+    'the article "Attention = Soft k-NN" (2025)', "as Attention is Soft KNN shows",
 ])
 def test_what_the_scan_catches(text):
     assert MACHINE_PATHS.search(text) or UNFINDABLE.search(text)
