@@ -17,7 +17,7 @@ XDIST_NB := -n auto --dist loadfile
 # training run amplifies that into different printed losses. Learners (make lab) keep the fastest ones.
 PINNED_NUMERICS := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell
 
-.PHONY: lab test test-fast bench exercises notebooks instructor html clean
+.PHONY: lab test test-fast bench exercises notebooks instructor html extrapolation clean
 
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ exercises: $(VENV)/.lab
 
 notebooks: $(VENV)/.lab
 	$(PINNED_NUMERICS) $(PY) -m attention_lib.course run-notebooks notebooks solutions
+
+# Lesson 09's stored training runs (attention_lib/results/extrapolation.json), bit for bit from their seeds.
+extrapolation: $(VENV)/.lab
+	$(PINNED_NUMERICS) $(PY) -m attention_lib.course extrapolation
 
 # The instructor kit's generated page, and the lessons' slide metadata, after an edit to checks or lessons.
 instructor: $(VENV)/.lab
