@@ -18,7 +18,7 @@ def main(argv: list[str]) -> int:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
     total = 0
-    for exercise_id in argv[1:] or exercise_ids():
+    for exercise_id in argv[1:] or [i for i in exercise_ids() if get(i).teaching is not None]:
         ex, start = get(exercise_id), time.perf_counter()
         model = _mutants.error_model(ex, ex.reference_outcomes())
         path = next(filter(None, (_mutants.cached_file(ex, model, d) for d in _mutants.cache_dirs())), None)

@@ -569,7 +569,7 @@ def _sizes(ex, probe) -> dict:
     given = {**dict(zip(names, probe.args, strict=False)), **probe.kwargs}
     for name, value in given.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            sizes[{"temperature": "τ", "tau": "τ"}.get(name, name)] = value
+            sizes[{"temperature": "τ", "tau": "τ", "bandwidth": "τ"}.get(name, name)] = value
     return sizes
 
 

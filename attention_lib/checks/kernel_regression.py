@@ -13,8 +13,8 @@ _KERNELS = {   # another kernel than the Gaussian, as a patch of its line -> (co
     "1 / (1 + u ** 2)": ("kernel_not_gaussian", ""),
     "(np.abs(u) <= 1).astype(float)": ("kernel_not_gaussian", ""),
 }
-_WIDTH = "Here the bandwidth h plays the temperature: u = (x − xᵢ)/h, dividing once."
-_BANDWIDTHS = {   # h as the learner's code effectively uses it -> (code, detail)
+_WIDTH = "Here the bandwidth τ plays the temperature: u = (x − xᵢ)/τ, dividing once."
+_BANDWIDTHS = {   # τ as the learner's code effectively uses it -> (code, detail)
     "bandwidth ** 2": ("temperature_misapplied", _WIDTH), "np.sqrt(bandwidth)": ("temperature_misapplied", _WIDTH),
     "(2 * bandwidth)": ("temperature_misapplied", _WIDTH),
     "(bandwidth * np.sqrt(2))": ("temperature_misapplied", _WIDTH),
@@ -32,7 +32,7 @@ def _returned_weights(mine, want, probes):
 
 
 def kernel_regression(x_query, x_train, y_train, bandwidth):
-    # role[bandwidth]: u = (x − xᵢ)/h: the bandwidth divides each distance
+    # role[bandwidth]: u = (x − xᵢ)/τ: the bandwidth τ divides each distance
     u = (x_query[:, None] - x_train[None, :]) / bandwidth   # (n_q, n_k)
     # role[kernel]: the Gaussian kernel exp(−u²/2) weighs near points more
     k = np.exp(-u ** 2 / 2)               # (n_q, n_k)
@@ -85,7 +85,7 @@ KERNEL_REGRESSION = Exercise(
                       detail="That is the limit of a vanishing bandwidth (1-NN); kernel regression weighs every "
                              "training point by its kernel value."),
         Misconception("wrong_quantity", test=_returned_weights),
-        Misconception("large_bandwidth_limit", variant=lambda xq, xt, yt, h: np.full(len(xq), np.mean(yt)),
+        Misconception("large_bandwidth_limit", variant=lambda xq, xt, yt, tau: np.full(len(xq), np.mean(yt)),
                       detail="Here every query gets the same prediction: the weights must depend on the distance."),
     ],
     forbidden=(_kernel_regression, _kernel_weights),

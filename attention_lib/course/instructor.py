@@ -28,6 +28,8 @@ def generated(exercise_id: str) -> tuple[int, int, dict]:
     """``(mistakes, groups, {code: groups})``: the generated mistakes of an exercise's error model that a probe
     tells from the reference, how many outcome groups they fall in, and the code each group is named by."""
     ex = checks.get(exercise_id)
+    if ex.teaching is None:                      # an exercise not yet ported to a teaching reference
+        return 0, 0, {}
     model = _mutants.error_model(ex, ex.reference_outcomes())
     made = [(m, int(n)) for m, n in zip(model.mutants, model.sizes, strict=True) if not m.known]
     codes = collections.Counter(_mutants.speak(ex, m)[0] for m, _ in made)
@@ -47,9 +49,9 @@ def _questions(lesson: lessons.Lesson) -> list[tuple]:
 def _row(question, codes) -> str:
     named = "; ".join(f"`{c}` {catalogue.title(c)}" for c in codes) or "(none: the generated mistakes name them)"
     mistakes, groups, by_code = generated(question.exercise_id)
-    also = ", ".join(f"`{c}` {n}" for c, n in by_code.items())
-    return f"| `{question.label}` | `{question.exercise_id}` | {question.level} | {named} | {mistakes} in {groups} " \
-           f"groups: {also} |"
+    also = f"{mistakes} in {groups} groups: " + ", ".join(f"`{c}` {n}" for c, n in by_code.items()) if groups \
+        else "(no teaching reference yet)"
+    return f"| `{question.label}` | `{question.exercise_id}` | {question.level} | {named} | {also} |"
 
 
 def misconceptions_markdown() -> str:
