@@ -346,8 +346,20 @@ def key(ex) -> str:
         _digest(h, probe.kwargs)
     for module in (_mutate, sys.modules[__name__]):
         h.update(Path(module.__file__).read_bytes())
-    h.update(f"{_FORMAT} {np.__version__}".encode())
+    h.update(f"{_FORMAT} {numerics()}".encode())
     return h.hexdigest()[:20]
+
+
+def numerics() -> str:
+    """What the last bits of a mutant's numbers depend on besides the code: numpy's version, the SIMD features
+    its loops use (``NPY_DISABLE_CPU_FEATURES`` turns some off) and the BLAS kernel asked for. A delicate mutant
+    (a finite-difference step of 1e-12) returns other noise under other numerics, so each has its own files."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:                                  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    used = ",".join(sorted(name for name, on in features.items() if on))
+    return f"{np.__version__};{used};{os.environ.get('OPENBLAS_CORETYPE', '')}"
 
 
 def _digest(h, value) -> None:
@@ -400,7 +412,11 @@ def _user_cache() -> Path:
 
 
 def _file(folder: Path, ex, digest: str) -> Path:
-    return folder / f"{ex.id}-{digest}.pkl.z"
+    return folder / f"{ex.id}-{_tag()}-{digest}.pkl.z"
+
+
+def _tag() -> str:
+    return hashlib.sha256(numerics().encode()).hexdigest()[:6]
 
 
 def cached_file(ex, model: ErrorModel, folder: Path) -> Path | None:
@@ -424,7 +440,8 @@ def load(ex) -> ErrorModel | None:
 
 
 def save(ex, model: ErrorModel) -> Path | None:
-    """Write ``model`` to the first cache directory that takes it; drop older files of the same exercise there."""
+    """Write ``model`` to the first cache directory that takes it; drop older files of the same exercise and
+    numerics there."""
     data = zlib.compress(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), 6)
     for folder in cache_dirs():
         try:
@@ -435,7 +452,7 @@ def save(ex, model: ErrorModel) -> Path | None:
             os.replace(tmp.name, target)
         except OSError:
             continue
-        for old in folder.glob(f"{ex.id}-*.pkl.z"):
+        for old in folder.glob(f"{ex.id}-{_tag()}-*.pkl.z"):      # an older one under the same numerics
             if old != target:
                 old.unlink(missing_ok=True)
         return target

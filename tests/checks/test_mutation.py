@@ -180,12 +180,21 @@ def test_the_cache_goes_where_the_environment_says_and_nowhere_with_off(tmp_path
     assert _mutants.cache_dirs() == [] and _mutants.load(ex) is None
 
 
-def test_a_saved_model_replaces_the_older_file_of_its_exercise(tmp_path, monkeypatch):
+def test_a_saved_model_replaces_the_older_file_of_its_exercise_under_the_same_numerics(tmp_path, monkeypatch):
     monkeypatch.setenv(_mutants.CACHE_ENV, str(tmp_path))
     ex = checks.get("causal_mask")
-    (tmp_path / "causal_mask-0000.pkl.z").write_bytes(b"stale")
-    _mutants.save(ex, _mutants.run_all(ex, ex.reference_outcomes()))
-    assert [p.name for p in tmp_path.iterdir()] == [f"causal_mask-{_mutants.key(ex)}.pkl.z"]
+    (tmp_path / f"causal_mask-{_mutants._tag()}-0000.pkl.z").write_bytes(b"stale")
+    (tmp_path / "causal_mask-abcdef-0000.pkl.z").write_bytes(b"another machine's numerics")
+    path = _mutants.save(ex, _mutants.run_all(ex, ex.reference_outcomes()))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "causal_mask-abcdef-0000.pkl.z"])
+
+
+def test_the_cache_key_follows_the_numerics_a_mutants_last_bits_depend_on(monkeypatch):
+    ex = checks.get("numerical_gradient")
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    here = _mutants.key(ex)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    assert _mutants.key(ex) != here and np.__version__ in _mutants.numerics()
 
 
 def test_probes_drawn_again_under_a_salt_keep_their_purposes_and_shapes_but_not_their_numbers():
