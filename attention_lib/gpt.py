@@ -239,28 +239,42 @@ def layer_norm_forward(x, gamma, beta, eps=1e-5):
     return x_hat * gamma + beta, (x_hat, rstd, gamma)
 
 
-def layer_norm_backward(dy, cache):
+def layer_norm_backward(dy, x, gamma, eps=1e-5):
     """Gradients of :func:`layer_norm` with respect to ``x``, ``gamma`` and ``beta``.
 
-    With ``x̂ = (x − μ)/σ`` and ``g = dy ∘ γ``, every feature of a token moves ``μ`` and ``σ``, so::
+    With ``x̂ = (x − μ)/σ``, ``σ = √(var + ε)`` and ``g = dy ∘ γ``, every feature of a token moves ``μ`` and
+    ``σ``, so::
 
         dx = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ        (means over the D features of each token)
         dγ = Σ dy ∘ x̂,   dβ = Σ dy                       (sums over every token)
 
     Parameters
     ----------
-    dy : ndarray, (..., D)
-    cache : tuple, from :func:`layer_norm_forward`
+    dy : array_like, (..., D)
+        Gradient of the loss with respect to the output.
+    x : array_like, (..., D)
+        The forward pass's input.
+    gamma : array_like, (D,)
+    eps : float
 
     Returns
     -------
     dx : ndarray, (..., D)
     dgamma, dbeta : ndarray, (D,)
     """
+    dy, x = np.asarray(dy), np.asarray(x)
+    if dy.shape != x.shape:
+        raise ValueError(f"dy has shape {dy.shape} and x has shape {x.shape}: they must be equal")
+    _, cache = layer_norm_forward(x, gamma, np.zeros_like(gamma), eps)
+    return _layer_norm_backward(dy, cache)
+
+
+def _layer_norm_backward(dy, cache):
+    """:func:`layer_norm_backward` from the forward pass's cache (no statistics recomputed)."""
     x_hat, rstd, gamma = cache
     g = dy * gamma                                       # (..., D), gradient at x̂
-    mean_g = g.mean(axis=-1, keepdims=True)              # (..., 1)
-    mean_gx = np.mean(g * x_hat, axis=-1, keepdims=True)   # (..., 1)
+    mean_g = g.mean(axis=-1, keepdims=True)              # (..., 1), through μ
+    mean_gx = np.mean(g * x_hat, axis=-1, keepdims=True)   # (..., 1), through σ
     dx = (g - mean_g - x_hat * mean_gx) * rstd           # (..., D)
     rows_dy, rows_xh = dy.reshape(-1, dy.shape[-1]), x_hat.reshape(-1, x_hat.shape[-1])   # (N, D) each
     return dx, np.sum(rows_dy * rows_xh, axis=0), rows_dy.sum(axis=0)
@@ -444,6 +458,23 @@ def block_forward(x, params, layer, config):
     return x + y, cache                                  # (B, T, D), the second residual connection
 
 
+def block(x, params, n_heads):
+    """One pre-LN block of causal self-attention and MLP on ``x`` (B, T, D), with plainly named parameters.
+
+    ``params`` holds ``ln1.g ln1.b W_q W_k W_v W_o ln2.g ln2.b W_1 b_1 W_2 b_2`` (as :func:`param_shapes`
+    names block 0's, without the ``h0.`` prefix). Returns the new stream, (B, T, D).
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"x must be a batch of sequences (B, T, D), got shape {x.shape}")
+    B, T, D = x.shape
+    hidden = np.shape(params["W_1"])[-1]
+    dtype = "float32" if x.dtype == np.float32 else "float64"
+    config = GPTConfig(vocab_size=1, context=T, d_model=D, n_heads=n_heads, n_layers=1, d_mlp=hidden, dtype=dtype)
+    prefixed = {f"h0.{name}": np.asarray(value, dtype=dtype) for name, value in params.items()}
+    return block_forward(x.astype(dtype), prefixed, 0, config)[0]
+
+
 def block_backward(dx, cache, params, layer, config):
     """Gradients of :func:`block_forward`: ``dx`` for the stream below, and the block's parameters.
 
@@ -453,12 +484,12 @@ def block_backward(dx, cache, params, layer, config):
     p = f"h{layer}."
     dm, g_mlp = mlp_backward(dx, cache["mlp"], params[p + "W_1"], params[p + "W_2"])
     grads = {p + name: g for name, g in g_mlp.items()}
-    d_ln2, grads[p + "ln2.g"], grads[p + "ln2.b"] = layer_norm_backward(dm, cache["ln2"])
+    d_ln2, grads[p + "ln2.g"], grads[p + "ln2.b"] = _layer_norm_backward(dm, cache["ln2"])
     dx = dx + d_ln2                                      # (B, T, D): the residual path plus the MLP's path
     if config.mixer != "none":
         da, g_mix = mixer_backward(dx, cache["mixer"], params, p, config)
         grads.update(g_mix)
-        d_ln1, grads[p + "ln1.g"], grads[p + "ln1.b"] = layer_norm_backward(da, cache["ln1"])
+        d_ln1, grads[p + "ln1.g"], grads[p + "ln1.b"] = _layer_norm_backward(da, cache["ln1"])
         dx = dx + d_ln1                                  # (B, T, D)
     else:
         grads[p + "ln1.g"], grads[p + "ln1.b"] = (np.zeros_like(params[p + "ln1.g"]) for _ in range(2))
@@ -542,7 +573,7 @@ def gpt_loss_and_grads(params, tokens, targets, config):
     else:
         grads["W_out"] = _rows(hf).T @ d_logits          # (D, V)
         d_hf = d_logits @ params["W_out"].T              # (N, D)
-    dx, grads["lnf.g"], grads["lnf.b"] = layer_norm_backward(d_hf.reshape(hf.shape), cache["lnf"])
+    dx, grads["lnf.g"], grads["lnf.b"] = _layer_norm_backward(d_hf.reshape(hf.shape), cache["lnf"])
     for layer in reversed(range(config.n_layers)):
         dx, g = block_backward(dx, cache["blocks"][layer], params, layer, config)
         grads.update(g)
@@ -553,7 +584,7 @@ def gpt_loss_and_grads(params, tokens, targets, config):
     return float(loss), {name: grads[name] for name in params}
 
 
-__all__ = ["GPTConfig", "MIXERS", "block_backward", "block_forward", "count_parameters", "embed",
+__all__ = ["GPTConfig", "MIXERS", "block", "block_backward", "block_forward", "count_parameters", "embed",
            "embedding_backward", "gelu", "gelu_backward", "gpt_forward", "gpt_loss_and_grads", "init_gpt",
            "layer_norm", "layer_norm_backward", "layer_norm_forward", "mlp_backward", "mlp_forward",
            "param_shapes"]

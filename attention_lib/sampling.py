@@ -61,14 +61,29 @@ def next_token_probs(logits, temperature=1.0, top_k=None):
     return softmax(scores)
 
 
-def sample_next(logits, rng, temperature=1.0, top_k=None):
-    """One token id drawn from :func:`next_token_probs`, with ``rng.choice(V, p=probs)`` (one uniform number
-    from ``rng`` per token); ``temperature=0`` is greedy and draws nothing.
+def sample_next(logits, rng, temperature=1.0, top_k=None, size=None):
+    """Draw the next token from :func:`next_token_probs` with the generator ``rng``.
+
+    Parameters
+    ----------
+    logits : array_like, (V,)
+    rng : numpy.random.Generator
+        Draws with ``rng.choice(V, size=size, p=probs)``: one uniform number per token, so the same seed
+        gives the same tokens.
+    temperature, top_k : see :func:`next_token_probs`; ``temperature=0`` is greedy and draws nothing.
+    size : int, optional
+        None: one token id (an int). ``n``: n independent draws from the same distribution, shape (n,).
+
+    Returns
+    -------
+    int, or ndarray of int (size,)
     """
     probs = next_token_probs(logits, temperature, top_k)
     if temperature == 0:
-        return int(np.argmax(probs))
-    return int(rng.choice(len(probs), p=probs))
+        best = int(np.argmax(probs))
+        return best if size is None else np.full(size, best)
+    drawn = rng.choice(len(probs), size=size, p=probs)
+    return int(drawn) if size is None else drawn
 
 
 def window_start(n_tokens, context):

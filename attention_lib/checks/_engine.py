@@ -97,6 +97,11 @@ PURPOSES = {
     "several_new": "several new tokens at once, where the causal mask's corner matters",
     "keywords": "the keyword arguments",
     "empty": "an empty input",
+    # lesson 10: a tiny GPT
+    "constant_token": "a token whose features are all equal (variance 0), where ε keeps the division finite",
+    "tiny_variance": "a token with a tiny spread, where it matters whether ε sits under the square root",
+    "top_k": "top-k sampling, where only the k largest logits may be drawn",
+    "greedy": "temperature 0, greedy decoding",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""
 
