@@ -537,6 +537,27 @@ def gpt_forward(params, tokens, config):
     return logits
 
 
+def attention_maps(params, tokens, config):
+    """What each block's attention sees and does, for looking inside a trained model.
+
+    Returns
+    -------
+    list of dict, one per block
+        ``x`` (B, T, D): the LayerNorm'd stream the attention reads; ``params``: its ``W_q W_k W_v W_o``
+        (what :func:`attention_lib.multi_head_attention` and lesson 06's head viewer take); ``weights``
+        (B, h, T, T): every head's causal attention weights.
+    """
+    if config.mixer != "attention":
+        raise ValueError(f"this model has no trained attention (mixer = {config.mixer!r})")
+    tokens = _check_tokens(tokens, config)
+    _check_params(params, config)
+    params = _as_model_dtype(params, config)
+    _, cache = _forward(params, tokens, config)
+    return [{"x": block["mixer"]["x"], "weights": block["mixer"]["weights"],
+             "params": {n: params[f"h{layer}.{n}"] for n in ("W_q", "W_k", "W_v", "W_o")}}
+            for layer, block in enumerate(cache["blocks"])]
+
+
 def gpt_loss_and_grads(params, tokens, targets, config):
     """Mean next-token cross-entropy (nats per token) and its gradient for every parameter.
 
@@ -584,7 +605,7 @@ def gpt_loss_and_grads(params, tokens, targets, config):
     return float(loss), {name: grads[name] for name in params}
 
 
-__all__ = ["GPTConfig", "MIXERS", "block", "block_backward", "block_forward", "count_parameters", "embed",
+__all__ = ["GPTConfig", "MIXERS", "attention_maps", "block", "block_backward", "block_forward", "count_parameters", "embed",
            "embedding_backward", "gelu", "gelu_backward", "gpt_forward", "gpt_loss_and_grads", "init_gpt",
            "layer_norm", "layer_norm_backward", "layer_norm_forward", "mlp_backward", "mlp_forward",
            "param_shapes"]

@@ -212,10 +212,10 @@ def gpt_loss_and_grads_value(params, tokens, targets, model):
 # --------------------------------------------------------------------------- the course's runs
 
 
-COURSE_MODEL = GPTConfig(vocab_size=73, context=64, d_model=64, n_heads=4, n_layers=2)
+COURSE_MODEL = GPTConfig(vocab_size=73, context=64, d_model=96, n_heads=4, n_layers=2)
 COURSE_RUNS = {
-    "gpt": TrainConfig(model=COURSE_MODEL, steps=8000, batch_size=32, lr=3e-3, warmup=100, eval_every=250),
-    "mean": TrainConfig(model=dataclasses.replace(COURSE_MODEL, mixer="mean"), steps=8000, batch_size=32, lr=3e-3,
+    "gpt": TrainConfig(model=COURSE_MODEL, steps=4000, batch_size=32, lr=3e-3, warmup=100, eval_every=250),
+    "mean": TrainConfig(model=dataclasses.replace(COURSE_MODEL, mixer="mean"), steps=4000, batch_size=32, lr=3e-3,
                         warmup=100, eval_every=250),
 }
 """What ``python -m attention_lib.course train-tiny-gpt`` trains: the GPT, and the same network and training with

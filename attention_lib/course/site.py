@@ -323,8 +323,8 @@ def rewrite_links(body: str, page: Page, in_site: set[str], root: Path) -> str:
         html_path = resolved.removesuffix(".ipynb") + ".html"
         if target.endswith(".ipynb") and html_path in in_site:
             return f"{m.group(1)}{_relative(html_path, here)}{anchor}{m.group(4)}"
-        if (root / resolved).is_file():
-            return f"{m.group(1)}{_github(resolved)}{anchor}{m.group(4)}"
+        if (root / resolved).is_file() or Path(resolved).stem in _planned():
+            return f"{m.group(1)}{_github(resolved)}{anchor}{m.group(4)}"   # a planned lesson: where it will be
         return m.group(0)                       # the site's own link, or a broken one (tests/course/test_site.py)
 
     def code(m: re.Match) -> str:
@@ -334,6 +334,13 @@ def rewrite_links(body: str, page: Page, in_site: set[str], root: Path) -> str:
         return f'<a href="{_relative(html_path, here)}">{m.group(0)}</a>'
 
     return _CODE_PATH.sub(code, _HREF.sub(href, body))
+
+
+def _planned() -> set[str]:
+    """The slugs of the manifest's lessons that are not ready yet (written on another branch)."""
+    from .lessons import LESSONS
+
+    return {lesson.slug for lesson in LESSONS if not lesson.ready}
 
 
 def _normalise(path: Path) -> str:

@@ -114,7 +114,7 @@ class TextSampler(Explorer):
                 f"---\n{v['prompt']}{v['text']}")
 
 
-def text_sampler(params=None, config=None, chars=None, prompt="ROMEO.\n", temperature=0.75, top_k=None, seed=0,
+def text_sampler(params=None, config=None, chars=None, prompt="Romeo.\n", temperature=0.75, top_k=None, seed=0,
                  n_new=N_NEW):
     """A trained tiny GPT writes after your prompt: a prompt box, temperature, top-k and seed sliders.
 

@@ -225,3 +225,23 @@ def test_logits_have_shape_b_t_v_for_any_batch_and_length(B, T, mixer):
     tokens = np.random.default_rng(B * 10 + T).integers(0, 7, (B, T))
     logits = al.gpt_forward(gpt.init_gpt(config, 0), tokens, config)
     assert logits.shape == (B, T, 7) and np.all(np.isfinite(logits))
+
+
+def test_attention_maps_are_lesson_06s_multi_head_attention_on_the_normalised_stream():
+    params = _jittered(SMALL)
+    tokens, _ = _batch(SMALL, T=6)
+    maps = gpt.attention_maps(params, tokens, SMALL)
+    assert len(maps) == SMALL.n_layers
+    for m in maps:
+        _, weights = al.multi_head_attention(m["x"], m["x"], m["params"], SMALL.n_heads, al.causal_mask(6))
+        np.testing.assert_allclose(m["weights"], weights, atol=1e-12)
+        np.testing.assert_allclose(m["weights"].sum(axis=-1), 1.0, atol=1e-12)
+        assert np.all(np.triu(m["weights"][0, 0], k=1) == 0)
+
+
+def test_block_on_plain_names_is_the_models_block():
+    params = _jittered(SMALL)
+    x = np.random.default_rng(5).normal(size=(2, 6, 8))
+    plain = {k[len("h1."):]: v for k, v in params.items() if k.startswith("h1.")}
+    want, _ = gpt.block_forward(x, params, 1, SMALL)
+    np.testing.assert_allclose(gpt.block(x, plain, SMALL.n_heads), want, atol=1e-12)
