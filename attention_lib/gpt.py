@@ -605,7 +605,6 @@ def gpt_loss_and_grads(params, tokens, targets, config):
     return float(loss), {name: grads[name] for name in params}
 
 
-__all__ = ["GPTConfig", "MIXERS", "attention_maps", "block", "block_backward", "block_forward", "count_parameters", "embed",
-           "embedding_backward", "gelu", "gelu_backward", "gpt_forward", "gpt_loss_and_grads", "init_gpt",
-           "layer_norm", "layer_norm_backward", "layer_norm_forward", "mlp_backward", "mlp_forward",
-           "param_shapes"]
+__all__ = ["GPTConfig", "MIXERS", "attention_maps", "block", "block_backward", "block_forward", "count_parameters",
+           "embed", "embedding_backward", "gelu", "gelu_backward", "gpt_forward", "gpt_loss_and_grads", "init_gpt",
+           "layer_norm", "layer_norm_backward", "layer_norm_forward", "mlp_backward", "mlp_forward", "param_shapes"]

@@ -52,11 +52,12 @@ class TextSampler(Explorer):
             "seed": choice_slider("seed", list(SEEDS), seed),
         }
         figure = Figure(label=f"Bar chart of the model's probabilities for the next character after the prompt: "
-                              f"the {SHOWN} most likely, at the chosen temperature, with the characters top-k drops "
-                              "in grey; the text the model writes is in the readout below",
-                        caption="The bars are the distribution the first new character is drawn from (␣ is a "
-                                "space, ↵ a new line); grey bars are dropped by top-k. Below: the prompt and "
-                                f"the {n_new} characters the model writes after it, one draw per character.",
+                              f"the {SHOWN} most likely, at temperature 1 and at the chosen temperature and top-k; "
+                              "the text the model writes is in the readout below",
+                        caption="Light bars: the model's distribution for the first new character (␣ is a space, "
+                                "↵ a new line); dark bars: the one it is drawn from, after temperature and top-k "
+                                "(none where top-k drops the character). Below: the prompt and the "
+                                f"{n_new} characters the model writes after it, one draw per character.",
                         grid={"height": 300, "max_width": 820})
         super().__init__(controls, figure)
         self.refresh()
@@ -90,11 +91,9 @@ class TextSampler(Explorer):
     def panels(self, v):
         order = v["order"]
         shown = v["probs"][order]                                                         # (SHOWN,)
-        kept = shown > 0
-        colors = [ACCENT["data"] if k else "#bbbbbb" for k in kept]
         labels = [char_label(self.chars[i]) for i in order]
         marks = [bars(v["model_probs"][order], colors=OKABE_ITO[1], width=0.35, label="at temperature 1"),
-                 bars(shown, x=np.arange(len(order)) + 0.38, colors=colors, width=0.35,
+                 bars(shown, x=np.arange(len(order)) + 0.38, colors=ACCENT["data"], width=0.35,
                       label=f"sampled from (τ = {v['temperature']:g})"),
                  rule(y=1 / len(self.chars), label=f"uniform 1/{len(self.chars)}")]
         x = axis("the next character (the most likely first)", (-0.6, len(order) - 0.2),

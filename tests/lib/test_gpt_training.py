@@ -119,7 +119,7 @@ def test_sliding_windows_score_every_character_after_the_context_exactly_once(n_
     if n_ids <= n_context:
         return
     starts, first = gt.sliding_windows(n_ids, n_context, T, stride)
-    scored = np.concatenate([s + 1 + np.arange(f, T) for s, f in zip(starts, first)])   # target positions
+    scored = np.concatenate([s + 1 + np.arange(f, T) for s, f in zip(starts, first, strict=True)])   # target positions
     np.testing.assert_array_equal(np.sort(scored), np.arange(n_context, n_ids))
     assert starts.min() >= 0 and (starts + T).max() <= n_ids - 1
     assert all(f >= T - stride for f in first[1:]) or stride == T
@@ -140,7 +140,7 @@ def test_the_learning_rate_warms_up_then_follows_a_cosine_down():
     c = gt.TrainConfig(steps=100, lr=1.0, warmup=10, min_lr_ratio=0.1)
     lrs = [gt.learning_rate(c, s) for s in range(1, 101)]
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:])) and lrs[-1] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:], strict=False)) and lrs[-1] == pytest.approx(0.1)
 
 
 def test_clipping_scales_every_gradient_by_one_factor():
