@@ -485,7 +485,7 @@ _SAMPLER_STAGES = {
     "scale": [("divide", None, ""), ("multiply", "temperature_multiplied", ""),
                     ("ignored", "temperature_ignored", "")],
     "cut": [("right", None, ""), ("smallest", "topk_smallest", ""),
-              ("strict", "topk_wrong_count", "With `>` instead of `>=` the k-th largest logit is dropped too.")],
+            ("strict", "topk_wrong_count", "With `>` instead of `>=` the k-th largest logit is dropped too.")],
     "greedy": [("argmax", None, ""), ("divide", "temperature_zero_divides", "")],
     "draw": [("rng", None, ""), ("argmax", "sampling_always_greedy", "")],
     "sized": [("kept", None, ""), ("ignored", "sampling_size_ignored", "")],
