@@ -38,7 +38,7 @@ SENTENCE_EMBEDDINGS = np.array([
 ])
 
 
-# Lesson 05's worked example, as the lab "Attention: Q/K/V, Softmax Weights, and Context Vectors" draws it.
+# Lesson 05's worked example: four tokens and their projections, all drawn from one seeded generator.
 POLICY_TOKENS = ["policy", "raises", "wages", "jobs"]
 
 

@@ -4,7 +4,7 @@ with the numbers it quotes, in a lesson notebook that exists.
 The record has one section per lesson (``## NN_slug``) holding a table
 ``| id | kind | question or belief | asked at | answered under | primary source | numbers |``.
 A section's notebook is checked when the manifest marks its lesson ready (a lesson still on its own branch has
-only its table checked); all nine lessons are ready.
+only its table checked).
 """
 import json
 import re

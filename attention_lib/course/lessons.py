@@ -54,9 +54,8 @@ LESSONS = (
            library=("backward", "training", "induction"), checks=("backward",), widgets=("training_run",)),
     Lesson("08_efficient_attention", "Efficient attention", "online softmax, FlashAttention tiling, the KV cache",
            library=("efficient",), checks=("efficient",), widgets=("online_softmax_stepper",)),
-    # Lesson 09 is written on another branch; this placeholder keeps the numbering until it is merged.
-    Lesson("09_positions", "Where order comes from", "sinusoidal, learned, RoPE and ALiBi positions",
-           library=(), checks=(), ready=False),
+    Lesson("09_positions", "Where order comes from", "permutation equivariance, sinusoidal, learned, RoPE, ALiBi; "
+           "length extrapolation measured", library=("positions",), checks=("positions",), widgets=("rope_explorer",)),
     Lesson("10_tiny_gpt", "A tiny GPT, by hand",
            "the block around attention, every gradient by hand, training on Shakespeare, sampling",
            library=("gpt", "corpus", "ngram", "gpt_training", "sampling"), checks=("gpt",),

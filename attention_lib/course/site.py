@@ -111,16 +111,30 @@ def katex_dist() -> Path:
 
 def install_katex() -> Path:
     """:func:`katex_dist`, after ``npm ci`` in ``site_assets/`` (the locked KaTeX) if it is not installed yet."""
-    try:
-        return katex_dist()
-    except SiteError:
+    npm_ci(_paths.SITE_ASSETS, _paths.SITE_ASSETS / "node_modules" / "katex" / "dist" / KATEX_FILES[0])
+    return katex_dist()
+
+
+def npm_ci(folder: Path, installs: Path) -> None:
+    """``npm ci`` in ``folder`` (from its package-lock.json) unless ``installs`` exists already.
+
+    Callers running at once (parallel test workers, two builds) take turns on a lock file, so one installs
+    and the others find it done.
+    """
+    with open(folder / ".npm-ci.lock", "w") as lock:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:                                  # Windows: no lock, one caller at a time
+            pass
+        if installs.exists():
+            return
         npm = shutil.which("npm")
         if npm is None:
-            raise SiteError("KaTeX is not installed and there is no npm to install it: install Node.js and "
-                            "npm (Debian: apt-get install nodejs npm)") from None
-        if subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=_paths.SITE_ASSETS).returncode:
-            raise SiteError(f"`npm ci` in {_paths.SITE_ASSETS} failed (see above)") from None
-    return katex_dist()
+            raise SiteError("the page assets are not installed and there is no npm to install them: install "
+                            "Node.js and npm (Debian: apt-get install nodejs npm)")
+        if subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder).returncode:
+            raise SiteError(f"`npm ci` in {folder} failed (see above)")
 
 
 def _prepare(out: Path) -> None:
@@ -323,8 +337,8 @@ def rewrite_links(body: str, page: Page, in_site: set[str], root: Path) -> str:
         html_path = resolved.removesuffix(".ipynb") + ".html"
         if target.endswith(".ipynb") and html_path in in_site:
             return f"{m.group(1)}{_relative(html_path, here)}{anchor}{m.group(4)}"
-        if (root / resolved).is_file() or Path(resolved).stem in _planned():
-            return f"{m.group(1)}{_github(resolved)}{anchor}{m.group(4)}"   # a planned lesson: where it will be
+        if (root / resolved).is_file():
+            return f"{m.group(1)}{_github(resolved)}{anchor}{m.group(4)}"
         return m.group(0)                       # the site's own link, or a broken one (tests/course/test_site.py)
 
     def code(m: re.Match) -> str:
@@ -334,13 +348,6 @@ def rewrite_links(body: str, page: Page, in_site: set[str], root: Path) -> str:
         return f'<a href="{_relative(html_path, here)}">{m.group(0)}</a>'
 
     return _CODE_PATH.sub(code, _HREF.sub(href, body))
-
-
-def _planned() -> set[str]:
-    """The slugs of the manifest's lessons that are not ready yet (written on another branch)."""
-    from .lessons import LESSONS
-
-    return {lesson.slug for lesson in LESSONS if not lesson.ready}
 
 
 def _normalise(path: Path) -> str:
