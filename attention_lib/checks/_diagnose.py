@@ -1,17 +1,21 @@
 """Say why an answer is wrong, in terms of the idea, from what it did on the probes.
 
-:func:`diagnose` tries, in order, and keeps the first that speaks:
+:func:`diagnose` tries the :data:`STEPS` in order and keeps the first that speaks:
 
-1. **known variants**: a wrong implementation that behaves exactly like the answer (values within
-   tolerance, and the *same kind* of error on the same probes), or a test that recognises it;
-2. **telling errors and dtypes**: `math.exp` on an array, endless recursion, no memory, integers, float16;
-3. **which probes fail**: right everywhere but the large logits (stability), the zero vector (eps),
-   the batches (leading axes), one number of axes, n_q ≠ n_k (an axis or a transpose)...;
-4. **how the numbers are off**, on the failing probes: a named factor (√d, d, 2, τ, τ²...), a shift,
-   a sign, the last two axes swapped, normalised along another axis or not at all, exp or log applied,
-   some rows right and others wrong, a monotone function of the right answer;
-5. **the structure**: raised, None, a different type, shape or dtype, NaN, with the learner's line;
-6. an honest **fallback** that names the first failing probe and what it is for.
+1. **hand-written misconceptions**: a wrong variant that behaves exactly like the answer (values within
+   tolerance, the *same kind* of error on the same probes), or a test that recognises it;
+2. **generated mistakes** (:mod:`._mutants`): the mutant of the teaching reference that behaves like the
+   answer on every probe, or two that do so together, each where it alone is wrong;
+3. **telling errors and dtypes**: `math.exp` on an array, endless recursion, no memory, integers, float16;
+   then the hand-written misconceptions marked ``late``;
+4. **which probes fail**: right everywhere but the large logits (stability), the zero vector (eps), the
+   batches (leading axes), n_q ≠ n_k (an axis or a transpose)...;
+5. **probably**: a mutant (or two) that behaves like the answer wherever it is wrong, or on most of it;
+6. **how the numbers are off**, on the failing probes: a factor named in the probe's sizes (√d, 1/d, τ²),
+   a shift, a sign, the last two axes swapped, normalised along another axis or not at all, exp or log
+   applied, some rows right and others wrong, a monotone function of the right answer;
+7. **the structure**: raised, None, a different type, shape or dtype, NaN, with the learner's line;
+8. an honest **fallback** that names the first failing probe and what it is for.
 """
 from __future__ import annotations
 

@@ -8,15 +8,18 @@ How a check decides
    It runs in a sandbox (:mod:`._sandbox`). On Linux (Binder, JupyterHub, CI): one forked child per
    check, all probes in it, with a 3 s wall-clock and a memory limit; nothing it does reaches the
    kernel. On Windows and macOS (or with ``ATTENTION_COURSE_SANDBOX=inprocess``): in the kernel's own
-   process, with a timer that stops ordinary endless loops only. The reference and the known wrong
-   implementations are trusted: they run here, once per exercise, and their outcomes are cached.
+   process, with a timer that stops ordinary endless loops only. The reference, the hand-written wrong
+   implementations and the mistakes generated from the exercise's teaching reference (:mod:`._mutants`)
+   are trusted: they run here, never in the learner's child, once per exercise, and the generated ones'
+   outcomes are cached on disk.
 2. Its outcomes are compared with the reference's, at a tolerance that fits the learner's precision
    (:mod:`._compare`). Lists, tuples and arrays of numbers count alike.
-3. When they differ, :mod:`._diagnose` looks for, in order: a known wrong implementation that behaves
-   the same way (raising the same kind of error on the same probes); errors that name their own
-   cause; *which* probes fail (only the batched ones, only large logits, only the zero vector...);
-   *how* the numbers are off (a factor of √d, a transpose, rows that don't sum to 1, exp applied...);
-   and finally an honest account of the first failing probe and what it is for.
+3. When they differ, :mod:`._diagnose` looks for, in order: a hand-written misconception that behaves
+   the same way; a generated mistake that does (on every probe, or said with "probably" where only the
+   failing probes agree); errors that name their own cause; *which* probes fail (only the batched ones,
+   only large logits, only the zero vector...); *how* the numbers are off (a factor said in the probe's
+   sizes, a transpose, rows that don't sum to 1, exp applied...); and finally an honest account of the
+   first failing probe and what it is for.
 Every diagnosis is a code from :mod:`.catalogue`, shared by every exercise where it can happen.
 """
 from __future__ import annotations
