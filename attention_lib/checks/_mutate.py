@@ -215,7 +215,7 @@ class Slip:
 
 OPERATORS = (   # most common first: where two mutants behave alike, the earlier operator speaks
     "axis", "keepdims", "scale", "transpose", "swap", "drop", "polarity", "fill", "extreme", "size", "name",
-    "off_by_one", "comparison", "cast", "reset", "update", "order", "constant", "in_place",
+    "comparison", "off_by_one", "cast", "reset", "update", "order", "constant", "in_place",
 )
 """Every operator, in the order a learner makes such slips (a rough frequency, most common first)."""
 
