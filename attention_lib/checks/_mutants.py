@@ -14,6 +14,7 @@ and cached on disk keyed by a hash of the teaching reference, the probes and the
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import itertools
@@ -248,13 +249,15 @@ def _outcome(fn, probe, canonical=None, watch=True) -> _sandbox.Outcome:
             value = canonical(value)
         except Exception:
             pass
-    return _sandbox.Outcome(value=value, mutated=mutated)
+    return _sandbox.Outcome(value=value, mutated=mutated, state=_sandbox.generator_states(args, kwargs))
 
 
 def _fresh(value):
-    """A copy of a probe's inputs deep enough that no mutant can change the probe."""
+    """A copy of a probe's inputs deep enough that no mutant can change the probe (nor draw from its generator)."""
     if isinstance(value, np.ndarray):
         return value.copy()
+    if isinstance(value, np.random.Generator):
+        return copy.deepcopy(value)
     if isinstance(value, tuple):
         return tuple(_fresh(v) for v in value)
     if isinstance(value, list):
@@ -279,6 +282,8 @@ def signature(outcome, lenient: bool = False) -> tuple[str, np.ndarray | None]:
         return f"raised {outcome.error_type}", None
     parts, numbers = [], []
     _flatten(outcome.value, parts, numbers)
+    if outcome.state:                                    # what a sampler left its generator at
+        parts.append("state " + " ".join(outcome.state))
     vector = np.concatenate(numbers) if numbers else None
     if lenient and vector is not None:
         vector = np.where(np.isnan(vector), 0.0, vector)   # NaN read as 0: a row with nothing to see, unguarded
@@ -363,7 +368,9 @@ def numerics() -> str:
 
 
 def _digest(h, value) -> None:
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.random.Generator):           # by its state: its repr holds a memory address
+        h.update(repr(value.bit_generator.state).encode())
+    elif isinstance(value, np.ndarray):
         h.update(f"{value.dtype}{value.shape}".encode())
         h.update(np.ascontiguousarray(value).tobytes())
     elif isinstance(value, dict):

@@ -24,6 +24,7 @@ Set ``ATTENTION_COURSE_SANDBOX=fork`` or ``=inprocess`` to choose explicitly.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import os
 import pickle
@@ -57,13 +58,15 @@ _MAX_MESSAGE = 64 << 20
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a function did on one probe: returned ``value``, or raised ``error`` at ``line``."""
+    """What a function did on one probe: returned ``value``, or raised ``error`` at ``line``; ``state`` holds
+    the state each random generator among the inputs was left in (:func:`generator_states`)."""
 
     value: Any = None
     error: str | None = None
     error_type: str | None = None
     line: str | None = None
     mutated: bool = False
+    state: tuple = ()
 
     @property
     def raised(self) -> bool:
@@ -167,7 +170,22 @@ def call_probe(fn: Callable, probe, watch: _Watch | None = None, call=None) -> O
             return Outcome(error=f"{type(exc).__name__}: {_text(exc)}"[:500], error_type=type(exc).__name__,
                            line=learner_line(exc, fn))
     mutated = not _same_inputs(probe.args + tuple(probe.kwargs.values()), args + tuple(kwargs.values()))
-    return Outcome(value=value, mutated=mutated)
+    return Outcome(value=value, mutated=mutated, state=generator_states(args, kwargs))
+
+
+def generator_states(args, kwargs) -> tuple:
+    """A short fingerprint of the state each ``numpy.random.Generator`` among the inputs is in: what a sampler
+    drew from it shows there too (a draw made at temperature 0, a copy drawn from instead of the generator given).
+    Empty where no input is a generator."""
+    found = [v for v in (*args, *kwargs.values()) if isinstance(v, np.random.Generator)]
+    out = []
+    for g in found:
+        try:
+            text = repr(g.bit_generator.state)
+        except Exception:                # a generator whose state cannot be read (patched by the learner)
+            text = "unreadable"
+        out.append(hashlib.sha1(text.encode()).hexdigest()[:12])
+    return tuple(out)
 
 
 def _text(exc: BaseException) -> str:
@@ -378,7 +396,7 @@ def _child(fn, probes, forbidden, channel: _Channel) -> None:
                 exhausted = Outcome(error=f"{outcome.error_type}: not run after the memory ran out",
                                     error_type=outcome.error_type)
             channel.send(("outcome", i, Outcome(portable(outcome.value), outcome.error, outcome.error_type,
-                                                 outcome.line, outcome.mutated)))
+                                                 outcome.line, outcome.mutated, tuple(map(str, outcome.state)))))
         channel.send(("done", wires.hit, out.total))
     except BaseException:                # the checker's own trouble in the child: the parent sees no "done"
         pass
