@@ -114,6 +114,13 @@ PURPOSES = {
     "tiny_variance": "a token with a tiny spread, where it matters whether ε sits under the square root",
     "top_k": "top-k sampling, where only the k largest logits may be drawn",
     "greedy": "temperature 0, greedy decoding",
+    "eps": "an ε other than its default",
+    "far_features": "features far from 0 (near 10⁷, a spread of 1), where E[x²] − μ² cancels",
+    "underflow": "a target whose probability underflows to 0 (its logit 800 below its row's maximum), where only "
+                 "log-probabilities taken directly stay finite",
+    "top_k_ties": "a tie at the k-th largest logit, where every tied token stays",
+    "top_k_all": "top_k = V, where every token stays",
+    "tiny_temperature": "a tiny temperature, where logits / τ overflow exp unless the largest is taken off first",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""
 

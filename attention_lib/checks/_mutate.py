@@ -227,6 +227,7 @@ AXIS_WORDS = {
     "n_q": "the queries", "n_k": "the keys", "n": "the positions", "d": "the features", "d_v": "the values' features",
     "D": "the model width", "h": "the heads", "g": "the key/value heads", "B": "the batch", "b_q": "the tile's queries",
     "b_k": "the tile's keys", "n_past": "the cached positions", "d_head": "the features of a head",
+    "V": "the vocabulary", "T": "the positions",
 }
 
 

@@ -667,6 +667,11 @@ _IDEAS = _entries(
     ("layer_norm_no_centering", "Mean not subtracted (that is RMSNorm)",
      "You divided by a spread but did not subtract each token's mean first. LayerNorm centres, `x − μ`, then "
      "divides by √(σ² + ε); dividing by the root mean square without centring is RMSNorm, another layer."),
+    ("layer_norm_variance_cancels", "Variance as E[x²] − μ², which cancels",
+     "E[x²] − μ² is the variance on paper, but when a token's features sit far from 0 both terms are huge and "
+     "nearly equal, and their difference keeps only the rounding error (it can even come out negative). Take the "
+     "mean off first and average the squares of the centred features, `((x - mu) ** 2).mean(axis=-1, "
+     "keepdims=True)`, as `np.var` does."),
     ("layer_norm_divided_by_variance", "Divided by the variance, not its square root",
      "Divide by the standard deviation, √(σ² + ε), not by the variance σ² + ε: the normalised features must "
      "have variance 1."),
@@ -705,6 +710,11 @@ _IDEAS = _entries(
     ("ce_wrong_index", "Every row paired with every target",
      "`log_p[:, targets]` takes, for every row, the columns of all n targets: an (n, n) array. Take one entry "
      "per row, `log_p[np.arange(n), targets]` (or `np.take_along_axis`)."),
+    ("ce_log_of_underflowed_softmax", "log of a probability that underflowed to 0",
+     "Where a target's logit lies far below its row's maximum (800 below here), its probability e^−800 is "
+     "smaller than the smallest float64 (about e^−745): the softmax rounds it to 0 and log 0 = −∞, so your loss "
+     "is infinite. Take log-probabilities directly, log-softmax = z − ln Σ e^z with z the logits minus their "
+     "row's maximum: finite for any logits."),
     ("ce_in_bits", "Bits, not nats",
      "Cross-entropy here is in nats, with the natural logarithm (`np.log`): dividing by ln 2 gives bits per "
      "token, a unit that is ln 2 = 0.693 times smaller."),
@@ -738,6 +748,15 @@ _IDEAS = _entries(
     ("sampling_always_greedy", "Always the most likely token",
      "You returned the argmax at every temperature. Sampling draws from the distribution, so less likely tokens "
      "come up too, as often as their probability says."),
+    ("sampling_rng_state", "Right tokens, but the generator left in another state",
+     "Your tokens are right, but `rng` is not left where one draw per token leaves it, so the next call (the "
+     "next token of a text) starts from other random numbers than the reference's. Draw once, `rng.choice(V, "
+     "size=size, p=probs)`, from the generator you are given (not a copy), and draw nothing at temperature 0."),
+    ("sampling_ids_not_integers", "Token ids as floating-point numbers",
+     "A token id indexes the vocabulary, so it is an integer: an `int`, or an integer array for `size=n`. Yours are "
+     "floating-point numbers (an array from `np.zeros(n)` or `np.empty(n)` filled in a loop is float), which numpy "
+     "refuses as indices: build the array with `dtype=int`, or collect the draws of `rng.choice`, which are "
+     "integers already."),
     ("sampling_size_ignored", "`size` ignored",
      "With `size=n`, return n independent draws (an array), as `rng.choice` does; with `size=None`, one token "
      "id."),
