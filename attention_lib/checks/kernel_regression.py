@@ -7,12 +7,12 @@ import numpy as np
 
 from ..kernel_regression import kernel_regression as _kernel_regression
 from ..kernel_regression import kernel_weights as _kernel_weights
-from ._engine import Exercise, Misconception, Probe, family
+from ._engine import Exercise, Misconception, Probe, family, salted
 
-_rng = np.random.default_rng(301)                       # the training data every probe shares
+_rng = np.random.default_rng(salted(301))               # the training data every probe shares
 _x = np.sort(_rng.uniform(0, 5, 12))                     # (12,)
 _y = np.sin(_x) + 0.1 * _rng.normal(size=12)             # (12,)
-_shuffle = np.random.default_rng(302).permutation(12)    # the same points, in no particular order
+_shuffle = np.random.default_rng(salted(302)).permutation(12)  # the same points, in no particular order
 
 _WIDTH = "Here the bandwidth h plays the temperature: u = (x − xᵢ)/h, dividing once."
 _BANDWIDTHS = [  # h as the learner's code effectively uses it

@@ -17,7 +17,7 @@ from .. import multihead as lib
 from ..attention import attention as _attention
 from ..masking import apply_mask, causal_mask, padding_mask
 from ._compare import as_array, as_pair, outcome_matches
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, family, randn, salted
 
 
 def labelled(shape):
@@ -299,7 +299,7 @@ def _weights_averaged(mine, want, probes):
 
 def _params(seed, d_model=8, bias=False):
     """Multi-head parameters; with ``bias``, biases that are not zero (so that leaving them out shows)."""
-    params = lib.init_mha_params(d_model, seed)
+    params = lib.init_mha_params(d_model, salted(seed))
     if bias:
         params.update(zip(("b_q", "b_k", "b_v", "b_o"), randn(seed + 1, *[(d_model,)] * 4), strict=True))
     return params
@@ -430,7 +430,7 @@ MHA_RESHAPE_BUG = Exercise(
 
 
 def _gqa_params(seed, h, g, d_model=16, bias=False):
-    params = lib.init_gqa_params(d_model, h, g, seed)
+    params = lib.init_gqa_params(d_model, h, g, salted(seed))
     if bias:
         widths = {"b_q": d_model, "b_k": g * d_model // h, "b_v": g * d_model // h, "b_o": d_model}
         params.update(zip(widths, randn(seed + 1, *[(w,) for w in widths.values()]), strict=True))
