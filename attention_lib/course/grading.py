@@ -4,9 +4,12 @@ For each lesson, the instructor's process loads every check module again under a
 holds (:func:`attention_lib.checks._engine.load_salted`): the *grading probes* have the shapes and
 purposes of the probes learners see, and new values. It writes their values (never the salt, never
 the references) into the report's own folder. For each notebook, a fresh sandbox
-(:mod:`.evaluate`) takes the answers from the notebook's own cells and runs them on those probes; only
-plain arrays come back (:mod:`.plain`). The comparison with the reference, and the diagnosis, happen
-here, with :func:`attention_lib.checks._engine.judge`, exactly as in the notebook's own check.
+(:mod:`.evaluate`) takes the answers from the notebook's own cells and runs them on the public probes
+and then on the grading probes; only plain arrays come back (:mod:`.plain`). The comparison with the
+reference, and the diagnosis, happen here, with :func:`attention_lib.checks._engine.judge`, exactly
+as in the notebook's own check: first on the public probes (so the report is never kinder than the
+check the learner ran), then, if those pass, on the grading probes (so memorising the public
+probes' answers does not pass).
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ class Grader:
     # ------------------------------------------------------------------ the grading probes (once per report)
 
     def exercise(self, exercise_id: str) -> _engine.Exercise:
-        """The exercise with its grading probes (salted), its reference and its known mistakes."""
+        """The exercise with its grading probes (salted), its reference and its known mistakes (as salted)."""
         with self._lock:
             if self._exercises is None:
                 found = {}
@@ -70,7 +73,7 @@ class Grader:
             "label": q.label, "exercise": q.exercise_id,
             "forbidden": [[f.__module__, f.__qualname__] for f in self.exercise(q.exercise_id).forbidden],
             "probes": [{"args": plain.encode_input(p.args, arrays), "kwargs": plain.encode_input(p.kwargs, arrays)}
-                       for p in self.exercise(q.exercise_id).probes],
+                       for p in (*checks.get(q.exercise_id).probes, *self.exercise(q.exercise_id).probes)],
         } for q in questions]}
         with self._lock:
             if lesson not in self._jobs:
@@ -129,7 +132,7 @@ class Grader:
 
     def _verdict(self, question, record) -> Verdict:
         _, _, kind, names, library_call, outcomes, stopped, stopped_at, detail, value = record
-        ex = self.exercise(question.exercise_id)
+        public, hidden = checks.get(question.exercise_id), self.exercise(question.exercise_id)
         if kind == "missing":
             return Verdict("not_checked", note=f"no cell calls {question.label}.check")
         if kind == "unevaluable":
@@ -137,15 +140,22 @@ class Grader:
         if kind == "none":
             return Verdict("not_attempted")
         if kind == "not_function":
-            return _from(_engine.not_a_function(ex, value))
+            return _from(_engine.not_a_function(public, value))
         if kind != "function" or stopped not in (None, "timeout", "crashed"):
             return Verdict("not_checked", note="its grading sent back a record of the wrong form")
         try:
-            run = _sandbox.Run(tuple(_outcome(o) for o in outcomes[:len(ex.probes)]), stopped, stopped_at,
-                               detail[:300], library_call, "fork", frozenset(n for n in names if type(n) is str))
+            done = [_outcome(o) for o in outcomes[:len(public.probes) + len(hidden.probes)]]
         except (TypeError, ValueError):
             return Verdict("not_checked", note="its grading sent back an outcome of the wrong form")
-        return _from(_engine.judge(ex, run))
+        names = frozenset(n for n in names if type(n) is str)
+        n = len(public.probes)
+        at = stopped_at if type(stopped_at) is int else 0
+        first = _engine.judge(public, _sandbox.Run(tuple(done[:n]), stopped if at < n else None, at, detail[:300],
+                                                   library_call, "fork", names))
+        if first.status != "correct":
+            return _from(first)
+        return _from(_engine.judge(hidden, _sandbox.Run(tuple(done[n:]), stopped, at - n, detail[:300],
+                                                        library_call, "fork", names)))
 
 
 def _from(result) -> Verdict:

@@ -2,8 +2,10 @@
 
 Who a learner is comes only from the folders the instructor named (:func:`find`):
 
-- a folder that holds notebooks directly is **one learner's folder**, and the learner is its name;
-- any other folder is **a class folder**: each of its folders is one learner's, named after it;
+- several folders named (``progress class/alice class/bo``, or ``class/*``): **each is one learner's
+  folder**, and the learner is its name;
+- one folder named: if it holds notebooks directly it is one learner's folder; otherwise it is **a
+  class folder**, and each folder in it is one learner's, named after it;
 - a notebook named on its own belongs to the learner its folder is named after.
 
 Every notebook under a learner's folder, at any depth, is that learner's, whatever the folders
@@ -152,12 +154,13 @@ def code_cells(data: bytes) -> list[tuple[int, str]]:
 # ---------------------------------------------------------------------- whose notebooks
 
 
-def find(paths, lesson_of) -> list[Learner]:
+def find(paths: list, lesson_of) -> list[Learner]:
     """The learners named by ``paths`` (see the module docstring) and their notebooks.
 
     ``lesson_of(stem)`` says whether a notebook's name is a lesson with exercises.
     """
     folders: list[tuple[str, Path, Path | None]] = []      # (name, learner's folder, the one notebook named)
+    several = len(paths) > 1
     for given in map(Path, paths):
         if not os.path.lexists(given):
             raise NothingToReport(f"{given} does not exist")
@@ -167,7 +170,7 @@ def find(paths, lesson_of) -> list[Learner]:
         if given.is_file() and given.suffix == ".ipynb":
             folders.append((given.parent.name, given.parent, given))
         elif given.is_dir():
-            if any(e.name.endswith(".ipynb") for e in _entries(given) if e.is_file(follow_symlinks=False)):
+            if several or any(e.name.endswith(".ipynb") for e in _entries(given) if e.is_file(follow_symlinks=False)):
                 folders.append((given.name, given, None))
             else:
                 folders += [(e.name, Path(e.path), None) for e in _entries(given)
