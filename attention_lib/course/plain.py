@@ -169,6 +169,8 @@ def _leaf(token: int, reader: _Reader):
         return token == TRUE
     if token == FOREIGN:
         return Foreign(_string(reader.array()), _string(reader.array()))
+    if token not in (INT, BIGINT, FLOAT, COMPLEX, STR, ARRAY, SCALAR):
+        raise Unreadable(f"an unknown token {token}")
     leaf = reader.array()
     if token == INT and leaf.shape == () and leaf.dtype == np.int64:
         return int(leaf)

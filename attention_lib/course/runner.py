@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _paths
+from .._limits import limit_address_space
 from . import sandbox
 from .submissions import load_json
 
@@ -32,6 +33,7 @@ STARTUP_TIMEOUT = 60          # seconds a kernel may take to start
 GRACE = 10                    # seconds the supervisor gets beyond its cells' time to report and end
 CELL_OUTPUT_CAP = 256 * 1024  # bytes of one cell's outputs kept in memory
 REPORT_CAP = 64 * 1024        # bytes of the supervisor's account that are read
+SUPERVISOR_HEADROOM = 256 << 20   # address space the supervisor may add once the kernel runs (a flood of output)
 STATUSES = ("ok", "timeout", "dead_kernel", "failed")
 SOURCE, WORK, HOME = "/submission", "/tmp/work", "/tmp/home"
 
@@ -47,7 +49,7 @@ def execute(path: Path, *, timeout: float = 120, budget: float | None = None, al
     allow_errors : carry on past a failing cell (a learner's crash is data).
     save : write the outputs back in place, without nbclient's timing metadata.
     max_output : bytes of outputs kept per cell; the rest is dropped (error outputs are always kept).
-    hooks : nbclient hooks, e.g. ``on_cell_start=f`` (called with ``cell`` and ``cell_index``).
+    hooks : nbclient options, e.g. hooks ``on_cell_start=f`` (called with ``cell`` and ``cell_index``).
     """
     import nbformat
 
@@ -199,19 +201,25 @@ def _run_cells(notebook: Path, timeout: float, state: dict) -> None:
     def started(cell, cell_index, **_):
         state["cell"] = cell_index
 
+    def kernel_up(**_):   # the kernel has its own limit; the supervisor, which only reads its messages, needs little
+        limit_address_space(SUPERVISOR_HEADROOM)
+
     def executed(cell, cell_index, execute_reply, **_):
         content = (execute_reply or {}).get("content", {})
         if content.get("status") == "error":
             state["errors"].append((cell_index, content.get("ename", "Error")))
 
-    try:
+    try:   # output written straight to the kernel's file descriptors goes to our capped stderr, not through here
         execute(notebook, timeout=timeout, budget=timeout, allow_errors=True, max_output=CELL_OUTPUT_CAP,
-                on_cell_start=started, on_cell_executed=executed)
+                on_notebook_start=kernel_up, on_cell_start=started, on_cell_executed=executed,
+                extra_arguments=["--IPKernelApp.capture_fd_output=False"])
         state["cell"] = None
     except CellTimeoutError:
         state.update(status="timeout", message=f"ran longer than {timeout:.0f} s")
     except DeadKernelError:
         state.update(status="dead_kernel", message="the kernel died (os._exit, a crash, or out of memory)")
+    except MemoryError:
+        state.update(status="failed", message="the notebook sent more output than the supervisor may hold")
     except Exception as exc:  # noqa: BLE001 - any other failure is reported, not raised
         state.update(status="failed", message=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
 
