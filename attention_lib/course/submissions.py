@@ -25,6 +25,7 @@ import json
 import os
 import re
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -345,3 +346,27 @@ def changes(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
     said += [f"deleted {p}" for p in sorted(set(before) - set(after))]
     said += [f"changed {p}" for p in sorted(set(before) & set(after)) if before[p] != after[p]]
     return said
+
+
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path`` (all or nothing).
+
+    ``mode``: the file's permissions; by default those of the file it replaces, or the usual ones for a new file.
+    """
+    if mode is None:
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
