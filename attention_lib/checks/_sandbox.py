@@ -266,9 +266,12 @@ class _CappedText(io.TextIOBase):
         text = str(text)
         shown = max(0, min(len(text), self.limit - self.total))
         if shown:
-            self.target.write(text[:shown])
+            self._pass_on(text[:shown])
         self.total += len(text)
         return len(text)
+
+    def _pass_on(self, text: str) -> None:
+        self.target.write(text)
 
 
 def _run_inprocess(fn, probes, forbidden, seconds) -> Run:
@@ -361,22 +364,15 @@ class _Channel:
             view = view[os.write(self.fd, view):]
 
 
-class _CappedOutput(io.TextIOBase):
+class _CappedOutput(_CappedText):
     """The child's ``sys.stdout`` and ``sys.stderr``: forwards the first ``limit`` characters to the parent."""
 
     def __init__(self, channel: _Channel, limit: int):
-        self.channel, self.limit, self.total = channel, limit, 0
+        super().__init__(None, limit)
+        self.channel = channel
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text) -> int:
-        text = str(text)
-        shown = max(0, min(len(text), self.limit - self.total))
-        if shown:
-            self.channel.send(("print", text[:shown]))
-        self.total += len(text)
-        return len(text)
+    def _pass_on(self, text: str) -> None:
+        self.channel.send(("print", text))
 
 
 def _limit_memory() -> None:
