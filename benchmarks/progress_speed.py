@@ -135,8 +135,8 @@ def write_results(medians: dict[str, float], count: int, repeats: int, load: tup
         f"on {os.cpu_count()} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}.",
         f"{count} learner notebooks ({LEARNERS} learners × {len(LESSONS)} lessons; answers right, wrong and untouched "
         f"in turn); wall time of `python -m attention_lib.course progress DIR --jobs 2`, median of {repeats} runs, "
-        "sandboxed (bubblewrap: each notebook run, then each notebook's answers graded on hidden probes, in a sandbox "
-        "of its own) and with `--no-sandbox` (the same work, unsandboxed) in the same runs. Every run gave the "
+        "sandboxed (bubblewrap: each notebook run and, alongside it, its answers graded on hidden probes, each in a "
+        "sandbox of its own) and with `--no-sandbox` (the same work, unsandboxed) in the same runs. Every run gave the "
         "same rows. Target: at most 1.5 s per notebook sandboxed.",
         f"The cores are shared: the 1-minute load average was {load[0]:.1f} to {load[1]:.1f} during the runs.",
         "",
