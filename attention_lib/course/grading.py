@@ -134,7 +134,7 @@ class Grader:
         _, _, kind, names, library_call, outcomes, stopped, stopped_at, detail, value = record
         public, hidden = checks.get(question.exercise_id), self.exercise(question.exercise_id)
         if kind == "missing":
-            return Verdict("not_checked", note=f"no cell calls {question.label}.check")
+            return Verdict("not_checked", note=f"no cell calls {question.label}.check at its top level")
         if kind == "unevaluable":
             return Verdict("not_checked", note=detail[:300])
         if kind == "none":
