@@ -395,8 +395,12 @@ def main(argv=None) -> int:
         parser.error("--jobs must be at least 1 and --timeout positive")
     try:
         salt = read_salt(args.salt_file) if args.salt_file else None
+    except (submissions.Unreadable, ValueError, OSError) as exc:
+        print(f"error: progress: {args.salt_file} does not hold a salt this report made ({exc})", file=sys.stderr)
+        return 2
+    try:
         result = collect(args.paths, args.timeout, args.jobs, sandboxed=not args.no_sandbox, salt=salt)
-    except (submissions.NothingToReport, sandbox.Unavailable, submissions.Unreadable, ValueError) as exc:
+    except (submissions.NothingToReport, sandbox.Unavailable) as exc:
         print(f"error: progress: {exc}", file=sys.stderr)
         return 2
     if args.csv:
