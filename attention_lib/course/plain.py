@@ -222,6 +222,8 @@ def encode_input(value, arrays: list[np.ndarray]):
         return {"tuple" if kind is tuple else "list": [encode_input(v, arrays) for v in value]}
     if kind is dict:
         return {"dict": [[encode_input(k, arrays), encode_input(v, arrays)] for k, v in value.items()]}
+    if kind is np.random.Generator:
+        return {"generator": [type(value.bit_generator).__name__, value.bit_generator.state]}
     if kind is types.ModuleType and (value.__name__.split(".")[0] in ("numpy", "math") or _library(value.__name__)):
         return {"module": value.__name__}
     if kind is types.FunctionType and _library(value.__module__):
@@ -269,6 +271,10 @@ def decode_input(data, arrays):
         return {decode_input(k, arrays): decode_input(v, arrays) for k, v in body}
     if kind == "module":
         return importlib.import_module(body)
+    if kind == "generator":
+        bits = getattr(np.random, body[0])()
+        bits.state = body[1]
+        return np.random.Generator(bits)
     if kind == "library":
         found = importlib.import_module(body[0])
         for part in body[1].split("."):
