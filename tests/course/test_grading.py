@@ -215,3 +215,28 @@ def test_the_answers_are_what_each_check_call_was_given_where_it_was_made():
     assert answers["ex02.q3"] == ("answer", None)
     assert notes == ["cell 6 is not valid Python (SyntaxError, line 1): none of it ran",
                      "a statement in cell 7 raised ZeroDivisionError: division by zero"]
+
+
+def test_every_model_answer_of_every_lesson_is_graded_correct_in_the_sandbox(tmp_path):
+    """The solution notebooks, as a learner would submit them: each answer, taken from the cells and run on
+    the public and the hidden probes in a real sandbox, is correct (this also proves every probe can travel)."""
+    from attention_lib._paths import SOLUTIONS
+    from attention_lib.course import progress, submissions
+
+    box = sandbox.find()
+    graded = grading.Grader(box, tmp_path, SALT)
+    wrong = {}
+    for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        questions = progress.lesson_questions(path.stem)
+        if not questions:
+            continue
+        folder = tmp_path / "submitted" / path.stem
+        folder.mkdir(parents=True)
+        (folder / path.name).write_bytes(path.read_bytes())
+        work = tmp_path / "work" / path.stem
+        work.mkdir(parents=True)
+        cells = submissions.code_cells(path.read_bytes())
+        verdicts, notes = graded.grade(path.stem, questions, cells, folder, last_cell=None, work=work)
+        wrong.update({label: v for label, v in verdicts.items() if v.status != "correct"})
+        assert not notes, (path.stem, notes)
+    assert not wrong
