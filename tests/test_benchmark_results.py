@@ -51,14 +51,19 @@ def test_make_bench_rewrites_only_its_own_section(tmp_path, monkeypatch):
     assert text.count("# Widget latency") == 1
 
 
-def test_class_report_speed_has_both_configurations_for_30_notebooks():
+def test_class_report_speed_has_sandboxed_and_unsandboxed_rows_for_30_notebooks_and_a_larger_class():
     text = _body("Class report speed")
     count = int(re.search(r"(\d+) learner notebooks", text).group(1))
     assert count == 30
     data = _rows(text, 3)
-    assert [r[0] for r in data] == ["one at a time", "--jobs 2"]
+    assert [r[0] for r in data] == ["--jobs 2, sandboxed", "--jobs 2, --no-sandbox"]
     for name, median, per_notebook in data:
         assert float(median) > 0 and abs(float(median) / count - float(per_notebook)) < 0.01, name
+    large = re.search(r"A class of (\d+) notebooks, sandboxed, `--jobs 2`, once: (\d+\.\d) s \((\d+\.\d\d) s per "
+                      r"notebook\); 300 notebooks: (\d+) s", text)
+    assert large, "the larger class is measured once"
+    n, seconds, per_notebook, three_hundred = int(large[1]), float(large[2]), float(large[3]), int(large[4])
+    assert n >= 100 and abs(seconds / n - per_notebook) < 0.01 and abs(seconds * 300 / n - three_hundred) <= 1
 
 
 def test_check_speed_has_both_paths_in_a_process_and_in_a_kernel():
