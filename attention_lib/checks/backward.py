@@ -180,7 +180,7 @@ NUMERICAL_GRADIENT = Exercise(
     probes=[
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4)", (_exp3, _LINE), purpose="curvature"),
         Probe("f(x) = Σ x³ at the integer array x = [1, 2, 3]", (_cube, _INTS), purpose="integer_input"),
-        Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ r at q (3, 4)", (_attention_loss, _Q),
+        Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ C at q (3, 4)", (_attention_loss, _Q),
               purpose="coupled"),
         Probe("f(x) = Σ sin(x) x² at x (2, 2, 3)", (_sin_x2, _X3), purpose="any_shape"),
     ],
