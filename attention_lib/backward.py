@@ -1,6 +1,6 @@
 """The backward pass of attention, written by hand (lesson 07).
 
-Forward, for one head with ``scale = 1/sqrt(d)``::
+Forward, for one head with ``scale = 1/sqrt(d)`` (the functions' ``scale`` argument)::
 
     S = scale · q kᵀ (+ mask)      P = softmax_rows(S)      O = P v
 
@@ -8,8 +8,6 @@ Backward, given ``dO = dL/dO``::
 
     dv = Pᵀ dO              dP = dO vᵀ              dS = P ∘ (dP − rowsum(dP ∘ P))
     dq = scale · dS k       dk = scale · dSᵀ q
-
-(The course keeps ``tau`` for a softmax temperature, which divides the scores; the scale multiplies.)
 
 Blocked entries have ``P = 0``, so ``dS = 0`` there: no gradient reaches a masked key.
 The layer functions add the projections ``q = x_q W_q``, ``k = x_kv W_k``,
@@ -119,8 +117,8 @@ def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
         Leading (batch) axes that were broadcast in the forward pass are summed over.
     """
     q, k, v, _ = qkv_arrays(q, k, v)
-    scale = _scale(q.shape[-1], scale)
-    p = attention_weights(q, k, mask, scale=scale) if weights is None else as_float_array(weights, "weights")
+    tau = _scale(q.shape[-1], scale)
+    p = attention_weights(q, k, mask, scale=tau) if weights is None else as_float_array(weights, "weights")
     d_out = as_float_array(d_out, "d_out")
     expected = p.shape[:-1] + v.shape[-1:]
     if d_out.shape != expected:
@@ -131,8 +129,8 @@ def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
     dv = np.swapaxes(p, -1, -2) @ d_out                  # (..., n_k, d_v)
     dp = d_out @ np.swapaxes(v, -1, -2)                  # (..., n_q, n_k)
     ds = softmax_backward(p, dp)                         # (..., n_q, n_k), 0 at masked keys
-    dq = scale * (ds @ k)                                # (..., n_q, d)
-    dk = scale * (np.swapaxes(ds, -1, -2) @ q)           # (..., n_k, d)
+    dq = tau * (ds @ k)                                  # (..., n_q, d)
+    dk = tau * (np.swapaxes(ds, -1, -2) @ q)             # (..., n_k, d)
     return _unbroadcast(dq, q.shape), _unbroadcast(dk, k.shape), _unbroadcast(dv, v.shape)
 
 
@@ -275,12 +273,12 @@ def attention_layer_forward(x_q, x_kv, params, mask=None, *, scale=None):
     W_q, W_k, W_v, W_o = _check_layer(x_q, x_kv, params)
     q = project(x_q, W_q)                                # (..., n_q, d)
     k, v = project(x_kv, W_k), project(x_kv, W_v)        # (..., n_k, d), (..., n_k, d_v)
-    scale = _scale(q.shape[-1], scale)
-    weights = attention_weights(q, k, mask, scale=scale)  # (..., n_q, n_k)
+    tau = _scale(q.shape[-1], scale)
+    weights = attention_weights(q, k, mask, scale=tau)   # (..., n_q, n_k)
     heads = weights @ v                                  # (..., n_q, d_v)
     out = project(heads, W_o)                            # (..., n_q, d_out)
     cache = {"x_q": x_q, "x_kv": x_kv, "q": q, "k": k, "v": v, "weights": weights, "heads": heads,
-             "mask": mask, "scale": scale, "params": {"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o}}
+             "mask": mask, "scale": tau, "params": {"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o}}
     return out, cache
 
 
