@@ -54,7 +54,7 @@ WIDGETS = {
                          "w_scaling.controls['d']", (64, 256)),
     "similarity explorer": ("w_similarity = widgets.similarity_explorer(); w_similarity", "query x",
                             "w_similarity.controls['qx']", (0.5, 0.8)),
-    "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h",
+    "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth τ",
                            "w_bandwidth.controls['bandwidth']", (0.4, 0.6)),
     "mask editor": ("w_mask = widgets.mask_editor(); w_mask", "real tokens", "w_mask.controls['length']", (2, 3)),
     "mechanism stepper": ("w_stepper = widgets.mechanism_stepper(); w_stepper", "query row",

@@ -266,7 +266,7 @@ _IDEAS = _entries(
      "½ in the exponent."),
     ("kernel_not_gaussian", "Another kernel than the Gaussian",
      "You used a different kernel shape (such as exp(−|u|)). This exercise asks for the Gaussian, "
-     "exp(−u²/2) with u = (x − xᵢ)/h."),
+     "exp(−u²/2) with u = (x − xᵢ)/τ, τ the bandwidth."),
     ("averaged_inputs", "Averaged the inputs, not the labels",
      "Your predictions average the training inputs xᵢ. Nadaraya–Watson averages the labels yᵢ (the values, in "
      "attention terms) with those weights."),

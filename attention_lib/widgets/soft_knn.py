@@ -15,22 +15,22 @@ class BandwidthExplorer(Explorer):
     def __init__(self, x_train, y_train, bandwidth, x_query):
         self.x, self.y = np.asarray(x_train, float), np.asarray(y_train, float)     # (n,), (n,)
         self.grid = np.linspace(self.x.min() - 0.5, self.x.max() + 0.5, 200)         # (200,)
-        controls = {"bandwidth": slider("bandwidth h", bandwidth, 0.02, 5, log=True),
+        controls = {"bandwidth": slider("bandwidth τ", bandwidth, 0.02, 5, log=True),
                     "x_query": slider("query x", x_query, round(float(self.grid[0]), 1),
                                       round(float(self.grid[-1]), 1))}
         figure = Figure(label="Kernel regression: training points, the Nadaraya–Watson fit and the prediction at "
                               "the query; below, each training point's weight",
-                        caption="Small h: wiggly, close to 1-nearest-neighbour. "
-                                "Large h: smooth, towards the mean of y.",
+                        caption="Small τ: wiggly, close to 1-nearest-neighbour. "
+                                "Large τ: smooth, towards the mean of y.",
                         grid={"rows": [2.2, 1], "height": 440, "max_width": 860})
         super().__init__(controls, figure)
         self.refresh()
 
     def compute(self):
-        h, xq = self.controls["bandwidth"].value, self.controls["x_query"].value
-        w_grid = kernel_weights(self.grid, self.x, h)                  # (200, n)
-        w = kernel_weights([xq], self.x, h)[0]                         # (n,)
-        return {"bandwidth": h, "x_query": xq, "curve": w_grid @ self.y, "weights": w,
+        tau, xq = self.controls["bandwidth"].value, self.controls["x_query"].value
+        w_grid = kernel_weights(self.grid, self.x, tau)                # (200, n)
+        w = kernel_weights([xq], self.x, tau)[0]                       # (n,)
+        return {"bandwidth": tau, "x_query": xq, "curve": w_grid @ self.y, "weights": w,
                 "prediction": float(w @ self.y), "effective_neighbours": float(1 / np.sum(w**2)),
                 "nearest_label": float(self.y[np.argmin(np.abs(self.x - xq))])}
 
@@ -49,7 +49,7 @@ class BandwidthExplorer(Explorer):
         return [fit, stems]
 
     def describe(self, v):
-        return (f"h = {v['bandwidth']:.2f}, query x = {v['x_query']:.2f}: prediction {v['prediction']:.3f} "
+        return (f"τ = {v['bandwidth']:.2f}, query x = {v['x_query']:.2f}: prediction {v['prediction']:.3f} "
                 f"(nearest point's label {v['nearest_label']:.3f}), "
                 f"effective neighbours {v['effective_neighbours']:.1f}")
 

@@ -117,7 +117,7 @@ def test_similarity_dropdown_switches_the_scores(widget_page):
 
 def test_bandwidth_slider_step_updates_the_prediction(widget_page):
     before = readout(widget_page, 4)
-    _press(widget_page, 4, "bandwidth h")
+    _press(widget_page, 4, "bandwidth τ")
     shown = wait_readout_change(widget_page, 4, before)
     expected, values = _expected(widget_page, "w3", widgets.bandwidth_explorer)
     assert values["bandwidth"] == 0.6 and shown == expected.readout_text
