@@ -354,6 +354,40 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
+def finite_difference(f, x, eps, *, dtype=np.float64, central=True):
+    """A finite-difference gradient with the step, the precision and the formula as choices.
+
+    :func:`numerical_gradient` is the choice to use (central, float64). This one exists to measure
+    the others: ``dtype`` runs the whole computation in that precision (``x`` and the step are cast to
+    it), and ``central=False`` takes the one-sided ``(f(x + eps) − f(x)) / eps``.
+
+    Parameters
+    ----------
+    f : callable
+        Takes an array shaped like ``x`` (of ``dtype``) and returns a scalar.
+    x : array_like
+        The point; it is copied and never modified.
+    eps : float
+    dtype : numpy floating type
+    central : bool
+
+    Returns
+    -------
+    grad : ndarray of ``dtype``, same shape as ``x``
+    """
+    x = np.array(x, dtype=dtype)                         # a private copy in `dtype`, nudged in place
+    grad, eps = np.zeros_like(x), dtype(eps)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        up = f(x)
+        x[index] = original - eps if central else original
+        down = f(x)
+        x[index] = original
+        grad[index] = (up - down) / (2 * eps if central else eps)
+    return grad
+
+
 def relative_error(a, b):
     """``‖a − b‖ / (‖a‖ + ‖b‖)``: 0 when equal, 1 when opposite or one is zero.
 

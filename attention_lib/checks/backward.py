@@ -196,7 +196,7 @@ NUMERICAL_GRADIENT = Exercise(
         Misconception("fd_all_entries_at_once", test=_one_slope_everywhere),
         Misconception("fd_inaccurate", test=_imprecise),
     ],
-    forbidden=(lib.numerical_gradient,),
+    forbidden=(lib.numerical_gradient, lib.finite_difference),
     output="values",
     canonical=_judged,
 )
