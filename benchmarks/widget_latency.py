@@ -66,6 +66,8 @@ WIDGETS = {
                                "np.random.default_rng(0).normal(size=40)); w_online", "next step",
                                "w_online.controls['step']", (3, 4)),
     "rope explorer": ("w_rope = widgets.rope_explorer(); w_rope", "shift both by s", "w_rope.controls['s']", (3, 4)),
+    "text sampler (temperature)": ("w_sampler = widgets.text_sampler(); w_sampler", "temperature",
+                                   "w_sampler.controls['temperature']", (0.5, 0.75)),
     REFERENCE: (INTERACT, None, "w_reference.children[0]", (0.5, 1.0)),
 }
 PLAYGROUND = "w_playground = widgets.query_playground(); w_playground"
