@@ -6,10 +6,17 @@
 // drawn at the device pixel ratio. Palettes arrive as data from _style.py.
 //
 // Interaction goes back to the kernel as events, never as rewritten data: a heatmap made with
-// `interactive` sends {event: "cell", panel, mark, row, col}, one made with `row_focus` sends
-// {event: "row", panel, mark, row} for the row pointed at or focused; a points mark with a `handle` can be
-// dragged (pointer or arrow keys) and the view writes only `handles`, the one thing its user moved.
-// A named preview (PREVIEWS) may recompute marks in the browser while dragging, at frame rate.
+// `interactive` sends {event: "cell", panel, mark, row, col}; one made with `row_focus` writes the row
+// pointed at or focused into the figure's `row`; a points mark with a `handle` can be dragged (pointer or
+// arrow keys) and the view writes only `handles`, the one thing its user moved. A named preview (PREVIEWS)
+// may recompute marks in the browser while dragging, at frame rate.
+//
+// Frames ahead: the figure's `sources` name controls with a finite set of values (a slider, a drop-down,
+// a stepper, the figure's own `row`). numpy computed the figure at their other values and sent those
+// frames in one message; when a control moves here, the view draws its frame in the next animation frame,
+// without a round trip to the kernel, and the readout switches with it. `at` says which positions the
+// kernel's own panels are for; until a frame is there, the view keeps what it drew. It draws only when
+// the content changes (each frame carries a digest).
 
 /**
  * @typedef {number[] | {dtype: string, shape: number[], buffer: DataView | ArrayBuffer}} Numbers
@@ -598,15 +605,15 @@ export function nextRow(key, r, n) {
 }
 
 /** Builds the row list over a heatmap made with `row_focus`: one option per row, placed over it. The row
- * under the pointer, or the one the keyboard focus moves to (arrow keys, Home, End, Page Up/Down), goes
- * to the kernel as {event: "row"}, at most once a frame; the kernel's highlighted row is the selected option. */
-function rowList(host, model, p, k) {
+ * under the pointer, or the one the keyboard focus moves to (arrow keys, Home, End, Page Up/Down), is
+ * written into the figure's `row`; the highlighted row of the frame drawn is the selected option. */
+function rowList(host, model) {
   const list = element("div", "chart-rows", { role: "listbox" });
   host.append(list);
-  let pending = null, frame = 0;
-  const send = (r) => {
-    pending = r;
-    if (!frame) frame = requestAnimationFrame(() => { frame = 0; model.send({ event: "row", panel: p, mark: k, row: pending }); });
+  const send = (r) => {                           // the figure's own `row`: its frame is drawn here at once
+    if (model.get("row") === r) return;
+    model.set("row", r);
+    model.save_changes();
   };
   const rowOf = (e) => { const t = e.target.closest && e.target.closest("[data-test-row]"); return t ? Number(t.dataset.testRow) : null; };
   const onFocus = (e) => {
@@ -643,12 +650,86 @@ function rowList(host, model, p, k) {
       });
     },
     remove() {
-      if (frame) cancelAnimationFrame(frame);
       list.removeEventListener("focusin", onFocus); list.removeEventListener("pointerover", onOver);
       list.removeEventListener("keydown", onKey); list.remove();
     },
   };
 }
+
+// ------------------------------------------------------------------ frames ahead
+
+/** A frames message from the kernel, decoded as it is used: `frame(name, i)` is the content (panels,
+ * readout, grid, preview) of source `name` at position `i`. A dictionary shared by many frames arrives once
+ * (`{$: id}` points into `nodes`), a binary buffer beside the JSON (`{$b: index}`).
+ * @param {{version: number, axes: Object<string, {base: Object<string, number>, lo: number, frames: number[],
+ *          keys: string[]}>, nodes: any[]}} message @param {any[]} buffers */
+export function decodeFrames(message, buffers = []) {
+  const memo = new Map(), nodes = message.nodes || [];
+  const dec = (x) => {
+    if (x === null || typeof x !== "object") return x;
+    if (Array.isArray(x)) return x.some((v) => v !== null && typeof v === "object") ? x.map(dec) : x;
+    if ("$" in x) {
+      if (!memo.has(x.$)) memo.set(x.$, dec(nodes[x.$]));
+      return memo.get(x.$);
+    }
+    if ("$b" in x) return buffers[x.$b];
+    const out = {};
+    for (const k of Object.keys(x)) out[k] = dec(x[k]);
+    return out;
+  };
+  const axes = message.axes || {};
+  return { version: message.version, axes, frame: (name, i) => dec({ $: axes[name].frames[i] }) };
+}
+
+/** Which frame to draw for the controls' positions `state` ({name: position}, or null when they cannot be
+ * followed): the kernel's own panels when `at` is for these positions; else a frame sent ahead whose other
+ * sources are where they are now; else null (keep what is drawn).
+ * @returns {{kind: "base"} | {kind: "ahead", name: string, i: number, key: string} | null} */
+export function pickFrame(ahead, at, state) {
+  const here = (at && at.state) || {};
+  if (!state || Object.keys(state).every((name) => here[name] === state[name])) return { kind: "base" };
+  if (!ahead || ahead.version !== at.version) return null;
+  for (const [name, axis] of Object.entries(ahead.axes)) {
+    const i = state[name] - axis.lo;
+    if (!(i >= 0 && i < axis.frames.length)) continue;
+    if (Object.entries(axis.base).every(([k, v]) => state[k] === v)) return { kind: "ahead", name, i, key: axis.keys[i] };
+  }
+  return null;
+}
+
+/** The model behind a reference "IPY_MODEL_<id>" (null where there is no widget manager: a saved page). */
+async function modelOf(model, ref) {
+  const manager = model.widget_manager;
+  if (!manager || typeof ref !== "string" || !ref.startsWith("IPY_MODEL_")) return null;
+  try { return await manager.get_model(ref.slice("IPY_MODEL_".length)); } catch { return null; }
+}
+
+/** Follows the figure's `sources` in the browser: `state()` gives each one's position now ({name: index});
+ * `onMove(name)` is called the moment one moves. Resolves to null when a source cannot be followed. */
+async function followSources(model, specs, onMove) {
+  const entries = await Promise.all(Object.entries(specs || {}).map(async ([name, s]) => {
+    const m = s.model === "self" ? model : await modelOf(model, s.model);
+    if (!m) return null;
+    const positions = new Map(s.values.map((v, i) => [v, i])), moved = () => onMove(name);
+    m.on(`change:${s.attr}`, moved);
+    return { name, m, attr: s.attr, positions, moved };
+  }));
+  const live = entries.filter(Boolean);
+  const dispose = () => live.forEach((e) => e.m.off(`change:${e.attr}`, e.moved));
+  if (live.length !== entries.length) { dispose(); return null; }
+  return {
+    state() {
+      const out = {};
+      for (const e of live) out[e.name] = e.positions.has(e.m.get(e.attr)) ? e.positions.get(e.m.get(e.attr)) : -1;
+      return out;
+    },
+    dispose,
+  };
+}
+
+const SETTLE_MS = 150;   // the hand has rested this long: ask numpy to fill the frames around where it is
+
+// ------------------------------------------------------------------ the figure
 
 /** Renders a Figure model into `el`: canvas, caption, and the live readout. Returns the cleanup.
  * @param {{ model: any, el: HTMLElement }} ctx */
@@ -662,11 +743,26 @@ function render({ model, el }) {
   el.append(root);
 
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
+  let ahead = null, sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
+  let force = true, gone = false;
   const reduced = () => model.get("reduce_motion") || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  /** The panels to draw now: the kernel's, with handles where the learner put them and any preview. */
-  function current() {
-    const panels = model.get("panels") || [], preview = model.get("preview") || {};
+  /** The kernel's own panels, readout, layout and preview (what `at` describes). */
+  const baseContent = () => ({ panels: model.get("panels") || [], readout: model.get("readout"), grid: model.get("grid"),
+    preview: model.get("preview") });
+
+  /** The frame to draw now: {key, content}, or null to keep what is drawn. */
+  function choose() {
+    const at = model.get("at") || {};
+    const pick = pickFrame(ahead, at, sources ? sources.state() : null);
+    if (pick && pick.kind === "ahead") return { key: pick.key, content: { ...baseContent(), ...ahead.frame(pick.name, pick.i) } };
+    if (pick || !content) return { key: baseKey, content: baseContent() };
+    return null;
+  }
+
+  /** The panels to draw for `c`: its panels, with handles where the learner put them and any preview. */
+  function current(c) {
+    const panels = c.panels || [], preview = c.preview || {};
     local = handlePositions(panels, { ...model.get("handles"), ...local });
     if (preview.kind && PREVIEWS[preview.kind]) return PREVIEWS[preview.kind](panels, local, preview);
     const moved = panels.map((p) => ({ ...p, marks: p.marks.map((m) => (m.handle && local[m.handle]
@@ -674,13 +770,30 @@ function render({ model, el }) {
     return { panels: moved, text: "", test: null };
   }
 
-  function draw() {
+  /** Once per animation frame at most: choose the frame, switch the readout, draw if anything changed. */
+  function update() {
     pending = 0;
+    if (gone) return;
+    const next = choose();
+    if (!next) return;
+    content = next.content;
+    const text = content.readout ?? "";
+    if (readout.textContent !== text) readout.textContent = text;
+    const key = `${next.key}|${moves}`;
+    if (key === drawnKey && !force) return;
+    if (draw(content)) {
+      drawnKey = key; force = false;
+      el.dataset.testDrawn = key;                       // the content drawn (and the handles' moves)
+      el.dataset.testDrawnAt = String(performance.now());
+    }
+  }
+
+  function draw(c) {
     const t0 = performance.now();
-    const grid = model.get("grid") || {}, font = Math.max(13, model.get("font_px") || 14);
+    const grid = c.grid || {}, font = Math.max(13, model.get("font_px") || 14);
     width = Math.min(root.clientWidth || grid.max_width || MAX_WIDTH, grid.max_width || MAX_WIDTH);
-    if (width <= 0) return;
-    const shown = current();
+    if (width <= 0) return false;
+    const shown = current(c);
     const layout = layoutPanels(grid, shown.panels.length, width);
     const ctx = sizeCanvas(canvas, width, layout.height);
     frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
@@ -689,6 +802,7 @@ function render({ model, el }) {
     if (!dragging) describe(shown);          // while dragging, once the pointer lets go
     el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
     el.dataset.testFrames = String(Number(el.dataset.testFrames || 0) + 1);
+    return true;
   }
   /** The numbers drawn, for screen readers (aria-label) and tests (data-test-*). */
   function describe(shown) {
@@ -698,7 +812,42 @@ function render({ model, el }) {
     el.dataset.testMarks = JSON.stringify(drawnNumbers(shown.panels));
     if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
   }
-  const schedule = () => { if (!pending) pending = requestAnimationFrame(draw); };
+  const schedule = () => { if (!pending) pending = requestAnimationFrame(update); };
+  const redraw = () => { force = true; schedule(); };
+
+  // ---- frames ahead: follow the sources here, ask the kernel for frames when the hand rests
+  const ask = () => { settle = 0; if (!gone) model.send({ event: "ahead" }); };
+  const rest = () => { if (settle) clearTimeout(settle); settle = setTimeout(ask, SETTLE_MS); };
+  const onSource = () => { schedule(); rest(); };
+  function follow() {
+    if (sources) sources.dispose();
+    sources = null;
+    followSources(model, model.get("sources"), onSource).then((s) => {
+      if (gone) { if (s) s.dispose(); return; }
+      sources = s;
+      if (s && Object.keys(model.get("sources") || {}).length) ask();
+      schedule();
+    });
+  }
+  const onFrames = (msg, buffers) => {
+    if (!msg || !msg.frames) return;
+    ahead = decodeFrames(msg.frames, buffers || []);
+    el.dataset.testAhead = JSON.stringify({ version: ahead.version,
+      axes: Object.fromEntries(Object.entries(ahead.axes).map(([n, a]) => [n, [a.lo, a.frames.length]])) });
+    schedule();
+  };
+  // The kernel's panels changed: a new key for them, unless `at` (sent with them) carries their digest.
+  let baseDirty = false, atFresh = false;
+  const settleBase = () => {
+    if (atFresh && (model.get("at") || {}).key) baseKey = model.get("at").key;
+    else if (baseDirty) baseKey = `base#${++bases}`;
+    baseDirty = atFresh = false;
+    if (ahead && (model.get("at") || {}).version !== ahead.version) rest();   // new data: new frames once it rests
+    schedule();
+  };
+  const onBase = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); baseDirty = true; };
+  const onAt = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); atFresh = true; };
+  baseKey = (model.get("at") || {}).key || "base#0";
 
   function syncCellGrids(panels) {
     const seen = new Set();
@@ -707,7 +856,7 @@ function render({ model, el }) {
       if (!kind) return;
       const key = `${i}:${k}:${kind}`;
       seen.add(key);
-      grids[key] = grids[key] || (kind === "cells" ? cellGrid : rowList)(stage, model, i, k);
+      grids[key] = grids[key] || (kind === "cells" ? cellGrid(stage, model, i, k) : rowList(stage, model));
       grids[key].update(m, frames[i].cells[k]);
     }));
     for (const key of Object.keys(grids)) if (!seen.has(key)) { grids[key].remove(); delete grids[key]; }
@@ -715,7 +864,7 @@ function render({ model, el }) {
 
   // ---- dragging: only the learner's own moves are written back, one message per frame at most
   function handleFrame(name) {
-    const panels = model.get("panels") || [], preview = model.get("preview") || {};
+    const c = content || baseContent(), panels = c.panels || [], preview = c.preview || {};
     const i = panels.findIndex((p) => p.marks.some((m) => m.handle === name));
     return frames[i >= 0 ? i : preview.panel || 0];
   }
@@ -731,8 +880,10 @@ function render({ model, el }) {
     const f = handleFrame(name);
     const clampTo = (v, s) => Math.min(Math.max(v, Math.min(s.lo, s.hi)), Math.max(s.lo, s.hi));
     local[name] = [clampTo(xy[0], f.sx), clampTo(xy[1], f.sy)];
+    moves += 1;
     schedule();                              // one draw per frame, however fast the pointer moves
     sendHandles();
+    rest();
   }
   const pointer = (e) => { const b = canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
   function onDown(e) {
@@ -753,12 +904,12 @@ function render({ model, el }) {
     const [px, py] = pointer(e), f = handleFrame(dragging);
     moveHandle(dragging, [f.sx.invert(px), f.sy.invert(py)]);
   }
-  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); schedule(); };
+  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); redraw(); };
   function onKey(e) {
     const d = ARROWS[e.key], name = Object.keys(local)[0];
     if (!d || name === undefined) return;
     e.preventDefault(); e.stopPropagation();
-    const step = (model.get("grid") || {}).key_step || 0.05;
+    const step = ((content || baseContent()).grid || {}).key_step || 0.05;
     moveHandle(name, [local[name][0] + d[0] * step, local[name][1] + d[1] * step]);
   }
   canvas.addEventListener("pointerdown", onDown);
@@ -774,35 +925,48 @@ function render({ model, el }) {
     const changed = Object.keys(target).filter((n) => !start[n] || Math.hypot(target[n][0] - start[n][0], target[n][1] - start[n][1]) > 1e-12);
     if (!changed.length) return;
     if (glide) cancelAnimationFrame(glide);
-    if (reduced()) { changed.forEach((n) => { local[n] = target[n].slice(); }); schedule(); return; }
+    if (reduced()) { changed.forEach((n) => { local[n] = target[n].slice(); }); moves += 1; schedule(); return; }
     const t0 = performance.now();
     const step = (now) => {
       const t = Math.min(1, (now - t0) / 200);
       changed.forEach((n) => { local[n] = start[n] ? start[n].map((v, i) => v + (target[n][i] - v) * t) : target[n].slice(); });
-      draw();
+      moves += 1;
+      update();
       glide = t < 1 ? requestAnimationFrame(step) : 0;
     };
     glide = requestAnimationFrame(step);
   }
-  const onReadout = () => { readout.textContent = model.get("readout"); };
   const onCaption = () => { caption.textContent = model.get("caption"); };
-  const redrawOn = "change:panels change:grid change:palettes change:label change:preview change:font_px";
-  model.on(redrawOn, schedule);
+  const baseTraits = "change:panels change:readout change:grid change:preview";
+  const looks = "change:palettes change:label change:font_px";
+  model.on(baseTraits, onBase);
+  model.on("change:at", onAt);
+  model.on(looks, redraw);
   model.on("change:handles", onHandles);
-  model.on("change:readout", onReadout);
   model.on("change:caption", onCaption);
-  const resize = new ResizeObserver(() => { if (Math.min(root.clientWidth, (model.get("grid") || {}).max_width || MAX_WIDTH) !== width) schedule(); });
+  model.on("change:sources", follow);
+  model.on("msg:custom", onFrames);
+  const resize = new ResizeObserver(() => {
+    const grid = (content || baseContent()).grid || {};
+    if (Math.min(root.clientWidth, grid.max_width || MAX_WIDTH) !== width) redraw();
+  });
   resize.observe(root);
-  onReadout(); onCaption(); draw();
+  onCaption(); update(); follow();
   return () => {
+    gone = true;
     resize.disconnect();
+    if (sources) sources.dispose();
     if (pending) cancelAnimationFrame(pending);
     if (sendPending) cancelAnimationFrame(sendPending);
     if (glide) cancelAnimationFrame(glide);
-    model.off(redrawOn, schedule);
+    if (settle) clearTimeout(settle);
+    model.off(baseTraits, onBase);
+    model.off("change:at", onAt);
+    model.off(looks, redraw);
     model.off("change:handles", onHandles);
-    model.off("change:readout", onReadout);
     model.off("change:caption", onCaption);
+    model.off("change:sources", follow);
+    model.off("msg:custom", onFrames);
     canvas.removeEventListener("pointerdown", onDown);
     canvas.removeEventListener("pointermove", onMove);
     canvas.removeEventListener("pointerup", onUp);
