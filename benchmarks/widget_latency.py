@@ -90,7 +90,10 @@ ARM_JS = """([i, kind, input]) => {
     const finish = (t) => { if (!done) { done = true; obs.disconnect(); resolve(t); } };
     const obs = new MutationObserver(() => {
       if (t0 === null) return;
-      if (kind === 'chart') { if (host.dataset.testDrawn !== drawn0) finish(Number(host.dataset.testDrawnAt) - t0); return; }
+      if (kind === 'chart') {
+        if (host.dataset.testDrawn !== drawn0) finish(Number(host.dataset.testDrawnAt) - t0);
+        return;
+      }
       const img = [...area.querySelectorAll('img')].find((e) => e.src && !before.has(e.src));
       if (!img) return;
       obs.disconnect();
@@ -121,7 +124,8 @@ WATCH_JS = """([i, kind, input]) => {
   };
   if (kind === 'chart') requestAnimationFrame(tick);
   const obs = new MutationObserver((records) => {
-    if (records.some((r) => r.target.closest && r.target.closest('pre.attention-readout'))) log.readouts.push(performance.now());
+    const inReadout = (r) => r.target.closest && r.target.closest('pre.attention-readout');
+    if (records.some(inReadout)) log.readouts.push(performance.now());
     if (kind === 'img') for (const img of area.querySelectorAll('img')) {
       if (!img.src || seen.has(img.src)) continue;
       seen.add(img.src);

@@ -35,7 +35,7 @@ import traitlets
 from .._paths import STATIC
 from ._style import ACCENT, FONT_PX, HEATMAP, PALETTES, settings
 
-BUFFER_CELLS = 64
+BUFFER_CELLS = 256
 """Arrays with more numbers than this are sent as binary buffers instead of JSON lists."""
 
 
@@ -210,7 +210,8 @@ class Figure(anywidget.AnyWidget):
         self._row_callbacks.append(callback)
 
     def on_ahead(self, callback):
-        """Call ``callback()`` when a view asks for frames ahead: when it opens, and when the hand rests."""
+        """Call ``callback(full=...)`` when a view asks for frames ahead: when it opens (``full``: it holds none
+        yet), when the hand rests, and after the data changed."""
         self._ahead_callbacks.append(callback)
 
     def send_frames(self, message, buffers):
@@ -229,7 +230,7 @@ class Figure(anywidget.AnyWidget):
             self.row = int(content["row"])
         elif content.get("event") == "ahead":
             for callback in self._ahead_callbacks:
-                callback()
+                callback(full=bool(content.get("full")))
 
     def _repr_mimebundle_(self, **kwargs):
         return with_text_fallback(super()._repr_mimebundle_(**kwargs), self.readout, self.caption)
@@ -263,29 +264,21 @@ def _hash(data) -> str:
 
 class Nodes:
     """Frames for the wire: every dictionary (a frame, a panel, a mark) is sent once however many frames share
-    it, and binary buffers go beside the JSON. Each dictionary gets a digest of its content.
+    it, and binary buffers go beside the JSON. A dictionary is named by a digest of its content.
 
-    A dictionary is replaced by ``{"$": id}`` (``nodes[id]`` is the dictionary, its own dictionaries replaced the
-    same way), a buffer by ``{"$b": index}`` into ``buffers``. A dictionary that holds no other dictionary (an
-    axis, most marks) is one node, keyed by its JSON; lists are taken to hold one kind of thing.
+    A dictionary is replaced by ``{"$": digest}`` (``nodes[digest]`` is the dictionary, its own dictionaries
+    replaced the same way), a buffer by ``{"$b": digest}`` (``buffers[digest]``). A dictionary that holds no
+    other dictionary (an axis, most marks) is one node, keyed by its JSON; lists are taken to hold one kind
+    of thing.
     """
 
     def __init__(self):
-        self.nodes, self.buffers, self._ids, self._buffer_ids = [], [], {}, {}
+        self.nodes, self.buffers = {}, {}
 
     def _node(self, wire, key: str):
         digest_ = _hash(key)
-        if digest_ not in self._ids:
-            self._ids[digest_] = len(self.nodes)
-            self.nodes.append(wire)
-        return {"$": self._ids[digest_]}, "#" + digest_
-
-    def _buffer(self, x):
-        digest_ = _hash(x)
-        if digest_ not in self._buffer_ids:
-            self._buffer_ids[digest_] = len(self.buffers)
-            self.buffers.append(x)
-        return {"$b": self._buffer_ids[digest_]}, "b" + digest_
+        self.nodes.setdefault(digest_, wire)
+        return {"$": digest_}, "#" + digest_
 
     def add(self, x):
         """``(x for the wire, x's digest)``."""
@@ -302,7 +295,9 @@ class Nodes:
             pairs = [self.add(v) for v in x]
             return [w for w, _ in pairs], [k for _, k in pairs]
         if isinstance(x, _BYTES):
-            return self._buffer(x)
+            digest_ = _hash(x)
+            self.buffers.setdefault(digest_, x)
+            return {"$b": digest_}, "b" + digest_
         return x, x
 
 
@@ -310,8 +305,9 @@ _BYTES = (memoryview, bytes, bytearray)
 
 
 def digest(frame) -> str:
-    """A short digest of a frame's content: equal content, equal digest (the browser redraws only on a new one)."""
-    return Nodes().add(frame)[1]
+    """A short digest of a frame's content (a dict): equal content, equal digest (the browser redraws only on a
+    new one)."""
+    return Nodes().add(frame)[0]["$"]
 
 
 def count_numbers(x) -> int:
@@ -365,15 +361,18 @@ class FramesAhead:
 
     Nothing is computed until a browser view asks (:meth:`Figure.on_ahead`): a notebook run without a browser
     (nbval, the tests) pays nothing. A source with at most :data:`FULL` values sends them all; a longer one sends
-    :data:`WINDOW` values either side of the current one, refilled as the hand moves (:meth:`changed`). When the
-    hand rests, the view asks again and the other sources are filled for the new settings.
+    :data:`WINDOW` values either side of the current one, refilled as the hand moves (:meth:`changed`); frames
+    already computed for the same settings are kept. When the hand rests, the view asks again and the other
+    sources are filled for the new settings. Each frame is encoded once (:class:`Nodes`), and a message carries
+    only the nodes the views have not had since the last full message.
     """
 
     def __init__(self, figure, sources, render, settings):
         self.figure, self.sources, self.render, self.settings = figure, dict(sources), render, settings
-        self.axes: dict = {}            # name -> {"base": positions of the other sources, "lo": int, "frames": [dict]}
+        self.axes: dict = {}            # name -> {"base": positions of the other sources, "frames": {position: Frame}}
         self.wanted = False             # a view has asked: keep its frames filled
-        self.last = ({"version": figure.data_version, "axes": {}, "nodes": []}, [])   # the last message sent
+        self.known: set = set()         # digests of the nodes and buffers the views hold
+        self.last = ({"version": figure.data_version, "reset": True, "axes": {}, "nodes": {}, "buffers": []}, [])
         figure.sources = {name: s.spec() for name, s in self.sources.items()}
         figure.on_ahead(self.request)
 
@@ -390,23 +389,28 @@ class FramesAhead:
         lo = min(max(i - WINDOW, 0), n - 2 * WINDOW - 1)
         return range(lo, lo + 2 * WINDOW + 1)
 
+    def _belongs(self, name, state) -> bool:
+        axis = self.axes.get(name)
+        return axis is not None and all(axis["base"][k] == v for k, v in state.items() if k != name)
+
     def covers(self, name, state) -> bool:
         """Whether the frames of ``name`` belong to ``state`` (the other sources where they were) and reach far
         enough either side of its position."""
-        axis = self.axes.get(name)
-        if axis is None or any(axis["base"][k] != v for k, v in state.items() if k != name):
+        if not self._belongs(name, state):
             return False
-        i, lo, hi, last = state[name], axis["lo"], axis["lo"] + len(axis["frames"]) - 1, len(self.sources[name].python) - 1
-        return (lo == 0 or i - lo >= MARGIN) and (hi == last or hi - i >= MARGIN) and lo <= i <= hi
+        have, i, last = self.axes[name]["frames"], state[name], len(self.sources[name].python) - 1
+        return all(j in have for j in range(max(0, i - MARGIN), min(last, i + MARGIN) + 1))
 
     def fill(self, names):
-        """Compute the frames of the sources ``names`` for the settings now."""
+        """Compute the frames of the sources ``names`` for the settings now (keeping those already there)."""
         s, state = self.settings(), self.state()
         for name in names:
             python = self.sources[name].python
-            positions = self.window(name, state[name])
-            self.axes[name] = {"base": {k: v for k, v in state.items() if k != name}, "lo": positions.start,
-                               "frames": [self.render({**s, name: python[i]}) for i in positions]}
+            have = self.axes[name]["frames"] if self._belongs(name, state) else {}
+            frames = {}
+            for i in self.window(name, state[name]):
+                frames[i] = have.get(i) or Frame(self.render({**s, name: python[i]}))
+            self.axes[name] = {"base": {k: v for k, v in state.items() if k != name}, "frames": frames}
 
     def changed(self, name):
         """Source ``name`` moved (in the browser or from Python), and the figure shows where it is now: refill its
@@ -415,13 +419,13 @@ class FramesAhead:
             self.fill([name])
             self.push()
 
-    def request(self):
-        """A view asks (it opened, the hand rested, or the data changed): fill what no longer belongs to the
-        settings now, and send."""
+    def request(self, full=False):
+        """A view asks (``full``: it has nothing yet; else the hand rested or the data changed): fill what no
+        longer belongs to the settings now, and send."""
         self.wanted = True
         state = self.state()
         self.fill([name for name in self.sources if not self.covers(name, state)])
-        self.push()
+        self.push(full)
 
     def invalidate(self):
         """The widget's data changed (not a control): every frame is stale. The figure's next ``show`` carries
@@ -429,23 +433,52 @@ class FramesAhead:
         self.figure.data_version += 1
         self.axes.clear()
 
-    def message(self):
-        """The frames that belong to the settings now, encoded: ``(message, buffers)``."""
-        state, nodes, axes = self.state(), Nodes(), {}
+    def message(self, full=False):
+        """The frames that belong to the settings now, encoded: ``(message, buffers)``. Without ``full``, only
+        the nodes not sent since the last full message."""
+        state, axes, nodes, buffers = self.state(), {}, {}, {}
         for name, axis in self.axes.items():
-            if all(axis["base"][k] == v for k, v in state.items() if k != name):
-                pairs = [nodes.add(frame) for frame in axis["frames"]]
-                axes[name] = {"base": axis["base"], "lo": axis["lo"], "frames": [w["$"] for w, _ in pairs],
-                              "keys": [k for _, k in pairs]}
-        return {"version": self.figure.data_version, "axes": axes, "nodes": nodes.nodes}, nodes.buffers
+            if not self._belongs(name, state):
+                continue
+            positions = sorted(axis["frames"])
+            lo = positions[0]
+            frames = [axis["frames"][i] for i in positions]
+            axes[name] = {"base": axis["base"], "lo": lo, "frames": [f.digest for f in frames]}
+            for f in frames:
+                nodes.update(f.nodes)
+                buffers.update(f.buffers)
+        known = set() if full else self.known
+        if len(known) > 4 * (len(nodes) + len(buffers)):       # the views hold mostly old frames: start again
+            full, known = True, set()
+        new_nodes = {d: n for d, n in nodes.items() if d not in known}
+        new_buffers = [d for d in buffers if d not in known]
+        message = {"version": self.figure.data_version, "reset": full, "axes": axes, "nodes": new_nodes,
+                   "buffers": new_buffers}
+        return message, [buffers[d] for d in new_buffers]
 
-    def push(self):
-        self.last = self.message()
-        self.figure.send_frames(*self.last)
+    def push(self, full=False):
+        message, buffers = self.message(full)
+        if message["reset"]:
+            self.known = set()
+        self.known.update(message["nodes"], message["buffers"])
+        self.last = message, buffers
+        self.figure.send_frames(message, buffers)
 
     def stats(self) -> dict:
-        """What the last message sent ahead: frames, numbers, and bytes (JSON and binary buffers)."""
-        message, buffers = self.last
+        """What the views hold ahead now (what a full message would send): frames, numbers, and bytes (JSON and
+        binary buffers)."""
+        message, buffers = self.message(full=True)
         return {"frames": sum(len(a["frames"]) for a in message["axes"].values()),
                 "numbers": count_numbers(message["nodes"]) + sum(len(bytes(b)) // 8 for b in buffers),
                 "bytes": len(json.dumps(message, separators=(",", ":"))) + sum(len(bytes(b)) for b in buffers)}
+
+
+class Frame:
+    """One frame, encoded once for the wire: its digest, its dictionaries and its buffers (see :class:`Nodes`)."""
+
+    __slots__ = ("digest", "nodes", "buffers")
+
+    def __init__(self, content: dict):
+        encoded = Nodes()
+        self.digest = encoded.add(content)[0]["$"]
+        self.nodes, self.buffers = encoded.nodes, encoded.buffers

@@ -89,7 +89,8 @@ class QueryPlayground(widgets.VBox):
     def compute(self, s):
         """numpy's weights and blended colour at the query now, for the settings ``s``."""
         w = playground_weights(self.query, self.key_points, s["similarity"], s["tau"])     # (n,)
-        return {"query": self.query, "weights": w, "color": w @ self.rgb, "similarity": s["similarity"], "tau": s["tau"]}
+        return {"query": self.query, "weights": w, "color": w @ self.rgb, "similarity": s["similarity"],
+                "tau": s["tau"]}
 
     def _render(self, s):
         return {"panels": self.canvas.panels, "readout": self.describe(self.compute(s)),

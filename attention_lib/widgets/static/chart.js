@@ -315,7 +315,9 @@ function hatch(ctx, rect) {
 
 function drawColorbar(ctx, m, f, stops, font) {
   const x = f.area.x + f.area.w + 12, w = 14, y0 = f.area.y, h = f.area.h;
-  for (let i = 0; i < h; i++) { ctx.fillStyle = css(paletteRgb(stops, 1 - i / h)); ctx.fillRect(x, y0 + i, w, 1.5); }
+  const ramp = ctx.createLinearGradient(0, y0 + h, 0, y0);     // the palette's stops, interpolated as paletteRgb does
+  stops.forEach((c, i) => ramp.addColorStop(i / (stops.length - 1), c));
+  ctx.fillStyle = ramp; ctx.fillRect(x, y0, w, h);
   ctx.strokeStyle = MUTED; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y0 + 0.5, w, h);
   const { ticks, labels } = linearTicks(m.vmin, m.vmax, Math.max(2, h / 45));
   ctx.font = `${font}px sans-serif`; ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
@@ -534,6 +536,17 @@ function element(tag, className, attributes = {}) {
 
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
+/** Sets an attribute only when it changes (a frame redrawn at the same place touches no layout). */
+function label(e, text, name = "aria-label") { if (e.getAttribute(name) !== text) e.setAttribute(name, text); }
+
+/** Puts an overlay element over `rect` (CSS px), only when it moved. */
+function place(e, rect) {
+  const where = `${rect.x},${rect.y},${rect.w},${rect.h}`;
+  if (e.dataset.place === where) return;
+  e.dataset.place = where;
+  Object.assign(e.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px` });
+}
+
 /** Where each draggable point is: the model's `handles`, else the mark's own first point. */
 function handlePositions(panels, handles) {
   const out = { ...handles };
@@ -578,11 +591,11 @@ function cellGrid(host, model, p, k) {
           grid.append(row);
         }
       }
-      grid.setAttribute("aria-label", `${m.label || "matrix"}: arrow keys move, Enter or Space toggles a cell`);
+      label(grid, `${m.label || "matrix"}: arrow keys move, Enter or Space toggles a cell`);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-        const cell = cellAt(r, c), rect = rects[r * cols + c], value = v[r * cols + c];
-        Object.assign(cell.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px` });
-        cell.setAttribute("aria-label", `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? value.toFixed(m.decimals) : "blocked"}`);
+        const cell = cellAt(r, c), value = v[r * cols + c];
+        place(cell, rects[r * cols + c]);
+        label(cell, `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? value.toFixed(m.decimals) : "blocked"}`);
       }
       return focus;
     },
@@ -640,13 +653,13 @@ function rowList(host, model) {
           return o;
         }));
       }
-      list.setAttribute("aria-label", `${m.label || "matrix"}: one row at a time; the arrow keys move between rows`);
+      label(list, `${m.label || "matrix"}: one row at a time; the arrow keys move between rows`);
       rowBands(rects, rows, cols).forEach((b, r) => {
         const o = list.children[r], cells = Array.from(v.slice(r * cols, (r + 1) * cols),
           (x, c) => `${m.cols ? m.cols[c] : c} ${Number.isFinite(x) ? x.toFixed(m.decimals) : "blocked"}`);
-        Object.assign(o.style, { left: `${b.x}px`, top: `${b.y}px`, width: `${b.w}px`, height: `${b.h}px` });
-        o.setAttribute("aria-label", `row ${name(r)}: ${cells.join(", ")}`);
-        o.setAttribute("aria-selected", String(r === m.highlight_row));
+        place(o, b);
+        label(o, `row ${name(r)}: ${cells.join(", ")}`);
+        label(o, String(r === m.highlight_row), "aria-selected");
       });
     },
     remove() {
@@ -658,33 +671,50 @@ function rowList(host, model) {
 
 // ------------------------------------------------------------------ frames ahead
 
-/** A frames message from the kernel, decoded as it is used: `frame(name, i)` is the content (panels,
- * readout, grid, preview) of source `name` at position `i`. A dictionary shared by many frames arrives once
- * (`{$: id}` points into `nodes`), a binary buffer beside the JSON (`{$b: index}`).
- * @param {{version: number, axes: Object<string, {base: Object<string, number>, lo: number, frames: number[],
- *          keys: string[]}>, nodes: any[]}} message @param {any[]} buffers */
-export function decodeFrames(message, buffers = []) {
-  const memo = new Map(), nodes = message.nodes || [];
-  const dec = (x) => {
+/** The frames a view holds: every dictionary the kernel sent ahead, by digest, and the latest list of
+ * frames. `take(message, buffers)` adds a message (a full one starts again) and says whether every frame it
+ * lists can be built; `frame(digest)` is a frame's content (panels, readout, grid, preview), built once.
+ * A dictionary shared by many frames arrives once (`{$: digest}` points to it), a binary buffer beside the
+ * JSON (`{$b: digest}`). */
+export function frameStore() {
+  const nodes = new Map(), buffers = new Map(), built = new Map();
+  let latest = null;
+  const missing = {};
+  const build = (x) => {
     if (x === null || typeof x !== "object") return x;
-    if (Array.isArray(x)) return x.some((v) => v !== null && typeof v === "object") ? x.map(dec) : x;
+    if (Array.isArray(x)) return x.some((v) => v !== null && typeof v === "object") ? x.map(build) : x;
     if ("$" in x) {
-      if (!memo.has(x.$)) memo.set(x.$, dec(nodes[x.$]));
-      return memo.get(x.$);
+      if (!built.has(x.$)) {
+        if (!nodes.has(x.$)) throw missing;
+        built.set(x.$, build(nodes.get(x.$)));
+      }
+      return built.get(x.$);
     }
-    if ("$b" in x) return buffers[x.$b];
+    if ("$b" in x) { if (!buffers.has(x.$b)) throw missing; return buffers.get(x.$b); }
     const out = {};
-    for (const k of Object.keys(x)) out[k] = dec(x[k]);
+    for (const k of Object.keys(x)) out[k] = build(x[k]);
     return out;
   };
-  const axes = message.axes || {};
-  return { version: message.version, axes, frame: (name, i) => dec({ $: axes[name].frames[i] }) };
+  const frame = (d) => { try { return build({ $: d }); } catch (e) { if (e === missing) return null; throw e; } };
+  return {
+    /** @param {{version: number, reset: boolean, axes: Object<string, {base: Object<string, number>, lo: number,
+     *          frames: string[]}>, nodes: Object<string, any>, buffers: string[]}} message @param {any[]} bufs */
+    take(message, bufs = []) {
+      if (message.reset) { nodes.clear(); buffers.clear(); built.clear(); }
+      for (const [d, n] of Object.entries(message.nodes || {})) nodes.set(d, n);
+      (message.buffers || []).forEach((d, i) => buffers.set(d, bufs[i]));
+      latest = { version: message.version, axes: message.axes || {} };
+      return Object.values(latest.axes).every((a) => a.frames.every((d) => frame(d) !== null));
+    },
+    get latest() { return latest; },
+    frame,
+  };
 }
 
 /** Which frame to draw for the controls' positions `state` ({name: position}, or null when they cannot be
- * followed): the kernel's own panels when `at` is for these positions; else a frame sent ahead whose other
- * sources are where they are now; else null (keep what is drawn).
- * @returns {{kind: "base"} | {kind: "ahead", name: string, i: number, key: string} | null} */
+ * followed): the kernel's own panels when `at` is for these positions; else a frame sent ahead (`ahead`:
+ * {version, axes}) whose other sources are where they are now; else null (keep what is drawn).
+ * @returns {{kind: "base"} | {kind: "ahead", key: string} | null} */
 export function pickFrame(ahead, at, state) {
   const here = (at && at.state) || {};
   if (!state || Object.keys(state).every((name) => here[name] === state[name])) return { kind: "base" };
@@ -692,7 +722,7 @@ export function pickFrame(ahead, at, state) {
   for (const [name, axis] of Object.entries(ahead.axes)) {
     const i = state[name] - axis.lo;
     if (!(i >= 0 && i < axis.frames.length)) continue;
-    if (Object.entries(axis.base).every(([k, v]) => state[k] === v)) return { kind: "ahead", name, i, key: axis.keys[i] };
+    if (Object.entries(axis.base).every(([k, v]) => state[k] === v)) return { kind: "ahead", key: axis.frames[i] };
   }
   return null;
 }
@@ -743,7 +773,8 @@ function render({ model, el }) {
   el.append(root);
 
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
-  let ahead = null, sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
+  const ahead = frameStore();
+  let sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
   let force = true, gone = false;
   const reduced = () => model.get("reduce_motion") || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -754,9 +785,10 @@ function render({ model, el }) {
   /** The frame to draw now: {key, content}, or null to keep what is drawn. */
   function choose() {
     const at = model.get("at") || {};
-    const pick = pickFrame(ahead, at, sources ? sources.state() : null);
-    if (pick && pick.kind === "ahead") return { key: pick.key, content: { ...baseContent(), ...ahead.frame(pick.name, pick.i) } };
-    if (pick || !content) return { key: baseKey, content: baseContent() };
+    const pick = pickFrame(ahead.latest, at, sources ? sources.state() : null);
+    const sent = pick && pick.kind === "ahead" ? ahead.frame(pick.key) : null;
+    if (sent) return { key: pick.key, content: { ...baseContent(), ...sent } };
+    if ((pick && pick.kind === "base") || !content) return { key: baseKey, content: baseContent() };
     return null;
   }
 
@@ -816,7 +848,7 @@ function render({ model, el }) {
   const redraw = () => { force = true; schedule(); };
 
   // ---- frames ahead: follow the sources here, ask the kernel for frames when the hand rests
-  const ask = () => { settle = 0; if (!gone) model.send({ event: "ahead" }); };
+  const ask = (full = false) => { settle = 0; if (!gone) model.send({ event: "ahead", full }); };
   const rest = () => { if (settle) clearTimeout(settle); settle = setTimeout(ask, SETTLE_MS); };
   const onSource = () => { schedule(); rest(); };
   function follow() {
@@ -825,15 +857,16 @@ function render({ model, el }) {
     followSources(model, model.get("sources"), onSource).then((s) => {
       if (gone) { if (s) s.dispose(); return; }
       sources = s;
-      if (s && Object.keys(model.get("sources") || {}).length) ask();
+      if (s && Object.keys(model.get("sources") || {}).length) ask(true);
       schedule();
     });
   }
   const onFrames = (msg, buffers) => {
     if (!msg || !msg.frames) return;
-    ahead = decodeFrames(msg.frames, buffers || []);
-    el.dataset.testAhead = JSON.stringify({ version: ahead.version,
-      axes: Object.fromEntries(Object.entries(ahead.axes).map(([n, a]) => [n, [a.lo, a.frames.length]])) });
+    if (!ahead.take(msg.frames, buffers || [])) ask(true);    // a message missed: ask for everything again
+    const latest = ahead.latest;
+    el.dataset.testAhead = JSON.stringify({ version: latest.version,
+      axes: Object.fromEntries(Object.entries(latest.axes).map(([n, a]) => [n, [a.lo, a.frames.length]])) });
     schedule();
   };
   // The kernel's panels changed: a new key for them, unless `at` (sent with them) carries their digest.
@@ -842,7 +875,7 @@ function render({ model, el }) {
     if (atFresh && (model.get("at") || {}).key) baseKey = model.get("at").key;
     else if (baseDirty) baseKey = `base#${++bases}`;
     baseDirty = atFresh = false;
-    if (ahead && (model.get("at") || {}).version !== ahead.version) rest();   // new data: new frames once it rests
+    if (ahead.latest && (model.get("at") || {}).version !== ahead.latest.version) rest();   // new data: ask once it rests
     schedule();
   };
   const onBase = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); baseDirty = true; };
