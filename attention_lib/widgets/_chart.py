@@ -210,8 +210,8 @@ class Figure(anywidget.AnyWidget):
         self._row_callbacks.append(callback)
 
     def on_ahead(self, callback):
-        """Call ``callback(full=...)`` when a view asks for frames ahead: when it opens (``full``: it holds none
-        yet), when the hand rests, and after the data changed."""
+        """Call ``callback(full=..., state=...)`` when a view asks for frames ahead: when it opens (``full``: it
+        holds none yet), when the hand rests, and after the data changed; ``state`` is where its sources are."""
         self._ahead_callbacks.append(callback)
 
     def send_frames(self, message, buffers):
@@ -230,7 +230,7 @@ class Figure(anywidget.AnyWidget):
             self.row = int(content["row"])
         elif content.get("event") == "ahead":
             for callback in self._ahead_callbacks:
-                callback(full=bool(content.get("full")))
+                callback(full=bool(content.get("full")), state=content.get("state"))
 
     def _repr_mimebundle_(self, **kwargs):
         return with_text_fallback(super()._repr_mimebundle_(**kwargs), self.readout, self.caption)
@@ -401,9 +401,11 @@ class FramesAhead:
         have, i, last = self.axes[name]["frames"], state[name], len(self.sources[name].python) - 1
         return all(j in have for j in range(max(0, i - MARGIN), min(last, i + MARGIN) + 1))
 
-    def fill(self, names):
-        """Compute the frames of the sources ``names`` for the settings now (keeping those already there)."""
-        s, state = self.settings(), self.state()
+    def fill(self, names, state=None):
+        """Compute the frames of the sources ``names`` for the positions ``state`` (default: now), keeping those
+        already there."""
+        state = self.state() if state is None else state
+        s = {**self.settings(), **{name: self.sources[name].python[i] for name, i in state.items()}}
         for name in names:
             python = self.sources[name].python
             have = self.axes[name]["frames"] if self._belongs(name, state) else {}
@@ -419,13 +421,19 @@ class FramesAhead:
             self.fill([name])
             self.push()
 
-    def request(self, full=False):
-        """A view asks (``full``: it has nothing yet; else the hand rested or the data changed): fill what no
-        longer belongs to the settings now, and send."""
+    def request(self, full=False, state=None):
+        """A view asks (``full``: it has nothing yet; else the hand rested or the data changed): fill what does
+        not belong to the positions ``state`` the view is at (default: the kernel's), and send.
+
+        The view's positions may be ahead of the kernel's: a control's own messages can still be on their way
+        (ipywidgets sends one at a time per control) when the figure's request arrives."""
         self.wanted = True
-        state = self.state()
-        self.fill([name for name in self.sources if not self.covers(name, state)])
-        self.push(full)
+        here = self.state()
+        if state is None or set(state) != set(here) or not all(
+                isinstance(i, int) and 0 <= i < len(self.sources[n].python) for n, i in state.items()):
+            state = here
+        self.fill([name for name in self.sources if not self.covers(name, state)], state)
+        self.push(full, answer=True)
 
     def invalidate(self):
         """The widget's data changed (not a control): every frame is stale. The figure's next ``show`` carries
@@ -434,12 +442,10 @@ class FramesAhead:
         self.axes.clear()
 
     def message(self, full=False):
-        """The frames that belong to the settings now, encoded: ``(message, buffers)``. Without ``full``, only
-        the nodes not sent since the last full message."""
-        state, axes, nodes, buffers = self.state(), {}, {}, {}
+        """Every source's frames, each with the positions of the other sources they belong to, encoded:
+        ``(message, buffers)``. Without ``full``, only the nodes not sent since the last full message."""
+        axes, nodes, buffers = {}, {}, {}
         for name, axis in self.axes.items():
-            if not self._belongs(name, state):
-                continue
             positions = sorted(axis["frames"])
             lo = positions[0]
             frames = [axis["frames"][i] for i in positions]
@@ -456,8 +462,10 @@ class FramesAhead:
                    "buffers": new_buffers}
         return message, [buffers[d] for d in new_buffers]
 
-    def push(self, full=False):
+    def push(self, full=False, answer=False):
+        """Send the frames that belong to the settings now (``answer``: to a view that asked)."""
         message, buffers = self.message(full)
+        message["answer"] = answer
         if message["reset"]:
             self.known = set()
         self.known.update(message["nodes"], message["buffers"])

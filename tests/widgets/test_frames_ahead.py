@@ -149,10 +149,28 @@ def test_a_long_slider_sends_a_window_that_moves_with_the_hand_and_keeps_what_it
     assert len(calls) == len(set(calls)) == 146 - 96    # each new position computed once: 97 … 146
     last = moved[-1]["axes"]["qx"]
     assert last["lo"] <= 120 - 24 and last["lo"] + len(last["frames"]) - 1 >= 120 + 24
-    assert set(moved[-1]["axes"]) == {"qx"}             # the other controls' frames wait for the hand to rest
-    assert not set(moved[-1]["nodes"]) & set(messages[0][0]["nodes"]) - set(last["frames"])   # no node sent twice
+    others = {k: a["base"]["qx"] for k, a in moved[-1]["axes"].items() if k != "qx"}
+    assert others == {"similarity": 0, "qy": 0, "tau": 0}   # the other controls' frames wait for the hand to rest
+    assert not set(moved[-1]["nodes"]) & set(messages[0][0]["nodes"])          # no node sent twice
     w.figure._handle_custom_msg({"event": "ahead"}, [])  # the hand rests
-    assert set(messages[-1][0]["axes"]) == {"similarity", "qx", "qy", "tau"}
+    assert {k: a["base"]["qx"] for k, a in messages[-1][0]["axes"].items() if k != "qx"} == \
+        {"similarity": 120, "qy": 120, "tau": 120}
+
+
+def test_a_view_whose_controls_are_ahead_of_the_kernel_gets_the_frames_of_where_it_is():
+    w = widgets.similarity_explorer()
+    messages = _listen(w)
+    here = w.ahead.state()
+    ahead = {**here, "qx": here["qx"] + 5}               # the qx slider's message is still on its way
+    w.figure._handle_custom_msg({"event": "ahead", "state": ahead}, [])
+    frames = _built(messages)
+    tau = messages[-1][0]["axes"]["tau"]
+    assert tau["base"] == {k: v for k, v in ahead.items() if k != "tau"}
+    twin = widgets.similarity_explorer()
+    twin.controls["qx"].value = w.ahead.sources["qx"].python[ahead["qx"]]
+    twin.controls["tau"].value = 2.0
+    i = w.ahead.sources["tau"].python.index(2.0)
+    assert frames["tau"][i]["readout"] == twin.readout_text
 
 
 def test_a_click_keeps_the_frames_the_other_values_show_without_it():

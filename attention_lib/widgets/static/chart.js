@@ -831,6 +831,7 @@ function render({ model, el }) {
     frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
     syncCellGrids(shown.panels);
     browserText.textContent = shown.text;
+    if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
     if (!dragging) describe(shown);          // while dragging, once the pointer lets go
     el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
     el.dataset.testFrames = String(Number(el.dataset.testFrames || 0) + 1);
@@ -842,14 +843,19 @@ function render({ model, el }) {
       + (Object.keys(local).length ? ". Drag the ring, or focus here and use the arrow keys." : ""));
     canvas.tabIndex = Object.keys(local).length ? 0 : -1;
     el.dataset.testMarks = JSON.stringify(drawnNumbers(shown.panels));
-    if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
   }
   const schedule = () => { if (!pending) pending = requestAnimationFrame(update); };
   const redraw = () => { force = true; schedule(); };
 
   // ---- frames ahead: follow the sources here, ask the kernel for frames when the hand rests
-  const ask = (full = false) => { settle = 0; if (!gone) model.send({ event: "ahead", full }); };
-  const rest = () => { if (settle) clearTimeout(settle); settle = setTimeout(ask, SETTLE_MS); };
+  let asks = 0, answers = 0;                 // counted for tests: a view has all it asked for when equal
+  const ask = (full = false) => {
+    settle = 0; delete el.dataset.testResting;
+    if (gone) return;
+    el.dataset.testAsked = String(++asks);
+    model.send({ event: "ahead", full, state: sources ? sources.state() : null });
+  };
+  const rest = () => { if (settle) clearTimeout(settle); el.dataset.testResting = "1"; settle = setTimeout(ask, SETTLE_MS); };
   const onSource = () => { schedule(); rest(); };
   function follow() {
     if (sources) sources.dispose();
@@ -863,6 +869,7 @@ function render({ model, el }) {
   }
   const onFrames = (msg, buffers) => {
     if (!msg || !msg.frames) return;
+    if (msg.frames.answer) el.dataset.testAnswered = String(++answers);
     if (!ahead.take(msg.frames, buffers || [])) ask(true);    // a message missed: ask for everything again
     const latest = ahead.latest;
     el.dataset.testAhead = JSON.stringify({ version: latest.version,
