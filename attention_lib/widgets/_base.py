@@ -71,7 +71,10 @@ class Explorer(widgets.VBox):
         return next((n for n, c in self.controls.items() if c is owner), None)
 
     def _changed(self, change=None):
-        self.refresh(hot=self._source_name(change))
+        hot = self._source_name(change)
+        if self.ahead is not None and hot not in self.ahead.sources:
+            self.invalidate()               # a control without a finite set of values (a text box) is data
+        self.refresh(hot=hot)
 
     def refresh(self, hot=None):
         """Recompute with numpy, then send the panels and the readout in one message; ``hot`` names the control

@@ -100,7 +100,7 @@ class MaskEditor(Explorer):
 
     def _changed(self, change=None):
         self.mask = self.preset                                            # a new preset drops the clicks
-        self.refresh(hot=self._source_name(change))
+        super()._changed(change)
 
     def _cell(self, panel_index, _mark, row, col):
         if panel_index == 0:

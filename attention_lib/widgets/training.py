@@ -136,7 +136,7 @@ class TrainingRun(Explorer):
     def _changed(self, change=None):
         """New settings: show where that run starts (the last run stays on the loss plot to compare)."""
         self.state = self.start(self.config)
-        self.refresh(hot=self._source_name(change))
+        super()._changed(change)
 
     def refresh(self, hot=None):
         super().refresh(hot)

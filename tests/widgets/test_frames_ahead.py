@@ -257,3 +257,31 @@ def test_controls_say_which_values_they_can_take():
     assert widgets.controls.frame_source(ipywidgets.FloatSlider()) is None
     assert Source(None, "value", [0.5, 1.0], [0.5, 1.0]).position(0.9999999) == 1
     np.testing.assert_array_equal(widgets.controls.frame_source(ipywidgets.IntSlider(min=2, max=5)).python, [2, 3, 4, 5])
+
+
+class WithText(Explorer):
+    """A prompt box (data) and a temperature slider (frames ahead), as a text sampler has."""
+
+    def __init__(self):
+        controls = {"prompt": ipywidgets.Text("ab"), "tau": widgets.controls.slider("τ", 1.0, 0.5, 2.0, 0.5)}
+        super().__init__(controls, Figure(label="text"))
+        self.refresh()
+
+    def compute(self, s):
+        return {"text": s["prompt"] * int(2 * s["tau"])}
+
+    def panels(self, v):
+        return [panel([bars([len(v["text"])])])]
+
+    def describe(self, v):
+        return v["text"]
+
+
+def test_a_text_box_is_data_its_change_makes_the_frames_stale():
+    w = WithText()
+    messages = _listen(w)
+    assert _built(messages)["tau"][2]["readout"] == "ab" * 3          # τ = 1.5 with the prompt "ab"
+    w.controls["prompt"].value = "xyz"
+    assert w.ahead.axes == {} and w.figure.at["version"] == messages[0][0]["version"] + 1
+    w.figure._handle_custom_msg({"event": "ahead"}, [])
+    assert _built(messages)["tau"][2]["readout"] == "xyz" * 3
