@@ -52,7 +52,8 @@ class Explorer(widgets.VBox):
             sources = {name: s for name, c in controls.items() if (s := frame_source(c)) is not None}
             sources.update(self.pointers)
             if sources:
-                self.ahead = FramesAhead(figure, sources, self._render, lambda: self.settings)
+                clicks = self.clicks if type(self).clicks is not Explorer.clicks else None
+                self.ahead = FramesAhead(figure, sources, self._render, lambda: self.settings, clicks)
 
     @property
     def settings(self) -> dict:
@@ -93,6 +94,11 @@ class Explorer(widgets.VBox):
     def now(self) -> dict:
         """The numbers the figure shows now."""
         return self.compute(self.settings) if _takes_settings(self.compute) else self.compute()
+
+    def clicks(self) -> dict:
+        """What each click on the figure would show now, by the key the view sends (override for a figure whose
+        clicks change the data: the view shows the frame at once, and the kernel confirms)."""
+        return {}
 
     def frame(self, values: dict) -> dict:
         """The figure's traits for ``values``: panels and readout (override to add e.g. ``grid``)."""

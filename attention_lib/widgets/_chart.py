@@ -358,6 +358,11 @@ class FramesAhead:
         figure shows just after a control was moved to those settings. It must depend on the settings and the
         widget's data only (call :meth:`invalidate` when the data change).
     settings : callable, () -> the controls' Python values now.
+    clicks : callable, () -> {key: frame}, optional
+        What the figure shows after each click it can take now, by the key the view sends with the click
+        (``"cell:panel:mark:row:col"`` for a cell of an ``interactive`` heatmap): a click changes the data, and
+        the view shows its frame at once while the kernel does the same with numpy. Computed when the hand
+        rests and after each click, for the panels shown then.
 
     Nothing is computed until a browser view asks (:meth:`Figure.on_ahead`): a notebook run without a browser
     (nbval, the tests) pays nothing. A source with at most :data:`FULL` values sends them all; a longer one sends
@@ -367,9 +372,11 @@ class FramesAhead:
     only the nodes the views have not had since the last full message.
     """
 
-    def __init__(self, figure, sources, render, settings):
+    def __init__(self, figure, sources, render, settings, clicks=None):
         self.figure, self.sources, self.render, self.settings = figure, dict(sources), render, settings
+        self.clicks = clicks
         self.axes: dict = {}            # name -> {"base": positions of the other sources, "frames": {position: Frame}}
+        self.after_click = None         # (the digest of the panels shown now, {key: Frame}) for self.clicks
         self.wanted = False             # a view has asked: keep its frames filled
         self.known: set = set()         # digests of the nodes and buffers the views hold
         self.last = ({"version": figure.data_version, "reset": True, "axes": {}, "nodes": {}, "buffers": []}, [])
@@ -416,10 +423,22 @@ class FramesAhead:
 
     def changed(self, name):
         """Source ``name`` moved (in the browser or from Python), and the figure shows where it is now: refill its
-        window if the hand nears the edge. The other sources wait until the hand rests and the view asks."""
-        if self.wanted and name in self.sources and not self.covers(name, self.state()):
+        window if the hand nears the edge. The other sources wait until the hand rests and the view asks.
+        ``name`` None: a click changed the data; the next clicks' frames are computed and sent."""
+        if not self.wanted:
+            return
+        if name in self.sources and not self.covers(name, self.state()):
             self.fill([name])
             self.push()
+        elif name is None and self.clicks is not None:
+            self.fill_clicks()
+            self.push()
+
+    def fill_clicks(self):
+        """Compute what each click would show, from the panels shown now."""
+        here = self.figure.at.get("key")
+        if self.clicks is not None and (self.after_click is None or self.after_click[0] != here):
+            self.after_click = (here, {key: Frame(frame) for key, frame in self.clicks().items()})
 
     def request(self, full=False, state=None):
         """A view asks (``full``: it has nothing yet; else the hand rested or the data changed): fill what does
@@ -433,6 +452,8 @@ class FramesAhead:
                 isinstance(i, int) and 0 <= i < len(self.sources[n].python) for n, i in state.items()):
             state = here
         self.fill([name for name in self.sources if not self.covers(name, state)], state)
+        if state == here:
+            self.fill_clicks()
         self.push(full, answer=True)
 
     def invalidate(self):
@@ -440,6 +461,7 @@ class FramesAhead:
         the new data version, so views drop what they hold and ask again once the hand rests."""
         self.figure.data_version += 1
         self.axes.clear()
+        self.after_click = None
 
     def message(self, full=False):
         """Every source's frames, each with the positions of the other sources they belong to, encoded:
@@ -453,13 +475,19 @@ class FramesAhead:
             for f in frames:
                 nodes.update(f.nodes)
                 buffers.update(f.buffers)
+        clicks = None
+        if self.after_click is not None and self.after_click[0] == self.figure.at.get("key"):
+            clicks = {"for": self.after_click[0], "frames": {k: f.digest for k, f in self.after_click[1].items()}}
+            for f in self.after_click[1].values():
+                nodes.update(f.nodes)
+                buffers.update(f.buffers)
         known = set() if full else self.known
         if len(known) > 4 * (len(nodes) + len(buffers)):       # the views hold mostly old frames: start again
             full, known = True, set()
         new_nodes = {d: n for d, n in nodes.items() if d not in known}
         new_buffers = [d for d in buffers if d not in known]
-        message = {"version": self.figure.data_version, "reset": full, "axes": axes, "nodes": new_nodes,
-                   "buffers": new_buffers}
+        message = {"version": self.figure.data_version, "reset": full, "axes": axes, "clicks": clicks,
+                   "nodes": new_nodes, "buffers": new_buffers}
         return message, [buffers[d] for d in new_buffers]
 
     def push(self, full=False, answer=False):
@@ -476,7 +504,8 @@ class FramesAhead:
         """What the views hold ahead now (what a full message would send): frames, numbers, and bytes (JSON and
         binary buffers)."""
         message, buffers = self.message(full=True)
-        return {"frames": sum(len(a["frames"]) for a in message["axes"].values()),
+        clicks = len(message["clicks"]["frames"]) if message["clicks"] else 0
+        return {"frames": sum(len(a["frames"]) for a in message["axes"].values()) + clicks,
                 "numbers": count_numbers(message["nodes"]) + sum(len(bytes(b)) // 8 for b in buffers),
                 "bytes": len(json.dumps(message, separators=(",", ":"))) + sum(len(bytes(b)) for b in buffers)}
 

@@ -114,6 +114,15 @@ class MaskEditor(Explorer):
         self.mask[row, col] = not self.mask[row, col]
         self.refresh()
 
+    def clicks(self):
+        """What a click on each cell of the mask would show: frames sent ahead, so a click draws at once."""
+        out = {}
+        for row, col in np.ndindex(self.mask.shape):
+            mask = self.mask.copy()                                        # (n_q, n_k)
+            mask[row, col] = not mask[row, col]
+            out[f"cell:0:0:{row}:{col}"] = self.frame(self.compute(self.settings, mask))
+        return out
+
     def reset(self):
         """Drop the clicks: back to the mask the preset controls describe."""
         self._changed()

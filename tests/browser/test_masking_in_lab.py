@@ -212,3 +212,22 @@ def test_a_click_after_a_slider_move_waits_for_numpy_and_draws_its_weights(edito
     mask = reference_mask(True, 4, "left")
     mask[3, 0] = True
     _expect(twin, page, mask)
+
+
+def test_with_the_kernel_busy_a_click_draws_numpys_weights_for_the_new_mask_at_once(editor_page):
+    page, twin = editor_page, _fresh(editor_page)
+    wait_ahead(page, CELL)
+    mask = twin.mask.copy()
+    box = _mask_cell(page, 1, 1).bounding_box()
+    with kernel_busy(page):
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        next_frame(page)
+        mask[1, 1] = True
+        drawn = _drawn(page)
+        weights = reference_weights(MASK_EDITOR_SCORES, mask)
+        np.testing.assert_allclose(drawn[1][0].reshape(mask.shape), weights, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(drawn[2][0], weights.sum(axis=-1), rtol=0, atol=1e-12)
+        twin.toggle(1, 1)
+        assert readout(page, CELL) == twin.readout_text
+    until_kernel(page, "editor.mask.tolist()", mask.tolist())          # numpy in the kernel did the same
+    _expect(twin, page, mask)

@@ -176,12 +176,28 @@ def test_a_view_whose_controls_are_ahead_of_the_kernel_gets_the_frames_of_where_
 def test_a_click_keeps_the_frames_the_other_values_show_without_it():
     w = widgets.mask_editor()
     messages = _listen(w)
+    axes = messages[0][0]["axes"]
     w.toggle(1, 1)                                       # a click: the kernel's panels change, the frames do not
-    assert len(messages) == 1 and w.figure.at["version"] == messages[0][0]["version"]
+    assert w.figure.at["version"] == messages[0][0]["version"] and messages[-1][0]["axes"] == axes
     assert w.values["edited"] == 1 and "1 cell toggled by hand" in w.figure.readout
     frames = _built(messages)
     here = w.ahead.state()["length"]
     assert "toggled by hand" not in frames["length"][here]["readout"]   # back here after a move: clicks dropped
+
+
+def test_each_click_is_sent_ahead_as_the_frame_numpy_then_shows():
+    w = widgets.mask_editor()
+    messages = _listen(w)
+    clicks = messages[-1][0]["clicks"]
+    assert clicks["for"] == w.figure.at["key"] and len(clicks["frames"]) == 25
+    predicted = clicks["frames"]["cell:0:0:3:0"]
+    w.figure._handle_custom_msg({"event": "cell", "panel": 0, "mark": 0, "row": 3, "col": 0}, [])   # the click
+    assert w.figure.at["key"] == predicted               # the kernel's panels are the frame the view showed
+    assert w.mask[3, 0] and "1 cell toggled by hand" in w.figure.readout
+    after = messages[-1][0]["clicks"]
+    assert after["for"] == predicted and after["frames"]["cell:0:0:3:0"] == messages[0][0]["clicks"]["for"]   # undo
+    w.controls["length"].value = 4                       # the hand moves: the clicks' frames wait for it to rest
+    assert messages[-1][0]["clicks"]["for"] == predicted != w.figure.at["key"]
 
 
 def test_new_data_make_every_frame_stale_and_the_views_ask_again():

@@ -557,13 +557,14 @@ function handlePositions(panels, handles) {
 }
 
 /** Builds the roving-focus grid over an interactive heatmap: one gridcell per cell, arrow keys move,
- * Enter or Space (or a click) sends the cell's (row, col) to the kernel. */
-function cellGrid(host, model, p, k) {
+ * Enter or Space (or a click) sends the cell's (row, col) to the kernel, after `clicked(key)` (the figure
+ * shows the click's frame, if numpy sent it ahead). */
+function cellGrid(host, model, p, k, clicked) {
   const grid = element("div", "chart-cells", { role: "grid" });
   host.append(grid);
   let shape = [0, 0], focus = [0, 0];
   const cellAt = (r, c) => grid.querySelector(`[data-test-row="${r}"][data-test-col="${c}"]`);
-  const send = (r, c) => model.send({ event: "cell", panel: p, mark: k, row: r, col: c });
+  const send = (r, c) => { clicked(`cell:${p}:${k}:${r}:${c}`); model.send({ event: "cell", panel: p, mark: k, row: r, col: c }); };
   const onKey = (e) => {
     const t = e.target, r = Number(t.dataset.testRow), c = Number(t.dataset.testCol);
     if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); send(r, c); return; }
@@ -703,8 +704,10 @@ export function frameStore() {
       if (message.reset) { nodes.clear(); buffers.clear(); built.clear(); }
       for (const [d, n] of Object.entries(message.nodes || {})) nodes.set(d, n);
       (message.buffers || []).forEach((d, i) => buffers.set(d, bufs[i]));
-      latest = { version: message.version, axes: message.axes || {} };
-      return Object.values(latest.axes).every((a) => a.frames.every((d) => frame(d) !== null));
+      latest = { version: message.version, axes: message.axes || {}, clicks: message.clicks || null };
+      const listed = Object.values(latest.axes).flatMap((a) => a.frames);
+      if (latest.clicks) listed.push(...Object.values(latest.clicks.frames));
+      return listed.every((d) => frame(d) !== null);
     },
     get latest() { return latest; },
     frame,
@@ -782,9 +785,21 @@ function render({ model, el }) {
   const baseContent = () => ({ panels: model.get("panels") || [], readout: model.get("readout"), grid: model.get("grid"),
     preview: model.get("preview") });
 
+  /** A click whose frame numpy sent ahead: drawn until the kernel's own panels for it arrive. */
+  let click = null;
+  function clicked(key) {
+    const at = model.get("at") || {}, sent = ahead.latest && ahead.latest.clicks;
+    if (click || !sent || sent.for !== at.key || drawnKey.split("|")[0] !== at.key || !sent.frames[key]) return;
+    click = { key: sent.frames[key], since: at.key };
+    schedule();
+  }
+
   /** The frame to draw now: {key, content}, or null to keep what is drawn. */
   function choose() {
     const at = model.get("at") || {};
+    if (click && click.since !== at.key) click = null;       // the kernel answered the click
+    const after = click && ahead.frame(click.key);
+    if (after) return { key: click.key, content: { ...baseContent(), ...after } };
     const pick = pickFrame(ahead.latest, at, sources ? sources.state() : null);
     const sent = pick && pick.kind === "ahead" ? ahead.frame(pick.key) : null;
     if (sent) return { key: pick.key, content: { ...baseContent(), ...sent } };
@@ -896,7 +911,7 @@ function render({ model, el }) {
       if (!kind) return;
       const key = `${i}:${k}:${kind}`;
       seen.add(key);
-      grids[key] = grids[key] || (kind === "cells" ? cellGrid(stage, model, i, k) : rowList(stage, model));
+      grids[key] = grids[key] || (kind === "cells" ? cellGrid(stage, model, i, k, clicked) : rowList(stage, model));
       grids[key].update(m, frames[i].cells[k]);
     }));
     for (const key of Object.keys(grids)) if (!seen.has(key)) { grids[key].remove(); delete grids[key]; }
