@@ -778,7 +778,7 @@ function render({ model, el }) {
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
   const ahead = frameStore();
   let sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
-  let force = true, gone = false;
+  let force = true, gone = false, room = null;
   const reduced = () => model.get("reduce_motion") || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   /** The kernel's own panels, readout, layout and preview (what `at` describes). */
@@ -838,14 +838,15 @@ function render({ model, el }) {
   function draw(c) {
     const t0 = performance.now();
     const grid = c.grid || {}, font = Math.max(13, model.get("font_px") || 14);
-    width = Math.min(root.clientWidth || grid.max_width || MAX_WIDTH, grid.max_width || MAX_WIDTH);
+    if (room === null) room = root.clientWidth;   // once; then the ResizeObserver says (no layout forced per frame)
+    width = Math.min(room || grid.max_width || MAX_WIDTH, grid.max_width || MAX_WIDTH);
     if (width <= 0) return false;
     const shown = current(c);
     const layout = layoutPanels(grid, shown.panels.length, width);
     const ctx = sizeCanvas(canvas, width, layout.height);
     frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
     syncCellGrids(shown.panels);
-    browserText.textContent = shown.text;
+    if (browserText.textContent !== shown.text) browserText.textContent = shown.text;
     if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
     if (!dragging) describe(shown);          // while dragging, once the pointer lets go
     el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
@@ -912,7 +913,10 @@ function render({ model, el }) {
       const key = `${i}:${k}:${kind}`;
       seen.add(key);
       grids[key] = grids[key] || (kind === "cells" ? cellGrid(stage, model, i, k, clicked) : rowList(stage, model));
-      grids[key].update(m, frames[i].cells[k]);
+      const rects = frames[i].cells[k], at = `${rects[0].x},${rects[0].y},${rects[rects.length - 1].x},${rects[rects.length - 1].y}`;
+      if (grids[key].mark === m && grids[key].at === at) return;     // the same mark at the same place: nothing to do
+      grids[key].update(m, rects);
+      Object.assign(grids[key], { mark: m, at });
     }));
     for (const key of Object.keys(grids)) if (!seen.has(key)) { grids[key].remove(); delete grids[key]; }
   }
@@ -1001,9 +1005,10 @@ function render({ model, el }) {
   model.on("change:caption", onCaption);
   model.on("change:sources", follow);
   model.on("msg:custom", onFrames);
-  const resize = new ResizeObserver(() => {
+  const resize = new ResizeObserver((entries) => {
+    room = entries[entries.length - 1].contentRect.width;
     const grid = (content || baseContent()).grid || {};
-    if (Math.min(root.clientWidth, grid.max_width || MAX_WIDTH) !== width) redraw();
+    if (Math.min(room, grid.max_width || MAX_WIDTH) !== width) redraw();
   });
   resize.observe(root);
   onCaption(); update(); follow();
