@@ -375,7 +375,8 @@ class FramesAhead:
     def __init__(self, figure, sources, render, settings, clicks=None):
         self.figure, self.sources, self.render, self.settings = figure, dict(sources), render, settings
         self.clicks = clicks
-        self.axes: dict = {}            # name -> {"base": positions of the other sources, "frames": {position: Frame}}
+        self.axes: dict = {}            # name -> {"base": the other sources' positions, "window": the positions sent,
+        #                                         "frames": {position: Frame}, the window and some kept around it}
         self.after_click = None         # (the digest of the panels shown now, {key: Frame}) for self.clicks
         self.wanted = False             # a view has asked: keep its frames filled
         self.known: set = set()         # digests of the nodes and buffers the views hold
@@ -405,21 +406,23 @@ class FramesAhead:
         enough either side of its position."""
         if not self._belongs(name, state):
             return False
-        have, i, last = self.axes[name]["frames"], state[name], len(self.sources[name].python) - 1
-        return all(j in have for j in range(max(0, i - MARGIN), min(last, i + MARGIN) + 1))
+        sent, i, last = self.axes[name]["window"], state[name], len(self.sources[name].python) - 1
+        return all(j in sent for j in range(max(0, i - MARGIN), min(last, i + MARGIN) + 1))
 
     def fill(self, names, state=None):
         """Compute the frames of the sources ``names`` for the positions ``state`` (default: now), keeping those
-        already there."""
+        already there (a window's worth either side of the new window, for a hand that comes back)."""
         state = self.state() if state is None else state
         s = {**self.settings(), **{name: self.sources[name].python[i] for name, i in state.items()}}
         for name in names:
             python = self.sources[name].python
             have = self.axes[name]["frames"] if self._belongs(name, state) else {}
-            frames = {}
-            for i in self.window(name, state[name]):
-                frames[i] = have.get(i) or Frame(self.render({**s, name: python[i]}))
-            self.axes[name] = {"base": {k: v for k, v in state.items() if k != name}, "frames": frames}
+            window = self.window(name, state[name])
+            frames = {i: f for i, f in have.items() if window.start - len(window) <= i < window.stop + len(window)}
+            for i in window:
+                frames[i] = frames.get(i) or Frame(self.render({**s, name: python[i]}))
+            self.axes[name] = {"base": {k: v for k, v in state.items() if k != name}, "frames": frames,
+                               "window": window}
 
     def changed(self, name):
         """Source ``name`` moved (in the browser or from Python), and the figure shows where it is now: refill its
@@ -468,10 +471,8 @@ class FramesAhead:
         ``(message, buffers)``. Without ``full``, only the nodes not sent since the last full message."""
         axes, nodes, buffers = {}, {}, {}
         for name, axis in self.axes.items():
-            positions = sorted(axis["frames"])
-            lo = positions[0]
-            frames = [axis["frames"][i] for i in positions]
-            axes[name] = {"base": axis["base"], "lo": lo, "frames": [f.digest for f in frames]}
+            frames = [axis["frames"][i] for i in axis["window"]]
+            axes[name] = {"base": axis["base"], "lo": axis["window"].start, "frames": [f.digest for f in frames]}
             for f in frames:
                 nodes.update(f.nodes)
                 buffers.update(f.buffers)
