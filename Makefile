@@ -7,13 +7,17 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 ROOT_OK := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+# pytest-xdist: one worker per core. Tests sharing a module fixture stay on one worker (tests/conftest.py);
+# a notebook's cells stay together in one kernel (loadfile).
+XDIST  := -n auto --dist loadgroup
+XDIST_NB := -n auto --dist loadfile
 
 # Stored outputs are made and checked with the same floating-point kernels on every x86-64 machine:
 # numpy's AVX-512 loops and OpenBLAS's AVX-512 kernels round differently in the last bits, and a
 # training run amplifies that into different printed losses. Learners (make lab) keep the fastest ones.
 PINNED_NUMERICS := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell
 
-.PHONY: lab test test-fast bench exercises notebooks instructor html clean
+.PHONY: lab test test-fast bench exercises notebooks instructor html extrapolation clean
 
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,12 +37,12 @@ lab: $(VENV)/.lab
 
 test: $(VENV)/.test
 	$(VENV)/bin/ruff check .
-	$(PINNED_NUMERICS) $(PY) -m pytest tests
-	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest --nbval $(NBVAL) notebooks solutions
-	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=not_attempted $(PY) -m pytest --nbval-lax $(NBVAL) exercises
+	$(PINNED_NUMERICS) $(PY) -m pytest $(XDIST) tests
+	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest $(XDIST_NB) --nbval $(NBVAL) notebooks solutions
+	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=not_attempted $(PY) -m pytest $(XDIST_NB) --nbval-lax $(NBVAL) exercises
 
 test-fast: $(VENV)/.test
-	$(PINNED_NUMERICS) $(PY) -m pytest tests -m "not browser"
+	$(PINNED_NUMERICS) $(PY) -m pytest $(XDIST) tests -m "not browser"
 
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.widget_latency
@@ -52,6 +56,10 @@ exercises: $(VENV)/.lab
 
 notebooks: $(VENV)/.lab
 	$(PINNED_NUMERICS) $(PY) -m attention_lib.course run-notebooks notebooks solutions
+
+# Lesson 09's stored training runs (attention_lib/results/extrapolation.json), bit for bit from their seeds.
+extrapolation: $(VENV)/.lab
+	$(PINNED_NUMERICS) $(PY) -m attention_lib.course extrapolation
 
 # The instructor kit's generated page, and the lessons' slide metadata, after an edit to checks or lessons.
 instructor: $(VENV)/.lab

@@ -19,7 +19,7 @@ def _similarity_function(similarity):
     if similarity == "additive":
         raise ValueError(
             "additive scores need their parameters: pass "
-            "similarity=functools.partial(additive_scores, W_q=..., W_k=..., w=...)"
+            "similarity=functools.partial(additive_scores, W_a=..., U_a=..., v_a=...)"
         )
     if similarity not in SIMILARITIES:
         raise ValueError(f"unknown similarity {similarity!r}; choose one of {sorted(SIMILARITIES)} or pass a function")

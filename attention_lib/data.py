@@ -12,10 +12,10 @@ TOY_VALUES = TOY_KEYS @ TOY_W_V                                                 
 TOY_QUERY = np.array([0.8, 0.15])                                                                   # (2,)
 
 
-def additive_params(d_q=2, d_k=2, hidden=4, seed=0):
-    """Random parameters ``W_q (d_q, hidden)``, ``W_k (d_k, hidden)``, ``w (hidden,)`` for additive scores."""
+def additive_params(d_q=2, d_k=2, d_a=4, seed=0):
+    """Random parameters ``W_a (d_q, d_a)``, ``U_a (d_k, d_a)``, ``v_a (d_a,)`` for additive scores."""
     rng = np.random.default_rng(seed)
-    return {"W_q": rng.normal(size=(d_q, hidden)), "W_k": rng.normal(size=(d_k, hidden)), "w": rng.normal(size=hidden)}
+    return {"W_a": rng.normal(size=(d_q, d_a)), "U_a": rng.normal(size=(d_k, d_a)), "v_a": rng.normal(size=d_a)}
 
 
 # The additive-score parameters lesson 01 and the similarity explorer share, so both show the same numbers.
@@ -38,7 +38,7 @@ SENTENCE_EMBEDDINGS = np.array([
 ])
 
 
-# Lesson 05's worked example, as the lab "Attention: Q/K/V, Softmax Weights, and Context Vectors" draws it.
+# Lesson 05's worked example: four tokens and their projections, all drawn from one seeded generator.
 POLICY_TOKENS = ["policy", "raises", "wages", "jobs"]
 
 

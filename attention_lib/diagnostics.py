@@ -81,9 +81,14 @@ def _masked_weights_are_zero(fn, q, k, v, atol):
     _, w = _call(fn, q, k, v, mask)
     leaked = np.max(np.abs(np.where(mask, 0, w)))
     sums = np.max(np.abs(w.sum(-1) - 1))
-    ok = leaked == 0 and sums <= atol
-    on_padding = "exactly 0" if leaked == 0 else _amount(leaked)
-    return ok, f"largest weight on a padded key: {on_padding}; largest |row sum - 1|: {_amount(sums)}"
+    parts = [(leaked == 0, f"largest weight on a padded key: {'exactly 0' if leaked == 0 else _amount(leaked)}",
+              "it must be exactly 0"),
+             (sums <= atol, f"largest |row sum - 1|: {_amount(sums)}", "the allowed keys must share all the weight")]
+    if all(held for held, _, _ in parts):
+        return True, "; ".join(seen for _, seen, _ in parts)
+    # a failing line leads with the number that fails, so it never opens with one that holds
+    failed = [f"{seen} (fails: {why})" for held, seen, why in parts if not held]
+    return False, "; ".join(failed + [f"{seen} (holds)" for held, seen, _ in parts if held])
 
 
 def _no_causal_leak(fn, x, atol):

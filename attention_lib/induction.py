@@ -1,20 +1,22 @@
 """Induction heads in a two-layer attention-only model (lesson 07, stretch).
 
-**Data: repeated random tokens.** Each sequence of length ``T`` starts with ``h`` random
-tokens followed by the same ``h`` tokens again, then random tokens to the end; ``h`` is
-drawn per sequence from ``[min_repeat, T // 2]``. Because ``h`` varies, no fixed positional
-pattern can find the earlier copy: the model has to match content. The first copy is
-unpredictable (loss about ``ln vocab``); the second copy can be predicted only by copying.
+**Data: repeated random tokens.** Each sequence of length ``T`` starts with ``r`` random
+tokens followed by the same ``r`` tokens again, then random tokens to the end; the repeat
+length ``r`` is drawn per sequence from ``[min_repeat, T // 2]``. Because ``r`` varies, no
+fixed positional pattern can find the earlier copy: the model has to match content. The
+first copy is unpredictable (loss about ``ln vocab``); the second copy can be predicted only
+by copying. (The course keeps ``h`` for the number of heads.)
 
-**Model.** Token embedding plus learned positional embedding, two causal single-head
-attention layers with residual connections (``x ← x + attention_layer(x)``), and an
-unembedding. No MLPs, no layer norm. Trained on next-token prediction with the
+**Model.** Token embedding plus learned positional embedding, ``n_layers`` causal
+single-head attention layers with residual connections (``x ← x + attention_layer(x)``),
+and an unembedding. No MLPs, no layer norm. Trained on next-token prediction with the
 hand-written gradients of :mod:`attention_lib.backward` and Adam from
-:mod:`attention_lib.training`.
+:mod:`attention_lib.training`. ``n_layers=1`` is the one-layer control; ``ablate`` in
+:func:`forward` and :func:`evaluate` removes chosen layers' attention from a trained model.
 
 **What forms** (Elhage et al., 2021; Olsson et al., 2022): a *previous-token head* in
 layer 1 (position ``t`` attends to ``t − 1``) and an *induction head* in layer 2 (in the
-second copy, position ``t`` attends to ``t − h + 1``: the token after the earlier
+second copy, position ``t`` attends to ``t − r + 1``: the token after the earlier
 occurrence of the current token), and with them a sharp drop of the second-copy loss.
 """
 from __future__ import annotations
@@ -39,6 +41,8 @@ class InductionConfig:
     ----------
     vocab, seq_len, min_repeat : int
         Token vocabulary, sequence length ``T`` and shortest repeated segment.
+    n_layers : int
+        Attention layers (2 for induction heads; 1 for the one-layer control).
     d_model, d_head : int
         Width of the residual stream and size of each head.
     steps, batch_size : int
@@ -54,6 +58,7 @@ class InductionConfig:
     vocab: int = 32
     seq_len: int = 24
     min_repeat: int = 4
+    n_layers: int = 2
     d_model: int = 32
     d_head: int = 16
     steps: int = 1200
@@ -67,6 +72,8 @@ class InductionConfig:
         if not 2 <= self.min_repeat <= self.seq_len // 2:
             raise ValueError(f"min_repeat must be between 2 and seq_len // 2 = {self.seq_len // 2}, "
                              f"got {self.min_repeat}")
+        if self.n_layers < 1:
+            raise ValueError(f"n_layers must be at least 1, got {self.n_layers}")
 
 
 def make_sequences(config, n, rng):
@@ -75,9 +82,9 @@ def make_sequences(config, n, rng):
     Returns
     -------
     tokens : ndarray of int, (n, T)
-        ``tokens[i, h_i:2 h_i] == tokens[i, :h_i]``; the rest is random.
+        ``tokens[i, r_i:2 r_i] == tokens[i, :r_i]``; the rest is random.
     repeat : ndarray of int, (n,)
-        The segment length ``h_i`` of each sequence.
+        The repeat length ``r_i`` of each sequence.
     """
     c = config
     tokens = rng.integers(0, c.vocab, size=(n, c.seq_len))          # (n, T)
@@ -89,44 +96,58 @@ def make_sequences(config, n, rng):
 
 
 def init_params(config, rng):
-    """``E`` (vocab, D), ``P`` (T, D), ``U`` (D, vocab) and ``W_q1 … W_o2`` for the two layers."""
+    """``E`` (vocab, D), ``P`` (T, D), ``U`` (D, vocab) and ``W_q1 … W_o1``, ``W_q2 …`` for each layer."""
     c = config
     params = {"E": rng.normal(0.0, 1.0, (c.vocab, c.d_model)),
               "P": rng.normal(0.0, 0.5, (c.seq_len, c.d_model)),
               "U": rng.normal(0.0, c.d_model**-0.5, (c.d_model, c.vocab))}
-    for layer in (1, 2):
+    for layer in range(1, c.n_layers + 1):
         for name, (fan_in, fan_out) in zip(_LAYER, [(c.d_model, c.d_head)] * 3 + [(c.d_head, c.d_model)], strict=True):
             params[f"{name}{layer}"] = rng.normal(0.0, fan_in**-0.5, (fan_in, fan_out))
     return params
+
+
+def n_layers(params):
+    """How many attention layers ``params`` holds (``W_q1``, ``W_q2``, …)."""
+    return sum(1 for name in params if name.startswith("W_q"))
 
 
 def _layer(params, layer):
     return {name: params[f"{name}{layer}"] for name in _LAYER}
 
 
-def forward(params, tokens):
+def forward(params, tokens, *, ablate=()):
     """Next-token logits for every position but the last.
 
     Parameters
     ----------
     tokens : ndarray of int, (n, T)
+    ablate : collection of int
+        Layers whose attention output is replaced by zeros (the residual stream passes them
+        unchanged); their weights are still computed and cached, to be looked at.
 
     Returns
     -------
     logits : ndarray, (n, T − 1, vocab)
         ``logits[:, t]`` predicts ``tokens[:, t + 1]``.
     cache : dict
-        Inputs, residual streams and both layers' caches (``cache["layer1"]["weights"]`` is (n, T − 1, T − 1)).
+        Inputs, the last residual stream ``x_out`` and every layer's cache
+        (``cache["layer1"]["weights"]`` is (n, T − 1, T − 1)).
     """
+    unknown = set(ablate) - set(range(1, n_layers(params) + 1))
+    if unknown:
+        raise ValueError(f"cannot ablate layer(s) {sorted(unknown)}: the model has layers 1 to {n_layers(params)}")
     inputs = tokens[:, :-1]                                          # (n, T-1)
     mask = causal_mask(inputs.shape[1])                              # (T-1, T-1)
-    x0 = params["E"][inputs] + params["P"][: inputs.shape[1]]        # (n, T-1, D)
-    a1, c1 = attention_layer_forward(x0, x0, _layer(params, 1), mask)   # (n, T-1, D)
-    x1 = x0 + a1                                                     # (n, T-1, D)
-    a2, c2 = attention_layer_forward(x1, x1, _layer(params, 2), mask)   # (n, T-1, D)
-    x2 = x1 + a2                                                     # (n, T-1, D)
-    logits = x2 @ params["U"]                                        # (n, T-1, vocab)
-    return logits, {"inputs": inputs, "x2": x2, "layer1": c1, "layer2": c2}
+    x = params["E"][inputs] + params["P"][: inputs.shape[1]]         # (n, T-1, D)
+    cache = {"inputs": inputs}
+    for layer in range(1, n_layers(params) + 1):
+        a, cache[f"layer{layer}"] = attention_layer_forward(x, x, _layer(params, layer), mask)   # (n, T-1, D)
+        if layer not in ablate:
+            x = x + a                                                # (n, T-1, D) residual
+    logits = x @ params["U"]                                         # (n, T-1, vocab)
+    cache["x_out"] = x
+    return logits, cache
 
 
 def loss_and_grads(params, tokens):
@@ -135,50 +156,62 @@ def loss_and_grads(params, tokens):
     n, t, vocab = logits.shape
     loss, d_logits = cross_entropy(logits.reshape(n * t, vocab), tokens[:, 1:].reshape(-1))
     d_logits = d_logits.reshape(n, t, vocab)                         # (n, T-1, V)
-    x2 = cache["x2"]
-    d_x2 = d_logits @ params["U"].T                                  # (n, T-1, D)
-    g2 = attention_layer_backward(d_x2, cache["layer2"])
-    d_x1 = d_x2 + g2["x_q"] + g2["x_kv"]                             # residual + both paths into layer 2
-    g1 = attention_layer_backward(d_x1, cache["layer1"])
-    d_x0 = d_x1 + g1["x_q"] + g1["x_kv"]                             # (n, T-1, D)
+    grads = {"U": weight_gradient(cache["x_out"], d_logits)}         # (D, V)
+    d_x = d_logits @ params["U"].T                                   # (n, T-1, D)
+    for layer in range(n_layers(params), 0, -1):
+        g = attention_layer_backward(d_x, cache[f"layer{layer}"])
+        d_x = d_x + g["x_q"] + g["x_kv"]                             # residual + both paths into the layer
+        for name in _LAYER:
+            grads[f"{name}{layer}"] = g[name]
     one_hot = np.eye(params["E"].shape[0])[cache["inputs"]]          # (n, T-1, V): x0 = one_hot @ E + P
-    grads = {"U": weight_gradient(x2, d_logits),                     # (D, V)
-             "E": weight_gradient(one_hot, d_x0),                    # (V, D), summed over every use of a token
-             "P": np.zeros_like(params["P"])}
-    grads["P"][:t] = d_x0.sum(axis=0)                                # (T-1, D)
-    for name in _LAYER:
-        grads[f"{name}1"], grads[f"{name}2"] = g1[name], g2[name]
+    grads["E"] = weight_gradient(one_hot, d_x)                       # (V, D), summed over every use of a token
+    grads["P"] = np.zeros_like(params["P"])
+    grads["P"][:t] = d_x.sum(axis=0)                                 # (T-1, D)
     return loss, grads
 
 
-def evaluate(params, tokens, repeat):
+def evaluate(params, tokens, repeat, *, ablate=()):
     """Losses on each copy and the two head scores.
+
+    Parameters
+    ----------
+    tokens : ndarray of int, (n, T)
+    repeat : ndarray of int, (n,)
+        The repeat length ``r`` of each sequence.
+    ablate : collection of int
+        Layers whose attention is removed, as in :func:`forward`.
 
     Returns
     -------
     dict
-        ``first_copy_loss``: mean loss predicting tokens 1 … h−1 (unpredictable);
-        ``second_copy_loss``: predicting tokens h+1 … 2h−1 (predictable by copying);
+        ``first_copy_loss``: mean loss predicting tokens 1 … r−1 (unpredictable);
+        ``second_copy_loss``: predicting tokens r+1 … 2r−1 (predictable by copying);
         ``previous_token_score``: layer 1's mean weight from position t on t − 1;
-        ``induction_score``: layer 2's mean weight, in the second copy, on t − h + 1.
+        ``induction_score``: the last layer's mean weight, in the second copy, on t − r + 1.
     """
-    logits, cache = forward(params, tokens)                          # (n, T-1, V)
-    shifted = logits - logits.max(axis=-1, keepdims=True)            # (n, T-1, V)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    nll = -np.take_along_axis(log_probs, tokens[:, 1:, None], axis=-1)[..., 0]   # (n, T-1)
+    logits, cache = forward(params, tokens, ablate=ablate)           # (n, T-1, V)
+    nll = token_losses(logits, tokens)                               # (n, T-1)
     target = np.arange(1, tokens.shape[1])[None, :]                  # (1, T-1), index of the predicted token
     first = target < repeat[:, None]                                 # (n, T-1)
     second = (target > repeat[:, None]) & (target < 2 * repeat[:, None])   # (n, T-1)
-    w1, w2 = cache["layer1"]["weights"], cache["layer2"]["weights"]  # (n, T-1, T-1) each
+    w1 = cache["layer1"]["weights"]                                  # (n, T-1, T-1)
+    w_last = cache[f"layer{n_layers(params)}"]["weights"]            # (n, T-1, T-1)
     t = np.arange(1, w1.shape[1])
     rows, cols = np.nonzero(second)
     return {"first_copy_loss": float(nll[first].mean()), "second_copy_loss": float(nll[second].mean()),
             "previous_token_score": float(w1[:, t, t - 1].mean()),
-            "induction_score": float(w2[rows, cols, cols - repeat[rows] + 1].mean())}
+            "induction_score": float(w_last[rows, cols, cols - repeat[rows] + 1].mean())}
+
+
+def token_losses(logits, tokens):
+    """The loss of every prediction: ``−ln p(tokens[:, t + 1])`` from ``logits[:, t]``, shape (n, T − 1)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)            # (n, T-1, V)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return -np.take_along_axis(log_probs, tokens[:, 1:, None], axis=-1)[..., 0]   # (n, T-1)
 
 
 def train(config, callback=None):
-    """Train the two-layer model with Adam on repeated random tokens.
+    """Train the model (``config.n_layers`` layers) with Adam on repeated random tokens.
 
     Parameters
     ----------

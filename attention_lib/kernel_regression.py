@@ -1,6 +1,6 @@
 """Nadaraya–Watson kernel regression, written as attention (lesson 03).
 
-Each kernel is given by its log, ``score(u)`` with ``u = (x - x_i) / h``;
+Each kernel is given by its log, ``score(u)`` with ``u = (x - x_i) / τ``, ``τ`` the bandwidth;
 the softmax of the scores is then exactly the normalised kernel weights
 ``K(u_i) / Σ_j K(u_j)``. With the Gaussian kernel the scores are the RBF
 scores of :func:`attention_lib.rbf_scores`, so kernel regression *is*
@@ -29,7 +29,7 @@ KERNELS = {
     "box": _box,                             # K(u) = 1 for |u| <= 1
     "epanechnikov": _epanechnikov,           # K(u) = 1 - u² for |u| < 1
 }
-"""Log-kernels as functions of the scaled squared distance ``u² = ‖x - x_i‖² / h²``."""
+"""Log-kernels as functions of the scaled squared distance ``u² = ‖x - x_i‖² / τ²``."""
 
 
 def _as_points(x, name):
@@ -61,7 +61,7 @@ def kernel_weights(x_query, x_train, bandwidth, kernel="gaussian"):
     if xq.shape[1] != xt.shape[1]:
         raise ValueError(f"x_query {xq.shape} and x_train {xt.shape} must have the same number of features")
     if kernel == "gaussian":
-        scores = rbf_scores(xq, xt, temperature=bandwidth)          # (n_q, n) = -‖x - x_i‖²/(2h²)
+        scores = rbf_scores(xq, xt, temperature=bandwidth)          # (n_q, n) = -‖x - x_i‖²/(2τ²)
     elif kernel in KERNELS:
         scores = KERNELS[kernel](squared_distances(xq, xt) / bandwidth**2)   # (n_q, n)
     else:
@@ -70,10 +70,10 @@ def kernel_weights(x_query, x_train, bandwidth, kernel="gaussian"):
 
 
 def kernel_regression(x_query, x_train, y_train, bandwidth, kernel="gaussian"):
-    """Nadaraya–Watson estimate ``ŷ(x) = Σ_i K((x - x_i)/h) y_i / Σ_j K((x - x_j)/h)``.
+    """Nadaraya–Watson estimate ``ŷ(x) = Σ_i K((x - x_i)/τ) y_i / Σ_j K((x - x_j)/τ)``.
 
     This is attention: queries ``x_query``, keys ``x_train``, values ``y_train``,
-    RBF scores with temperature ``h`` (for the Gaussian kernel), softmax, weighted sum.
+    RBF scores with the bandwidth ``τ`` as their temperature (for the Gaussian kernel), softmax, weighted sum.
 
     Parameters
     ----------
@@ -81,7 +81,8 @@ def kernel_regression(x_query, x_train, y_train, bandwidth, kernel="gaussian"):
     x_train : array_like, (n,) or (n, d)
     y_train : array_like, (n,) or (n, d_v)
     bandwidth : float > 0
-        Small: wiggly, close to 1-nearest-neighbour. Large: smooth, towards the mean of ``y``.
+        The bandwidth ``τ`` (statisticians write ``h``). Small: wiggly, close to 1-nearest-neighbour.
+        Large: smooth, towards the mean of ``y``.
     kernel : {"gaussian", "laplace", "box", "epanechnikov"}
 
     Returns

@@ -133,17 +133,20 @@ def rbf_scores(q, k, temperature=1.0):
     return -squared_distances(q, k) / (2 * temperature**2)           # (..., n_q, n_k)
 
 
-def additive_scores(q, k, W_q, W_k, w):
-    """Additive (Bahdanau, 2014) scores ``wᵀ tanh(q W_q + k W_k)``.
+def additive_scores(q, k, W_a, U_a, v_a):
+    """Additive scores ``v_aᵀ tanh(q W_a + k U_a)`` (Bahdanau, Cho and Bengio 2015, Appendix A.1.2).
+
+    The parameter names are the paper's; it writes ``v_aᵀ tanh(W_a s + U_a h)`` for column vectors.
 
     Parameters
     ----------
     q : array_like, (..., n_q, d_q)
     k : array_like, (..., n_k, d_k)
         Queries and keys may have different sizes here.
-    W_q : array_like, (d_q, h)
-    W_k : array_like, (d_k, h)
-    w : array_like, (h,)
+    W_a : array_like, (d_q, d_a)
+    U_a : array_like, (d_k, d_a)
+    v_a : array_like, (d_a,)
+        ``d_a`` is the hidden size of the small network that scores each (query, key) pair.
 
     Returns
     -------
@@ -151,27 +154,27 @@ def additive_scores(q, k, W_q, W_k, w):
     """
     q = as_float_array(q, "q")
     k = as_float_array(k, "k")
-    W_q, W_k, w = (as_float_array(a, n) for a, n in ((W_q, "W_q"), (W_k, "W_k"), (w, "w")))
+    W_a, U_a, v_a = (as_float_array(a, n) for a, n in ((W_a, "W_a"), (U_a, "U_a"), (v_a, "v_a")))
     require_ndim(q, "q", 2, "(..., n_q, d_q)")
     require_ndim(k, "k", 2, "(..., n_k, d_k)")
-    if W_q.ndim != 2 or W_k.ndim != 2 or w.ndim != 1:
+    if W_a.ndim != 2 or U_a.ndim != 2 or v_a.ndim != 1:
         raise ValueError(
-            f"W_q, W_k and w must have shapes (d_q, h), (d_k, h) and (h,), "
-            f"got {W_q.shape}, {W_k.shape} and {w.shape}"
+            f"W_a, U_a and v_a must have shapes (d_q, d_a), (d_k, d_a) and (d_a,), "
+            f"got {W_a.shape}, {U_a.shape} and {v_a.shape}"
         )
-    if W_q.shape[0] != q.shape[-1] or W_k.shape[0] != k.shape[-1]:
+    if W_a.shape[0] != q.shape[-1] or U_a.shape[0] != k.shape[-1]:
         raise ValueError(
-            f"W_q {W_q.shape} must have d_q = {q.shape[-1]} rows (from q {q.shape}) and "
-            f"W_k {W_k.shape} must have d_k = {k.shape[-1]} rows (from k {k.shape})"
+            f"W_a {W_a.shape} must have d_q = {q.shape[-1]} rows (from q {q.shape}) and "
+            f"U_a {U_a.shape} must have d_k = {k.shape[-1]} rows (from k {k.shape})"
         )
-    if not W_q.shape[1] == W_k.shape[1] == w.shape[0]:
+    if not W_a.shape[1] == U_a.shape[1] == v_a.shape[0]:
         raise ValueError(
-            f"the hidden size h must agree: W_q {W_q.shape}, W_k {W_k.shape}, w {w.shape}"
+            f"the hidden size d_a must agree: W_a {W_a.shape}, U_a {U_a.shape}, v_a {v_a.shape}"
         )
     require_batch_compatible(q, k, ("q", "k"))
-    hq = (q @ W_q)[..., :, None, :]                      # (..., n_q, 1, h)
-    hk = (k @ W_k)[..., None, :, :]                      # (..., 1, n_k, h)
-    return np.tanh(hq + hk) @ w                          # (..., n_q, n_k)
+    hq = (q @ W_a)[..., :, None, :]                      # (..., n_q, 1, d_a)
+    hk = (k @ U_a)[..., None, :, :]                      # (..., 1, n_k, d_a)
+    return np.tanh(hq + hk) @ v_a                        # (..., n_q, n_k)
 
 
 SIMILARITIES = {
@@ -182,5 +185,5 @@ SIMILARITIES = {
     "additive": additive_scores,
 }
 """Every similarity by name. ``additive`` needs its parameters: bind them with
-``functools.partial(additive_scores, W_q=..., W_k=..., w=...)`` before passing it
+``functools.partial(additive_scores, W_a=..., U_a=..., v_a=...)`` before passing it
 to :func:`attention_lib.attention`."""

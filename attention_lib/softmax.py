@@ -57,16 +57,16 @@ def entropy(p, axis=-1):
 
     Parameters
     ----------
-    p : array_like, (..., n)
-        Distributions along ``axis``.
+    p : array_like, (..., n_k)
+        Distributions along ``axis``: for attention weights, one row per query over its ``n_k`` keys.
 
     Returns
     -------
-    h : ndarray, (...)
-        Between 0 (one-hot) and ``ln n`` (uniform).
+    H : ndarray, (...)
+        Between 0 (one-hot) and ``ln n_k`` (uniform).
     """
     p = as_float_array(p, "p")
-    logp = np.log(np.where(p > 0, p, 1))                 # (..., n), 0 where p == 0
+    logp = np.log(np.where(p > 0, p, 1))                 # (..., n_k), 0 where p == 0
     return -(p * logp).sum(axis=axis)
 
 

@@ -11,11 +11,17 @@ One attention head reads the memory: ``q = x_q W_q`` must match ``k = x_kv W_k``
 key part, ``v = x_kv W_v`` carries the value, and ``W_o`` reads the result out as
 ``n_values`` logits (the unembedding).
 
-Without a lookup the task cannot be solved: the values are distinct, so a model that
-averages the memory uniformly sees the same mixture whatever the query is, and can do
+Without a lookup the task cannot be solved by averaging: the values are distinct, so a model
+that averages the memory uniformly sees the same mixture whatever the query is, and can do
 no better than guessing one of the ``n_pairs`` stored values (chance ``1/n_pairs``).
-``RecallConfig(uniform_attention=True)`` is that baseline: the same model with ``W_q`` and
-``W_k`` frozen at zero, so every score is 0 and the weights stay uniform.
+``RecallConfig(uniform_attention=True)`` is that model: the head with ``W_q`` and ``W_k``
+frozen at zero, so every score is 0 and the weights stay uniform. It fails by construction.
+
+**Controls without attention.** ``RecallConfig(model="mlp_mean")`` and ``model="mlp_concat"``
+are one-hidden-layer ReLU networks (:func:`mlp_forward`, :func:`mlp_backward`) on
+``[x_q | mean of x_kv]`` and on ``[x_q | every pair of x_kv, side by side]``, trained by the
+same loop, optimiser and data. The second sees everything the head sees, so with enough
+hidden units it can represent the answer; whether training finds that is the question.
 
 Gradients come from :mod:`attention_lib.backward`; Adam and SGD are written out below.
 Everything is seeded, so a run is exactly reproducible.
@@ -63,6 +69,12 @@ class RecallConfig:
         Fixed symbol embeddings: N(0, 1) vectors of size ``d_embed``, or one-hot.
     d_embed : int
         Size of each random embedding (ignored for one-hot).
+    model : "attention", "mlp_mean" or "mlp_concat"
+        One attention head (the lesson's model), or a control without attention: a
+        one-hidden-layer MLP on the query and the mean of the memory, or on the query and
+        the whole memory concatenated (see :func:`mlp_inputs`).
+    d_hidden : int
+        Hidden units of the MLP controls (ignored for attention).
     """
 
     n_keys: int = 32
@@ -80,6 +92,8 @@ class RecallConfig:
     n_eval: int = 4000
     embedding: str = "random"
     d_embed: int = 32
+    model: str = "attention"
+    d_hidden: int = 64
 
     def __post_init__(self):
         if self.n_pairs > min(self.n_keys, self.n_values):
@@ -89,6 +103,17 @@ class RecallConfig:
             raise ValueError(f"unknown embedding {self.embedding!r}; choose 'random' or 'onehot'")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {sorted(OPTIMIZERS)}")
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {list(MODELS)}")
+        if self.uniform_attention and self.model != "attention":
+            raise ValueError(f"uniform_attention freezes an attention head's W_q and W_k; "
+                             f"model {self.model!r} has none")
+        if self.d_hidden < 1:
+            raise ValueError(f"d_hidden must be at least 1, got {self.d_hidden}")
+
+
+MODELS = ("attention", "mlp_mean", "mlp_concat")
+"""The recall models: one attention head, and two controls without attention."""
 
 
 def _distinct(rng, n_examples, n_symbols, n_pick):
@@ -166,23 +191,42 @@ def embeddings(config):
     return rng.normal(size=(config.n_keys, config.d_embed)), rng.normal(size=(config.n_values, config.d_embed))
 
 
-def init_params(config, rng):
-    """Initial weights: ``W_q W_k W_v`` (D, d) and ``W_o`` (d, n_values); D = key + value embedding sizes.
-
-    Entries are normal with standard deviation ``1/sqrt(fan_in)``; with ``uniform_attention``
-    ``W_q`` and ``W_k`` are zero.
-    """
+def _shapes(config):
+    """The shape of every weight of ``config``'s model."""
     c = config
-    d_in = sum(e.shape[1] for e in embeddings(c))
-    shapes = {"W_q": (d_in, c.d_head), "W_k": (d_in, c.d_head), "W_v": (d_in, c.d_head), "W_o": (c.d_head, c.n_values)}
-    params = {name: rng.normal(0.0, 1 / math.sqrt(s[0]), s) for name, s in shapes.items()}
-    if c.uniform_attention:
-        params["W_q"], params["W_k"] = np.zeros(shapes["W_q"]), np.zeros(shapes["W_k"])
+    d_in = sum(e.shape[1] for e in embeddings(c))                    # D: key and value embedding sizes
+    if c.model == "attention":
+        return {"W_q": (d_in, c.d_head), "W_k": (d_in, c.d_head), "W_v": (d_in, c.d_head),
+                "W_o": (c.d_head, c.n_values)}
+    width = 2 * d_in if c.model == "mlp_mean" else d_in * (1 + c.n_pairs)   # the MLP's input, see mlp_inputs
+    return {"W_1": (width, c.d_hidden), "b_1": (c.d_hidden,), "W_2": (c.d_hidden, c.n_values), "b_2": (c.n_values,)}
+
+
+def init_params(config, rng):
+    """Initial weights.
+
+    Attention: ``W_q W_k W_v`` (D, d) and ``W_o`` (d, n_values), with D the key and value embedding
+    sizes together. MLP controls: ``W_1`` (width, d_hidden), ``b_1``, ``W_2`` (d_hidden, n_values), ``b_2``.
+    Matrix entries are normal with standard deviation ``1/sqrt(fan_in)``, biases start at 0; with
+    ``uniform_attention`` ``W_q`` and ``W_k`` are zero.
+    """
+    params = {name: rng.normal(0.0, 1 / math.sqrt(s[0]), s) if len(s) == 2 else np.zeros(s)
+              for name, s in _shapes(config).items()}
+    if config.uniform_attention:
+        params["W_q"], params["W_k"] = np.zeros_like(params["W_q"]), np.zeros_like(params["W_k"])
     return params
+
+
+def parameter_count(config):
+    """How many numbers training can change in ``config``'s model (frozen ``W_q``, ``W_k`` not counted)."""
+    names = trainable(config)
+    return sum(math.prod(s) for name, s in _shapes(config).items() if name in names)
 
 
 def trainable(config):
     """Names of the weights the optimiser updates."""
+    if config.model != "attention":
+        return tuple(_shapes(config))
     return ("W_v", "W_o") if config.uniform_attention else ("W_q", "W_k", "W_v", "W_o")
 
 
@@ -200,10 +244,73 @@ def forward(params, batch, config):
     -------
     logits : ndarray, (n, n_values)
     cache : dict
-        From :func:`attention_lib.backward.attention_layer_forward`; ``cache["weights"]`` is (n, 1, n_pairs).
+        Attention: from :func:`attention_lib.backward.attention_layer_forward`, with
+        ``cache["weights"]`` (n, 1, n_pairs). MLP controls: from :func:`mlp_forward`.
     """
+    if config.model != "attention":
+        return mlp_forward(params, mlp_inputs(batch, config.model))
     out, cache = attention_layer_forward(batch["x_q"], batch["x_kv"], params, scale=_scale(config))   # (n, 1, n_values)
     return out[:, 0, :], cache                           # (n, n_values)
+
+
+def mlp_inputs(batch, model):
+    """What an MLP control reads: the query beside the memory, pooled or whole.
+
+    Parameters
+    ----------
+    batch : dict
+        From :func:`make_batch`: ``x_q`` (n, 1, D), ``x_kv`` (n, P, D).
+    model : "mlp_mean" or "mlp_concat"
+
+    Returns
+    -------
+    ndarray
+        ``[x_q | mean over the P pairs of x_kv]``, (n, 2 D), for ``mlp_mean``;
+        ``[x_q | pair 0 | pair 1 | … | pair P−1]``, (n, D + P·D), for ``mlp_concat``.
+    """
+    x_q, x_kv = batch["x_q"][:, 0, :], batch["x_kv"]                 # (n, D), (n, P, D)
+    if model == "mlp_mean":
+        return np.concatenate([x_q, x_kv.mean(axis=1)], axis=-1)     # (n, 2D)
+    if model == "mlp_concat":
+        return np.concatenate([x_q, x_kv.reshape(len(x_kv), -1)], axis=-1)   # (n, D + P·D)
+    raise ValueError(f"mlp_inputs needs model 'mlp_mean' or 'mlp_concat', got {model!r}")
+
+
+def mlp_forward(params, x):
+    """A one-hidden-layer ReLU network: ``logits = relu(x W_1 + b_1) W_2 + b_2``.
+
+    Parameters
+    ----------
+    params : dict
+        ``W_1`` (a, H), ``b_1`` (H,), ``W_2`` (H, c), ``b_2`` (c,).
+    x : ndarray, (n, a)
+
+    Returns
+    -------
+    logits : ndarray, (n, c)
+    cache : dict
+        ``x``, the pre-activations ``z`` (n, H) and the hidden units ``hidden`` (n, H), for :func:`mlp_backward`.
+    """
+    if x.shape[-1] != params["W_1"].shape[0]:
+        raise ValueError(f"x has {x.shape[-1]} features per example but W_1 has shape {params['W_1'].shape}: "
+                         f"W_1 needs {x.shape[-1]} rows")
+    z = x @ params["W_1"] + params["b_1"]                # (n, H)
+    hidden = np.maximum(z, 0.0)                          # (n, H)
+    logits = hidden @ params["W_2"] + params["b_2"]      # (n, c)
+    return logits, {"x": x, "z": z, "hidden": hidden}
+
+
+def mlp_backward(d_logits, cache, params):
+    """Gradients of :func:`mlp_forward` for ``W_1 b_1 W_2 b_2``, given ``d_logits`` (n, c).
+
+    ``dW_2 = hiddenᵀ d_logits``, ``d_hidden = d_logits W_2ᵀ``, ``dz = d_hidden ∘ [z > 0]``
+    (the ReLU passes gradient only where it was active), ``dW_1 = xᵀ dz``; each bias gets its
+    gradient summed over the examples.
+    """
+    d_hidden = d_logits @ params["W_2"].T                # (n, H)
+    dz = d_hidden * (cache["z"] > 0)                     # (n, H)
+    return {"W_1": cache["x"].T @ dz, "b_1": dz.sum(axis=0),                          # (a, H), (H,)
+            "W_2": cache["hidden"].T @ d_logits, "b_2": d_logits.sum(axis=0)}         # (H, c), (c,)
 
 
 def cross_entropy(logits, targets):
@@ -236,10 +343,13 @@ def loss_and_grads(params, batch, config):
     -------
     loss : float
     grads : dict
-        ``W_q W_k W_v W_o``, each the shape of its weight.
+        One gradient per weight of the model (``W_q W_k W_v W_o``, or ``W_1 b_1 W_2 b_2``),
+        each the shape of its weight.
     """
     logits, cache = forward(params, batch, config)                   # (n, n_values)
     loss, d_logits = cross_entropy(logits, batch["targets"])         # (n, n_values)
+    if config.model != "attention":
+        return loss, mlp_backward(d_logits, cache, params)
     grads = attention_layer_backward(d_logits[:, None, :], cache, input_grads=False)   # d_out (n, 1, n_values)
     return loss, grads
 
@@ -333,7 +443,7 @@ OPTIMIZERS = {"adam": (adam_init, adam_step), "sgd": (lambda params: {}, sgd_ste
 
 
 def train(config, callback=None):
-    """Train the recall model with hand-written gradients.
+    """Train the recall model (attention, or an MLP control) with hand-written gradients.
 
     Parameters
     ----------
@@ -342,7 +452,7 @@ def train(config, callback=None):
         Called as ``callback(step, loss, weights_snapshot)`` every ``config.log_every``
         steps and at the last step. ``weights_snapshot`` is a copy of the attention
         weights (4, 1, n_pairs) on four fixed probe examples (``history["probe"]``), for
-        a live figure of the lookup forming.
+        a live figure of the lookup forming (None for the MLP controls, which have none).
 
     Returns
     -------
@@ -371,6 +481,7 @@ def train(config, callback=None):
             diverged_at = step
             break
         if callback is not None and (step % c.log_every == 0 or step == c.steps):
-            callback(step, loss, forward(params, probe, c)[1]["weights"].copy())
+            snapshot = forward(params, probe, c)[1]["weights"].copy() if c.model == "attention" else None
+            callback(step, loss, snapshot)
     return {"loss": np.array(losses), "params": params, "probe": probe, "seconds": time.perf_counter() - start,
             "diverged_at": diverged_at, "config": c}

@@ -1,7 +1,11 @@
-"""Figures for NOTES-efficient.md: training (lesson 07), FlashAttention and the KV cache (lesson 08).
+"""Figures behind lessons 07 and 08, over more seeds and larger budgets than a lesson can afford.
+
+Lesson 07: training settings over seeds (training), the recall head against MLPs without attention at
+the lesson's budget and at larger ones (controls), induction heads with a one-layer control and layer 1
+ablated (induction). Lesson 08: FlashAttention against naive attention (flash), the KV cache (cache).
 
 Run from the repository root:
-    python -m benchmarks.efficient_figures [training|induction|flash|cache]...
+    python -m benchmarks.efficient_figures [training|controls|induction|flash|cache]...
 Each timing is the median of REPEATS runs. Prints Markdown.
 """
 from __future__ import annotations
@@ -25,6 +29,7 @@ from attention_lib.training import (
     held_out_accuracy,
     held_out_batch,
     init_params,
+    parameter_count,
     steps_to_loss,
     train,
 )
@@ -77,8 +82,38 @@ def training_figures():
     print()
 
 
+LESSON_07_RECALL = {"steps": 150, "log_every": 10, "n_eval": 1000}
+"""The recall runs of notebooks/07_training.ipynb (150 steps; 1,000 held-out questions per run)."""
+
 LESSON_07_INDUCTION = {"steps": 400, "lr": 0.015, "log_every": 25, "n_eval": 200}
 """The shorter run that notebooks/07_training.ipynb shows (fits its time budget)."""
+
+
+def controls_figures():
+    base = RecallConfig(**LESSON_07_RECALL)
+    print("## Recall: one attention head against MLPs without attention (lesson 07)\n")
+    print("| model | weights | steps | held-out accuracy per seed | final loss per seed |")
+    print("|---|---|---|---|---|")
+    models = {
+        "attention, one head": (base, 5),
+        "MLP on [x_q | mean(x_kv)], 89 hidden": (dataclasses.replace(base, model="mlp_mean", d_hidden=89), 5),
+        "MLP on [x_q | all pairs], 13 hidden": (dataclasses.replace(base, model="mlp_concat", d_hidden=13), 5),
+        "MLP on [x_q | all pairs], 256 hidden (20x the weights)":
+            (dataclasses.replace(base, model="mlp_concat", d_hidden=256), 5),
+        "MLP on [x_q | mean(x_kv)], 89 hidden, 20x the steps":
+            (dataclasses.replace(base, model="mlp_mean", d_hidden=89, steps=3000), 3),
+        "MLP on [x_q | all pairs], 13 hidden, 20x the steps":
+            (dataclasses.replace(base, model="mlp_concat", d_hidden=13, steps=3000), 3),
+        "MLP on [x_q | all pairs], 256 hidden, 20x the steps, lr 0.001":
+            (dataclasses.replace(base, model="mlp_concat", d_hidden=256, steps=3000, lr=0.001), 1),
+    }
+    for name, (cfg0, n_seeds) in models.items():
+        runs = [train(dataclasses.replace(cfg0, seed=seed)) for seed in range(n_seeds)]
+        acc = [held_out_accuracy(h["params"], h["config"]) for h in runs]
+        final = [h["loss"][-10:].mean() for h in runs]
+        print(f"| {name} | {parameter_count(cfg0):,} | {cfg0.steps} | {', '.join(f'{a:.3f}' for a in acc)} "
+              f"| {', '.join(f'{f:.3f}' for f in final)} |")
+    print()
 
 
 def induction_figures():
@@ -86,14 +121,19 @@ def induction_figures():
         config = induction.InductionConfig(**overrides)
         print(f"## Induction heads (stretch), {label}\n\nconfig: {config}\n")
         print("| seed | seconds | step 2nd-copy loss < half of 1st | 1st-copy loss | 2nd-copy loss "
-              "| prev-token score | induction score |")
-        print("|---|---|---|---|---|---|---|")
+              "| 2nd-copy loss, layer 1 ablated | 2nd-copy loss, one layer | prev-token score | induction score |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for seed in range(4):
-            h = induction.train(dataclasses.replace(config, seed=seed))
+            cfg = dataclasses.replace(config, seed=seed)
+            h = induction.train(cfg)
+            one = induction.train(dataclasses.replace(cfg, n_layers=1))
+            eval_set = induction.make_sequences(cfg, cfg.n_eval, np.random.default_rng([seed, 2**31 - 1]))
+            ablated = induction.evaluate(h["params"], *eval_set, ablate=(1,))
             drop = next((s for s, e in h["evals"] if e["second_copy_loss"] < 0.5 * e["first_copy_loss"]), None)
             start, end = h["evals"][0][1], h["evals"][-1][1]
             print(f"| {seed} | {h['seconds']:.1f} | {drop} | {end['first_copy_loss']:.3f} "
-                  f"| {end['second_copy_loss']:.3f} "
+                  f"| {end['second_copy_loss']:.3f} | {ablated['second_copy_loss']:.3f} "
+                  f"| {one['evals'][-1][1]['second_copy_loss']:.3f} "
                   f"| {start['previous_token_score']:.2f} -> {end['previous_token_score']:.2f} "
                   f"| {start['induction_score']:.2f} -> {end['induction_score']:.2f} |")
         print()
@@ -167,7 +207,7 @@ def cache_figures(n_tokens=512, d_model=64):
 
 if __name__ == "__main__":
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}, numpy {np.__version__}\n")
-    parts = {"training": training_figures, "induction": induction_figures, "flash": flash_figures,
-             "cache": cache_figures}
+    parts = {"training": training_figures, "controls": controls_figures, "induction": induction_figures,
+             "flash": flash_figures, "cache": cache_figures}
     for part in sys.argv[1:] or parts:
         parts[part]()

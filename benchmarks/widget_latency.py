@@ -61,7 +61,7 @@ WIDGETS = {
                          (64, 256)),
     "similarity explorer": ("w_similarity = widgets.similarity_explorer(); w_similarity", "query x", "w_similarity",
                             "qx", (0.5, 0.8)),
-    "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth h", "w_bandwidth",
+    "bandwidth explorer": ("w_bandwidth = widgets.bandwidth_explorer(); w_bandwidth", "bandwidth τ", "w_bandwidth",
                            "bandwidth", (0.4, 0.6)),
     "query playground (τ)": ("w_playground = widgets.query_playground(); w_playground", "τ", "w_playground", "tau",
                              (0.5, 1.0)),
@@ -73,6 +73,7 @@ WIDGETS = {
     "online softmax stepper": ("import numpy as np; w_online = widgets.online_softmax_stepper("
                                "np.random.default_rng(0).normal(size=40)); w_online", "next step", "w_online", "step",
                                (3, 4)),
+    "rope explorer": ("w_rope = widgets.rope_explorer(); w_rope", "shift both by s", "w_rope", "s", (3, 4)),
     REFERENCE: (INTERACT, None, "w_reference", None, (0.5, 1.0)),
 }
 TARGETS = {"step": "p50 ≤ 16, p95 ≤ 33", "held": "≥ 50 new frames/s, lag ≤ 50", "click": "p50 ≤ 33",

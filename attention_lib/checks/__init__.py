@@ -11,11 +11,23 @@ In notebooks use :mod:`attention_lib.exercises` (``ex02.q1.check(my_softmax)``).
 """
 from __future__ import annotations
 
-from . import attention, backward, efficient, kernel_regression, masking, multihead, penpaper, scoring, softmax
+from . import (
+    attention,
+    backward,
+    efficient,
+    kernel_regression,
+    masking,
+    multihead,
+    penpaper,
+    positions,
+    scoring,
+    softmax,
+)
 from ._engine import STATUSES, CheckResult, Exercise, check
 from .catalogue import CATALOGUE
 
-MODULES = (scoring, softmax, kernel_regression, attention, masking, multihead, backward, penpaper, efficient)
+MODULES = (scoring, softmax, kernel_regression, attention, masking, multihead, backward, penpaper, efficient,
+           positions)
 """One check module per library module a learner re-implements, plus the pen-and-paper questions."""
 
 _REGISTRY: dict[str, Exercise] = {ex.id: ex for module in MODULES for ex in module.EXERCISES}

@@ -97,6 +97,11 @@ PURPOSES = {
     "several_new": "several new tokens at once, where the causal mask's corner matters",
     "keywords": "the keyword arguments",
     "empty": "an empty input",
+    # lesson 09: positions
+    "offset": "positions that do not start at 0 (new tokens after a KV cache of earlier ones)",
+    "base": "a base other than 10,000",
+    "first_position": "position 0 alone, where every angle is 0",
+    "odd_heads": "a number of heads that is not a power of 2",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""
 

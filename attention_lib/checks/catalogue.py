@@ -266,7 +266,7 @@ _IDEAS = _entries(
      "½ in the exponent."),
     ("kernel_not_gaussian", "Another kernel than the Gaussian",
      "You used a different kernel shape (such as exp(−|u|)). This exercise asks for the Gaussian, "
-     "exp(−u²/2) with u = (x − xᵢ)/h."),
+     "exp(−u²/2) with u = (x − xᵢ)/τ, τ the bandwidth."),
     ("averaged_inputs", "Averaged the inputs, not the labels",
      "Your predictions average the training inputs xᵢ. Nadaraya–Watson averages the labels yᵢ (the values, in "
      "attention terms) with those weights."),
@@ -557,6 +557,89 @@ _IDEAS = _entries(
     ("kv_cache_missing_factor", "A factor of the cache size left out",
      "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
      "tokens × bytes per number × batch. One of them is missing from yours."),
+    # ---------------------------------------------------------------- positions (lesson 09)
+    ("pe_sin_cos_concatenated", "Sines and cosines in two halves",
+     "You put all the sines in the first half of the columns and all the cosines in the second. In Vaswani et "
+     "al. (§3.5) they alternate: column 2i holds sin(p ω_i) and column 2i + 1 holds cos(p ω_i) of the same "
+     "frequency, `pe[:, 0::2]` and `pe[:, 1::2]`. (Some libraries use halves; this exercise asks for the "
+     "paper's layout.)"),
+    ("pe_sines_only", "Sines only, no cosines",
+     "Every column of yours is a sine (position 0 is a row of zeros). The encoding pairs each sine with a "
+     "cosine of the same frequency: with both, moving k positions is a fixed rotation of each pair, a linear "
+     "map; with sines alone it is not."),
+    ("pe_sin_cos_swapped", "Cosines in the even columns",
+     "Your sines and cosines sit in each other's columns. Column 2i holds the sine and column 2i + 1 the "
+     "cosine: at position 0 a row reads 0, 1, 0, 1, …"),
+    ("pe_frequency_per_column", "Each cosine got its own frequency",
+     "Each cosine column uses a frequency of its own, computed from its own column index. A sine and the "
+     "cosine next to it share one frequency, ω_i = base^(−2i/d) for the pair (2i, 2i + 1): that shared angle "
+     "is what makes a shift a rotation of the pair."),
+    ("frequency_exponent_doubled", "Exponent 2i/d counted twice",
+     "Your frequencies fall twice as fast as they should: the exponent is 2i/d where i counts *pairs* "
+     "(0, 1, 2, …). If your loop or `np.arange(0, d, 2)` already steps through the even numbers 2i, "
+     "divide by d, do not double it again."),
+    ("frequency_exponent_halved", "Exponent i/d instead of 2i/d",
+     "Your frequencies fall half as fast as they should: with i counting pairs (0, 1, 2, …), ω_i = "
+     "base^(−2i/d), so that the slowest pair turns about once in 2π · base positions. `np.arange(0, d, 2) / d` "
+     "gives the exponents 2i/d directly."),
+    ("frequency_inverted", "Multiplied by base^(2i/d) instead of dividing",
+     "You multiplied the position by base^(2i/d). The angle is position / base^(2i/d) (= position · ω_i with "
+     "ω_i = base^(−2i/d)): frequencies fall from 1 towards 1/base, so that wavelengths grow from 2π to about "
+     "2π · base. Multiplied, they grow instead and the angles explode."),
+    ("base_argument_ignored", "The base argument is ignored",
+     "Your function gives the same result whatever `base` is: it uses 10,000 where the argument belongs."),
+    ("positions_start_at_one", "Positions counted from 1",
+     "Your rows belong to positions 1 … n. The first token sits at position 0 (its row is sin 0 = 0, cos 0 = 1 "
+     "in every pair): count with `np.arange(n)`."),
+    ("rope_interleaved_pairs", "Pairs (2i, 2i + 1) instead of (i, i + d/2)",
+     "You rotated neighbouring features together, (0, 1), (2, 3), …: the interleaved convention of the RoFormer "
+     "paper and Meta's original Llama code. This exercise uses the half-split convention of GPT-NeoX and Hugging "
+     "Face Llama: feature i pairs with feature i + d/2, x1 = x[..., :d//2] with x2 = x[..., d//2:]. Both are "
+     "rotations with relative scores, but a model only works with the convention it was trained with."),
+    ("rope_rotated_backwards", "Rotated by −θ",
+     "You turn every pair the wrong way, by −position · ω_i. For the pair (x1, x2) the rotation by θ is "
+     "(x1 cos θ − x2 sin θ, x1 sin θ + x2 cos θ): check the two signs (in `rotate_half` style, "
+     "cat(−x2, x1), not cat(x2, −x1))."),
+    ("rope_pair_angles_differ", "The two features of a pair turn by different angles",
+     "Each feature got a frequency of its own (for example from `np.arange(d)`), so the two features of a pair "
+     "turn by different angles and the pair is not rotated. There are d/2 frequencies, one per pair: compute "
+     "them for i = 0 … d/2 − 1 and use the same angle for feature i and feature i + d/2."),
+    ("rope_not_a_rotation", "Not a rotation: lengths change",
+     "Your map changes the length of the pairs, so it is not a rotation. A rotation needs a minus sign in one "
+     "place: (x1 cos θ − x2 sin θ, x1 sin θ + x2 cos θ)."),
+    ("positions_argument_ignored", "The positions argument is ignored",
+     "You rotated the rows by 0, 1, 2, … whatever positions were passed. Use the positions you are given: "
+     "after a KV cache of earlier tokens, new tokens sit at positions n_past, n_past + 1, …, not at 0."),
+    ("rope_keys_at_query_positions", "Keys rotated by the queries' positions",
+     "You rotated the keys by the positions of the queries. Each vector turns by its *own* position: queries by "
+     "`q_positions`, keys by `k_positions`; only then does the score depend on m − n."),
+    ("rope_query_only", "Only one of q and k rotated",
+     "You rotated only one of the two. RoPE rotates both queries and keys (never the values): the score "
+     "depends on m − n because the query turns by m and the key by n."),
+    ("alibi_sign_flipped", "Bias grows with distance",
+     "Your bias is +m · distance (the same as −m · (key − query)): the further back a key is, the more it "
+     "gets. ALiBi *penalises* distance: add −m_h · (i − j) for a key j at or before query position i, 0 for "
+     "the query's own key."),
+    ("alibi_missing_causal_part", "Future keys not blocked",
+     "Your bias lets queries see keys after them. The causal part blocks them: −∞ where j > i (the query's "
+     "position), so the bias can replace the causal mask."),
+    ("alibi_slopes_off_by_one", "Slopes start at 2^0",
+     "Your first head has slope 1. The slopes are m_i = 2^(−8i/h) for i = 1 … h: for 8 heads 1/2, 1/4, …, "
+     "1/256; the exponent counts from 1, not from 0."),
+    ("alibi_slopes_ignore_head_count", "Slopes not spread over the heads",
+     "Your slopes 1/2, 1/4, 1/8, … do not depend on the number of heads. The geometric sequence starts at "
+     "2^(−8/h) and has that same ratio, so the h slopes always end at 2^(−8), however many heads there are."),
+    ("alibi_slopes_power_of_two_rule", "2^(−8i/h) for a head count that is not a power of 2",
+     "For h heads that is not a power of 2, the authors' code does not use 2^(−8i/h). It takes the slopes of "
+     "the largest power of 2 below h, p, then every other slope of 2p heads for the remaining h − p heads "
+     "(`slopes(2p)[0::2][:h - p]`)."),
+    ("alibi_slopes_reversed", "Slopes in the wrong head order",
+     "Your slopes are right but in the opposite order: head 0 has the steepest slope, 2^(−8/h), and each "
+     "next head's slope is smaller by the same factor."),
+    ("alibi_row_shift", "Bias differs by a constant in each row",
+     "Your bias differs from −m · (i − j) by a constant in each row, as BLOOM's m · j does. The softmax "
+     "cannot tell the difference (adding a constant to a row of scores changes no weight), but this exercise "
+     "asks for the bias itself: 0 for the query's own key, −m per step back."),
 )
 
 _GENERIC = _entries(

@@ -14,13 +14,13 @@ _x = np.sort(_rng.uniform(0, 5, 12))                     # (12,)
 _y = np.sin(_x) + 0.1 * _rng.normal(size=12)             # (12,)
 _shuffle = np.random.default_rng(302).permutation(12)    # the same points, in no particular order
 
-_WIDTH = "Here the bandwidth h plays the temperature: u = (x − xᵢ)/h, dividing once."
-_BANDWIDTHS = [  # h as the learner's code effectively uses it
-    ("h", None, ""),
+_WIDTH = "Here the bandwidth τ plays the temperature: u = (x − xᵢ)/τ, dividing once."
+_BANDWIDTHS = [  # τ as the learner's code effectively uses it
+    ("tau", None, ""),
     ("sqrt2", "kernel_missing_half", ""),
-    ("inverse", "temperature_multiplied", "The bandwidth divides the distance: u = (x − xᵢ)/h, so a larger h means "
+    ("inverse", "temperature_multiplied", "The bandwidth divides the distance: u = (x − xᵢ)/τ, so a larger τ means "
                                           "a wider, smoother kernel."),
-    ("one", "temperature_ignored", "Your predictions do not change with the bandwidth: divide x − xᵢ by h."),
+    ("one", "temperature_ignored", "Your predictions do not change with the bandwidth: divide x − xᵢ by τ."),
     ("square", "temperature_misapplied", _WIDTH),
     ("root", "temperature_misapplied", _WIDTH),
     ("double", "temperature_misapplied", _WIDTH),
@@ -49,9 +49,9 @@ _NORMS = [
 _TARGETS = [("labels", None, ""), ("inputs", "averaged_inputs", "")]
 
 
-def _effective_bandwidth(h, how):
-    return {"h": h, "sqrt2": h / math.sqrt(2), "inverse": 1 / h, "one": 1.0, "square": h**2, "root": math.sqrt(h),
-            "double": 2 * h, "halve": h / 2, "wide": h * math.sqrt(2)}[how]
+def _effective_bandwidth(tau, how):
+    return {"tau": tau, "sqrt2": tau / math.sqrt(2), "inverse": 1 / tau, "one": 1.0, "square": tau**2,
+            "root": math.sqrt(tau), "double": 2 * tau, "halve": tau / 2, "wide": tau * math.sqrt(2)}[how]
 
 
 def _kernel(u, how, sign):
@@ -70,8 +70,8 @@ def _kernel(u, how, sign):
 
 
 def _nadaraya_watson(bandwidth, kernel, sign, norm, target):
-    def variant(x_query, x_train, y_train, h):
-        u = (x_query[:, None] - x_train[None, :]) / _effective_bandwidth(h, bandwidth)   # (n_q, n)
+    def variant(x_query, x_train, y_train, tau):
+        u = (x_query[:, None] - x_train[None, :]) / _effective_bandwidth(tau, bandwidth)   # (n_q, n)
         w = _kernel(u, kernel, sign)                                                   # (n_q, n)
         if norm == "keys":
             w = w / w.sum(axis=1, keepdims=True)
@@ -115,7 +115,7 @@ KERNEL_REGRESSION = Exercise(
                       detail="That is the limit of a vanishing bandwidth (1-NN); kernel regression weighs every "
                              "training point by its kernel value."),
         Misconception("wrong_quantity", test=_returned_weights),
-        Misconception("large_bandwidth_limit", variant=lambda xq, xt, yt, h: np.full(len(xq), np.mean(yt)),
+        Misconception("large_bandwidth_limit", variant=lambda xq, xt, yt, tau: np.full(len(xq), np.mean(yt)),
                       detail="Here every query gets the same prediction: the weights must depend on the distance."),
     ],
     forbidden=(_kernel_regression, _kernel_weights),

@@ -284,7 +284,7 @@ EXERCISES = [WORKED_WEIGHTS, WORKED_OUTPUT, SHAPES, TEMPERATURE_TARGET, ONE_NN]
 
 
 # --------------------------------------------------------------------------- the L = 4 causal mask (lesson 04)
-# "Attention Mechanisms", practice: the causal mask for L = 4, and the keys query 2 may see (counted from 0).
+# A practice problem: the causal mask for L = 4, and the keys query 2 may see (counted from 0).
 _L, _QUERY = 4, 2
 _CAUSAL = np.tril(np.ones((_L, _L), dtype=int))          # (4, 4), 1 = may attend
 _SEES = np.flatnonzero(_CAUSAL[_QUERY])                  # the keys of row 2

@@ -86,6 +86,10 @@ def main(argv=None) -> int:
     slides.add_argument("paths", nargs="*", type=Path, help="default: every ready lesson in notebooks/")
     site = sub.add_parser("html", help="write the static reading copy (every ready lesson, offline) into OUT_DIR")
     site.add_argument("out", type=Path, metavar="OUT_DIR")
+    extra = sub.add_parser("extrapolation", help="train lesson 09's length-extrapolation runs (every position "
+                           "scheme, several seeds) and store their results for the lesson")
+    extra.add_argument("--seeds", type=int, default=5, help="seeds 0 … N-1 (default: %(default)s)")
+    extra.add_argument("--out", type=Path, help="default: attention_lib/results/extrapolation.json")
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["progress"]:
         from .progress import main as progress_main
@@ -109,6 +113,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "slides":
         return _slides(args)
+    if args.command == "extrapolation":
+        return _extrapolation(args)
     print(lesson_table())
     return 0
 
@@ -171,4 +177,25 @@ def _html(args) -> int:
         return 2
     size = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     print(f"wrote {len(written)} pages to {args.out} ({size / 1e6:.1f} MB in all): open {args.out / 'index.html'}")
+    return 0
+
+
+def _extrapolation(args) -> int:
+    import os
+
+    from .. import positions
+    from ..text import table
+
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        print("note: run it as `make extrapolation` (pinned floating-point kernels) to get the stored file bit for "
+              "bit; other kernels round differently and training carries that into the last digits", file=sys.stderr)
+    results = positions.extrapolation_runs(seeds=range(args.seeds), progress=lambda run: print(
+        f"{run['scheme']:>10} seed {run['seed']}: accuracy {run['accuracy']}", flush=True))
+    out = args.out or positions.RESULTS
+    positions.save_results(results, out)
+    rows = [[scheme] + [f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in by_len.values()]
+            for scheme, by_len in positions.summary(results).items()]
+    lengths = results["config"]["test_lengths"]
+    print(table(["scheme", *(f"length {L}" for L in lengths)], rows, align="left"))
+    print(f"wrote {out}")
     return 0

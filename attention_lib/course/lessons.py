@@ -54,6 +54,8 @@ LESSONS = (
            library=("backward", "training", "induction"), checks=("backward",), widgets=("training_run",)),
     Lesson("08_efficient_attention", "Efficient attention", "online softmax, FlashAttention tiling, the KV cache",
            library=("efficient",), checks=("efficient",), widgets=("online_softmax_stepper",)),
+    Lesson("09_positions", "Where order comes from", "permutation equivariance, sinusoidal, learned, RoPE, ALiBi; "
+           "length extrapolation measured", library=("positions",), checks=("positions",), widgets=("rope_explorer",)),
 )
 
 

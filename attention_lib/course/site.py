@@ -111,16 +111,30 @@ def katex_dist() -> Path:
 
 def install_katex() -> Path:
     """:func:`katex_dist`, after ``npm ci`` in ``site_assets/`` (the locked KaTeX) if it is not installed yet."""
-    try:
-        return katex_dist()
-    except SiteError:
+    npm_ci(_paths.SITE_ASSETS, _paths.SITE_ASSETS / "node_modules" / "katex" / "dist" / KATEX_FILES[0])
+    return katex_dist()
+
+
+def npm_ci(folder: Path, installs: Path) -> None:
+    """``npm ci`` in ``folder`` (from its package-lock.json) unless ``installs`` exists already.
+
+    Callers running at once (parallel test workers, two builds) take turns on a lock file, so one installs
+    and the others find it done.
+    """
+    with open(folder / ".npm-ci.lock", "w") as lock:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:                                  # Windows: no lock, one caller at a time
+            pass
+        if installs.exists():
+            return
         npm = shutil.which("npm")
         if npm is None:
-            raise SiteError("KaTeX is not installed and there is no npm to install it: install Node.js and "
-                            "npm (Debian: apt-get install nodejs npm)") from None
-        if subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=_paths.SITE_ASSETS).returncode:
-            raise SiteError(f"`npm ci` in {_paths.SITE_ASSETS} failed (see above)") from None
-    return katex_dist()
+            raise SiteError("the page assets are not installed and there is no npm to install them: install "
+                            "Node.js and npm (Debian: apt-get install nodejs npm)")
+        if subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder).returncode:
+            raise SiteError(f"`npm ci` in {folder} failed (see above)")
 
 
 def _prepare(out: Path) -> None:

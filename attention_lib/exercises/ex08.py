@@ -3,13 +3,14 @@ from . import questions
 
 QUESTIONS = q1, q2, q3, q4, q5 = questions(__name__, "08_efficient_attention", [
     ("online_softmax", "online_softmax", "easy", [
-        "Walk along the axis keeping two numbers per row: the largest score so far, and the sum of "
+        "Walk along the axis keeping two numbers per row: the largest score so far, m, and the sum ℓ of "
         "e^(score − largest so far).",
         "When a new score beats the maximum, the sum so far was computed against the old maximum: multiply it by "
         "e^(m_old − m_new) before adding e^(x_j − m_new). Start from m = −∞ and a sum of 0, and shift by 0 while m "
         "is still −∞.",
         "Move the axis to the end with `np.moveaxis(x, axis, -1)` so `z[..., j]` is element j of every row; after "
-        "the loop, write `np.exp(z - m[..., None]) / d[..., None]` (zeros where d is 0) and move the axis back.",
+        "the loop, write `np.exp(z - m[..., None]) / l[..., None]` (zeros where the sum ℓ is 0) and move the axis "
+        "back.",
     ]),
     ("kv_cache_bytes", "kv_cache_bytes", "easy", [
         "Each token stores one key vector and one value vector, per KV head, per layer.",

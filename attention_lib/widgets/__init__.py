@@ -15,6 +15,7 @@ from .efficient import online_softmax_stepper
 from .masking import mask_editor
 from .multihead import head_viewer
 from .playground import query_playground
+from .positions import rope_explorer
 from .qkv import mechanism_stepper
 from .similarity import similarity_explorer, widget_scores
 from .soft_knn import bandwidth_explorer
@@ -23,5 +24,5 @@ from .training import training_run
 from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
-           "online_softmax_stepper", "query_playground", "sanity_check", "scaling_explorer", "settings", "show_figure",
-           "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]
+           "online_softmax_stepper", "query_playground", "rope_explorer", "sanity_check", "scaling_explorer",
+           "settings", "show_figure", "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]

@@ -158,18 +158,18 @@ class OnlineSoftmaxStepper(Explorer):
         x_axis = axis("", (-0.6, 2.6 + 1.7), ticks=[0, 1, 2], tick_labels=["before", "× e^(m_old − m_new)",
                                                                           "+ new term"])
         if j == 0:
-            return panel([], x=x_axis, y=axis("running sum d", self.sum_lim), title="running sum d = 0")
-        marks = [bars([v["previous_sum"]], x=[0], colors=COLORS["before"], width=0.6, label="d before"),
+            return panel([], x=x_axis, y=axis("running sum ℓ", self.sum_lim), title="running sum ℓ = 0")
+        marks = [bars([v["previous_sum"]], x=[0], colors=COLORS["before"], width=0.6, label="ℓ before"),
                  bars([v["sum"]], x=[2], colors=COLORS["term"], width=0.6, label="new term"),
                  bars([v["rescaled"], v["rescaled"]], x=[1, 2], colors=COLORS["rescaled"], width=0.6,
                       label="old terms, rescaled")]
-        title = f"d: × {v['factor']:.3f}, then + {v['term']:.3f} = {v['sum']:.3f}"
-        return panel(marks, x=x_axis, y=axis("running sum d", self.sum_lim), title=title, legend="upper right")
+        title = f"ℓ: × {v['factor']:.3f}, then + {v['term']:.3f} = {v['sum']:.3f}"
+        return panel(marks, x=x_axis, y=axis("running sum ℓ", self.sum_lim), title=title, legend="upper right")
 
     def _weights_panel(self, v):
         if v["weights"] is None:
             return panel([], x=self._element_axis("element i"), y=axis("weight", (0, 1)),
-                         title="weights e^(x_i − m) / d: after the last score")
+                         title="weights e^(x_i − m) / ℓ: after the last score")
         n = len(self.x)
         marks = [bars(v["weights"], x=np.arange(1, n + 1), colors=COLORS["weights"], width=0.7, label="weights"),
                  points(np.arange(1, n + 1), self.reference, colors=COLORS["softmax"], size=5, marker="cross",
@@ -182,7 +182,7 @@ class OnlineSoftmaxStepper(Explorer):
     def describe(self, v):
         j, n = v["step"], v["n"]
         if j == 0:
-            return f"step 0 of {n}: no score read yet\nrunning max m = −∞, running sum d = 0"
+            return f"step 0 of {n}: no score read yet\nrunning max m = −∞, running sum ℓ = 0"
         lines = [self._step_line(v), f"scores read {fmt(v['seen'])}", self._max_line(v), self._sum_line(v)]
         if v["weights"] is not None:
             agree = "yes" if v["softmax_agrees"] else "NO"
@@ -207,15 +207,15 @@ class OnlineSoftmaxStepper(Explorer):
 
     @staticmethod
     def _sum_line(v):
-        new = f"then + e^({_num(v['score'])} − {_num(v['max'])}) = {_num(v['term'])} gives d = {_num(v['sum'])}"
+        new = f"then + e^({_num(v['score'])} − {_num(v['max'])}) = {_num(v['term'])} gives ℓ = {_num(v['sum'])}"
         if not np.isfinite(v["max"]):
-            return f"running sum d: 0, and a −∞ score adds nothing: d = {_num(v['sum'])}"
+            return f"running sum ℓ: 0, and a −∞ score adds nothing: ℓ = {_num(v['sum'])}"
         if not np.isfinite(v["previous_max"]):
-            return f"running sum d: 0 so far, {new}"
+            return f"running sum ℓ: 0 so far, {new}"
         if v["jumped"]:
-            return (f"running sum d: {_num(v['previous_sum'])} × e^({_num(v['previous_max'])} − {_num(v['max'])}) = "
+            return (f"running sum ℓ: {_num(v['previous_sum'])} × e^({_num(v['previous_max'])} − {_num(v['max'])}) = "
                     f"{_num(v['previous_sum'])} × {_num(v['factor'])} = {_num(v['rescaled'])} (rescaled), {new}")
-        return f"running sum d: {_num(v['previous_sum'])} × e^0 = {_num(v['rescaled'])} (no rescaling), {new}"
+        return f"running sum ℓ: {_num(v['previous_sum'])} × e^0 = {_num(v['rescaled'])} (no rescaling), {new}"
 
 
 def online_softmax_stepper(x=None, *, interval_ms=900, reduce_motion=None):

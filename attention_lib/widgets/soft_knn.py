@@ -16,27 +16,27 @@ class BandwidthExplorer(Explorer):
         self.x, self.y = np.asarray(x_train, float), np.asarray(y_train, float)     # (n,), (n,)
         self.grid = np.linspace(self.x.min() - 0.5, self.x.max() + 0.5, 200)         # (200,)
         self._curves = {}
-        controls = {"bandwidth": slider("bandwidth h", bandwidth, 0.02, 5, log=True),
+        controls = {"bandwidth": slider("bandwidth τ", bandwidth, 0.02, 5, log=True),
                     "x_query": slider("query x", x_query, round(float(self.grid[0]), 1),
                                       round(float(self.grid[-1]), 1))}
         figure = Figure(label="Kernel regression: training points, the Nadaraya–Watson fit and the prediction at "
                               "the query; below, each training point's weight",
-                        caption="Small h: wiggly, close to 1-nearest-neighbour. "
-                                "Large h: smooth, towards the mean of y.",
+                        caption="Small τ: wiggly, close to 1-nearest-neighbour. "
+                                "Large τ: smooth, towards the mean of y.",
                         grid={"rows": [2.2, 1], "height": 440, "max_width": 860})
         super().__init__(controls, figure)
         self.refresh()
 
-    def curve(self, h):
-        """The fit over the grid for bandwidth ``h`` (kept: the query slider's frames share it)."""
-        if h not in self._curves:
-            self._curves[h] = kernel_weights(self.grid, self.x, h) @ self.y    # (200, n) @ (n,) -> (200,)
-        return self._curves[h]
+    def curve(self, tau):
+        """The fit over the grid for bandwidth ``tau`` (kept: the query slider's frames share it)."""
+        if tau not in self._curves:
+            self._curves[tau] = kernel_weights(self.grid, self.x, tau) @ self.y    # (200, n) @ (n,) -> (200,)
+        return self._curves[tau]
 
     def compute(self, s):
-        h, xq = s["bandwidth"], s["x_query"]
-        w = kernel_weights([xq], self.x, h)[0]                         # (n,)
-        return {"bandwidth": h, "x_query": xq, "curve": self.curve(h), "weights": w,
+        tau, xq = s["bandwidth"], s["x_query"]
+        w = kernel_weights([xq], self.x, tau)[0]                       # (n,)
+        return {"bandwidth": tau, "x_query": xq, "curve": self.curve(tau), "weights": w,
                 "prediction": float(w @ self.y), "effective_neighbours": float(1 / np.sum(w**2)),
                 "nearest_label": float(self.y[np.argmin(np.abs(self.x - xq))])}
 
@@ -55,7 +55,7 @@ class BandwidthExplorer(Explorer):
         return [fit, stems]
 
     def describe(self, v):
-        return (f"h = {v['bandwidth']:.2f}, query x = {v['x_query']:.2f}: prediction {v['prediction']:.3f} "
+        return (f"τ = {v['bandwidth']:.2f}, query x = {v['x_query']:.2f}: prediction {v['prediction']:.3f} "
                 f"(nearest point's label {v['nearest_label']:.3f}), "
                 f"effective neighbours {v['effective_neighbours']:.1f}")
 

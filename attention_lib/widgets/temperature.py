@@ -21,7 +21,7 @@ class TemperatureExplorer(Explorer):
         self.colors = sequential_colors(len(self.scores))
         figure = Figure(label="Bar chart of the softmax weights of each key at temperature τ",
                         caption="Small τ sharpens towards argmax; large τ flattens towards uniform. "
-                                "Entropy is out of ln n.",
+                                "Entropy is out of ln n_k, n_k the number of keys.",
                         grid={"height": 320, "max_width": 760})
         super().__init__({"tau": slider("temperature τ", tau, 0.05, 20, log=True)}, figure)
         self.refresh()

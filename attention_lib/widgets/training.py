@@ -334,6 +334,9 @@ def training_run(config=None, probe=0):
                          f"this config has n_keys = {config.n_keys}")
     if not 0 <= probe < 4:
         raise ValueError(f"probe must be one of tr.train's four probe questions, 0 to 3, not {probe}")
+    if config.model != "attention":
+        raise ValueError(f"the widget draws an attention head's weights; model {config.model!r} has none "
+                         f"(train it with attention_lib.training.train instead)")
     return TrainingRun(config, probe)
 
 

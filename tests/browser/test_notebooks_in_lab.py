@@ -1,21 +1,63 @@
-"""Every notebook, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, widgets render."""
+"""Every lesson and solution, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, widgets
+render and draw; and on each lesson, run once for both, axe-core finds no violation in the course's own content.
+
+The axe scan covers the notebook panel. A violation counts as the course's when its node sits in what the
+course wrote: a rendered Markdown cell, or an output (text, figures, widgets). JupyterLab's own parts
+(toolbar, prompts, editors) are listed in the report, not counted.
+"""
+import json
 
 import pytest
+
+from attention_lib.course.site import npm_ci
 
 from .harness import ROOT, error_outputs, open_notebook, run_all
 
 NOTEBOOKS = [f"{folder}/{p.name}" for folder in ("notebooks", "solutions") for p in sorted((ROOT / folder).glob("*.ipynb"))]
+AXE_DIR = ROOT / "tests" / "browser" / "axe"
+AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+SCAN_JS = """async () => {
+  const panel = window.jupyterapp.shell.currentWidget.node;
+  const result = await axe.run(panel, {resultTypes: ['violations']});
+  const ours = (el) => !!el && !!el.closest('.jp-RenderedHTMLCommon, .jp-OutputArea-output');
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => {
+      const el = document.querySelector(n.target[0]);
+      return {target: n.target.join(' '), ours: ours(el), html: n.html.slice(0, 160)};
+    }),
+  }));
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    npm_ci(AXE_DIR, AXE)                                  # the one place axe is installed: its lockfile
+    return AXE.read_text(encoding="utf-8")
 
 
 def _count_widget_cells(path):
-    import json
     nb = json.loads((ROOT / path).read_text())
     return sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
 
 
+def _assert_no_axe_violation_of_ours(page, axe_source, name, tmp_path_factory):
+    page.add_script_tag(content=axe_source)
+    violations = page.evaluate(SCAN_JS)
+    ours = [(v["id"], v["impact"], v["help"], n["target"], n["html"])
+            for v in violations for n in v["nodes"] if n["ours"]]
+    theirs = sorted({(v["id"], v["impact"]) for v in violations for n in v["nodes"] if not n["ours"]})
+    report = tmp_path_factory.getbasetemp() / "axe" / f"{name}.json"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(json.dumps({"course": ours, "jupyterlab": theirs}, indent=1))
+    assert not ours, f"{name}: axe violations in the course's own content (JupyterLab's: {theirs}):\n" + \
+        "\n".join(f"  {i} ({impact}): {help_} at {target}: {html}" for i, impact, help_, target, html in ours)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS)
-def test_notebook_runs_all_in_jupyterlab(page, lab, path):
+def test_notebook_runs_all_in_jupyterlab(page, lab, path, axe_source, tmp_path_factory):
     open_notebook(page, lab, path)
     run_all(page)
     assert error_outputs(page) == []
@@ -30,3 +72,5 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path):
         canvas.scroll_into_view_if_needed()
         width, css_width = canvas.evaluate("e => [e.width, e.getBoundingClientRect().width]")
         assert width > 0 and width == round(css_width)
+    if path.startswith("notebooks/"):                     # the lessons: the course's content, scanned by axe
+        _assert_no_axe_violation_of_ours(page, axe_source, path.split("/")[1], tmp_path_factory)

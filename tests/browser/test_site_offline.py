@@ -19,12 +19,6 @@ INK = """(el) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html") / "site"
-    build_site(out)                                 # runs npm ci first if KaTeX is not installed
-    return out
-
 
 @pytest.fixture
 def offline(browser):

@@ -133,7 +133,7 @@ def test_similarity_dropdown_switches_the_scores(widget_page):
 
 def test_bandwidth_slider_step_updates_the_prediction(widget_page):
     before = readout(widget_page, 4)
-    _press(widget_page, 4, "bandwidth h")
+    _press(widget_page, 4, "bandwidth τ")
     shown = wait_readout_change(widget_page, 4, before)
     expected, values = _expected(widget_page, "w3", widgets.bandwidth_explorer)
     assert values["bandwidth"] == 0.6 and shown == expected.readout_text
@@ -337,7 +337,7 @@ def test_with_the_kernel_busy_the_similarity_query_slider_draws_numpys_scores_an
 def test_with_the_kernel_busy_the_bandwidth_and_query_sliders_draw_numpys_fit(widget_page):
     page = widget_page
     x, y = noisy_sine()
-    for name, keys in (("bandwidth h", ("ArrowLeft", "ArrowLeft")), ("query x", ("ArrowRight", "ArrowRight"))):
+    for name, keys in (("bandwidth τ", ("ArrowLeft", "ArrowLeft")), ("query x", ("ArrowRight", "ArrowRight"))):
         wait_ahead(page, 4)                                              # the other slider's frames, refilled
         s = slider(page, 4, name)
         s.scroll_into_view_if_needed()
@@ -346,12 +346,12 @@ def test_with_the_kernel_busy_the_bandwidth_and_query_sliders_draw_numpys_fit(wi
             for key in keys:
                 s.press(key)
                 next_frame(page)
-                h, xq = _tau(page, 4, "bandwidth h"), _tau(page, 4, "query x")
+                h, xq = _tau(page, 4, "bandwidth τ"), _tau(page, 4, "query x")
                 w = _softmax(-((xq - x) ** 2) / (2 * h**2))                # Nadaraya–Watson weights, by hand
                 fit, stems = drawn(page, 4)
                 np.testing.assert_allclose(stems[0], w, rtol=0, atol=1e-12)
                 np.testing.assert_allclose(fit[3]["y"], [w @ y], rtol=0, atol=1e-12)
-                assert fit[2] == [xq] and readout(page, 4).startswith(f"h = {h:.2f}, query x = {xq:.2f}: prediction {w @ y:.3f}")
+                assert fit[2] == [xq] and readout(page, 4).startswith(f"τ = {h:.2f}, query x = {xq:.2f}: prediction {w @ y:.3f}")
         _caught_up(page, "w3", 4)
 
 

@@ -74,9 +74,9 @@ def _exit_code(argv) -> int:
             return stop.code
 
 
-def test_the_guide_plans_three_sessions_that_fit_ninety_minutes():
+def test_the_guide_plans_four_sessions_that_fit_ninety_minutes():
     sessions = re.split(r"^## Session \d", GUIDE, flags=re.M)[1:]
-    assert len(sessions) == 3
+    assert len(sessions) == 4
     for text in sessions:
         ends = re.findall(r"^\| \d:\d\d–(\d):(\d\d) \|", text, flags=re.M)
         assert ends and max(int(h) * 60 + int(m) for h, m in ends) == 90

@@ -27,12 +27,6 @@ EXTERNAL = re.compile(r"^(?:https?:)?//", re.I)
 CSS_EXTERNAL = re.compile(r"@import\s+(?:url\()?\s*[\"']?(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//", re.I)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html") / "site"
-    build_site(out)                                 # runs npm ci first if KaTeX is not installed
-    return out
-
 
 class Scan(HTMLParser):
     """What a page loads and links to, its ids, the text of its outputs, and its static widget blocks."""

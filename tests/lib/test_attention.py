@@ -176,3 +176,28 @@ def test_checklist_catches_weights_with_queries_and_keys_swapped():
         return out, np.swapaxes(w, -1, -2)
 
     assert not diagnose_attention(transposed_weights)["shapes on a non-square input"].passed
+
+
+def test_a_failing_masked_weights_line_leads_with_the_number_that_fails():
+    def zeroed_after_softmax(q, k, v, mask=None):
+        w = attention(q, k, v)[1]
+        if mask is not None:
+            w = np.where(mask, w, 0.0)                    # blocked weights are 0, but the rows no longer sum to 1
+        return w @ v, w
+
+    detail = diagnose_attention(zeroed_after_softmax)["masked weights are exactly 0"].detail
+    assert detail.startswith("largest |row sum - 1|: ") and "(fails: " in detail.split(";")[0]
+    assert detail.endswith("largest weight on a padded key: exactly 0 (holds)")
+
+    def mask_ignored(q, k, v, mask=None):
+        return attention(q, k, v)
+
+    detail = diagnose_attention(mask_ignored)["masked weights are exactly 0"].detail
+    assert detail.startswith("largest weight on a padded key: ")
+    assert not detail.startswith("largest weight on a padded key: exactly 0")
+    assert "(holds)" in detail, "an ignored mask still leaves rows that sum to 1"
+
+
+def test_a_passing_masked_weights_line_prints_both_numbers_without_verdicts():
+    detail = diagnose_attention(attention)["masked weights are exactly 0"].detail
+    assert detail == "largest weight on a padded key: exactly 0; largest |row sum - 1|: less than 1e-12"

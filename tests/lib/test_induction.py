@@ -7,6 +7,8 @@ import pytest
 from attention_lib.backward import numerical_gradient, relative_error
 from attention_lib.induction import (
     InductionConfig,
+    evaluate,
+    forward,
     init_params,
     loss_and_grads,
     make_sequences,
@@ -14,13 +16,13 @@ from attention_lib.induction import (
 )
 
 
-def reference_loss(params, tokens):
-    """The two-layer model's loss written out independently with einsum."""
+def reference_loss(params, tokens, layers=(1, 2)):
+    """The model's loss written out independently with einsum, running only the attention ``layers``."""
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     t = inputs.shape[1]
     x = params["E"][inputs] + params["P"][:t]
     allowed = np.tril(np.ones((t, t), dtype=bool))
-    for layer in (1, 2):
+    for layer in layers:
         W = {n: params[f"{n}{layer}"] for n in ("W_q", "W_k", "W_v", "W_o")}
         q, k, v = x @ W["W_q"], x @ W["W_k"], x @ W["W_v"]
         s = np.where(allowed, np.einsum("bid,bjd->bij", q, k) / math.sqrt(q.shape[-1]), -np.inf)
@@ -37,8 +39,8 @@ def test_sequences_repeat_a_segment_of_varying_length():
     cfg = InductionConfig(vocab=10, seq_len=12, min_repeat=3)
     tokens, repeat = make_sequences(cfg, 200, np.random.default_rng(0))
     assert tokens.shape == (200, 12) and set(repeat.tolist()) == {3, 4, 5, 6}
-    for row, h in zip(tokens, repeat, strict=True):
-        assert np.array_equal(row[h:2 * h], row[:h])
+    for row, r in zip(tokens, repeat, strict=True):
+        assert np.array_equal(row[r:2 * r], row[:r])
 
 
 def test_two_layer_gradients_pass_the_gradient_check():
@@ -68,3 +70,36 @@ def test_an_induction_head_forms_and_the_second_copy_becomes_predictable():
     assert end["first_copy_loss"] > math.log(InductionConfig().vocab) - 0.3   # the first copy stays unpredictable
     assert start["induction_score"] < 0.2, start         # about 1/position at initialisation
     assert end["induction_score"] > 0.5, end
+
+
+def test_one_layer_control_gradients_pass_the_gradient_check():
+    cfg = InductionConfig(vocab=5, seq_len=6, min_repeat=2, d_model=4, d_head=3, n_layers=1)
+    rng = np.random.default_rng(4)
+    params = init_params(cfg, rng)
+    assert "W_q2" not in params and "W_q1" in params
+    tokens, _ = make_sequences(cfg, 3, rng)
+    loss, grads = loss_and_grads(params, tokens)
+    assert loss == pytest.approx(reference_loss(params, tokens, layers=(1,)), rel=1e-12)
+    assert set(grads) == set(params)
+    for name, g in grads.items():
+        numeric = numerical_gradient(lambda w, name=name: reference_loss({**params, name: w}, tokens, (1,)), params[name])
+        assert relative_error(g, numeric) < 1e-6, name
+
+
+def test_ablating_layer_1_runs_the_model_without_it():
+    cfg = InductionConfig(vocab=6, seq_len=8, min_repeat=2, d_model=4, d_head=3)
+    rng = np.random.default_rng(5)
+    params = init_params(cfg, rng)
+    tokens, repeat = make_sequences(cfg, 4, rng)
+    logits, cache = forward(params, tokens, ablate=(1,))
+    top = logits.max(-1, keepdims=True)
+    log_probs = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+    loss = float(-np.take_along_axis(log_probs, tokens[:, 1:, None], -1).mean())
+    assert loss == pytest.approx(reference_loss(params, tokens, layers=(2,)), rel=1e-12)
+    assert loss != pytest.approx(reference_loss(params, tokens), rel=1e-6)
+    assert cache["layer1"]["weights"].shape == (4, 7, 7)              # still there to be looked at
+    assert evaluate(params, tokens, repeat, ablate=(1,)) != evaluate(params, tokens, repeat)
+    with pytest.raises(ValueError, match=r"cannot ablate layer\(s\) \[3\]: the model has layers 1 to 2"):
+        forward(params, tokens, ablate=(3,))
+    with pytest.raises(ValueError, match="n_layers must be at least 1"):
+        InductionConfig(n_layers=0)

@@ -54,9 +54,9 @@ def test_rbf_score_of_a_point_with_itself_is_zero_not_negative_rounding():
 
 
 def test_additive_scores_follow_bahdanau():
-    W_q, W_k, w = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=6)
-    expected = loop_scores(Q, K, lambda a, b: w @ np.tanh(a @ W_q + b @ W_k))
-    np.testing.assert_allclose(additive_scores(Q, K, W_q, W_k, w), expected)
+    W_a, U_a, v_a = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=6)
+    expected = loop_scores(Q, K, lambda a, b: v_a @ np.tanh(a @ W_a + b @ U_a))
+    np.testing.assert_allclose(additive_scores(Q, K, W_a, U_a, v_a), expected)
 
 
 def test_additive_scores_allow_different_query_and_key_sizes():
@@ -65,7 +65,7 @@ def test_additive_scores_allow_different_query_and_key_sizes():
 
 
 def test_additive_scores_name_the_mismatched_parameter():
-    with pytest.raises(ValueError, match="hidden size h must agree"):
+    with pytest.raises(ValueError, match="hidden size d_a must agree"):
         additive_scores(Q, K, np.ones((4, 6)), np.ones((4, 5)), np.ones(6))
 
 
@@ -78,7 +78,7 @@ def test_similarities_dict_names_all_five():
 
 def test_additive_attention_runs_through_partial_and_by_name_says_how():
     W = np.eye(4)
-    sim = functools.partial(additive_scores, W_q=W, W_k=W, w=np.ones(4))
+    sim = functools.partial(additive_scores, W_a=W, U_a=W, v_a=np.ones(4))
     out, w = attention(Q, K, K, similarity=sim)
     assert w.shape == (2, 3, 5)
     with pytest.raises(ValueError, match="functools.partial"):

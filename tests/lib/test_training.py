@@ -18,6 +18,10 @@ from attention_lib.training import (
     init_params,
     loss_and_grads,
     make_batch,
+    mlp_backward,
+    mlp_forward,
+    mlp_inputs,
+    parameter_count,
     sgd_step,
     steps_to_loss,
     train,
@@ -216,3 +220,92 @@ def test_steps_to_loss_waits_for_the_moving_average():
     assert steps_to_loss(np.full(30, 3.0), level=0.1) is None
     assert steps_to_loss(np.array([3.0, np.nan, np.nan]), level=0.1, window=2) is None   # a diverged run
     assert steps_to_loss(np.full(4, 0.01), level=0.1, window=10) is None                  # too short to tell
+
+
+# --------------------------------------------------------------------------- controls without attention
+
+
+def reference_mlp_loss(params, features, targets):
+    """The MLP control's loss written out independently, one example at a time."""
+    total = 0.0
+    for x, t in zip(features, targets, strict=True):
+        hidden = np.array([max(0.0, float(x @ params["W_1"][:, j] + params["b_1"][j]))
+                           for j in range(params["W_1"].shape[1])])
+        logits = hidden @ params["W_2"] + params["b_2"]
+        total += math.log(np.sum(np.exp(logits - logits.max()))) + logits.max() - logits[t]
+    return total / len(targets)
+
+
+def test_mlp_inputs_put_the_query_beside_the_memory():
+    cfg = RecallConfig(n_keys=6, n_values=7, n_pairs=4, embedding="onehot")
+    batch = make_batch(cfg, 5, np.random.default_rng(3))
+    D = 13
+    concat = mlp_inputs(batch, "mlp_concat")
+    mean = mlp_inputs(batch, "mlp_mean")
+    assert concat.shape == (5, D * 5) and mean.shape == (5, 2 * D)
+    for i in range(5):
+        assert np.array_equal(concat[i, :D], batch["x_q"][i, 0]) and np.array_equal(mean[i, :D], batch["x_q"][i, 0])
+        for j in range(4):                                   # pair j sits in block j + 1
+            assert np.array_equal(concat[i, D * (j + 1):D * (j + 2)], batch["x_kv"][i, j])
+        # the mean's value half is the average of the four values' one-hots: 1/4 at each stored value
+        np.testing.assert_allclose(mean[i, D + 6:], np.bincount(batch["values"][i], minlength=7) / 4)
+    with pytest.raises(ValueError, match="needs model 'mlp_mean' or 'mlp_concat'"):
+        mlp_inputs(batch, "attention")
+
+
+@pytest.mark.parametrize("model", ["mlp_mean", "mlp_concat"])
+def test_mlp_gradients_pass_the_gradient_check(model):
+    cfg = RecallConfig(n_keys=5, n_values=4, n_pairs=3, d_embed=3, model=model, d_hidden=6)
+    rng = np.random.default_rng(2)
+    params = init_params(cfg, rng)
+    params["b_1"] = rng.normal(size=6) * 0.5                  # some units off, some on
+    batch = make_batch(cfg, 7, rng)
+    features = mlp_inputs(batch, model)
+    loss, grads = loss_and_grads(params, batch, cfg)
+    assert loss == pytest.approx(reference_mlp_loss(params, features, batch["targets"]), rel=1e-12)
+    assert set(grads) == {"W_1", "b_1", "W_2", "b_2"}
+    z = features @ params["W_1"] + params["b_1"]
+    assert (z > 0).any() and (z < 0).any()                    # the ReLU's two sides are both exercised
+    for name, g in grads.items():
+        numeric = numerical_gradient(
+            lambda w, name=name: reference_mlp_loss({**params, name: w}, features, batch["targets"]), params[name])
+        assert relative_error(g, numeric) < 1e-6, name
+
+
+def test_a_relu_that_passes_every_gradient_fails_the_check():
+    cfg = RecallConfig(n_keys=5, n_values=4, n_pairs=3, d_embed=3, model="mlp_mean", d_hidden=6)
+    rng = np.random.default_rng(2)
+    params = {**init_params(cfg, rng), "b_1": np.linspace(-1, 1, 6)}
+    batch = make_batch(cfg, 7, rng)
+    logits, cache = mlp_forward(params, mlp_inputs(batch, "mlp_mean"))
+    _, d_logits = cross_entropy(logits, batch["targets"])
+    leaky = {**cache, "z": np.abs(cache["z"]) + 1}            # as if every unit were on
+    numeric = numerical_gradient(
+        lambda w: reference_mlp_loss({**params, "W_1": w}, cache["x"], batch["targets"]), params["W_1"])
+    assert relative_error(mlp_backward(d_logits, cache, params)["W_1"], numeric) < 1e-6
+    assert relative_error(mlp_backward(d_logits, leaky, params)["W_1"], numeric) > 1e-2
+
+
+def test_parameter_counts_of_the_head_and_the_controls():
+    assert parameter_count(DEFAULT) == 3 * 64 * 64 + 64 * 32                       # W_q, W_k, W_v, W_o
+    assert parameter_count(dataclasses.replace(DEFAULT, uniform_attention=True)) == 64 * 64 + 64 * 32
+    assert parameter_count(RecallConfig(model="mlp_mean", d_hidden=89)) == 128 * 89 + 89 + 89 * 32 + 32
+    assert parameter_count(RecallConfig(model="mlp_concat", d_hidden=13)) == (64 + 16 * 64) * 13 + 13 + 13 * 32 + 32
+    assert set(init_params(RecallConfig(model="mlp_concat", d_hidden=13), np.random.default_rng(0))) == \
+        {"W_1", "b_1", "W_2", "b_2"}
+
+
+def test_a_model_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="unknown model 'transformer'"):
+        RecallConfig(model="transformer")
+    with pytest.raises(ValueError, match="uniform_attention freezes an attention head's W_q and W_k"):
+        RecallConfig(model="mlp_mean", uniform_attention=True)
+
+
+def test_the_mean_mlp_stays_near_chance_where_the_head_learns(trained):
+    cfg = RecallConfig(model="mlp_mean", d_hidden=89, steps=DEFAULT.steps)
+    calls = []
+    history = train(cfg, callback=lambda step, loss, w: calls.append(w))
+    assert calls and all(w is None for w in calls)            # an MLP has no attention weights to show
+    assert held_out_accuracy(history["params"], cfg) < 2 / cfg.n_pairs
+    assert held_out_accuracy(trained["params"], DEFAULT) >= 0.95

@@ -44,9 +44,9 @@ def test_each_step_shows_the_running_max_and_the_sum_rescaled_when_the_max_jumps
             assert rules["old"] == m_old
         elif j > 1:
             assert f"running max m: {m:.3f} (unchanged)" in text and "old" not in rules
-        assert text.splitlines()[3].endswith(f"gives d = {d:.3f}")
+        assert text.splitlines()[3].endswith(f"gives ℓ = {d:.3f}")
         sums = {b["label"]: (b["x"], b["y"]) for b in _marks(w, 1, "bars")}
-        assert sums["d before"] == ([0], [pytest.approx(d_old, rel=1e-14)])
+        assert sums["ℓ before"] == ([0], [pytest.approx(d_old, rel=1e-14)])
         rescaled = d_old * math.exp(m_old - m) if j > 1 else 0.0
         assert sums["old terms, rescaled"] == ([1, 2], [pytest.approx(rescaled, rel=1e-14, abs=1e-300)] * 2)
         assert sums["new term"] == ([2], [pytest.approx(d, rel=1e-14)])   # drawn under the rescaled part

@@ -23,6 +23,7 @@ BUILDERS = {
     "head_viewer": widgets.head_viewer,
     "training_run": lambda: widgets.training_run(tr.RecallConfig(steps=10, n_eval=50)),
     "online_softmax_stepper": widgets.online_softmax_stepper,
+    "rope_explorer": widgets.rope_explorer,
 }
 
 

@@ -157,3 +157,5 @@ def test_builder_names_what_it_cannot_show():
         widgets.training_run(SHORT, probe=4)
     with pytest.raises(ValueError, match="n_keys = 60"):
         widgets.training_run(tr.RecallConfig(n_keys=60))
+    with pytest.raises(ValueError, match="model 'mlp_concat' has none"):
+        widgets.training_run(tr.RecallConfig(model="mlp_concat", steps=5))

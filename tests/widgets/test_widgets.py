@@ -86,11 +86,11 @@ def test_bandwidth_explorer_prediction_is_kernel_regression():
     w = widgets.bandwidth_explorer()
     w.controls["x_query"].value = 3.0
     w.controls["bandwidth"].value = 0.3
-    h = w.controls["bandwidth"].value
-    expected = al.kernel_regression([3.0], x, y, h)[0]
+    tau = w.controls["bandwidth"].value
+    expected = al.kernel_regression([3.0], x, y, tau)[0]
     assert f"prediction {expected:.3f}" in w.readout_text
     fit = _marks(w, 0, "line")[0]
-    np.testing.assert_allclose(fit["y"], al.kernel_regression(fit["x"], x, y, h))
+    np.testing.assert_allclose(fit["y"], al.kernel_regression(fit["x"], x, y, tau))
     w.controls["bandwidth"].value = 0.02                  # tiny: close to the nearest label
     nearest = y[np.argmin(np.abs(x - 3.0))]
     assert f"(nearest point's label {nearest:.3f})" in w.readout_text
