@@ -14,8 +14,8 @@ inside ``requestAnimationFrame``; the reference's new frame is its new PNG, deco
   paints the control's final value.
 * kernel: milliseconds per update in the kernel (numpy, building the panels, sending the message), timed
   in the kernel itself.
-* ahead: how much the widget sent ahead (frames, numbers, kilobytes of JSON and binary buffers) after the
-  hand rested, from the kernel's record of its last frames message.
+* ahead: how much the widget sends ahead (frames, numbers, kilobytes of JSON and binary buffers) when a view
+  opens, at its builder's defaults (computed here, in this process).
 * the mask editor's click on a mask cell: it changes the data, so it waits for the kernel (a round trip).
 * the query playground's drag, computed in the browser: pointermove -> the frame that paints it, new
   frames per second, and the lag until numpy's readout catches up.
@@ -277,6 +277,20 @@ print(json.dumps(_times))"""
     return float(np.median(json.loads(kernel_eval(page, loop).strip().splitlines()[-1])))
 
 
+def sent_ahead(source, var):
+    """What the widget of cell ``source`` sends ahead when a view opens (built here, at its start): frames,
+    numbers and bytes."""
+    from attention_lib import widgets
+
+    names = {"widgets": widgets}
+    exec(source.rsplit(";", 1)[0], names)            # the cell without its last line (which displays the widget)
+    w = names[var]
+    figure = w.canvas if hasattr(w, "canvas") else w.figure
+    figure.send_frames = lambda message, buffers: None
+    w.ahead.request(full=True)
+    return w.ahead.stats()
+
+
 def positions(page, var, control):
     """How many positions the control has (what a held key sweeps)."""
     if control is None:
@@ -298,13 +312,13 @@ def main():
         open_notebook(page, lab, "latency.ipynb")
         run_all(page)
         page.wait_for_timeout(2000)                    # the figures ask for their frames ahead
-        for i, (name, (_, label, var, control, values)) in enumerate(WIDGETS.items(), start=1):
+        for i, (name, (source, label, var, control, values)) in enumerate(WIDGETS.items(), start=1):
             kind = "img" if name == REFERENCE else "chart"
             setter = (f"{var}.children[0]" if control is None else f"{var}.controls[{control!r}]") + \
                 f".value = {values!r}[_i % 2]"
             p50, p95 = percentiles(measure_steps(page, i, label, kind))
             fps, lag = measure_held(page, i, label, kind, positions(page, var, control))
-            ahead = None if control is None else _kernel_json(page, f"{var}.ahead.stats()")
+            ahead = None if control is None else sent_ahead(source, var)
             rows.append((name, p50, p95, fps, lag, kernel_ms(page, setter), ahead))
             if name == "query playground (τ)":
                 latencies, fps, catch_up = measure_drag(page, i)
@@ -356,7 +370,8 @@ def section(rows, verdicts, load):
         "back; a requestAnimationFrame loop reads the canvas's drawn state every frame, and counts the frames "
         "whose drawn state is new (per second of holding), and the lag from the last keydown to the frame "
         "painting the final value. Kernel: ms per update, timed in the kernel. Ahead: frames / numbers / kB "
-        "(JSON and binary buffers) the widget sent ahead after the hand rested; every widget stays under 1 MB. "
+        "(JSON and binary buffers) the widget sends ahead when a view opens, at its builder's defaults (every "
+        "widget stays under 1 MB: tests/widgets/test_frames_ahead.py). "
         "The click row is the mask editor's click on a cell (it changes the data: a round trip to numpy). "
         "The drag row is the playground computing in the browser: pointermove to the painted frame, and, in "
         "the lag column, the time until numpy's readout catches up.",
