@@ -278,7 +278,9 @@ function drawBars(ctx, m, f) {
 /** Draws a heatmap; returns each cell's rectangle (CSS px) for hit-testing, row-major. */
 function drawHeatmap(ctx, m, f, palettes, font) {
   const v = flat(m.values), [rows, cols] = m.shape, stops = palettes[m.palette];
-  const cells = [];
+  const cells = [], widths = new Map();
+  ctx.font = `${font}px sans-serif`;
+  const wide = (text) => widths.get(text) ?? widths.set(text, ctx.measureText(text).width).get(text);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const x0 = f.sx(c - 0.5), x1 = f.sx(c + 0.5), y0 = f.sy(r - 0.5), y1 = f.sy(r + 0.5);
@@ -289,8 +291,7 @@ function drawHeatmap(ctx, m, f, palettes, font) {
       const rgb = paletteRgb(stops, (value - m.vmin) / (m.vmax - m.vmin));
       ctx.fillStyle = css(rgb); ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
       const text = value.toFixed(m.decimals);
-      ctx.font = `${font}px sans-serif`;
-      if (m.cell_labels && ctx.measureText(text).width + 6 < rect.w && font + 4 < rect.h) {
+      if (m.cell_labels && wide(text) + 6 < rect.w && font + 4 < rect.h) {
         ctx.fillStyle = textOn(rgb); ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(text, rect.x + rect.w / 2, rect.y + rect.h / 2);
       }
@@ -305,12 +306,24 @@ function drawHeatmap(ctx, m, f, palettes, font) {
   return cells;
 }
 
+const hatches = new WeakMap();   // context -> [device pixel ratio, pattern]
+
+/** A blocked cell: grey, hatched with diagonal lines 8 CSS px apart, drawn at device pixels (one pattern fill,
+ * not a clip and a stroke per line: a figure with many blocked cells stays cheap to paint in every frame). */
 function hatch(ctx, rect) {
-  ctx.fillStyle = BLOCKED; ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
-  ctx.save(); ctx.beginPath(); ctx.rect(rect.x, rect.y, rect.w, rect.h); ctx.clip();
-  ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1;
-  for (let d = -rect.h; d < rect.w; d += 8) { ctx.beginPath(); ctx.moveTo(rect.x + d, rect.y + rect.h); ctx.lineTo(rect.x + d + rect.h, rect.y); ctx.stroke(); }
-  ctx.restore();
+  const dpr = ctx.getTransform().a;
+  let [at, pattern] = hatches.get(ctx) || [0, null];
+  if (at !== dpr) {
+    const n = Math.round(8 * dpr), tile = Object.assign(document.createElement("canvas"), { width: n, height: n });
+    const t = tile.getContext("2d");
+    t.fillStyle = BLOCKED; t.fillRect(0, 0, n, n);
+    t.strokeStyle = "#9a9a9a"; t.lineWidth = dpr;
+    for (const d of [-n, 0, n]) { t.beginPath(); t.moveTo(d, n); t.lineTo(d + n, 0); t.stroke(); }
+    pattern = ctx.createPattern(tile, "repeat");
+    pattern.setTransform(new DOMMatrix([1 / dpr, 0, 0, 1 / dpr, 0, 0]));   // one tile pixel per device pixel
+    hatches.set(ctx, [dpr, pattern]);
+  }
+  ctx.fillStyle = pattern; ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
 }
 
 function drawColorbar(ctx, m, f, stops, font) {
@@ -872,7 +885,11 @@ function render({ model, el }) {
     model.send({ event: "ahead", full, state: sources ? sources.state() : null });
   };
   const rest = () => { if (settle) clearTimeout(settle); el.dataset.testResting = "1"; settle = setTimeout(ask, SETTLE_MS); };
-  const onSource = () => { schedule(); rest(); };
+  let held = 0, later = 0;                   // when a control last moved; a deferred overlay update
+  const onSource = (name) => {
+    if (((model.get("sources") || {})[name] || {}).model !== "self") held = performance.now();
+    schedule(); rest();
+  };
   function follow() {
     if (sources) sources.dispose();
     sources = null;
@@ -905,7 +922,12 @@ function render({ model, el }) {
   const onAt = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); atFresh = true; };
   baseKey = (model.get("at") || {}).key || "base#0";
 
+  /** The focusable overlays (cells, rows) over the heatmaps drawn. While a control is held they wait until it
+   * rests: moving them in every frame costs a layout and a paint, and no one points at them mid-sweep. */
   function syncCellGrids(panels) {
+    if (later) { clearTimeout(later); later = 0; }
+    const wait = held + SETTLE_MS - performance.now();
+    if (wait > 0 && Object.keys(grids).length) { later = setTimeout(() => { later = 0; syncCellGrids(panels); }, wait); return; }
     const seen = new Set();
     panels.forEach((p, i) => p.marks.forEach((m, k) => {
       const kind = m.type !== "heatmap" ? null : m.interactive ? "cells" : m.row_focus ? "rows" : null;
@@ -1020,6 +1042,7 @@ function render({ model, el }) {
     if (sendPending) cancelAnimationFrame(sendPending);
     if (glide) cancelAnimationFrame(glide);
     if (settle) clearTimeout(settle);
+    if (later) clearTimeout(later);
     model.off(baseTraits, onBase);
     model.off("change:at", onAt);
     model.off(looks, redraw);
