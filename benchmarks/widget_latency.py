@@ -111,12 +111,13 @@ WATCH_JS = """([i, kind, input]) => {
   const area = document.querySelectorAll('.jp-CodeCell')[i].querySelector('.jp-Cell-outputWrapper');
   const host = area.querySelector('[data-test-drawn]');
   const seen = new Set([...area.querySelectorAll('img')].map((e) => e.src));
-  const log = window.__watch = {inputs: [], frames: [], readouts: []};
+  const log = window.__watch = {inputs: [], frames: [], readouts: [], ticks: []};
   const onInput = (e) => { log.inputs.push(e.timeStamp); };
   document.addEventListener(input, onInput, {capture: true});
   let drawn = host && host.dataset.testDrawn, live = true;
-  const tick = () => {
+  const tick = (now) => {
     if (!live) return;
+    log.ticks.push(now);                                   // every frame the page drew, new or not
     if (host && host.dataset.testDrawn !== drawn) {          // a new state painted in this frame
       drawn = host.dataset.testDrawn;
       log.frames.push(Number(host.dataset.testDrawnAt));
@@ -172,6 +173,10 @@ DRAG_JS = """(i) => {
 }"""
 
 
+PAGE_RATES = []
+"""Frames per second the page drew during each held key (filled as the benchmark runs)."""
+
+
 def percentiles(samples):
     if not samples:
         return math.nan, math.nan
@@ -217,7 +222,9 @@ def measure_held(page, cell, name, kind, positions):
     page.evaluate(WATCH_JS, [cell, kind, "keydown"])
     page.evaluate(HOLD_JS, [h.element_handle(), positions, HELD])
     page.wait_for_timeout(SETTLE_MS if kind == "chart" else 3 * SETTLE_MS)
-    return held_figures(page.evaluate("() => window.__stop()"))
+    log = page.evaluate("() => window.__stop()")
+    PAGE_RATES.append(page_rate(log))
+    return held_figures(log)
 
 
 def held_figures(log):
@@ -227,6 +234,13 @@ def held_figures(log):
         return math.nan, math.nan
     during = [t for t in frames if inputs[0] <= t <= inputs[-1] + 1000 / 60]    # the last input's own frame too
     return 1000 * len(during) / (inputs[-1] - inputs[0] + 1000 / 60), frames[-1] - inputs[-1]
+
+
+def page_rate(log):
+    """Frames per second the page drew at all while the input lasted: the most any widget could paint then."""
+    inputs, ticks = log["inputs"], log.get("ticks", [])
+    during = [t for t in ticks if inputs[0] <= t <= inputs[-1]] if len(inputs) > 1 else []
+    return 1000 * (len(during) - 1) / (during[-1] - during[0]) if len(during) > 2 else math.nan
 
 
 def measure_clicks(page, cell):
@@ -334,6 +348,7 @@ def main():
     for row, verdict in zip(rows, verdicts, strict=True):
         print(f"{row[0]:42s} {row[1]:6.1f} {row[2]:6.1f} {row[3]:6.1f} {row[4]:7.1f} {row[5]:7.2f} "
               f"{ahead_text(row[6]):>22s}  {verdict}")
+    print(f"the page drew {np.nanmedian(PAGE_RATES or [math.nan]):.1f} frames/s at all while keys were held (median)")
     write_results(rows, verdicts, load)
 
 
@@ -369,7 +384,9 @@ def section(rows, verdicts, load):
         f"Held: the key repeated once per animation frame for {HELD} frames, sweeping the control end to end and "
         "back; a requestAnimationFrame loop reads the canvas's drawn state every frame, and counts the frames "
         "whose drawn state is new (per second of holding), and the lag from the last keydown to the frame "
-        "painting the final value. Kernel: ms per update, timed in the kernel. Ahead: frames / numbers / kB "
+        f"painting the final value (the page drew {np.nanmedian(PAGE_RATES or [math.nan]):.1f} frames/s at all "
+        "during the holds, median: the most a widget could paint then). "
+        "Kernel: ms per update, timed in the kernel. Ahead: frames / numbers / kB "
         "(JSON and binary buffers) the widget sends ahead when a view opens, at its builder's defaults (every "
         "widget stays under 1 MB: tests/widgets/test_frames_ahead.py). "
         "The click row is the mask editor's click on a cell (it changes the data: a round trip to numpy). "
