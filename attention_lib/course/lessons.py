@@ -56,6 +56,10 @@ LESSONS = (
            library=("efficient",), checks=("efficient",), widgets=("online_softmax_stepper",)),
     Lesson("09_positions", "Where order comes from", "permutation equivariance, sinusoidal, learned, RoPE, ALiBi; "
            "length extrapolation measured", library=("positions",), checks=("positions",), widgets=("rope_explorer",)),
+    Lesson("10_tiny_gpt", "A tiny GPT, by hand",
+           "the block around attention, every gradient by hand, training on Shakespeare, sampling",
+           library=("gpt", "corpus", "ngram", "gpt_training", "sampling"), checks=("gpt",),
+           widgets=("text_sampler",)),
 )
 
 

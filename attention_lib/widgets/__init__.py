@@ -14,6 +14,7 @@ from ._chart import Figure
 from ._figures import show_figure
 from ._style import settings
 from .efficient import online_softmax_stepper
+from .gpt import text_sampler
 from .masking import mask_editor
 from .multihead import head_viewer
 from .playground import query_playground
@@ -27,4 +28,5 @@ from .welcome import sanity_check
 
 __all__ = ["Explorer", "Figure", "bandwidth_explorer", "head_viewer", "mask_editor", "mechanism_stepper",
            "online_softmax_stepper", "query_playground", "rope_explorer", "sanity_check", "scaling_explorer",
-           "settings", "show_figure", "similarity_explorer", "temperature_explorer", "training_run", "widget_scores"]
+           "settings", "show_figure", "similarity_explorer", "temperature_explorer", "text_sampler", "training_run",
+           "widget_scores"]
