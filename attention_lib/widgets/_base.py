@@ -36,6 +36,10 @@ class Explorer(widgets.VBox):
     the pointer), as :class:`~attention_lib.widgets._chart.Source` objects on the figure.
     """
 
+    ahead_controls: tuple | None = None
+    """The controls whose other values are computed ahead (default: every control with a finite set of
+    values). A widget whose frame takes long to compute names the few that matter; the others are data."""
+
     def __init__(self, controls: dict, figure: Figure, *, pointers: dict | None = None):
         self.controls = controls
         self.figure = figure
@@ -49,7 +53,8 @@ class Explorer(widgets.VBox):
             figure.observe(self._changed, names=source.attr)
         self.ahead = None
         if _takes_settings(self.compute):
-            sources = {name: s for name, c in controls.items() if (s := frame_source(c)) is not None}
+            sources = {name: s for name, c in controls.items() if (s := frame_source(c)) is not None
+                       and (self.ahead_controls is None or name in self.ahead_controls)}
             sources.update(self.pointers)
             if sources:
                 clicks = self.clicks if type(self).clicks is not Explorer.clicks else None

@@ -24,6 +24,7 @@ BUILDERS = {
     "training_run": lambda: widgets.training_run(tr.RecallConfig(steps=10, n_eval=50)),
     "online_softmax_stepper": widgets.online_softmax_stepper,
     "rope_explorer": widgets.rope_explorer,
+    "text_sampler": lambda: widgets.text_sampler(n_new=40),
 }
 
 
@@ -302,3 +303,11 @@ def test_a_text_box_is_data_its_change_makes_the_frames_stale():
     assert w.ahead.axes == {} and w.figure.at["version"] == messages[0][0]["version"] + 1
     w.figure._handle_custom_msg({"event": "ahead"}, [])
     assert _built(messages)["tau"][2]["readout"] == "xyz" * 3
+
+
+def test_a_widget_can_name_the_controls_it_computes_ahead():
+    w = widgets.text_sampler(n_new=20)
+    assert set(w.ahead.sources) == {"temperature"}        # a text takes long to write: top-k and seed wait
+    messages = _listen(w)
+    w.controls["seed"].value = 3                          # not a source: data, so the temperature frames are stale
+    assert w.ahead.axes == {} and w.figure.at["version"] == messages[0][0]["version"] + 1
