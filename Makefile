@@ -27,6 +27,7 @@ $(VENV)/.lab: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(PY) -m attention_lib.checks cache > /dev/null
 	$(FETCH_TEXT)
 	touch $@
 

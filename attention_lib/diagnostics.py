@@ -48,7 +48,7 @@ class DiagnosticReport:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        rows = "\n".join(f"| {'✅' if f.passed else '❌'} | {f.name} | {f.detail} |" for f in self.findings)
+        rows = "\n".join(f"| {'✓' if f.passed else '✗'} | {f.name} | {f.detail} |" for f in self.findings)
         return f"| | invariant | what was seen |\n|---|---|---|\n{rows}"
 
 

@@ -8,19 +8,24 @@ How a check decides
    It runs in a sandbox (:mod:`._sandbox`). On Linux (Binder, JupyterHub, CI): one forked child per
    check, all probes in it, with a 3 s wall-clock and a memory limit; nothing it does reaches the
    kernel. On Windows and macOS (or with ``ATTENTION_COURSE_SANDBOX=inprocess``): in the kernel's own
-   process, with a timer that stops ordinary endless loops only. The reference and the known wrong
-   implementations are trusted: they run here, once per exercise, and their outcomes are cached.
+   process, with a timer that stops ordinary endless loops only. The reference, the hand-written wrong
+   implementations and the mistakes generated from the exercise's teaching reference (:mod:`._mutants`)
+   are trusted: they run here, never in the learner's child, once per exercise, and the generated ones'
+   outcomes are cached on disk.
 2. Its outcomes are compared with the reference's, at a tolerance that fits the learner's precision
    (:mod:`._compare`). Lists, tuples and arrays of numbers count alike.
-3. When they differ, :mod:`._diagnose` looks for, in order: a known wrong implementation that behaves
-   the same way (raising the same kind of error on the same probes); errors that name their own
-   cause; *which* probes fail (only the batched ones, only large logits, only the zero vector...);
-   *how* the numbers are off (a factor of √d, a transpose, rows that don't sum to 1, exp applied...);
-   and finally an honest account of the first failing probe and what it is for.
+3. When they differ, :mod:`._diagnose` looks for, in order: a hand-written misconception that behaves
+   the same way; a generated mistake that does (on every probe, or said with "probably" where only the
+   failing probes agree); errors that name their own cause; *which* probes fail (only the batched ones,
+   only large logits, only the zero vector...); *how* the numbers are off (a factor said in the probe's
+   sizes, a transpose, rows that don't sum to 1, exp applied...); and finally an honest account of the
+   first failing probe and what it is for.
 Every diagnosis is a code from :mod:`.catalogue`, shared by every exercise where it can happen.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -43,6 +48,7 @@ PURPOSES = {
     "1-D": "a single vector (1-D)",
     "square": "as many queries as keys (n_q = n_k), where a transpose goes unnoticed",
     "large": "large scores, where a naive exp overflows",
+    "blocked_max": "a blocked key with by far the largest score, where a maximum taken before masking is not the row's",
     "far_rows": "rows on very different scales, where each row needs its own maximum",
     "zero_vector": "a vector of zeros, whose length is 0",
     "lengths": "vectors of very different lengths, where only the angle may count",
@@ -56,6 +62,7 @@ PURPOSES = {
     "causal": "a causal mask",
     "one_token": "a single token, which must still see itself",
     "larger": "a larger size, where a hard-coded answer fails",
+    "extra_axis": "one more leading axis than the lesson's examples, where a fixed number of axes fails",
     "batch_is_n": "as many sequences as positions (B = n), where a mask missing its query axis still broadcasts",
     "empty_sequence": "a sequence of length 0, with no key to see",
     "left_padding": "padding on the left (`side=\"left\"`)",
@@ -132,7 +139,7 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        icon = {"correct": "✅ **Correct**", "incorrect": "❌ **Not yet**", "not_attempted": "✏️ **Not attempted**"}
+        icon = {"correct": "✓ **Correct**", "incorrect": "✗ **Not yet**", "not_attempted": "○ **Not attempted**"}
         tag = f" — misconception `{self.code}`" if self.code else ""
         return f"{icon[self.status]} (`{self.exercise_id}`){tag}\n\n{self.message}"
 
@@ -172,16 +179,20 @@ class Probe:
 
 @dataclass(frozen=True)
 class Misconception:
-    """A catalogue ``code`` recognised by a wrong ``variant`` or a ``test`` over the outcomes.
+    """A catalogue ``code`` recognised by a wrong ``variant``, a ``patch`` or a ``test`` over the outcomes.
 
-    A ``test(mine, want, probes)`` returns True, or a sentence of detail, when it recognises the
-    mistake. The learner reads the catalogue's message followed by ``detail``.
+    A ``patch`` is a list of ``(old, new)`` text replacements that turn the exercise's teaching reference into
+    the wrong function (for a mistake of several slips that no single mutant makes). A ``test(mine, want,
+    probes)`` returns True, or a sentence of detail, when it recognises the mistake. The learner reads the
+    catalogue's message followed by ``detail``.
     """
 
     code: str
     variant: Callable | None = None
     test: Callable[[list, list, list], Any] | None = None
     detail: str = ""
+    patch: tuple = ()
+    late: bool = False           # a broad test: tried after the mutants, not before them
 
     def __post_init__(self):
         entry(self.code)                 # an unknown code fails at import, not in front of a learner
@@ -197,10 +208,30 @@ def message(code: str, detail: str = "") -> str:
     return f"{base} {detail}" if detail else base
 
 
+_SALT: contextvars.ContextVar = contextvars.ContextVar("probe_salt", default=None)
+
+
+def rng(seed: int) -> np.random.Generator:
+    """A probe's own generator. Under :func:`salted` the salt is mixed into the seed, so the same purposes and
+    shapes get numbers nobody has seen (grading probes drawn from an instructor's secret)."""
+    salt = _SALT.get()
+    return np.random.default_rng(seed if salt is None else [seed, salt])
+
+
 def randn(seed: int, *shapes) -> tuple:
     """Standard-normal arrays of the given shapes from their own generator: each probe owns its seed."""
-    rng = np.random.default_rng(seed)
-    return tuple(rng.normal(size=shape) for shape in shapes)
+    g = rng(seed)
+    return tuple(g.normal(size=shape) for shape in shapes)
+
+
+@contextlib.contextmanager
+def salted(salt: int | None):
+    """Within this block, :func:`rng` and :func:`randn` mix ``salt`` (a non-negative integer) into every seed."""
+    token = _SALT.set(salt)
+    try:
+        yield
+    finally:
+        _SALT.reset(token)
 
 
 def family(build: Callable[..., Callable], stages: dict, most: int = 2) -> list[Misconception]:
@@ -231,9 +262,9 @@ class Exercise:
     ``parts``, e.g. ``("m", "l", "acc")``) or ``"value"`` (a pen-and-paper answer).
     ``output`` says what the numbers are, which decides the relations worth looking for:
     ``"scores"``, ``"weights"`` (rows sum to 1 along ``weights_axis(probe)``), ``"values"`` or
-    ``"mask"``. ``factors(probe)`` names the constant factors a mistake can introduce
-    (``{"√d": ...}``: learner ÷ reference); ``relations`` maps a relation (``"transposed"``,
-    ``"factor:√d"``, ``"exp"``...) and ``purposes`` maps a probe purpose that alone fails to a
+    ``"mask"``. ``relations`` maps a relation (``"transposed"``, ``"exp"``, a factor between the learner's
+    numbers and the right ones named in the probe's sizes, ``"factor:τ²"``...) and ``purposes`` maps a probe
+    purpose that alone fails to a
     ``(code, detail)`` for this exercise; ``errors`` does the same for error messages.
     ``arguments`` names the positional arguments that are queries, keys or values
     (``{"q": 0, "k": 1, "v": 2}``), so a wrongly shaped result can say which input it was built from.
@@ -251,16 +282,32 @@ class Exercise:
     returns: str = "array"
     output: str = "scores"
     weights_axis: Callable[[Probe], int] = field(default=lambda probe: -1)
-    factors: Callable[[Probe], dict] | None = None
     relations: dict = field(default_factory=dict)
     purposes: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
     arguments: dict = field(default_factory=dict)
     parts: tuple = ()
     canonical: Callable | None = None
+    teaching: Callable | None = None
+    equivalent: dict = field(default_factory=dict)
+    bugs: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)
     rtol: float = 1e-6
     atol: float = 1e-8
+    salt: int | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if callable(self.probes):                 # a builder: probes can be drawn again under a salt
+            self._cache["build"] = self.probes
+            with salted(self.salt):
+                self.probes = self.probes()
+
+    def under(self, salt: int) -> Exercise:
+        """This exercise with its probes drawn again with ``salt`` mixed into every seed: the same purposes
+        and shapes, numbers the learner never saw. Fixed probes (a worked example, hand-picked logits) stay."""
+        build = self._cache.get("build")
+        return replace(self, probes=build if build is not None else list(self.probes), salt=salt, _cache={})
 
     def reference_outcomes(self) -> list[Outcome]:
         """The reference's outcome on every probe (trusted and deterministic: computed once)."""
@@ -272,11 +319,14 @@ class Exercise:
         """Each misconception with its variant's outcomes (None for a test), computed once."""
         key = ("variants", len(self.misconceptions))
         if key not in self._cache:
-            self._cache[key] = [
-                (m, [_sandbox.call_probe(m.variant, p) for p in self.probes] if m.variant is not None else None)
-                for m in self.misconceptions
-            ]
+            self._cache[key] = [(m, self._run_variant(m)) for m in self.misconceptions]
         return self._cache[key]
+
+    def _run_variant(self, m: Misconception) -> list[Outcome] | None:
+        """A variant's outcomes; None for a test, and for a patch (it joins the error model, :mod:`._mutants`)."""
+        if m.variant is None:
+            return None
+        return [_sandbox.call_probe(m.variant, p) for p in self.probes]
 
 
 # --------------------------------------------------------------------------- checking
@@ -332,8 +382,8 @@ def _check(ex: Exercise, answer) -> CheckResult:
     want = ex.reference_outcomes()
     if outcomes_match(mine, want, ex.rtol, ex.atol):
         return CheckResult(ex.id, "correct", None, _praise(ex))
-    code, detail = _diagnose.diagnose(ex, answer, mine, want)
-    return _incorrect(ex, code, detail)
+    code, said = _diagnose.diagnose(ex, answer, mine, want)
+    return CheckResult(ex.id, "incorrect", code, said)
 
 
 def _canonical(ex: Exercise, outcome: Outcome) -> Outcome:

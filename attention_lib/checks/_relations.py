@@ -160,15 +160,22 @@ def sums(y, axis) -> np.ndarray:
     return np.sum(y, axis=axis)
 
 
+def _distributions(total) -> bool:
+    """Sums that are 1 (a distribution) or 0 (a slice with nothing to weigh, all of it masked), some of them 1."""
+    one = np.isclose(total, 1, rtol=0, atol=SUMS)
+    return bool(np.all(one | np.isclose(total, 0, rtol=0, atol=SUMS)) and np.any(one))
+
+
 def normalised_elsewhere(y, r, axis, tol=CLOSE) -> Relation | None:
-    """Weights that sum to 1 over another axis than ``axis``, or over the whole array."""
-    if y.ndim == 0 or not _finite(y) or np.allclose(sums(y, axis), 1, atol=SUMS):
+    """Weights that sum to 1 over another axis than ``axis`` (0 where every entry is masked), or over the
+    whole array."""
+    if y.ndim == 0 or not _finite(y) or _distributions(sums(y, axis)):
         return None
     axis = axis % y.ndim
     if y.ndim >= 1 and abs(float(np.sum(y)) - 1) < SUMS and y.size > y.shape[axis]:
         return Relation("whole_array")
     for other in range(y.ndim):
-        if other != axis and np.allclose(sums(y, other), 1, atol=SUMS):
+        if other != axis and _distributions(sums(y, other)):
             return Relation("other_axis")
     return None
 
@@ -195,12 +202,18 @@ def masked(y, r, tol=CLOSE) -> Relation | None:
     where they are positive (rows the reference leaves all 0 are ignored). ``mask_leak``: some key the
     reference blocks gets weight.
     """
-    if y.shape != r.shape or not _finite(y, r) or np.any(r < 0) or np.any(y < -1e-12):
+    if y.shape != r.shape or not _finite(r) or np.any(r < 0) or np.any(y[np.isfinite(y)] < -1e-12):
         return None                                      # only weights (never negative) can leak
-    blocked = r == 0
+    finite = np.all(np.isfinite(y), axis=-1, keepdims=True)
+    flat = np.ptp(np.where(np.isfinite(y), y, 0.0), axis=-1, keepdims=True) < 1e-12
+    rows = finite & ~flat          # a row of NaN, or of one number (nothing to see: 0/0, or uniform), says nothing
+    if not rows.any():
+        return None
+    y, r = np.where(rows, y, 0.0), np.where(rows, r, 0.0)
+    blocked = (r == 0) & rows
     if not blocked.any():
         return None
-    live = ~np.all(blocked, axis=-1, keepdims=True) & np.ones_like(blocked)   # rows with an allowed key
+    live = np.broadcast_to(~np.all(r == 0, axis=-1, keepdims=True) & rows, y.shape)   # rows with an allowed key
     positive = np.abs(y) > 1e-9
     if np.array_equal(positive[live], blocked[live]):
         return Relation("mask_inverted")

@@ -6,72 +6,14 @@ import math
 import numpy as np
 
 from ..attention import attention as _attention
-from ..attention import attention_steps, cross_attention, project_qkv, self_attention
+from ..attention import attention_steps, project_qkv
+from ..attention import cross_attention as _cross_attention
+from ..attention import self_attention as _self_attention
 from ..masking import causal_mask, padding_mask
 from ..multihead import multi_head_attention
 from ..scoring import scaled_dot_scores
-from ..softmax import softmax as _softmax
-from ._engine import Exercise, Misconception, Probe, family, randn
-
-
-def _naive_softmax(s, axis):
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _library_softmax(s, axis):
-    return _softmax(s, axis=axis)
-
-
-_DIVISORS = {   # what the scores are divided by -> the divisor, from q, k and v
-    True: lambda q, k, v: math.sqrt(q.shape[-1]),
-    False: lambda q, k, v: 1.0,
-    "d": lambda q, k, v: q.shape[-1],
-    "n_k": lambda q, k, v: math.sqrt(k.shape[-2]),
-    "d_v": lambda q, k, v: math.sqrt(v.shape[-1]),
-}
-
-
-def _attn(q, k, v, mask=None, *, axis=-1, mask_mode="before", fill=-np.inf, invert=False,
-          scale=True, transpose_w=False, norm=_naive_softmax):
-    """One parametrised attention; each misconception flips one switch.
-
-    ``scale`` is True (÷√d), False (no scale), a size from :data:`_DIVISORS`, or a number to divide by.
-    """
-    s = q @ np.swapaxes(k, -1, -2)                       # (..., n_q, n_k)
-    s = s / (_DIVISORS[scale](q, k, v) if isinstance(scale, (bool, str)) else scale)
-    m = None if mask is None or mask_mode == "ignore" else (~mask if invert else mask)
-    if m is not None and mask_mode == "before":
-        s = np.where(m, s, fill)
-    if m is not None and mask_mode == "zero":
-        s = np.where(m, s, 0.0)
-    w = norm(s, axis)                                    # (..., n_q, n_k)
-    if m is not None and mask_mode == "after":
-        w = np.where(m, w, 0.0)
-    out = (np.swapaxes(w, -1, -2) if transpose_w else w) @ v   # (..., n_q, d_v)
-    return out, w
-
-
-_NUMERICS = ((-np.inf, _naive_softmax), (-np.inf, _library_softmax), (-1e9, _naive_softmax))
-"""How a blocked score is written and normalised: NaN, zeros or uniform weights where a whole row (or, over
-the wrong axis, a whole column) is blocked. Only an inverted mask or a softmax over the queries blocks a whole
-row or column on these probes, so only those slips are tried with all three."""
-
-
-def _slips(build, stages):
-    """:func:`family` of up to two slips; those that can block a whole row written with each of :data:`_NUMERICS`."""
-    out = []
-    for fill, norm in _NUMERICS:
-        def made(_fill=fill, _norm=norm, **choices):
-            fn = build(**choices, fill=_fill, norm=_norm)
-            fn.choices = choices
-            return fn
-        slips = family(made, stages)
-        if (fill, norm) != _NUMERICS[0]:
-            slips = [m for m in slips if m.variant.choices.get("mask") == "invert"
-                     or m.variant.choices.get("axis") == -2]
-        out += slips
-    return out
+from ._engine import Exercise, Misconception, Probe, randn
+from ._probes import near_1000, qkv
 
 
 def _returns_only_output(mine, want, probes):
@@ -85,54 +27,66 @@ def _returns_only_output(mine, want, probes):
 # No probe blocks every key of a query: there the library gives zeros and a textbook softmax NaN, and
 # that convention is lesson 04's to teach (fix_masked_attention, masked_attention).
 
-_MASK = [("before", None, ""), ("after", "mask_after_softmax", ""), ("invert", "mask_polarity_inverted", ""),
-         ("zero", "masked_to_zero", ""), ("ignore", "mask_ignored", "")]
-_AXIS = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
-_WEIGHTED = [(False, None, ""), (True, "weights_transposed", "")]
+def mask_after(scores="s", weights="w"):
+    """A patch of a teaching reference: the mask moved after the softmax (weights zeroed, not renormalised)."""
+    return ((f"        {scores} = np.where(mask, {scores}, -np.inf)", "        pass"),
+            (f"    return {weights} @ v, {weights}", f"    if mask is not None:\n        {weights} = np.where(mask, "
+                                                    f"{weights}, 0.0)\n    return {weights} @ v, {weights}"))
 
 
-def _attention_slip(scale, mask, axis, output, fill, norm):
-    invert, mode = mask == "invert", "before" if mask == "invert" else mask
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert,
-                                            scale=scale, transpose_w=output, norm=norm)
-
-
-_ATTENTION_STAGES = {
-    "scale": [(True, None, ""), (False, "no_sqrt_d_scaling", ""), ("d", "scaled_by_d", ""),
-              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys."),
-              ("d_v", "scaled_by_wrong_dimension", "Here you divided by the square root of the values' width.")],
-    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
-    "mask": _MASK,
-    "output": _WEIGHTED,
+NO_EMPTY_ROW = {"fill: -np.inf → -1000000000.0": "No query here is blocked from every key (that case is lesson 04's), "
+                                                 "and exp(−1e9 − max) is exactly 0, as exp(−∞) is."}
+SAME_D = {"size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d."}
+PROJECTED = {
+    "size: np.sqrt(q.shape[-1]) → np.sqrt(W_q.shape[-1])": "W_q is (D, d): its last axis is d.",
+    "size: np.sqrt(q.shape[-1]) → np.sqrt(W_k.shape[-1])": "W_k is (D, d): its last axis is d.",
 }
 
-_x = randn(503, (2, 4, 3))[0]
-_probes = [
-    Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(501, (3, 4), (5, 4), (5, 2)), purpose="2-D"),
-    Probe("a batch: q (2, 3, 4), k (2, 5, 4), v (2, 5, 6)", randn(502, (2, 3, 4), (2, 5, 4), (2, 5, 6)),
-          purpose="batched"),
-    Probe("causal self-attention on (2, 4, 3) with causal_mask(4)", (_x, _x, _x), {"mask": causal_mask(4)},
-          purpose="causal"),
-    Probe("a padding mask (2, 1, 5) with lengths [2, 5]", randn(504, (2, 3, 4), (2, 5, 4), (2, 5, 2)),
-          {"mask": padding_mask([2, 5], 5)}, purpose="padding"),
-    Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4)", randn(505, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)),
-          purpose="heads"),
-    Probe("cross-attention heads: q (2, 2, 6, 4), k and v (2, 2, 10, 4), source padded to lengths [10, 7]",
-          randn(506, (2, 2, 6, 4), (2, 2, 10, 4), (2, 2, 10, 4)), {"mask": padding_mask([10, 7], 10)[:, None]},
-          purpose="heads padding"),
-]
+
+def attention(q, k, v, mask=None):
+    # role[scale]: the dot products are divided by √d, the size of one query or key
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n_q, n_k)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n_q, d_v), (..., n_q, n_k)
+
+
+def _attention_probes():
+    return [
+        Probe("q (3, 6), k (5, 6), v (5, 2), no mask", qkv(501, (), 3, 5, 6, 2), purpose="2-D"),
+        Probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4)", qkv(502, (2,), 3, 7, 6, 4), purpose="batched"),
+        Probe("causal self-attention shapes q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", qkv(503, (2,), 4, 4, 6, 3),
+              {"mask": causal_mask(4)}, purpose="causal"),
+        Probe("q (2, 3, 5), k (2, 5, 5), v (2, 5, 2), a padding mask (2, 1, 5) with lengths [2, 5]",
+              qkv(504, (2,), 3, 5, 5, 2), {"mask": padding_mask([2, 5], 5)}, purpose="padding"),
+        Probe("heads: q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 3)", qkv(505, (2, 2), 3, 6, 5, 3), purpose="heads"),
+        Probe("cross-attention heads: q (2, 2, 6, 5), k (2, 2, 10, 5), v (2, 2, 10, 3), source padded to lengths "
+              "[10, 7]", qkv(506, (2, 2), 6, 10, 5, 3), {"mask": padding_mask([10, 7], 10)[:, None]},
+              purpose="heads padding"),
+        Probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2), causal_mask(4)",
+              near_1000(507, 4, 5, 2), {"mask": causal_mask(4)}, purpose="large far_rows causal"),
+    ]
+
 
 ATTENTION = Exercise(
     id="attention",
     signature="attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=_probes,
+    teaching=attention,
+    equivalent={**SAME_D, **NO_EMPTY_ROW},
+    probes=_attention_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_attention_slip, _ATTENTION_STAGES),
+        Misconception("mask_after_softmax", patch=mask_after()),
     ],
-    forbidden=(_attention, self_attention, cross_attention, attention_steps),
+    forbidden=(_attention, _self_attention, _cross_attention, attention_steps),
     returns="pair",
     output="weights",
 )
@@ -141,108 +95,89 @@ ATTENTION = Exercise(
 # --------------------------------------------------------------------------- projections (lesson 05)
 
 
-def _project(x_q, x_kv, W_q, W_k, W_v, *, sides="right", roles="right", transpose=False):
-    """Queries, keys and values as a learner might build them; each misconception flips one switch.
-
-    ``sides``: which sequence each of q, k, v is projected from. ``roles``: which matrix projects each.
-    ``transpose``: ``x @ W.T``, as with PyTorch's ``nn.Linear`` weights.
-    """
-    src_q, src_k, src_v = {"right": (x_q, x_kv, x_kv), "keys": (x_q, x_q, x_kv), "values": (x_q, x_kv, x_q),
-                           "both": (x_q, x_q, x_q), "swapped": (x_kv, x_q, x_q), "qk": (x_kv, x_q, x_kv)}[sides]
-    Wq, Wk, Wv = {"right": (W_q, W_k, W_v), "qk": (W_q, W_q, W_v), "kv": (W_q, W_k, W_k),
-                  "no_v": (W_q, W_k, None)}[roles]
-    if transpose:
-        Wq, Wk, Wv = (None if W is None else W.T for W in (Wq, Wk, Wv))
-    v = src_v if Wv is None else src_v @ Wv              # (..., n_k, d_v)
-    return src_q @ Wq, src_k @ Wk, v                     # (..., n_q, d), (..., n_k, d)
-
-
-def _projected_slip(sides="right", roles="right", transpose=False, scale="d", mask="before", axis=-1,
-                    output=False, fill=-np.inf, norm=_naive_softmax):
-    """A wrong cross-attention ``(x_q, x_kv, W_q, W_k, W_v, mask)``: projections, then attention, each with slips."""
-    invert, mode = mask == "invert", "before" if mask == "invert" else mask
-
-    def variant(x_q, x_kv, W_q, W_k, W_v, mask=None):
-        q, k, v = _project(x_q, x_kv, W_q, W_k, W_v, sides=sides, roles=roles, transpose=transpose)
-        divisor = {"d": True, "none": False, "D": math.sqrt(x_q.shape[-1]), "n_k": "n_k"}[scale]
-        return _attn(q, k, v, mask, axis=axis, mask_mode=mode, fill=fill, invert=invert, scale=divisor,
-                     transpose_w=output, norm=norm)
-    return variant
-
-
-def _self_slip(**choices):
-    cross = _projected_slip(**choices)
-    return lambda x, W_q, W_k, W_v, mask=None: cross(x, x, W_q, W_k, W_v, mask)
-
-
-_BY_D = ("You divided by √D, the width of the tokens x; the queries and keys have d = W_q.shape[1] features "
-         "after the projection, and that is the size their dot product grows with.")
-_ROLES = [("right", None, ""), ("qk", "shared_projection", "Here the keys are projected with W_q."),
-          ("kv", "shared_projection", "Here the values are projected with W_k."),
-          ("no_v", "values_unprojected", "")]
-_ATTEND = {
-    "transpose": [(False, None, ""), (True, "projection_transposed", "")],
-    "scale": [("d", None, ""), ("none", "no_sqrt_d_scaling", ""), ("D", "scaled_by_wrong_dimension", _BY_D),
-              ("n_k", "scaled_by_wrong_dimension", "Here you divided by the square root of the number of keys.")],
-    "axis": _AXIS,            # before the mask: where whole columns are blocked, masking late changes nothing
-    "mask": _MASK,
-    "output": _WEIGHTED,
-}
-_SIDES = [("right", None, ""), ("keys", "keys_from_query_side", ""), ("values", "values_from_query_side", ""),
-          ("both", "not_cross_attention", ""),
-          ("swapped", "queries_from_kv_side", ""),
-          ("qk", "queries_from_kv_side", "Here the queries and the keys swapped sequences; the keys belong with the "
-                                         "values.")]
-
-
 # --------------------------------------------------------------------------- cross-attention: find the bug
-# The notebook gives this function, which passes a test with n_q = n_k and d = d_v:
-#     q = x_q @ W_q;  k = x_q @ W_k  (bug A: keys from the queries' side);  v = x_kv @ W_k  (bug B: W_k for values)
-#     return al.attention(q, k, v, mask)
-# Each combination of the two bugs still present is named first, saying which one is fixed.
-_PLANTED = [
-    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys", roles="kv"),
-                  detail="This is the function as given: both of its bugs are still in it."),
-    Misconception("keys_from_query_side", variant=_projected_slip(sides="keys"),
-                  detail="Your values are right now (bug fixed); one bug is left, in the keys."),
-    Misconception("shared_projection", variant=_projected_slip(roles="kv"),
-                  detail="Your keys now come from x_kv (bug fixed); one bug is left, in the values."),
-]
+# The notebook gives buggy_cross_attention, which passes a test with n_q = n_k and d = d_v: its keys come from
+# x_q and its values are made with W_k. The teaching reference is the repaired function; each bug is a patch.
 
 
-def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None):
-    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), with W_q (D_q, d),
-    W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
+def _cross_probe(label, seed, queries, n_k, widths, purpose, mask=None, scale=1.0):
+    """x_q (*queries, D_q) and x_kv (..., n_k, D_kv), ``queries`` = (*leading axes, n_q), times ``scale``, with
+    W_q (D_q, d), W_k (D_kv, d) and W_v (D_kv, d_v), ``widths`` = (D_q, D_kv, d, d_v)."""
     *lead, _ = queries
     D_q, D_kv, d, d_v = widths
-    args = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
-    return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose)
+    x_q, x_kv, *weights = randn(seed, (*queries, D_q), (*lead, n_k, D_kv), (D_q, d), (D_kv, d), (D_kv, d_v))
+    return Probe(label, (scale * x_q, scale * x_kv, *weights), {} if mask is None else {"mask": mask},
+                 purpose=purpose)
+
+
+def cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None):
+    q = x_q @ W_q                   # (..., n_q, d) role[queries]: the queries come from x_q, through W_q
+    k = x_kv @ W_k                  # (..., n_k, d) role[keys]: the keys come from x_kv, through W_k
+    v = x_kv @ W_v                  # (..., n_k, d_v) role[values]: the values come from x_kv, through W_v
+    # role[scale]: the dot products are divided by √d, the size of one query or key
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n_q, n_k)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n_q, d_v), (..., n_q, n_k)
+
+
+def _sides_swapped(x_q, x_kv, *weights, mask=None):
+    return cross_attention(x_kv, x_q, *weights, mask=mask)
+
+
+CROSS_BUGS = {   # buggy_cross_attention of the exercise notebook, as patches to the repaired function
+    "A": {"patch": [("k = x_kv @ W_k", "k = x_q @ W_k")], "code": "keys_from_query_side",
+          "left": "the keys still come from x_q, the queries' side", "fixed": "taken the keys from x_kv"},
+    "B": {"patch": [("v = x_kv @ W_v", "v = x_kv @ W_k")], "code": "shared_projection",
+          "left": "the values are still made with W_k", "fixed": "made the values with W_v"},
+}
+
+
+def _cross_probes():
+    return [
+        _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 5 and d_v = 2", 551, (3,), 5, (6, 6, 5, 2), "2-D"),
+        _cross_probe("x_q (4, 6), x_kv (4, 6), d = d_v = 5: the equal sizes that hid the bugs", 552, (4,), 4,
+                     (6, 6, 5, 5), "square"),
+        _cross_probe("a batch: x_q (2, 3, 6), x_kv (2, 5, 6), d = 5, d_v = 3", 553, (2, 3), 5, (6, 6, 5, 3),
+                     "batched"),
+        _cross_probe("x_q (2, 3, 6) and x_kv (2, 5, 8) of different widths", 554, (2, 3), 5, (6, 8, 5, 3), "widths"),
+        _cross_probe("a padded source: x_q (2, 3, 6), x_kv (2, 5, 6), padding_mask([5, 2], 5)", 555, (2, 3), 5,
+                     (6, 6, 5, 2), "padding", mask=padding_mask([5, 2], 5)),
+        _cross_probe("square projections: x_q (3, 5), x_kv (6, 5), every W (5, 5)", 556, (3,), 6, (5, 5, 5, 5),
+                     "square_W"),
+        _cross_probe("heads as extra axes: x_q (2, 2, 3, 6), x_kv (2, 2, 5, 6)", 557, (2, 2, 3), 5, (6, 6, 5, 3),
+                     "heads"),
+        _cross_probe("large scores: x_q (3, 6) and x_kv (5, 6) times 20", 558, (3,), 5, (6, 6, 5, 2), "large",
+                     scale=20.0),
+    ]
 
 
 CROSS = Exercise(
     id="cross_attention",
     signature="cross_attention(x_q, x_kv, W_q, W_k, W_v, mask=None)",
     arguments={"W_q": 2},
-    reference=cross_attention,
-    probes=[
-        _cross_probe("x_q (3, 6), x_kv (5, 6): n_q ≠ n_k, with d = 4 and d_v = 2", 551, (3,), 5, (6, 6, 4, 2),
-                     "2-D"),
-        _cross_probe("x_q (4, 6), x_kv (4, 6), d = d_v = 4: the equal sizes that hid the bugs", 552, (4,), 4,
-                     (6, 6, 4, 4), "square"),
-        _cross_probe("a batch: x_q (2, 3, 6), x_kv (2, 5, 6), d = 4, d_v = 3", 553, (2, 3), 5, (6, 6, 4, 3),
-                     "batched"),
-        _cross_probe("x_q (2, 3, 6) and x_kv (2, 5, 8) of different widths", 554, (2, 3), 5, (6, 8, 4, 3), "widths"),
-        _cross_probe("a padded source: x_q (2, 3, 6), x_kv (2, 5, 6), padding_mask([5, 2], 5)", 555, (2, 3), 5,
-                     (6, 6, 4, 2), "padding", mask=padding_mask([5, 2], 5)),
-        _cross_probe("square projections: x_q (3, 4), x_kv (5, 4), every W (4, 4)", 556, (3,), 5, (4, 4, 4, 4),
-                     "square_W"),
-    ],
+    reference=_cross_attention,
+    teaching=cross_attention,
+    bugs=CROSS_BUGS,
+    equivalent={**PROJECTED, **NO_EMPTY_ROW},
+    probes=_cross_probes,
     misconceptions=[
-        *_PLANTED,
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_projected_slip, {"sides": _SIDES, "roles": _ROLES, **_ATTEND}),
+        Misconception("mask_after_softmax", patch=mask_after()),
+        Misconception("queries_from_kv_side", variant=_sides_swapped, detail="Here the queries come from x_kv and the "
+                                                                            "keys and values from x_q."),
+        Misconception("queries_from_kv_side", patch=(("q = x_q @ W_q", "q = x_kv @ W_q"), ("k = x_kv @ W_k",
+                                                                                         "k = x_q @ W_k"),
+                                                     ("v = x_kv @ W_v", "v = x_kv @ W_k")),
+                      detail="Here the queries and the keys swapped sequences; the keys belong with the values."),
     ],
-    forbidden=(cross_attention, self_attention, project_qkv, attention_steps, multi_head_attention),
+    forbidden=(_cross_attention, _self_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
     output="weights",
 )
@@ -257,34 +192,59 @@ def _worked_example():
     return (x, *(W / math.sqrt(6) for W in weights))
 
 
-def _self_probe(label, seed, lead, purpose, mask=None, widths=(6, 4, 3)):
-    """Tokens x (*lead, D) with W_q, W_k (D, d) and W_v (D, d_v); ``widths`` = (D, d, d_v)."""
+def _self_probe(label, seed, lead, purpose, mask=None, widths=(7, 5, 3), scale=1.0):
+    """Tokens x (*lead, D) times ``scale``, with W_q, W_k (D, d) and W_v (D, d_v); ``widths`` = (D, d, d_v)."""
     D, d, d_v = widths
-    return Probe(label, randn(seed, (*lead, D), (D, d), (D, d), (D, d_v)), {} if mask is None else {"mask": mask},
-                 purpose=purpose)
+    x, *weights = randn(seed, (*lead, D), (D, d), (D, d), (D, d_v))
+    return Probe(label, (scale * x, *weights), {} if mask is None else {"mask": mask}, purpose=purpose)
+
+
+def self_attention(x, W_q, W_k, W_v, mask=None):
+    q = x @ W_q                     # (..., n, d) role[queries]: the queries are the tokens through W_q
+    k = x @ W_k                     # (..., n, d) role[keys]: the keys are the same tokens through W_k
+    v = x @ W_v                     # (..., n, d_v) role[values]: the values are the same tokens through W_v
+    # role[scale]: the dot products are divided by √d, the size of one query or key after the projection
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n, n)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax
+        s = np.where(mask, s, -np.inf)              # (..., n, n)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (..., n, d_v), (..., n, n)
+
+
+def _self_probes():
+    return [
+        _self_probe("x (4, 7) with d = 5 and d_v = 3, no mask: n, D, d and d_v all differ", 561, (4,), "2-D"),
+        _self_probe("a batch: x (2, 6, 7)", 562, (2, 6), "batched"),
+        _self_probe("causal: x (2, 4, 7) with causal_mask(4)", 563, (2, 4), "causal", mask=causal_mask(4)),
+        _self_probe("padding: x (2, 6, 7) with padding_mask([6, 3], 6)", 564, (2, 6), "padding",
+                    mask=padding_mask([6, 3], 6)),
+        Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
+              {"mask": causal_mask(4)}, purpose="example"),
+        _self_probe("extra leading axes: x (2, 2, 3, 7)", 566, (2, 2, 3), "heads"),
+        _self_probe("square projections: x (3, 5), every W (5, 5)", 567, (3,), "square_W", widths=(5, 5, 5)),
+        _self_probe("large scores: x (2, 4, 7) times 20, causal_mask(4)", 568, (2, 4), "large causal",
+                    mask=causal_mask(4), scale=20.0),
+    ]
 
 
 SELF = Exercise(
     id="self_attention",
     signature="self_attention(x, W_q, W_k, W_v, mask=None)",
     arguments={"W_q": 1},
-    reference=self_attention,
-    probes=[
-        _self_probe("x (4, 6) with d = 4 and d_v = 3, no mask: D, d and d_v all differ", 561, (4,), "2-D"),
-        _self_probe("a batch: x (2, 5, 6)", 562, (2, 5), "batched"),
-        _self_probe("causal: x (2, 4, 6) with causal_mask(4)", 563, (2, 4), "causal", mask=causal_mask(4)),
-        _self_probe("padding: x (2, 5, 6) with padding_mask([5, 3], 5)", 564, (2, 5), "padding",
-                    mask=padding_mask([5, 3], 5)),
-        Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
-              {"mask": causal_mask(4)}, purpose="example"),
-        _self_probe("extra leading axes: x (2, 2, 3, 6)", 566, (2, 2, 3), "heads"),
-        _self_probe("square projections: x (3, 4), every W (4, 4)", 567, (3,), "square_W", widths=(4, 4, 4)),
-    ],
+    reference=_self_attention,
+    teaching=self_attention,
+    equivalent={**PROJECTED, **NO_EMPTY_ROW},
+    probes=_self_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *_slips(_self_slip, {"roles": _ROLES, **_ATTEND}),
+        Misconception("mask_after_softmax", patch=mask_after()),
     ],
-    forbidden=(_attention, self_attention, cross_attention, project_qkv, attention_steps, multi_head_attention),
+    forbidden=(_attention, _self_attention, _cross_attention, project_qkv, attention_steps, multi_head_attention),
     returns="pair",
     output="weights",
 )
@@ -294,43 +254,6 @@ def _topk_reference(q, k, v, top_k):
     scores = scaled_dot_scores(q, k)                     # (n_q, n_k)
     kth = np.sort(scores, axis=-1)[:, -top_k][:, None]   # (n_q, 1), the top_k-th largest score
     return _attention(q, k, v, mask=scores >= kth)       # softmax over the top k only
-
-
-_SCALES = [("sqrt_d", None, ""), ("none", "no_sqrt_d_scaling", ""), ("d", "scaled_by_d", ""),
-           ("top_k", "scaled_by_wrong_dimension", ""), ("n_k", "scaled_by_wrong_dimension", "")]
-_SELECTIONS = [("largest", None, ""), ("smallest", "topk_smallest", ""), ("all", "mask_ignored", ""),
-               ("columns", "topk_wrong_axis", ""),
-               ("argmax", "hard_attention", "Here only the single best key survives, whatever top_k is.")]
-_FILLS = [("-inf", None, ""), ("zero", "masked_to_zero", ""), ("after", "topk_not_renormalised", ""),
-          ("inverted", "mask_polarity_inverted", "Keep the top_k scores: True marks a key that may be attended.")]
-_AXES = [(-1, None, ""), (-2, "softmax_wrong_axis", "")]
-_OUTPUTS = [("wv", None, ""), ("wTv", "weights_transposed", "")]
-
-
-def _topk_variant(scale, selection, fill, axis, output):
-    def variant(q, k, v, top_k):
-        d = {"sqrt_d": math.sqrt(q.shape[-1]), "none": 1.0, "d": q.shape[-1], "top_k": math.sqrt(top_k),
-             "n_k": math.sqrt(k.shape[-2])}[scale]
-        scores = q @ np.swapaxes(k, -1, -2) / d          # (n_q, n_k)
-        ordered = np.sort(scores, axis=-1)
-        if selection == "largest":
-            keep = scores >= ordered[:, [-top_k]]
-        elif selection == "smallest":
-            keep = scores <= ordered[:, [top_k - 1]]
-        elif selection == "columns":
-            keep = scores >= np.sort(scores, axis=0)[[-min(top_k, len(scores))], :]
-        elif selection == "argmax":
-            keep = scores >= ordered[:, [-1]]
-        else:
-            keep = np.ones_like(scores, dtype=bool)
-        if fill == "inverted":
-            keep = ~keep
-        if fill == "after":
-            w = np.where(keep, _naive_softmax(scores, axis), 0.0)
-        else:
-            w = _naive_softmax(np.where(keep, scores, 0.0 if fill == "zero" else -np.inf), axis)
-        return (w if output == "wv" else w.T) @ v, w   # (n_q, d_v), (n_q, n_k)
-    return variant
 
 
 def _kept_count(mine, want, probes):
@@ -357,25 +280,49 @@ def _kept_count(mine, want, probes):
     return f"Yours keeps {'fewer' if fewer else 'more'} keys than top_k in some rows."
 
 
-_big = randn(334, (2, 3), (5, 3), (5, 2))
+def top_k_attention(q, k, v, top_k):
+    s = q @ k.T / np.sqrt(q.shape[-1])              # (n_q, n_k) role[scale]: scaled dot products, divided by √d
+    kth = np.sort(s, axis=-1)[..., [-top_k]]        # (n_q, 1) role[select]: each row's own top_k-th largest score
+    # role[mask]: only each row's top_k keys stay in the softmax
+    s = np.where(s >= kth, s, -np.inf)              # (n_q, n_k)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (n_q, n_k) role[shift]: each row's own maximum keeps exp finite
+    # role[normalise]: each query's weights sum to 1 over the keys
+    w = e / e.sum(axis=-1, keepdims=True)           # (n_q, n_k)
+    # role[output]: each query averages the values
+    return w @ v, w                                 # (n_q, d_v), (n_q, n_k)
+
+
+def _topk_probes():
+    big = randn(334, (2, 3), (5, 3), (5, 2))
+    return [
+        Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
+        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 6), (5, 6), (5, 2)) + (1,), purpose="hard"),
+        Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 3), (4, 3), (4, 2)) + (4,),
+              purpose="all_keys"),
+        Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
+        Probe("large scores (q and k scaled by 30), top_k = 2", (30 * big[0], 30 * big[1], big[2], 2),
+              purpose="large"),
+    ]
+
+
 TOP_K = Exercise(
     id="top_k_attention",
     signature="top_k_attention(q, k, v, top_k)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_topk_reference,
-    probes=[
-        Probe("2 queries, 6 keys, top_k = 2", randn(331, (2, 3), (6, 3), (6, 2)) + (2,)),
-        Probe("3 queries, 5 keys, top_k = 1 (hard 1-NN)", randn(332, (3, 4), (5, 4), (5, 3)) + (1,), purpose="hard"),
-        Probe("1 query, 4 keys, top_k = 4 (plain attention)", randn(333, (1, 2), (4, 2), (4, 2)) + (4,),
-              purpose="all_keys"),
-        Probe("3 queries, 3 keys, top_k = 2", randn(335, (3, 2), (3, 2), (3, 4)) + (2,), purpose="square"),
-        Probe("large scores (q and k scaled by 30), top_k = 2", (30 * _big[0], 30 * _big[1], _big[2], 2),
-              purpose="large"),
-    ],
+    teaching=top_k_attention,
+    equivalent={**SAME_D,
+                "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
+                                                  "in float64, as exp(−∞) is."},
+    probes=_topk_probes,
     misconceptions=[
-        *family(_topk_variant, {"scale": _SCALES, "selection": _SELECTIONS, "fill": _FILLS, "axis": _AXES,
-                                "output": _OUTPUTS}),
-        Misconception("topk_wrong_count", test=_kept_count),
+        Misconception("topk_not_renormalised", patch=(("    s = np.where(s >= kth, s, -np.inf)", "    keep = s >= kth"),
+                                                      ("    return w @ v, w", "    w = np.where(keep, w, 0.0)\n"
+                                                                            "    return w @ v, w"))),
+        Misconception("topk_smallest", patch=(("[..., [-top_k]]", "[..., [top_k - 1]]"), ("s >= kth", "s <= kth"))),
+        Misconception("hard_attention", patch=(("[..., [-top_k]]", "[..., [-1]]"),),
+                      detail="Here only the single best key survives, whatever top_k is."),
+        Misconception("topk_wrong_count", test=_kept_count, late=True),
     ],
     forbidden=(_attention,),
     returns="pair",

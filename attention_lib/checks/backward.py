@@ -11,6 +11,8 @@ its answers are first sorted into "accurate" (relative error below 1e-8) and "no
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .. import backward as lib
@@ -18,7 +20,8 @@ from ..attention import attention as _attention
 from ..masking import causal_mask, padding_mask
 from ..softmax import softmax as _softmax
 from ._compare import as_array
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, randn
+from ._probes import near_1000
 
 # --------------------------------------------------------------------------- softmax_backward (easy)
 
@@ -36,17 +39,19 @@ def _constant_upstream(seed):
     return p, np.repeat(np.array([[2.0], [-1.0], [0.5]]), 5, axis=1)   # (3, 5): one value per row
 
 
-def _vjp(p, dp, inner, times_p=True):
-    """A softmax backward pass with a chosen ``inner`` term, times p or not."""
-    ds = dp - inner                                      # (..., n)
-    return p * ds if times_p else ds
+def softmax_backward(p, dp):
+    inner = np.sum(p * dp, axis=-1, keepdims=True)  # (..., 1) role[rowsum]: each row's own Σ p·dp, over its last axis
+    return p * (dp - inner)             # (..., n) role[vjp]: ds = p ∘ (dp − Σ p·dp), zero wherever p is zero
 
 
 SOFTMAX_BACKWARD = Exercise(
     id="softmax_backward",
     signature="softmax_backward(p, dp)",
     reference=lib.softmax_backward,
-    probes=[
+    teaching=softmax_backward,
+    codes={("rowsum", "axis", "whole"): "softmax_grad_rowsum_over_all", ("vjp", "drop", "sub"): "missing_rowsum_term",
+           ("vjp", "drop", "mul-left"): "softmax_grad_without_p"},
+    probes=lambda: [
         Probe("one row p, dp (5,)", _rows(701, (5,)), purpose="1-D"),
         Probe("three rows p, dp (3, 6)", _rows(702, (3, 6)), purpose="2-D"),
         Probe("a batch p, dp (2, 4, 7)", _rows(703, (2, 4, 7)), purpose="batched"),
@@ -59,11 +64,6 @@ SOFTMAX_BACKWARD = Exercise(
     ],
     misconceptions=[
         Misconception("softmax_grad_diagonal_only", variant=lambda p, dp: p * (1 - p) * dp),
-        Misconception("missing_rowsum_term", variant=lambda p, dp: _vjp(p, dp, 0.0)),
-        Misconception("softmax_grad_rowsum_over_all", variant=lambda p, dp: _vjp(p, dp, np.sum(dp * p))),
-        Misconception("missing_keepdims", variant=lambda p, dp: _vjp(p, dp, np.sum(dp * p, axis=-1))),
-        Misconception("softmax_grad_without_p",
-                      variant=lambda p, dp: _vjp(p, dp, np.sum(dp * p, axis=-1, keepdims=True), times_p=False)),
     ],
     forbidden=(lib.softmax_backward,),
     output="values",
@@ -105,6 +105,20 @@ ACCURATE = 1e-8
 """Largest relative error ‖a − b‖ / (‖a‖ + ‖b‖) from the exact gradient that counts as right."""
 
 
+class Judged(NamedTuple):
+    """A gradient that is not accurate enough: the estimate, the direction of its error, and log10 of its size."""
+
+    grad: np.ndarray
+    direction: np.ndarray
+    size: float
+
+    def explain(self, where: str) -> tuple[str, str]:
+        """What to tell a learner whose answer is this (it has the right shape: the numbers are what is off)."""
+        return "fd_inaccurate", (f"{where}, its relative error from the exact gradient is about "
+                                 f"{10 ** self.size:.0e}; central differences in float64 with the step asked for "
+                                 "stay far closer.")
+
+
 def _judged(grad):
     """An accurate gradient becomes the exact one. Any other becomes ``(grad, direction, size)``: the direction
     of its error (a unit array) and the size (log10 of its relative error), both to one decimal, so rounding
@@ -120,29 +134,7 @@ def _judged(grad):
     size = np.linalg.norm(error)
     if not np.isfinite(size) or lib.relative_error(arr, exact) < ACCURATE:
         return exact if np.isfinite(size) else grad
-    return arr, np.round(error / size, 1), round(float(np.log10(size / np.linalg.norm(exact))), 1)
-
-
-def _differences(f, x, eps=1e-6, dtype=np.float64, central=True, divide=2.0, restore=True):
-    """A finite-difference loop with every choice a learner makes spelled out (the variants)."""
-    x = np.array(x, dtype=dtype)                         # a private copy
-    grad = np.zeros(x.shape)                             # same shape as x
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f(x)
-        x[i] = old - eps if central else old
-        down = f(x)
-        grad[i] = (up - down) / ((divide if central else 1.0) * eps)
-        if restore:
-            x[i] = old
-        elif central:
-            x[i] = old - eps                             # left where the second evaluation put it
-    return grad
-
-
-def _fd(**choices):
-    return lambda f, x, eps=1e-6: _judged(_differences(f, x, **{"eps": eps, **choices}))
+    return Judged(arr, np.round(error / size, 1), round(float(np.log10(size / np.linalg.norm(exact))), 1))
 
 
 def _imprecise(mine, want, probes):
@@ -173,28 +165,51 @@ def _flattened(mine, want, probes):
     return False
 
 
+def numerical_gradient(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)        # role[copy]: a private float copy, which a nudge of eps can change
+    grad = np.zeros(x.shape)            # role[shape]: one partial derivative per entry of x, in x's shape
+    for i in np.ndindex(x.shape):       # role[every]: every entry in turn, whatever the number of axes
+        old = x[i]
+        x[i] = old + eps                # role[nudge]: one entry nudged up by eps
+        up = f(x)
+        x[i] = old - eps                # role[nudge]: the same entry nudged down by eps
+        down = f(x)
+        grad[i] = (up - down) / (2 * eps)   # role[central]: the central difference divides by 2·eps
+        x[i] = old                      # role[restore]: the entry goes back before the next one is nudged
+    return grad
+
+
 NUMERICAL_GRADIENT = Exercise(
     id="numerical_gradient",
     signature="numerical_gradient(f, x, eps=1e-6)",
-    reference=lib.numerical_gradient,
-    probes=[
+    reference=lambda f, x, eps=1e-6: _judged(lib.numerical_gradient(f, x, eps)),
+    teaching=numerical_gradient,
+    equivalent={"reset: x = np.array(x, dtype=float) → (in the loop)": "Every entry is put back after its nudge, "
+                                                                       "so a fresh copy holds the same numbers.",
+                "order: grad[i] = (up - down) / (2 * eps) → x[i] = old": "The difference is computed from up and down "
+                                                                        "alone, so restoring the entry first changes "
+                                                                        "nothing."},
+    codes={("central", "constant"): "fd_step_not_doubled", ("central", "drop", "mul-left"): "fd_step_not_doubled",
+           ("nudge", "drop", "sub"): "fd_one_sided", ("copy", "cast"): "fd_integer_copy",
+           ("restore", "update"): "fd_entry_not_restored"},
+    probes=lambda: [
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4)", (_exp3, _LINE), purpose="curvature"),
         Probe("f(x) = Σ x³ at the integer array x = [1, 2, 3]", (_cube, _INTS), purpose="integer_input"),
         Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ r at q (3, 4)", (_attention_loss, _Q),
               purpose="coupled"),
         Probe("f(x) = Σ sin(x) x² at x (2, 2, 3)", (_sin_x2, _X3), purpose="any_shape"),
+        Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4), with eps = 1e-3", (_exp3, _LINE), {"eps": 1e-3},
+              purpose="keywords"),
     ],
     misconceptions=[
-        Misconception("fd_one_sided", variant=_fd(central=False)),
-        Misconception("fd_step_not_doubled", variant=_fd(divide=1.0)),
-        Misconception("fd_in_float32", variant=_fd(dtype=np.float32)),
-        Misconception("fd_integer_copy", variant=_fd(dtype=None)),
-        Misconception("fd_entry_not_restored", variant=_fd(restore=False),
-                      detail="Only the probe whose entries interact (the attention loss) shows it."),
-        Misconception("fd_step_too_small", variant=lambda f, x, eps=1e-6: _judged(_differences(f, x, eps=1e-12))),
+        Misconception("fd_one_sided", patch=(("x[i] = old - eps", "x[i] = old"),
+                                             ("(up - down) / (2 * eps)", "(up - down) / eps"))),
+        Misconception("fd_in_float32", patch=(("x = np.array(x, dtype=float)", "x = np.array(x, dtype=np.float32)"),)),
+        Misconception("fd_step_too_small", patch=(("    grad = np.zeros(x.shape)", "    eps = 1e-12\n"
+                                                                             "    grad = np.zeros(x.shape)"),)),
         Misconception("wrong_shape", test=_flattened),
         Misconception("fd_all_entries_at_once", test=_one_slope_everywhere),
-        Misconception("fd_inaccurate", test=_imprecise),
+        Misconception("fd_inaccurate", test=_imprecise, late=True),
     ],
     forbidden=(lib.numerical_gradient,),
     output="values",
@@ -218,155 +233,120 @@ def _one_blind_query():
     return mask
 
 
-PROBES = [
-    _problem("cross-attention q (3, 4), k (5, 4), v (5, 2)", 721, [(3, 4), (5, 4), (5, 2), (3, 2)], purpose="cross"),
-    _problem("self-attention shapes q, k (5, 4), v (5, 3)", 722, [(5, 4), (5, 4), (5, 3), (5, 3)], purpose="square"),
-    _problem("a batch q (2, 3, 4), k (2, 6, 4), v (2, 6, 2)", 723, [(2, 3, 4), (2, 6, 4), (2, 6, 2), (2, 3, 2)],
-             purpose="batched"),
-    _problem("heads q (2, 2, 3, 4), k (2, 2, 5, 4), v (2, 2, 5, 3)", 724,
-             [(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 3), (2, 2, 3, 3)], purpose="heads"),
-    _problem("q, k (2, 5, 4), v (2, 5, 3) with padding_mask([5, 3], 5)", 725,
-             [(2, 5, 4), (2, 5, 4), (2, 5, 3), (2, 5, 3)], padding_mask(np.array([5, 3]), 5), purpose="padding"),
-    _problem("q (4, 4), k (6, 4), v (6, 2) with causal_mask(4, 6)", 726, [(4, 4), (6, 4), (6, 2), (4, 2)],
-             causal_mask(4, 6), purpose="causal"),
-    _problem("q (3, 4), k (5, 4), v (5, 2) with a (3, 5) mask whose query 0 sees no key", 727,
-             [(3, 4), (5, 4), (5, 2), (3, 2)], _one_blind_query(), purpose="fully_masked"),
-    _problem("large scores: q (3, 4) and k (5, 4) times 30, v (5, 2)", 728, [(3, 4), (5, 4), (5, 2), (3, 2)],
-             purpose="large", scale=30.0),
-]
+def _backward_probes():
+    """n_q, n_k, d and d_v kept apart (d never 4, where √d = d/2 = 2)."""
+    return [
+        _problem("cross-attention q (3, 6), k (5, 6), v (5, 2)", 721, [(3, 6), (5, 6), (5, 2), (3, 2)],
+                 purpose="cross"),
+        _problem("self-attention shapes q, k (5, 6), v (5, 3)", 722, [(5, 6), (5, 6), (5, 3), (5, 3)],
+                 purpose="square"),
+        _problem("a batch q (2, 3, 6), k (2, 7, 6), v (2, 7, 2)", 723, [(2, 3, 6), (2, 7, 6), (2, 7, 2), (2, 3, 2)],
+                 purpose="batched"),
+        _problem("heads q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 3)", 724,
+                 [(2, 2, 3, 5), (2, 2, 6, 5), (2, 2, 6, 3), (2, 2, 3, 3)], purpose="heads"),
+        _problem("q, k (2, 5, 6), v (2, 5, 3) with padding_mask([5, 3], 5)", 725,
+                 [(2, 5, 6), (2, 5, 6), (2, 5, 3), (2, 5, 3)], padding_mask(np.array([5, 3]), 5), purpose="padding"),
+        _problem("q (4, 5), k (6, 5), v (6, 2) with causal_mask(4, 6)", 726, [(4, 5), (6, 5), (6, 2), (4, 2)],
+                 causal_mask(4, 6), purpose="causal"),
+        _problem("q (3, 6), k (5, 6), v (5, 2) with a (3, 5) mask whose query 0 sees no key", 727,
+                 [(3, 6), (5, 6), (5, 2), (3, 2)], _one_blind_query(), purpose="fully_masked"),
+        _problem("large scores: q (3, 6) and k (5, 6) times 30, v (5, 2)", 728, [(3, 6), (5, 6), (5, 2), (3, 2)],
+                 purpose="large", scale=30.0),
+        Probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2)",
+              (*near_1000(729, 4, 5, 2), *randn(730, (2, 4, 2))), purpose="large far_rows"),
+    ]
 
 
-def _stable_softmax(s):
-    """The textbook softmax: a row with every score at −∞ gives 0/0 = NaN."""
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def attention_backward(q, k, v, d_out, mask=None):
+    d = q.shape[-1]
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)     # (..., n_q, n_k) role[scale]: the forward pass divides by √d
+    if mask is not None:
+        # role[mask]: the forward pass blocks a key with −∞, so its weight, and every gradient through it, is 0
+        s = np.where(mask, s, -np.inf)              # (..., n_q, n_k)
+    top = s.max(axis=-1, keepdims=True)             # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
+    # role[empty]: a query that sees no key is shifted by 0
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - top)                             # (..., n_q, n_k)
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1) role[normalise]: each query's weights sum to 1
+    P = e / np.where(total > 0, total, 1.0)         # (..., n_q, n_k) role[empty]: a query that sees no key has P = 0
+    dv = np.swapaxes(P, -1, -2) @ d_out             # (..., n_k, d_v) role[dv]: dV = Pᵀ dO, one row per key
+    dP = d_out @ np.swapaxes(v, -1, -2)             # (..., n_q, n_k) role[dp]: dP = dO Vᵀ, one entry per query and key
+    # role[rowsum]: the softmax's backward pass, dS = P ∘ (dP − rowsum(dP ∘ P)), the rowsum over each query's keys
+    dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))     # (..., n_q, n_k)
+    dq = dS @ k / np.sqrt(d)                        # (..., n_q, d) role[dq]: dQ = dS K / √d, the forward pass's scale
+    dk = np.swapaxes(dS, -1, -2) @ q / np.sqrt(d)   # (..., n_k, d) role[dk]: dK = dSᵀ Q / √d, one row per key
+    return dq, dk, dv
 
-
-def _overflowing_softmax(s):
-    e = np.exp(s)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def _library_softmax(s):
-    return _softmax(s, axis=-1)
-
-
-def _swap(x):
-    return np.swapaxes(x, -1, -2)
-
-
-def _dot_T(x):
-    return x.T
-
-
-def _backward(ds="right", dk="right", dv="right", scale="sqrt", weights="masked", swap=_swap,
-              norm=_library_softmax):
-    """A backward pass of attention with one choice per stage (the right one by default)."""
-    def attention_backward(q, k, v, d_out, mask=None):
-        d = q.shape[-1]
-        s = q @ swap(k) / np.sqrt(d)                     # (..., n_q, n_k)
-        if mask is not None and weights == "masked":
-            s = np.where(mask, s, -np.inf)
-        P = norm(s)                                      # (..., n_q, n_k)
-        dP = d_out @ swap(v)                             # (..., n_q, n_k)
-        dS = {"right": lambda: P * (dP - np.sum(dP * P, axis=-1, keepdims=True)),
-              "no_rowsum": lambda: P * dP, "skipped": lambda: dP}[ds]()
-        tau = {"sqrt": 1 / np.sqrt(d), "none": 1.0, "d": 1 / d}[scale]
-        dq = tau * dS @ k                                # (..., n_q, d)
-        dk_ = tau * (dS if dk == "transposed" else swap(dS)) @ q     # (..., n_k, d)
-        dv_ = (P if dv == "P" else swap(P)) @ d_out      # (..., n_k, d_v)
-        return dq, dk_, dv_
-    return attention_backward
-
-
-_NAN = "0 × NaN = NaN: NaN weights poison every key's dv, even where that query's d_out is 0."
-_STAGES = {   # each stage of the backward pass -> its options (option, code, detail); the first is right
-    "ds": [("right", None, ""), ("no_rowsum", "missing_rowsum_term", ""), ("skipped", "softmax_backward_skipped", "")],
-    "dk": [("right", None, ""), ("transposed", "transposed_dk", "")],
-    "dv": [("right", None, ""), ("P", "dv_not_transposed", "")],
-    "scale": [("sqrt", None, ""), ("none", "backward_missing_scale", ""),
-              ("d", "scaled_by_d", "In the backward pass: the forward pass divides by √d, so dQ and dK do too.")],
-    "weights": [("masked", None, ""), ("unmasked", "gradient_through_masked", "")],
-    "swap": [(_swap, None, ""), (_dot_T, "transpose_all_axes", "")],
-    "norm": [(_library_softmax, None, ""), (_stable_softmax, "fully_masked_row_nan", _NAN),
-             (_overflowing_softmax, "no_max_subtraction", "")],
-}
 
 _BACKWARD = {   # what q3 and q4 share: the same reference, probes and forbidden functions
     "arguments": {"q": 0, "k": 1, "v": 2},
     "reference": lib.attention_backward,
-    "probes": PROBES,
+    "teaching": attention_backward,
+    "probes": _backward_probes,
     "forbidden": (lib.attention_backward, lib.attention_layer_backward),
     "output": "values",
     "returns": "tuple",                  # (dq, dk, dv): the diagnosis studies the first part that is off
     "parts": ("dq", "dk", "dv"),
+    "codes": {("dk", "transpose", "dropped"): "transposed_dk", ("dv", "transpose", "dropped"): "dv_not_transposed",
+              ("dq", "drop", "div"): "backward_missing_scale", ("dk", "drop", "div"): "backward_missing_scale",
+              ("rowsum", "drop", "sub"): "missing_rowsum_term", ("rowsum", "drop", "mul"): "softmax_backward_skipped",
+              ("everywhere", "drop", "div"): "backward_missing_scale", ("everywhere", "scale", "value"): "scaled_by_d",
+              ("everywhere", "transpose", "all"): "transpose_all_axes", ("mask", "polarity"): "gradient_through_masked",
+              ("mask", "polarity", "where"): "mask_polarity_inverted",
+              ("dq", "name", "dP-for-dS"): "softmax_backward_skipped",
+              ("dk", "name", "dP-for-dS"): "softmax_backward_skipped",
+              ("everywhere", "name", "dP-for-dS"): "softmax_backward_skipped"},
+    "equivalent": {"size: q.shape[-1] → k.shape[-1]": "Queries and keys share d."},
 }
+_NAN = "0 × NaN = NaN: NaN weights poison every key's dv, even where that query's d_out is 0."
 
 ATTENTION_BACKWARD = Exercise(
     id="attention_backward",
     signature="attention_backward(q, k, v, d_out, mask=None)",
-    misconceptions=family(_backward, _STAGES),
+    misconceptions=[Misconception("fully_masked_row_nan", detail=_NAN, patch=(
+        ("top = np.where(np.isfinite(top), top, 0.0)", "top = top"), ("e / np.where(total > 0, total, 1.0)",
+                                                                     "e / total")))],
     **_BACKWARD,
     purposes={"large": ("no_max_subtraction", "")},
 )
 
 # --------------------------------------------------------------------------- backward_mask_bug (find the bug)
-# The learner receives `_backward(weights="unmasked", norm=_stable_softmax)`: it passes a gradient check without a
-# mask and ignores the mask altogether. Each state below is a partial or mistaken repair.
+# The learner receives the backward pass without a mask: it passes a gradient check without one and ignores the
+# mask altogether. The teaching reference is the repaired function, attention_backward; its bugs are patches.
 
-
-def _key_seen(mask, shape):
-    """(..., n_k, 1): True where at least one query may see the key."""
-    return np.broadcast_to(np.any(mask, axis=-2)[..., None], shape)
+MASK_BUGS = {
+    "A": {"patch": [("        s = np.where(mask, s, -np.inf)", "        pass")], "code": "gradient_through_masked",
+          "left": "your backward pass still ignores `mask`: the unmasked probes pass, the masked ones do not",
+          "fixed": "masked the scores before the softmax, so every query that sees at least one key is right"},
+    "C": {"patch": [("top = np.where(np.isfinite(top), top, 0.0)", "top = top"),
+                    ("e / np.where(total > 0, total, 1.0)", "e / total")],
+          "code": "fully_masked_row_nan", "left": "a query that sees no key gets NaN weights, and " + _NAN[:1].lower()
+          + _NAN[1:], "fixed": "given a query that sees no key zero weights", "hidden_by": "A",
+          "hidden": "One more bug can only show once the mask reaches the scores."},
+}
 
 
 def _zeroed_afterwards(q, k, v, d_out, mask=None):
-    dq, dk, dv = _backward(weights="unmasked", norm=_stable_softmax)(q, k, v, d_out)
+    dq, dk, dv = attention_backward(q, k, v, d_out)
     if mask is None:
         return dq, dk, dv
-    return dq, np.where(_key_seen(mask, dk.shape), dk, 0.0), np.where(_key_seen(mask, dv.shape), dv, 0.0)
+    seen = np.any(mask, axis=-2)[..., None]              # (..., n_k, 1): True where some query may see the key
+    return dq, np.where(seen, dk, 0.0), np.where(seen, dv, 0.0)
 
-
-def _repair(fill=-np.inf, invert=False, when="before", norm=_stable_softmax):
-    """The given function with the mask put in at ``when``, blocked scores at ``fill``, ``True`` read as blocked."""
-    def attention_backward(q, k, v, d_out, mask=None):
-        d = q.shape[-1]
-        s = q @ _swap(k) / np.sqrt(d)                    # (..., n_q, n_k)
-        allowed = None if mask is None else (~np.asarray(mask) if invert else np.asarray(mask))
-        if allowed is not None and when == "before":
-            s = np.where(allowed, s, fill)
-        if allowed is not None and when == "times":
-            s = s * allowed
-        P = norm(s)                                      # (..., n_q, n_k)
-        if allowed is not None and when == "after":
-            P = P * allowed                              # not renormalised
-        dv = _swap(P) @ d_out                            # (..., n_k, d_v)
-        dP = d_out @ _swap(v)                            # (..., n_q, n_k)
-        dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
-        return dS @ k / np.sqrt(d), _swap(dS) @ q / np.sqrt(d), dv
-    return attention_backward
-
-
-_NOW = "You now mask the scores before the softmax, so every query that sees at least one key is right. Left: "
-_FIXES = [   # (code, detail, the function in that state)
-    ("gradient_through_masked", "Your backward pass still ignores `mask`: the unmasked probes pass, the masked ones "
-                                "do not.", _backward(weights="unmasked", norm=_stable_softmax)),
-    ("fully_masked_row_nan", _NOW + "a query that sees no key gets NaN weights, and " + _NAN, _repair()),
-    ("fully_masked_row_uniform", _NOW + "a query that sees no key must get zero weights, not uniform ones.",
-     _repair(fill=-1e9)),
-    ("masked_grads_zeroed_afterwards", "", _zeroed_afterwards),
-    ("mask_after_softmax", "In the backward pass too: the weights the forward pass used are renormalised over the "
-                           "keys each query may see.", _repair(when="after")),
-    ("masked_to_zero", "", _repair(when="times")),
-    ("mask_polarity_inverted", "", _repair(invert=True)),
-    ("mask_polarity_inverted", "", _repair(invert=True, norm=_library_softmax)),
-    ("mask_polarity_inverted", "", _repair(invert=True, fill=-1e9)),
-]
 
 BACKWARD_MASK_BUG = Exercise(
     id="backward_mask_bug",
     signature="backward_mask_bug(q, k, v, d_out, mask=None)",
-    misconceptions=[Misconception(code, variant=fn, detail=detail) for code, detail, fn in _FIXES],
+    bugs=MASK_BUGS,
+    misconceptions=[
+        Misconception("masked_grads_zeroed_afterwards", variant=_zeroed_afterwards),
+        Misconception("mask_after_softmax", detail="In the backward pass too: the weights the forward pass used are "
+                                                   "renormalised over the keys each query may see.",
+                      patch=(("        s = np.where(mask, s, -np.inf)", "        pass"),
+                             ("    dv = np.swapaxes(P, -1, -2) @ d_out", "    P = P if mask is None else P * mask\n"
+                                                                        "    dv = np.swapaxes(P, -1, -2) @ d_out"))),
+    ],
     **_BACKWARD,
 )
 

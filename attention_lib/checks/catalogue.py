@@ -15,7 +15,7 @@ class Entry:
     code: str
     title: str
     message: str
-    kind: str = "idea"        # "idea": a misconception about attention; "generic": a programming slip
+    kind: str = "idea"        # "idea": about attention; "generic": a programming slip; "slip": a mutant's operator
 
 
 def _entries(kind, *rows):
@@ -557,6 +557,15 @@ _IDEAS = _entries(
     ("kv_cache_missing_factor", "A factor of the cache size left out",
      "The size of a KV cache is the product of every count: 2 (keys and values) × layers × KV heads × d_head × "
      "tokens × bytes per number × batch. One of them is missing from yours."),
+    ("integer_overflow", "A 32-bit integer overflowed",
+     "A product of sizes passed 2³¹ in a 32-bit integer and wrapped around. Python's own integers never overflow: "
+     "multiply the arguments as they come, or use `np.int64`."),
+    ("stale_running_max", "Exponentiated against the old running max",
+     "An exponential uses the running maximum from before this step, not the new one: the terms and the rescaled "
+     "sum no longer share one maximum."),
+    ("tail_tile_skipped", "The last, shorter tile skipped",
+     "The loop over tiles stops before the last tile when the length is not a multiple of the block size: `range(0, "
+     "n, block_size)` visits the short tail too, and the slice `[j:j + block_size]` simply ends early."),
     # ---------------------------------------------------------------- positions (lesson 09)
     ("pe_sin_cos_concatenated", "Sines and cosines in two halves",
      "You put all the sines in the first half of the columns and all the cosines in the second. In Vaswani et "
@@ -812,8 +821,45 @@ _GENERIC = _entries(
     ("checker_error", "The checker failed", "The checker itself failed; please report this."),
 )
 
-CATALOGUE: dict[str, Entry] = {e.code: e for e in _IDEAS + _GENERIC}
-if len(CATALOGUE) != len(_IDEAS) + len(_GENERIC):
+_SLIPS = _entries(   # what a mutant of the teaching reference names; the learner reads the mutant's own sentence
+    "slip",
+    ("wrong_axis", "Worked along the wrong axis",
+     "A sum, maximum, mean or join runs along another axis than the one the idea needs."),
+    ("constant_replaced", "A number or a size replaced",
+     "A constant or a size stands where another belongs (d for √d, a factor 2 left at 1, another length)."),
+    ("transpose_slip", "A transpose missing, extra or misplaced",
+     "A transpose is missing, added where none belongs, on the other operand, or reverses every axis (`.T`)."),
+    ("term_missing", "A factor, term or function left out",
+     "A factor, a term, a divisor or a whole function (exp, a square root) is left out of one step."),
+    ("condition_inverted", "A condition read backwards",
+     "A mask or a condition is read backwards: the branches of `np.where` swapped, a `~` lost, a comparison "
+     "turned round."),
+    ("fill_value", "Blocked entries set to another value",
+     "Entries that must not count are set to another value than the one the idea needs (−∞, −1e9, 0)."),
+    ("wrong_reduction", "Another reduction (min for max, mean for sum)",
+     "A reduction is another one than the idea needs: a minimum for a maximum, a mean for a sum, or back."),
+    ("size_from_wrong_axis", "A size read from the wrong axis",
+     "A size is read from another axis than the one it stands for (`x.shape[-2]` for `x.shape[-1]`)."),
+    ("name_confused", "One name used for another",
+     "One array or size is used where another of the same kind belongs (k for v, W_k for W_v, the old maximum "
+     "for the new)."),
+    ("operands_swapped", "Operands the wrong way round",
+     "The two sides of a subtraction, division or product are the wrong way round."),
+    ("off_by_one", "Off by one", "A bound (a slice, a range, a diagonal) is one too far or one short."),
+    ("comparison_strict", "`<` for `<=` (or back)",
+     "A comparison puts the equal case on the wrong side: `<` where `<=` belongs, or back."),
+    ("running_value_reset", "A running value reset in the wrong place",
+     "A running value (a maximum, a sum, an output) starts again where it should carry on, or carries on where it "
+     "should start again."),
+    ("running_value_stale", "A running value stale or not updated",
+     "A running value is not updated, or is used before (or after) the update it needs."),
+    ("dtype_lost", "A dtype lost or too narrow",
+     "A number type is lost or too narrow: an integer copy that a small nudge cannot change, a 32-bit integer "
+     "that overflows past 2³¹."),
+)
+
+CATALOGUE: dict[str, Entry] = {e.code: e for e in _IDEAS + _GENERIC + _SLIPS}
+if len(CATALOGUE) != len(_IDEAS) + len(_GENERIC) + len(_SLIPS):
     raise RuntimeError("a misconception code is listed twice in the catalogue")
 
 

@@ -11,38 +11,27 @@ import numpy as np
 from .. import masking as lib
 from ..attention import attention as _attention
 from ..softmax import softmax as _softmax
-from ._compare import arrays_match, as_array, as_pair, outcome_matches
-from ._engine import Exercise, Misconception, Probe, family, randn
-from .attention import _attn, _library_softmax, _naive_softmax, _returns_only_output
+from ._compare import arrays_match, as_array, as_pair
+from ._engine import Exercise, Misconception, Probe
+from ._probes import near_1000, qkv
+from .attention import _returns_only_output, mask_after
 
 # --------------------------------------------------------------------------- causal_mask
 
 
-def _tril(n, k=0):
-    return np.tril(np.ones((n, n), dtype=bool), k=k)     # (n, n)
+def causal_mask(n):
+    return np.tril(np.ones((n, n), dtype=bool))   # (n, n) role[causal]: query i may see key j exactly when j ≤ i
 
-
-_UPPER = "That is the upper triangle: each query would see itself and every key after it."
 
 CAUSAL = Exercise(
     id="causal_mask",
     signature="causal_mask(n)",
     reference=lib.causal_mask,
+    teaching=causal_mask,
     probes=[
         Probe("n = 1", (1,), purpose="one_token"),
         Probe("n = 3", (3,), purpose="basic"),
         Probe("n = 5", (5,), purpose="larger"),
-    ],
-    misconceptions=[
-        Misconception("causal_allows_future", variant=lambda n: np.triu(np.ones((n, n), dtype=bool)), detail=_UPPER),
-        Misconception("causal_allows_future", variant=lambda n: np.ones((n, n), dtype=bool),
-                      detail="Here every query sees every key."),
-        Misconception("causal_allows_future", variant=lambda n: _tril(n, k=1),
-                      detail="Yours lets each query see one key beyond itself."),
-        Misconception("causal_excludes_diagonal", variant=lambda n: _tril(n, k=-1)),
-        Misconception("mask_polarity_inverted", variant=lambda n: ~_tril(n), detail="The future is False."),
-        Misconception("float_mask", variant=lambda n: np.tril(np.ones((n, n))),
-                      detail="Use `np.tril(np.ones((n, n), dtype=bool))`."),
     ],
     forbidden=(lib.causal_mask,),
     output="mask",
@@ -51,22 +40,21 @@ CAUSAL = Exercise(
 # --------------------------------------------------------------------------- padding_mask
 
 
-def _real(lengths, n, side="right", offset=0):
-    """(B, n): True at the real keys; ``offset`` moves the boundary (an off-by-one)."""
-    positions = np.arange(n)[None, :]                    # (1, n)
-    length = np.asarray(lengths)[:, None]                # (B, 1)
-    if side == "left":
-        return positions >= n - length - offset          # (B, n)
-    return positions < length + offset                   # (B, n)
+def padding_mask(lengths, n):
+    # role[real]: key j of sequence b is real when j < lengths[b]
+    real = np.arange(n)[None, :] < np.asarray(lengths)[:, None]   # (B, n_k)
+    # role[query_axis]: padding hides keys whichever query asks: a size-1 query axis
+    return real[:, None, :]             # (B, 1, n_k)
 
-
-_B_IS_N = ("With as many sequences as positions (B = n), such a mask even broadcasts against (B, n, n) scores "
-           "without an error, and lines the sequences up with the queries.")
 
 PADDING = Exercise(
     id="padding_mask",
     signature="padding_mask(lengths, n)",
     reference=lib.padding_mask,
+    teaching=padding_mask,
+    equivalent={"keepdims: np.arange(n)[None, :] < np.asarray(lengths)[:, None] → np.arange(n) < "
+                "np.asarray(lengths)[:, None]": "A row of positions broadcasts against the column of lengths with or "
+                                                "without its new axis."},
     probes=[
         Probe("lengths [2, 4, 1] with n = 4", (np.array([2, 4, 1]), 4), purpose="basic"),
         Probe("lengths [3, 5] with n = 6", (np.array([3, 5]), 6), purpose="basic"),
@@ -74,15 +62,9 @@ PADDING = Exercise(
         Probe("lengths [1, 3, 2] with n = 3", (np.array([1, 3, 2]), 3), purpose="batch_is_n"),
     ],
     misconceptions=[
-        Misconception("padding_on_queries", variant=lambda lengths, n: _real(lengths, n)[:, :, None]),
-        Misconception("padding_missing_query_axis", variant=lambda lengths, n: _real(lengths, n), detail=_B_IS_N),
-        Misconception("padding_missing_query_axis", variant=lambda lengths, n: _real(lengths, n)[None],
+        Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
+        Misconception("padding_missing_query_axis", patch=(("real[:, None, :]", "real[None]"),),
                       detail="Yours has its size-1 axis in front, (1, B, n), so B still lines up with the queries."),
-        Misconception("padding_off_by_one", variant=lambda lengths, n: _real(lengths, n, offset=1)[:, None, :]),
-        Misconception("padding_off_by_one", variant=lambda lengths, n: _real(lengths, n, offset=-1)[:, None, :]),
-        Misconception("mask_polarity_inverted", variant=lambda lengths, n: ~_real(lengths, n)[:, None, :],
-                      detail="Real tokens are True and padding False."),
-        Misconception("float_mask", variant=lambda lengths, n: _real(lengths, n)[:, None, :].astype(float)),
     ],
     forbidden=(lib.padding_mask,),
     output="mask",
@@ -95,51 +77,25 @@ def _decoder_reference(lengths, n, side="right"):
     return lib.combine_masks(lib.causal_mask(n), lib.padding_mask(lengths, n, side=side))   # (B, n, n)
 
 
-def _decoder(build):
-    """A decoder_mask variant from ``build(causal (n, n), real keys (B, n), lengths, n, side)``."""
-    def variant(lengths, n, side="right"):
-        return build(_tril(n), _real(lengths, n, side), lengths, n, side)
-    return variant
+def decoder_mask(lengths, n, side="right"):
+    causal = np.tril(np.ones((n, n), dtype=bool))   # (n_q, n_k) role[causal]: query i may see key j exactly when j ≤ i
+    j = np.arange(n)[None, :]                       # (1, n_k)
+    length = np.asarray(lengths)[:, None]           # (B, 1)
+    if side == "left":                              # role[side]: left padding puts the real keys at the end
+        # role[left]: with left padding key j is real when j ≥ n − length
+        real = j >= n - length                      # (B, n_k)
+    else:
+        real = j < length                           # (B, n_k) role[real]: key j is real when j < length
+    return causal & real[:, None, :]                # (B, n_q, n_k) role[combine]: a key must pass both masks
 
-
-def _keys(real):
-    return real[:, None, :]                              # (B, 1, n): padding hides keys
-
-
-def _left_off_by_one(offset):
-    return _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, offset if side == "left" else 0)))
-
-
-_DECODER_SLIPS = [
-    ("causal_allows_future", "A key must pass *both* masks: combine them with `&` (AND), not `|` (OR).",
-     _decoder(lambda c, r, *_: c | _keys(r))),
-    ("causal_allows_future", "Yours has the padding but not the causal triangle.",
-     _decoder(lambda c, r, lengths, n, side: np.broadcast_to(_keys(r), (len(lengths), n, n)))),
-    ("causal_allows_future", _UPPER, _decoder(lambda c, r, *_: ~_tril(len(c), k=-1) & _keys(r))),
-    ("causal_excludes_diagonal", "", _decoder(lambda c, r, *_: _tril(len(c), k=-1) & _keys(r))),
-    ("padding_ignored", "", _decoder(lambda c, r, lengths, n, side: np.broadcast_to(c, (len(lengths), n, n)))),
-    ("padding_ignored", "Yours is one (n, n) mask for the whole batch: each sequence needs its own, (B, n, n).",
-     _decoder(lambda c, *_: c)),
-    ("padding_on_queries", "", _decoder(lambda c, r, *_: c & r[:, :, None])),
-    ("padding_on_queries", "Yours blanks the padded queries' rows as well as their keys: only keys need hiding, "
-                           "and a blanked row is a fully masked row.",
-     _decoder(lambda c, r, *_: c & _keys(r) & r[:, :, None])),
-    ("padding_side_ignored", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n)))),
-    ("padding_off_by_one", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, 1)))),
-    ("padding_off_by_one", "", _decoder(lambda c, r, lengths, n, side: c & _keys(_real(lengths, n, side, -1)))),
-    ("padding_off_by_one", "With left padding, key j is real when j ≥ n − length.", _left_off_by_one(1)),
-    ("padding_off_by_one", "With left padding, key j is real when j ≥ n − length.", _left_off_by_one(-1)),
-    ("mask_polarity_inverted", "Here True marks the keys a query may *not* see.",
-     _decoder(lambda c, r, *_: ~(c & _keys(r)))),
-    ("extra_axis", "The batch has one (n, n) mask per sequence: shape (B, n, n).",
-     _decoder(lambda c, r, *_: (c & _keys(r))[:, None])),
-    ("float_mask", "", _decoder(lambda c, r, *_: (c & _keys(r)).astype(float))),
-]
 
 DECODER = Exercise(
     id="decoder_mask",
     signature='decoder_mask(lengths, n, side="right")',
     reference=_decoder_reference,
+    teaching=decoder_mask,
+    equivalent={"keepdims: np.arange(n)[None, :] → np.arange(n)": "A row of positions broadcasts against the column "
+                                                                   "of lengths with or without its new axis."},
     probes=[
         Probe("lengths [3, 1] with n = 3", (np.array([3, 1]), 3), purpose="basic"),
         Probe('lengths [4, 2, 3] with n = 4, side="right"', (np.array([4, 2, 3]), 4), {"side": "right"},
@@ -148,7 +104,10 @@ DECODER = Exercise(
               purpose="left_padding fully_masked"),
         Probe("lengths [0] with n = 2 (an empty sequence)", (np.array([0]), 2), purpose="empty_sequence"),
     ],
-    misconceptions=[Misconception(code, variant=variant, detail=detail) for code, detail, variant in _DECODER_SLIPS],
+    misconceptions=[
+        Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
+        Misconception("padding_ignored", patch=(("causal & real[:, None, :]", "causal & (real | True)[:, None, :]"),)),
+    ],
     forbidden=(lib.causal_mask, lib.padding_mask, lib.combine_masks),
     output="mask",
     purposes={"left_padding": ("padding_side_ignored", "")},
@@ -171,144 +130,121 @@ def _rows(got, ref):
     return out.astype(float), weights.astype(float), out_ref, weights_ref
 
 
-_EMPTY_ROWS = {   # what a learner's fully masked rows hold -> recognised
-    "nan": lambda w: bool(np.all(np.isnan(w))),
-    "uniform": lambda w: bool(np.all(np.isfinite(w)) and np.allclose(w, 1.0 / w.shape[-1], rtol=1e-4)),
-}
-
-
-def _empty_rows(kind):
-    """Right on every row that has a key to see; on every row that has none, NaN or uniform weights."""
-    def test(mine, want, probes):
-        seen = False
-        for got, ref in zip(mine, want, strict=True):
-            rows = _rows(got, ref)
-            if rows is None:
-                return False
-            out, weights, out_ref, weights_ref = rows
-            empty = ~np.any(weights_ref > 0, axis=-1)    # (..., n_q): no visible key
-            if not (arrays_match(weights[~empty], weights_ref[~empty]) and arrays_match(out[~empty], out_ref[~empty])):
-                return False
-            if empty.any():
-                seen = True
-                if not _EMPTY_ROWS[kind](weights[empty]):
-                    return False
-        return seen
-    return test
-
-
-def _mask_of(probe):
-    return probe.kwargs.get("mask", probe.args[3] if len(probe.args) > 3 else None)
-
-
-def _drops_mask_axes(mine, want, probes):
-    """Right wherever the mask has no axis of size 1, wrong wherever it has one: the mask was squeezed."""
-    has_one = [_mask_of(p) is not None and 1 in np.shape(_mask_of(p)) for p in probes]
-    right = [outcome_matches(got, ref, 1e-6, 1e-8) for got, ref in zip(mine, want, strict=True)]
-    return any(has_one) and all(r != h for r, h in zip(right, has_one, strict=True))
+def _empty_rows_nan(mine, want, probes):
+    """Right on every row that has a key to see; NaN on every row that has none."""
+    seen = False
+    for got, ref in zip(mine, want, strict=True):
+        rows = _rows(got, ref)
+        if rows is None:
+            return False
+        out, weights, out_ref, weights_ref = rows
+        empty = ~np.any(weights_ref > 0, axis=-1)    # (..., n_q): no visible key
+        if not (arrays_match(weights[~empty], weights_ref[~empty]) and arrays_match(out[~empty], out_ref[~empty])):
+            return False
+        seen = seen or bool(empty.any())
+        if empty.any() and not np.all(np.isnan(weights[empty])):
+            return False
+    return seen
 
 
 _SQUEEZED = ("Your function drops the mask's axes of size 1 (with `squeeze` or a reshape): keep the mask's "
              "axes as they are; numpy repeats a size-1 axis by itself.")
 
 
-def _self_probe(label, seed, shape, mask, purpose, roles=None, scale=1.0):
-    """Self-attention (q = k = v) on seeded inputs of ``shape``, times ``scale``."""
-    x = scale * randn(seed, shape)[0]                    # (..., n, d)
-    return Probe(label, (x, x, x), {"mask": mask}, purpose=purpose, roles=roles or {})
+def _probe(label, args, mask, purpose, roles=None):
+    return Probe(label, args, {} if mask is None else {"mask": mask}, purpose=purpose, roles=roles or {})
 
 
 def _plain_probe(seed, purpose):
-    return Probe("q (3, 4), k (5, 4), v (5, 2), no mask", randn(seed, (3, 4), (5, 4), (5, 2)), purpose=purpose)
+    return _probe("q (3, 6), k (5, 6), v (5, 2), no mask", qkv(seed, (), 3, 5, 6, 2), None, purpose)
 
 
 def _causal_probe(seed, purpose):
-    return _self_probe("causal self-attention on (2, 4, 3) with causal_mask(4)", seed, (2, 4, 3),
-                       lib.causal_mask(4), purpose)
+    return _probe("causal self-attention: q, k (2, 4, 6), v (2, 4, 3), causal_mask(4)", qkv(seed, (2,), 4, 4, 6, 3),
+                  lib.causal_mask(4), purpose)
 
 
 def _padding_probe(seed, purpose):
-    return Probe("q (2, 3, 4), k and v (2, 5, 4), padding mask (2, 1, 5) with lengths [2, 5]",
-                 randn(seed, (2, 3, 4), (2, 5, 4), (2, 5, 4)), {"mask": lib.padding_mask([2, 5], 5)}, purpose=purpose)
+    return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), padding mask (2, 1, 5) with lengths [2, 5]",
+                  qkv(seed, (2,), 3, 5, 6, 2), lib.padding_mask([2, 5], 5), purpose)
+
+
+def _blocked_max_probe(seed):
+    """The padded keys of sequence 0 point along its first query, 10 times as long: that query's largest scores by
+    far belong to keys it may not see."""
+    q, k, v = qkv(seed, (2,), 3, 5, 6, 2)
+    k[0, 2:] = 10.0 * q[0, 0]
+    return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), lengths [2, 5], padded keys with by far the largest "
+                  "scores", (q, k, v), lib.padding_mask([2, 5], 5), "blocked_max large")
+
+
+def _near_1000_probe(seed):
+    return _probe("scores near +1000 (sequence 0) and −1000 (sequence 1): q, k (2, 4, 5), v (2, 4, 2), "
+                  "causal_mask(4)", near_1000(seed, 4, 5, 2), lib.causal_mask(4), "large far_rows causal")
 
 
 def _empty_sequence_probe(seed):
-    return _self_probe("self-attention on (2, 3, 4), lengths [3, 0] (sequence 1 is empty)", seed, (2, 3, 4),
-                       lib.padding_mask([3, 0], 3), "fully_masked empty_sequence", {"fully masked": (3, 4, 5)})
+    return _probe("self-attention shapes q, k (2, 3, 6), v (2, 3, 2), lengths [3, 0] (sequence 1 is empty)",
+                  qkv(seed, (2,), 3, 3, 6, 2), lib.padding_mask([3, 0], 3), "fully_masked empty_sequence",
+                  {"fully masked": (3, 4, 5)})
+
+
+MASKED_EQUIVALENT = {"size: np.sqrt(q.shape[-1]) → np.sqrt(k.shape[-1])": "Queries and keys share d."}
 
 
 # --------------------------------------------------------------------------- fix_masked_attention (find the bug)
 # The learner repairs `broken_masked_attention` of the exercise notebook (Q5), a plain softmax followed by
-# `np.where(mask, 0.0, weights)`. Bug A: the mask acts on the weights, after the softmax. Bug B: True is read
-# as "blocked". Bug C, hidden while A is there: once blocked scores are -inf, a row with every key blocked
-# gives NaN. Each state below is the function with some of them still there, or replaced by a new slip.
+# `np.where(mask, 0.0, weights)`. The teaching reference is the repaired function; each bug is a patch to it.
 
-_BUGS = {   # bug -> (code, what is still wrong, what fixing it did)
-    "after": ("mask_after_softmax", "the mask still acts on the weights, after the softmax",
-              "moved the mask before the softmax"),
-    "inverted": ("mask_polarity_inverted", "True is still read as “blocked”",
-                 "fixed the mask's polarity (True = may attend)"),
-    "nan": ("fully_masked_row_nan", "a query with no visible key gets NaN", "given a query with no visible key zeros"),
-    "uniform": ("fully_masked_row_uniform", "a query with no visible key gets uniform weights (a finite fill is "
-                                            "not −∞)", ""),
-    "zero": ("masked_to_zero", "blocked scores become 0, which exp turns into 1", ""),
+
+def fix_masked_attention(q, k, v, mask=None):
+    # role[scale]: scaled dot products, divided by √d
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax, so its weight is exactly 0 even where a query
+        # sees no key
+        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k)
+    top = scores.max(axis=-1, keepdims=True)        # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
+    # role[empty]: a query that sees no key is shifted by 0
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(scores - top)                        # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1)
+    # role[empty]: a query that sees no key gets zero weights
+    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k)
+
+
+FIX_BUGS = {   # the handout's bugs, each a patch to the repaired function; C cannot show while A is there
+    "A": {"patch": [("        scores = np.where(mask, scores, -np.inf)", "        pass"),
+                    ("    return weights @ v, weights", "    if mask is not None:\n"
+                     "        weights = np.where(mask, weights, 0.0)   # role[mask]: the mask acts on the scores\n"
+                     "    return weights @ v, weights")],
+          "code": "mask_after_softmax", "left": "the mask still acts on the weights, after the softmax",
+          "fixed": "moved the mask before the softmax"},
+    "B": {"patch": [("np.where(mask,", "np.where(~mask,")], "code": "mask_polarity_inverted",
+          "left": "True is still read as “blocked”", "fixed": "fixed the mask's polarity (True = may attend)"},
+    "C": {"patch": [("top = np.where(np.isfinite(top), top, 0.0)", "top = top"),
+                    ("e / np.where(total > 0, total, 1.0)", "e / total")],
+          "code": "fully_masked_row_nan", "left": "a query with no visible key gets NaN",
+          "fixed": "given a query with no visible key zeros", "hidden_by": "A",
+          "hidden": "One more bug can only show once the mask acts on the scores."},
 }
-_STATES = [   # the bugs still there -> how the function then behaves
-    (("after", "inverted"), {"mask_mode": "after", "invert": True}),
-    (("after",), {"mask_mode": "after"}),
-    (("inverted", "nan"), {"invert": True, "norm": _naive_softmax}),
-    (("inverted", "uniform"), {"invert": True, "fill": -1e9}),
-    (("inverted", "zero"), {"invert": True, "fill": 0.0}),
-    (("inverted",), {"invert": True}),
-    (("nan",), {"norm": _naive_softmax}),
-    (("uniform",), {"fill": -1e9}),
-    (("zero",), {"fill": 0.0}),
-]
-_GIVEN = ("after", "inverted")
-
-
-def _and(parts) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _progress(left) -> str:
-    """What a partly repaired function has fixed and what it still gets wrong, in one or two sentences."""
-    if left == _GIVEN:
-        return ("Nothing is fixed yet: this behaves like the function you were given, which has three bugs. "
-                "This is the first one.")
-    fixed = [_BUGS[b][2] for b in ("after", "inverted") if b not in left]
-    if "after" not in left and not {"nan", "uniform", "zero"} & set(left):
-        fixed.append(_BUGS["nan"][2])
-    count = "one bug left" if len(left) == 1 else f"{len(left)} bugs left"
-    told = f"You have {_and(fixed)}; {count}: {_and([_BUGS[b][1] for b in left])}."
-    if "after" in left:
-        told += " One more bug can only show once the mask acts on the scores."
-    return told
-
-
-def _fix_variant(switches):
-    options = {"norm": _library_softmax, **switches}
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, **options)
-
 
 FIX = Exercise(
     id="fix_masked_attention",
     signature="fix_masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=[_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
-            _padding_probe(403, "padding batched"), _empty_sequence_probe(404)],
-    misconceptions=[
-        Misconception("missing_weights", test=_returns_only_output),
-        *(Misconception(_BUGS[left[0]][0], variant=_fix_variant(switches), detail=_progress(left))
-          for left, switches in _STATES),
-        Misconception("mask_ignored", variant=_fix_variant({"mask_mode": "ignore"}),
-                      detail="Deleting the mask removes its bugs, and the masking with them."),
-        *(Misconception("softmax_wrong_axis", variant=_fix_variant({"axis": -2, "norm": norm}))
-          for norm in (_naive_softmax, _library_softmax)),
-        Misconception("fully_masked_row_nan", test=_empty_rows("nan")),
-        Misconception("fully_masked_row_uniform", test=_empty_rows("uniform")),
-    ],
+    teaching=fix_masked_attention,
+    bugs=FIX_BUGS,
+    equivalent=MASKED_EQUIVALENT,
+    probes=lambda: [_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
+                    _padding_probe(403, "padding batched"), _empty_sequence_probe(404),
+                    _near_1000_probe(405)],
+    misconceptions=[Misconception("missing_weights", test=_returns_only_output)],
     forbidden=(_attention,),
     returns="pair",
     output="weights",
@@ -317,29 +253,44 @@ FIX = Exercise(
 # --------------------------------------------------------------------------- masked_attention (hard)
 
 
-def _overflowing_softmax(s, axis):
-    """No maximum subtracted: exp overflows on large scores, and an all −∞ row is 0/0."""
-    e = np.exp(s)
-    return e / e.sum(axis=axis, keepdims=True)
+def masked_attention(q, k, v, mask=None):
+    # role[scale]: scaled dot products, divided by √d
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])   # (..., n_q, n_k)
+    if mask is not None:
+        # role[mask]: a blocked key's score is −∞ before the softmax, so its weight is exactly 0 even where a query
+        # sees no key
+        scores = np.where(mask, scores, -np.inf)    # (..., n_q, n_k)
+    top = scores.max(axis=-1, keepdims=True)        # (..., n_q, 1) role[shift]: each row's own maximum keeps exp finite
+    # role[empty]: a query that sees no key is shifted by 0
+    top = np.where(np.isfinite(top), top, 0.0)      # (..., n_q, 1)
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(scores - top)                        # (..., n_q, n_k)
+    # role[normalise]: each query's weights sum to 1 over the keys
+    total = e.sum(axis=-1, keepdims=True)           # (..., n_q, 1)
+    # role[empty]: a query that sees no key gets zero weights
+    weights = e / np.where(total > 0, total, 1.0)   # (..., n_q, n_k)
+    # role[output]: each query averages the values
+    return weights @ v, weights                     # (..., n_q, d_v), (..., n_q, n_k)
 
 
-_STAGES = {   # each stage of masked attention -> its options (option, code, detail); the first is right
-    "scale": [(True, None, ""), (False, "no_sqrt_d_scaling", "")],
-    "mask_mode": [("before", None, ""), ("after", "mask_after_softmax", ""), ("ignore", "mask_ignored", "")],
-    "invert": [(False, None, ""), (True, "mask_polarity_inverted", "")],
-    "fill": [(-np.inf, None, ""), (-1e9, "fully_masked_row_uniform", ""), (0.0, "masked_to_zero", "")],
-    "axis": [(-1, None, ""), (-2, "softmax_wrong_axis", "")],
-    "norm": [(_library_softmax, None, ""), (_naive_softmax, "fully_masked_row_nan", ""),
-             (_overflowing_softmax, "no_max_subtraction", "")],
-}
-
-
-def _masked_variant(**switches):
-    return lambda q, k, v, mask=None: _attn(q, k, v, mask, **switches)
-
-
-def _squeezed(q, k, v, mask=None):
-    return _attn(q, k, v, None if mask is None else np.squeeze(mask), norm=_library_softmax)
+def _masked_probes():
+    return [
+        _plain_probe(411, "2-D"),
+        _probe("a batch: q (2, 3, 6), k (2, 7, 6), v (2, 7, 4), no mask", qkv(419, (2,), 3, 7, 6, 4), None, "batched"),
+        _causal_probe(412, "causal"),
+        _padding_probe(413, "padding"),
+        _probe("heads: q (2, 2, 3, 5), k (2, 2, 6, 5), v (2, 2, 6, 2), padding mask (2, 1, 1, 6) with lengths [6, 2]",
+               qkv(414, (2, 2), 3, 6, 5, 2), lib.padding_mask([6, 2], 6)[:, None], "heads padding"),
+        _probe("a decoder mask on q, k (2, 4, 5), v (2, 4, 2), lengths [2, 4] padded on the left",
+               qkv(415, (2,), 4, 4, 5, 2), _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding",
+               {"fully masked": (0, 1)}),
+        _empty_sequence_probe(416),
+        _probe("large scores: q, k (1, 4, 5) times 300, v (1, 4, 2), causal_mask(4)",
+               qkv(417, (1,), 4, 4, 5, 2, 300.0), lib.causal_mask(4), "large causal"),
+        _probe("self-attention shapes q, k (3, 3, 5), v (3, 3, 2), lengths [1, 3, 2]: B = n",
+               qkv(418, (3,), 3, 3, 5, 2), lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
+        _blocked_max_probe(410),
+    ]
 
 
 MASKED = Exercise(
@@ -347,30 +298,18 @@ MASKED = Exercise(
     signature="masked_attention(q, k, v, mask=None)",
     arguments={"q": 0, "k": 1, "v": 2},
     reference=_attention,
-    probes=[
-        _plain_probe(411, "2-D"),
-        Probe("a batch: q (2, 3, 4), k (2, 5, 4), v (2, 5, 6), no mask", randn(419, (2, 3, 4), (2, 5, 4), (2, 5, 6)),
-              purpose="batched"),
-        _causal_probe(412, "causal"),
-        _padding_probe(413, "padding"),
-        Probe("heads: q (2, 2, 3, 4), k and v (2, 2, 6, 4), padding mask (2, 1, 1, 6) with lengths [6, 2]",
-              randn(414, (2, 2, 3, 4), (2, 2, 6, 4), (2, 2, 6, 4)), {"mask": lib.padding_mask([6, 2], 6)[:, None]},
-              purpose="heads padding"),
-        _self_probe("a decoder mask on (2, 4, 3), lengths [2, 4] padded on the left", 415, (2, 4, 3),
-                    _decoder_reference([2, 4], 4, side="left"), "fully_masked left_padding", {"fully masked": (0, 1)}),
-        _empty_sequence_probe(416),
-        _self_probe("large scores: (1, 4, 3) inputs times 300, causal_mask(4)", 417, (1, 4, 3), lib.causal_mask(4),
-                    "large causal", scale=300.0),
-        _self_probe("self-attention on (3, 3, 4), lengths [1, 3, 2]: B = n", 418, (3, 3, 4),
-                    lib.padding_mask([1, 3, 2], 3), "batch_is_n padding"),
-    ],
+    teaching=masked_attention,
+    equivalent=MASKED_EQUIVALENT,
+    probes=_masked_probes,
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
-        *family(_masked_variant, _STAGES),
-        Misconception("padding_missing_query_axis", variant=_squeezed, detail=_SQUEEZED),
-        Misconception("fully_masked_row_nan", test=_empty_rows("nan")),
-        Misconception("fully_masked_row_uniform", test=_empty_rows("uniform")),
-        Misconception("padding_missing_query_axis", test=lambda *a: _drops_mask_axes(*a) and _SQUEEZED),
+        Misconception("mask_after_softmax", patch=mask_after("scores", "weights")),
+        Misconception("no_max_subtraction", patch=(("e = np.exp(scores - top)", "e = np.exp(scores)"),
+                                                   ("e / np.where(total > 0, total, 1.0)", "e / total"))),
+        Misconception("padding_missing_query_axis", detail=_SQUEEZED,
+                      patch=(("scores = np.where(mask, scores, -np.inf)", "scores = np.where(np.squeeze(mask), scores, "
+                                                                         "-np.inf)"),)),
+        Misconception("fully_masked_row_nan", test=_empty_rows_nan),
     ],
     forbidden=(_attention, _softmax),
     returns="pair",

@@ -1,22 +1,17 @@
 """Checks for lesson 06: split and merge heads, multi-head and grouped-query attention, and a layer to repair.
 
-The wrong implementations are built from three functions whose switches are the slips a learner
-makes: :func:`_split` and :func:`_merge` (how features are cut into heads and joined back) and
-:func:`_layer` (projections, heads, shared key/value heads, scale, softmax axis, W_O, biases, mask).
-:func:`._engine.family` combines the slips one or two at a time, so a layer with a second slip
-is still named by its first.
+Each exercise has a teaching reference; its mutants name most slips. Splitting and merging keep a small
+family of wrong implementations (:func:`_split`, :func:`_merge`) because their messages can show the learner's
+own head, or own row, on the lesson's labelled tensor.
 """
 from __future__ import annotations
-
-import itertools
-import math
 
 import numpy as np
 
 from .. import multihead as lib
 from ..attention import attention as _attention
-from ..masking import apply_mask, causal_mask, padding_mask
-from ._compare import as_array, as_pair, outcome_matches
+from ..masking import causal_mask, padding_mask
+from ._compare import as_array, as_pair
 from ._engine import Exercise, Misconception, Probe, family, randn
 
 
@@ -98,17 +93,32 @@ def _row_zero(how) -> str:
 
 _FIXED_AXES = "Here `B, n, D = x.shape` (or a fixed transpose) fits inputs with exactly three axes."
 
+def split_heads(x, n_heads):
+    *lead, n, D = x.shape
+    # role[cut]: each position's D features are cut into n_heads blocks of D/h, one per head
+    x = x.reshape(*lead, n, n_heads, D // n_heads)   # (..., n, h, d)
+    return np.swapaxes(x, -2, -3)       # (..., h, n, d) role[heads]: the head axis moves in front of the positions
+
+
+def merge_heads(x):
+    *lead, h, n, d = x.shape
+    x = np.swapaxes(x, -3, -2)          # (..., n, h, d) role[positions]: the positions move back in front of the heads
+    return x.reshape(*lead, n, h * d)   # (..., n, h·d) role[join]: each position's heads sit side by side again
+
+
 SPLIT_HEADS = Exercise(
     id="split_heads",
     signature="split_heads(x, n_heads)",
     reference=lib.split_heads,
-    probes=[
+    teaching=split_heads,
+    probes=lambda: [
         Probe("x (2, 3, 8) with 2 heads", randn(611, (2, 3, 8)) + (2,), purpose="batched"),
         Probe("x (1, 5, 12) with 3 heads", randn(612, (1, 5, 12)) + (3,), purpose="batched"),
         Probe("x (2, 4, 4) with 4 heads of one feature", randn(613, (2, 4, 4)) + (4,), purpose="one_feature"),
         Probe("the labelled tensor (1, 4, 6) with 2 heads", (labelled((1, 4, 6)), 2), purpose="labelled"),
         Probe("one sequence, x (5, 6), with 2 heads", randn(614, (5, 6)) + (2,), purpose="2-D"),
         Probe("x (2, 3, 8) with 1 head", randn(615, (2, 3, 8)) + (1,), purpose="one_head"),
+        Probe("one more axis: x (2, 2, 3, 6) with 3 heads", randn(616, (2, 2, 3, 6)) + (3,), purpose="extra_axis"),
     ],
     misconceptions=family(
         lambda how, axes: lambda x, n_heads: _split(x, n_heads, how, axes),
@@ -127,11 +137,13 @@ MERGE_HEADS = Exercise(
     id="merge_heads",
     signature="merge_heads(x)",
     reference=lib.merge_heads,
-    probes=[
+    teaching=merge_heads,
+    probes=lambda: [
         Probe("x (2, 2, 3, 4): a batch of 2 heads", randn(621, (2, 2, 3, 4)), purpose="heads"),
         Probe("x (1, 3, 5, 2): 3 heads of 5 positions", randn(622, (1, 3, 5, 2)), purpose="heads"),
         Probe("x (2, 1, 4, 6): one head", randn(623, (2, 1, 4, 6)), purpose="one_head"),
         Probe("one sequence's heads, x (3, 4, 2)", randn(624, (3, 4, 2)), purpose="batched"),
+        Probe("one more axis: x (2, 2, 3, 4, 2)", randn(625, (2, 2, 3, 4, 2)), purpose="extra_axis"),
         Probe("the labelled tensor (1, 4, 6) split into 2 heads", (lib.split_heads(labelled((1, 4, 6)), 2),),
               purpose="labelled"),
     ],
@@ -155,129 +167,36 @@ MERGE_HEADS = Exercise(
 # --------------------------------------------------------------------------- the layer
 
 
-def _project(x, params, which, bias=True):
-    out = x @ params[f"W_{which}"]                           # (B, n, ·)
-    b = params.get(f"b_{which}") if bias else None
-    return out if b is None else out + b
+def multi_head_attention(x_q, x_kv, params, n_heads, mask=None):
+    def heads(t):                                   # (B, n, D) -> (B, h, n, d)
+        *lead, n, D = t.shape
+        # role[cut]: each position's D features are cut into n_heads blocks of D/h, one per head
+        t = t.reshape(*lead, n, n_heads, D // n_heads)   # (B, n, h, d)
+        # role[heads]: the head axis moves in front of the positions
+        return np.swapaxes(t, -2, -3)               # (B, h, n, d)
 
-
-def _masked(scores, mask, mode):
-    """Blocked scores -> −inf, with the mask's head axis handled as ``mode`` says."""
-    if mask is None:
-        return scores
-    mask = np.asarray(mask)
-    if (mode == "head" and mask.ndim == 3) or mode.startswith("always"):
-        mask = mask[:, None]                                 # (B, 1, ·, n_k)
-    if mode.endswith("_lib"):                                # through al.attention, which refuses a misaligned mask
-        return apply_mask(scores, mask)
-    return np.where(mask, scores, -np.inf)                   # broadcasting decides, right or wrong
-
-
-def _share(q, k, v, h, g, kv):
-    """Give each of the h query heads its key/value head (or fail to)."""
-    if kv in ("split_h", "no_repeat"):
-        return q, k, v
-    r = h // g
-    if kv == "tile":
-        reps = (1,) * (k.ndim - 3) + (r, 1, 1)
-        return q, np.tile(k, reps), np.tile(v, reps)         # KV heads 0, 1, 0, 1, …
-    k, v = np.repeat(k, r, axis=-3), np.repeat(v, r, axis=-3)   # (B, h, n_k, d): 0, 0, …, 1, 1, …
-    if kv == "shared_q":
-        *lead, _, n, d = q.shape
-        q = np.repeat(q.reshape(*lead, g, r, n, d).mean(axis=-3), r, axis=-3)   # one query per group
-    return q, k, v
-
-
-def _layer(x_q, x_kv, params, h, g, mask, *, splits=("right",) * 3, merge="right", kv="repeat", source="kv",
-           scale="head", axis=-1, wo=True, bias=True, mask_mode="head"):
-    """Multi-head (g = h) or grouped-query attention; each misconception flips one switch."""
-    src = x_q if source == "q" else x_kv
-    q = _split(_project(x_q, params, "q", bias), h, splits[0])                     # (B, h, n_q, d)
-    cut = h if kv == "split_h" else g
-    k = _split(_project(src, params, "k", bias), cut, splits[1])                   # (B, g, n_k, d)
-    v = _split(_project(src, params, "v", bias), cut, splits[2])                   # (B, g, n_k, d)
-    q, k, v = _share(q, k, v, h, g, kv)                                            # (B, h, ·, d)
-    d = x_q.shape[-1] if scale == "model" else q.shape[-1]
-    s = _masked(q @ np.swapaxes(k, -1, -2) / math.sqrt(d), mask, mask_mode)       # (B, h, n_q, n_k)
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    w = e / e.sum(axis=axis, keepdims=True)                                        # (B, h, n_q, n_k)
-    out = _merge(w @ v, merge)                                                     # (B, n_q, D)
-    return (_project(out, params, "o", bias) if wo else out), w
-
-
-_PLACES = ("q", "k", "v", "merge")
-
-
-def _places(places) -> str:
-    places = set(places)
-    splits = [p for p in _PLACES[:3] if p in places]
-    parts = [("the split of " if len(splits) == 1 else "the splits of ") + _listed(splits)] if splits else []
-    return " and ".join(parts + (["the merge"] if "merge" in places else []))
-
-
-def _still_wrong(broken) -> str:
-    """What is fixed and what is not, when the reshapes in ``broken`` still skip the swap."""
-    broken = set(broken)
-    if broken == set(_PLACES):
-        return ("None of the four is fixed yet: the splits of q, k and v and the merge all reshape straight into "
-                "or out of heads.")
-    fixed = _places(p for p in _PLACES if p not in broken)
-    direction = "out of" if broken == {"merge"} else "into or out of" if "merge" in broken else "into"
-    return (f"{fixed[0].upper()}{fixed[1:]} {'is' if len(_PLACES) - len(broken) == 1 else 'are'} right now; "
-            f"{_places(broken)} still {'reshapes' if len(broken) == 1 else 'reshape'} straight {direction} heads.")
-
-
-_HOW = {   # name -> (splits of q, k, v), merge
-    "right": (("right",) * 3, "right"),
-    "no_transpose": (("no_transpose",) * 3, "no_transpose"),
-    "split_only": (("no_transpose",) * 3, "right"),
-    "merge_only": (("right",) * 3, "no_transpose"),
-    "interleaved": (("interleaved",) * 3, "interleaved"),
-}
-_HOW_STAGE = [("right", None, ""),
-              ("no_transpose", "reshape_without_transpose", ""),
-              ("split_only", "reshape_without_transpose", _still_wrong({"q", "k", "v"})),
-              ("merge_only", "reshape_without_transpose", _still_wrong({"merge"})),
-              ("interleaved", "interleaved_features", "")]
-_ONLY_BATCH_MASKS = "Add it to a batch mask (3 axes) only; the others already line up with the scores."
-_SOURCE = [("kv", None, ""), ("q", "not_cross_attention", "")]
-_SCALE = [("head", None, ""), ("model", "scaled_by_d_model", "")]
-_WO = [(True, None, ""), (False, "forgot_w_o", "")]
-_SECONDARY = {
-    "bias": [(True, None, ""), (False, "biases_ignored", "")],
-    "mask_mode": [("head", None, ""), ("as_is", "mask_missing_head_axis", ""),
-                  ("as_is_lib", "mask_missing_head_axis", ""),
-                  ("always", "mask_missing_head_axis", _ONLY_BATCH_MASKS),
-                  ("always_lib", "mask_missing_head_axis", _ONLY_BATCH_MASKS)],
-}
-
-
-def _family(build, main, secondary):
-    """Like :func:`._engine.family` over the ``main`` stages (up to two slips), plus every choice of the
-    ``secondary`` stages (biases, the mask's head axis) on top of at most one main slip: those two are
-    easy to miss alongside a real mistake, which should still be named."""
-    stages = {**main, **secondary}
-    names = list(stages)
-    out = []
-    for combo in itertools.product(*(range(len(stages[n])) for n in names)):
-        wrong = [i for i, c in enumerate(combo) if c]
-        in_main = sum(1 for i in wrong if names[i] in main)
-        if not wrong or in_main > 2 or (in_main == 2 and len(wrong) > 2):
-            continue
-        choices = {n: stages[n][c][0] for n, c in zip(names, combo, strict=True)}
-        _, code, detail = stages[names[wrong[0]]][combo[wrong[0]]]
-        out.append(Misconception(code, variant=build(**choices), detail=detail))
-    return out
-
-
-def _layer_variant(how, kv="repeat", **switches):
-    """One wrong layer for :func:`_family`; it takes both signatures (``n_kv_heads`` given or not)."""
-    splits, merge = _HOW[how]
-
-    def variant(x_q, x_kv, params, n_heads, n_kv_heads=None, mask=None):
-        g = n_heads if n_kv_heads is None else n_kv_heads
-        return _layer(x_q, x_kv, params, n_heads, g, mask, splits=splits, merge=merge, kv=kv, **switches)
-    return variant
+    # role[queries]: the queries come from x_q, through W_q (and its bias, if there is one)
+    q = heads(x_q @ params["W_q"] + params.get("b_q", 0.0))     # (B, h, n_q, d)
+    # role[keys]: the keys come from x_kv, through W_k (and its bias, if there is one)
+    k = heads(x_kv @ params["W_k"] + params.get("b_k", 0.0))    # (B, h, n_k, d)
+    # role[values]: the values come from x_kv, through W_v (and its bias, if there is one)
+    v = heads(x_kv @ params["W_v"] + params.get("b_v", 0.0))    # (B, h, n_k, d)
+    # role[scale]: each head divides its dot products by √d, with d = D/h its own width
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])      # (B, h, n_q, n_k)
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.ndim == 3:                          # role[mask_heads]: a batch mask needs a head axis
+            mask = mask[:, None]                    # (B, 1, ·, n_k) role[mask_heads]: a batch mask needs a head axis
+        s = np.where(mask, s, -np.inf)              # (B, h, n_q, n_k) role[mask]: a blocked key's score is −∞
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (B, h, n_q, n_k)
+    w = e / e.sum(axis=-1, keepdims=True)           # (B, h, n_q, n_k) role[normalise]: each query's weights sum to 1
+    # role[positions]: the positions move back in front of the heads
+    out = np.swapaxes(w @ v, -2, -3)                # (B, n_q, h, d)
+    # role[join]: each position's heads sit side by side again
+    out = out.reshape(*out.shape[:-2], -1)          # (B, n_q, D)
+    # role[project_out]: W_O mixes the joined heads (with its bias, if there is one)
+    return out @ params["W_o"] + params.get("b_o", 0.0), w      # (B, n_q, D), (B, h, n_q, n_k)
 
 
 def _weights_averaged(mine, want, probes):
@@ -297,7 +216,7 @@ def _weights_averaged(mine, want, probes):
     return seen
 
 
-def _params(seed, d_model=8, bias=False):
+def _params(seed, d_model=12, bias=False):
     """Multi-head parameters; with ``bias``, biases that are not zero (so that leaving them out shows)."""
     params = lib.init_mha_params(d_model, seed)
     if bias:
@@ -305,40 +224,54 @@ def _params(seed, d_model=8, bias=False):
     return params
 
 
-def _right_with_one_head_only(mine, want, probes):
-    ok = [outcome_matches(m, w, 1e-6, 1e-8) for m, w in zip(mine, want, strict=True)]
-    one = ["one_head" in p.tags for p in probes]
-    if ok == one and any(one):
-        return ("With one head your function is right, so the attention itself is fine: the bug is in how the "
-                "heads are cut and joined (or in a size that equals D only when h = 1).")
-    return False
+ONE_HEAD_ONLY = {"only:one_head": ("reshape_without_transpose", "With one head your function is right, so the "
+                                   "attention itself is fine: the bug is in how the heads are cut and joined (or in "
+                                   "a size that equals D only when h = 1).")}
+NO_W_O = (('return out @ params["W_o"] + params.get("b_o", 0.0), w', "return out, w"),)
 
 
-_D = 8
-_P = _params(601)
-_xq, _xkv = randn(602, (2, 3, _D), (2, 5, _D))
-_xs, = randn(603, (2, 4, _D))
-
-
-def _self(seed, shape):
+def _self(seed, shape, scale=1.0):
     """Self-attention inputs: the same array as x_q and x_kv."""
     x, = randn(seed, shape)
-    return x, x
+    return scale * x, scale * x
 
 
+_D = 12
 _LX = labelled((1, 4, 6)) / 100                             # 0.23 is position 2, feature 3
 _EYE = dict.fromkeys(("W_q", "W_k", "W_v", "W_o"), np.eye(6))
 
-_LAYER_PROBES = [
-    Probe("cross-attention: x_q (2, 3, 8), x_kv (2, 5, 8), 2 heads", (_xq, _xkv, _P, 2), purpose="cross"),
-    Probe("causal self-attention: x (2, 4, 8), 4 heads, causal_mask(4)", (_xs, _xs, _P, 4),
-          {"mask": causal_mask(4)}, purpose="causal"),
-    Probe("cross-attention with a padding mask (2, 1, 1, 5), 2 heads", randn(604, (2, 3, _D), (2, 5, _D)) + (_P, 2),
-          {"mask": padding_mask([3, 5], 5)[:, None]}, purpose="padding"),
-    Probe("self-attention: x (2, 4, 8), 1 head", _self(605, (2, 4, _D)) + (_P, 1), purpose="one_head"),
-]
-_LABELLED_PROBE = Probe("the labelled tensor (1, 4, 6) / 100 as x_q and x_kv, identity projections, 2 heads",
-                        (_LX, _LX, _EYE, 2), purpose="labelled")
+
+def _layer_probes():
+    """D = 12 cut into 2 heads of 6, 4 heads of 3 or 1 of 12: never d = 4, where √d = d/2 = 2."""
+    P = _params(601)
+    xs, = randn(603, (2, 4, _D))
+    return [
+        Probe("cross-attention: x_q (2, 3, 12), x_kv (2, 5, 12), 2 heads", randn(602, (2, 3, _D), (2, 5, _D)) + (P, 2),
+              purpose="cross"),
+        Probe("causal self-attention: x (2, 4, 12), 4 heads, causal_mask(4)", (xs, xs, P, 4),
+              {"mask": causal_mask(4)}, purpose="causal"),
+        Probe("cross-attention with a padding mask (2, 1, 1, 5), 2 heads", randn(604, (2, 3, _D), (2, 5, _D)) + (P, 2),
+              {"mask": padding_mask([3, 5], 5)[:, None]}, purpose="padding"),
+        Probe("self-attention: x (2, 4, 12), 1 head", _self(605, (2, 4, _D)) + (P, 1), purpose="one_head"),
+        Probe("the labelled tensor (1, 4, 6) / 100 as x_q and x_kv, identity projections, 2 heads",
+              (_LX, _LX, _EYE, 2), purpose="labelled"),
+    ]
+
+
+def _mha_probes():
+    P = _params(601)
+    return [
+        *_layer_probes(),
+        Probe("cross-attention with a batch padding mask (2, 1, 5), 2 heads", randn(606, (2, 3, _D), (2, 5, _D))
+              + (P, 2), {"mask": padding_mask([3, 5], 5)}, purpose="batch_mask"),
+        Probe("self-attention: x (2, 4, 12), 12 heads of one feature", _self(607, (2, 4, _D)) + (P, 12),
+              purpose="one_feature"),
+        Probe("cross-attention with biases: x_q (2, 3, 12), x_kv (2, 5, 12), 2 heads",
+              randn(608, (2, 3, _D), (2, 5, _D)) + (_params(609, bias=True), 2), purpose="biases"),
+        Probe("large scores: self-attention on x (2, 4, 12) times 30, 2 heads, causal_mask(4)",
+              _self(610, (2, 4, _D), 30.0) + (P, 2), {"mask": causal_mask(4)}, purpose="large causal"),
+    ]
+
 
 def _with_transposed_weights(layer):
     """The layer computed as PyTorch's nn.Linear does, x @ W.T, with the course's (in, out) matrices."""
@@ -348,79 +281,103 @@ def _with_transposed_weights(layer):
     return variant
 
 
+INTERLEAVED = (   # head j takes features j, j + h, j + 2h, …: the reshape cut the other way round
+    ("t = t.reshape(*lead, n, n_heads, D // n_heads)", "t = t.reshape(*lead, n, D // n_heads, n_heads)"),
+    ("return np.swapaxes(t, -2, -3)", "return np.moveaxis(t, -1, -3)"),
+    ("out = np.swapaxes(w @ v, -2, -3)", "out = np.moveaxis(w @ v, -3, -1)"),
+)
+
+LAYER_CODES = {   # the ideas a slip in a layer breaks, beyond the shared table
+    ("queries", "name", "x_kv-for-x_q"): "queries_from_kv_side",
+    ("keys", "name", "x_q-for-x_kv"): "not_cross_attention",
+    ("values", "name", "x_q-for-x_kv"): "values_from_query_side",
+    ("queries", "drop", "add"): "biases_ignored", ("keys", "drop", "add"): "biases_ignored",
+    ("values", "drop", "add"): "biases_ignored", ("project_out", "drop", "add"): "biases_ignored",
+    ("project_out", "name"): "forgot_w_o",
+    ("scale", "size"): "scaled_by_d_model",
+    ("normalise", "axis", "h"): "softmax_over_heads",
+    ("mask_heads", "keepdims"): "mask_missing_head_axis",
+    ("mask_heads", "polarity"): "mask_missing_head_axis",
+    ("heads", "transpose", "dropped"): "heads_axis_last",
+    ("positions", "transpose", "dropped"): "heads_axis_last",
+}
+
+LAYER_EQUIVALENT = {
+    "drop: x_kv @ params['W_k'] + params.get('b_k', 0.0) → x_kv @ params['W_k']":
+        "A bias on the keys adds q·b_k to every score of a query's row, and the softmax ignores a shift of a row.",
+    "fill: -np.inf → -1000000000.0": "No query here is blocked from every key, and exp(−1e9 − max) is exactly 0, as "
+                                     "exp(−∞) is.",
+    "update: mask = np.asarray(mask) → pass": "The contract passes the mask as a boolean array already.",
+}
+
 MHA = Exercise(
     id="multi_head_attention",
     signature="multi_head_attention(x_q, x_kv, params, n_heads, mask=None)",
     reference=lib.multi_head_attention,
-    probes=[
-        *_LAYER_PROBES,
-        Probe("cross-attention with a batch padding mask (2, 1, 5), 2 heads", randn(606, (2, 3, _D), (2, 5, _D))
-              + (_P, 2), {"mask": padding_mask([3, 5], 5)}, purpose="batch_mask"),
-        Probe("self-attention: x (2, 4, 8), 8 heads of one feature", _self(607, (2, 4, _D)) + (_P, 8),
-              purpose="one_feature"),
-        Probe("cross-attention with biases: x_q (2, 3, 8), x_kv (2, 5, 8), 2 heads",
-              randn(608, (2, 3, _D), (2, 5, _D)) + (_params(609, bias=True), 2), purpose="biases"),
-        _LABELLED_PROBE,
-    ],
+    teaching=multi_head_attention,
+    equivalent=LAYER_EQUIVALENT,
+    codes=LAYER_CODES,
+    probes=_mha_probes,
     misconceptions=[
-        *_family(_layer_variant, {"how": _HOW_STAGE, "source": _SOURCE, "scale": _SCALE,
-                                "axis": [(-1, None, ""), (1, "softmax_over_heads", "")], "wo": _WO}, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
-        Misconception("reshape_without_transpose", test=_right_with_one_head_only),
         Misconception("projection_transposed", variant=_with_transposed_weights(lib.multi_head_attention)),
+        Misconception("forgot_w_o", patch=NO_W_O),
+        Misconception("interleaved_features", patch=INTERLEAVED),
     ],
     forbidden=(lib.multi_head_attention, lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",
     output="weights",
-    purposes={"batch_mask": ("mask_missing_head_axis", ""), "biases": ("biases_ignored", "")},
+    purposes={"batch_mask": ("mask_missing_head_axis", ""), "biases": ("biases_ignored", ""), **ONE_HEAD_ONLY},
 )
 
 
 # --------------------------------------------------------------------------- find the bug: the reshape trap
 
 
-def _handout(splits, merge):
-    """The handed-out layer with some of its four reshapes repaired (``"right"``) and the others not."""
-    def layer(x_q, x_kv, params, n_heads, mask=None):
-        B, n_q, D = x_q.shape
-        q, k, v = (_split(x @ params[w], n_heads, how)
-                   for x, w, how in zip((x_q, x_kv, x_kv), ("W_q", "W_k", "W_v"), splits, strict=True))
-        out, weights = _attention(q, k, v, mask)             # (B, h, n_q, d), (B, h, n_q, n_k)
-        merged = out.reshape(B, n_q, D) if merge == "reshape" else _merge(out, merge)   # (B, n_q, D)
-        return merged @ params["W_o"], weights
-    return layer
+def mha_reshape_bug(x_q, x_kv, params, n_heads, mask=None):
+    B, n_q, D = x_q.shape
+    n_k, d = x_kv.shape[1], D // n_heads
+    # role[heads]: each projection is cut into heads at the positions' features, then the head axis moves forward
+    q = np.swapaxes((x_q @ params["W_q"]).reshape(B, n_q, n_heads, d), 1, 2)    # (B, h, n_q, d)
+    # role[heads]: each projection is cut into heads at the positions' features, then the head axis moves forward
+    k = np.swapaxes((x_kv @ params["W_k"]).reshape(B, n_k, n_heads, d), 1, 2)   # (B, h, n_k, d)
+    # role[heads]: each projection is cut into heads at the positions' features, then the head axis moves forward
+    v = np.swapaxes((x_kv @ params["W_v"]).reshape(B, n_k, n_heads, d), 1, 2)   # (B, h, n_k, d)
+    out, weights = _attention(q, k, v, mask)                  # (B, h, n_q, d), (B, h, n_q, n_k)
+    # role[join]: the positions move back in front of the heads before the heads are joined
+    return np.swapaxes(out, 1, 2).reshape(B, n_q, D) @ params["W_o"], weights   # (B, n_q, D)
 
 
-def _partial_fixes():
-    """One variant per set of reshapes still broken: the check says which are fixed and which are not."""
-    out = []
-    for size in range(len(_PLACES), 0, -1):
-        for broken in itertools.combinations(_PLACES, size):
-            splits = tuple("no_transpose" if p in broken else "right" for p in _PLACES[:3])
-            variant = _handout(splits, "reshape" if "merge" in broken else "right")
-            out.append(Misconception("reshape_without_transpose", variant=variant, detail=_still_wrong(broken)))
-    return out
+def _straight(name, x, n, width="d"):
+    """The bug at one place: the projection poured straight into heads, (B, h, n, d), with no transpose."""
+    fixed = f'np.swapaxes(({x} @ params["W_{name}"]).reshape(B, {n}, n_heads, {width}), 1, 2)'
+    return {"patch": [(fixed, f'({x} @ params["W_{name}"]).reshape(B, n_heads, {n}, {width})')],
+            "code": "reshape_without_transpose", "left": f"the split of {name} still reshapes straight into heads",
+            "fixed": f"split {name} right"}
 
 
-_NO_SWAP = ("You reshaped to (B, n, h, d) but did not move the head axis in front of the positions, so attention "
-            "runs across the heads instead of the positions.")
-
+RESHAPE_BUGS = {
+    "q": _straight("q", "x_q", "n_q"), "k": _straight("k", "x_kv", "n_k"), "v": _straight("v", "x_kv", "n_k"),
+    "merge": {"patch": [("np.swapaxes(out, 1, 2).reshape(B, n_q, D)", "out.reshape(B, n_q, D)")],
+              "code": "reshape_without_transpose", "left": "the merge still reshapes straight out of heads",
+              "fixed": "merged the heads right"},
+}
 
 MHA_RESHAPE_BUG = Exercise(
     id="mha_reshape_bug",
     signature="mha_reshape_bug(x_q, x_kv, params, n_heads, mask=None)",
     reference=lib.multi_head_attention,
-    probes=[*_LAYER_PROBES, _LABELLED_PROBE],
-    misconceptions=[
-        *_partial_fixes(),
-        *(Misconception("heads_axis_last", variant=_handout(("no_swap",) * 3, merge), detail=_NO_SWAP)
-          for merge in ("reshape", "right")),
-        *(Misconception("heads_axis_last", variant=_handout(("swap_last",) * 3, merge),
-                        detail="You swapped the last two axes (h and d) instead.") for merge in ("reshape", "right")),
-        Misconception("interleaved_features", variant=_handout(("interleaved",) * 3, "interleaved")),
-        Misconception("reshape_without_transpose", test=_right_with_one_head_only),
-    ],
+    teaching=mha_reshape_bug,
+    bugs=RESHAPE_BUGS,
+    codes=LAYER_CODES,
+    probes=_layer_probes,
+    misconceptions=[Misconception("interleaved_features", patch=tuple(
+        (f'np.swapaxes(({x} @ params["W_{w}"]).reshape(B, {n}, n_heads, d), 1, 2)',
+         f'({x} @ params["W_{w}"]).reshape(B, {n}, d, n_heads).transpose(0, 3, 1, 2)')
+        for x, w, n in (("x_q", "q", "n_q"), ("x_kv", "k", "n_k"), ("x_kv", "v", "n_k"))) + (
+        ("np.swapaxes(out, 1, 2).reshape(B, n_q, D)", "np.moveaxis(out, 1, -1).reshape(B, n_q, D)"),))],
     forbidden=(lib.multi_head_attention, lib.grouped_query_attention, lib.multi_query_attention),
+    purposes=ONE_HEAD_ONLY,
     returns="pair",
     output="weights",
 )
@@ -429,7 +386,43 @@ MHA_RESHAPE_BUG = Exercise(
 # --------------------------------------------------------------------------- grouped-query attention
 
 
-def _gqa_params(seed, h, g, d_model=16, bias=False):
+def grouped_query_attention(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
+    def heads(t, h):                                # (B, n, h·d) -> (B, h, n, d)
+        *lead, n, width = t.shape
+        # role[cut]: each position's features are cut into blocks of d = D/h, one per head
+        t = t.reshape(*lead, n, h, width // h)      # (B, n, h, d)
+        # role[heads]: the head axis moves in front of the positions
+        return np.swapaxes(t, -2, -3)               # (B, h, n, d)
+
+    # role[queries]: the queries come from x_q, through W_q, in n_heads heads
+    q = heads(x_q @ params["W_q"] + params.get("b_q", 0.0), n_heads)          # (B, h, n_q, d)
+    # role[keys]: the keys come from x_kv, through W_k, in n_kv_heads heads
+    k = heads(x_kv @ params["W_k"] + params.get("b_k", 0.0), n_kv_heads)      # (B, g, n_k, d)
+    # role[values]: the values come from x_kv, through W_v, in n_kv_heads heads
+    v = heads(x_kv @ params["W_v"] + params.get("b_v", 0.0), n_kv_heads)      # (B, g, n_k, d)
+    # role[groups]: query head i uses key/value head i // (h/g): each KV head is repeated in place for its group
+    k = np.repeat(k, n_heads // n_kv_heads, axis=-3)     # (B, h, n_k, d)
+    # role[groups]: query head i uses key/value head i // (h/g): each KV head is repeated in place for its group
+    v = np.repeat(v, n_heads // n_kv_heads, axis=-3)     # (B, h, n_k, d)
+    # role[scale]: each head divides its dot products by √d, with d = D/h its own width
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])      # (B, h, n_q, n_k)
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.ndim == 3:                          # role[mask_heads]: a batch mask needs a head axis
+            mask = mask[:, None]                    # (B, 1, ·, n_k) role[mask_heads]: a batch mask needs a head axis
+        s = np.where(mask, s, -np.inf)              # (B, h, n_q, n_k) role[mask]: a blocked key's score is −∞
+    # role[shift]: each row's own maximum keeps exp finite
+    e = np.exp(s - s.max(axis=-1, keepdims=True))   # (B, h, n_q, n_k)
+    w = e / e.sum(axis=-1, keepdims=True)           # (B, h, n_q, n_k) role[normalise]: each query's weights sum to 1
+    # role[positions]: the positions move back in front of the heads
+    out = np.swapaxes(w @ v, -2, -3)                # (B, n_q, h, d)
+    # role[join]: each position's heads sit side by side again
+    out = out.reshape(*out.shape[:-2], -1)          # (B, n_q, D)
+    # role[project_out]: W_O mixes the joined heads (with its bias, if there is one)
+    return out @ params["W_o"] + params.get("b_o", 0.0), w      # (B, n_q, D), (B, h, n_q, n_k)
+
+
+def _gqa_params(seed, h, g, d_model=24, bias=False):
     params = lib.init_gqa_params(d_model, h, g, seed)
     if bias:
         widths = {"b_q": d_model, "b_k": g * d_model // h, "b_v": g * d_model // h, "b_o": d_model}
@@ -437,39 +430,59 @@ def _gqa_params(seed, h, g, d_model=16, bias=False):
     return params
 
 
+NOT_REPEATED = (("k = np.repeat(k, n_heads // n_kv_heads, axis=-3)", "k = k"),
+                ("v = np.repeat(v, n_heads // n_kv_heads, axis=-3)", "v = v"))
+
 _GROUPS_WRONG = ("Your function is right where every query head shares one KV head (g = 1) or has its own (g = h), "
                  "and wrong where they share in groups: check which KV head each query head gets.")
+
+
+def _gqa_probes():
+    """D = 24 in 4 query heads of 6, or 8 of 3."""
+    return [
+        Probe("cross-attention: x_q (2, 3, 24), x_kv (2, 5, 24), 4 query heads, 2 KV heads",
+              randn(651, (2, 3, 24), (2, 5, 24)) + (_gqa_params(652, 4, 2), 4, 2), purpose="cross kv_groups"),
+        Probe("causal self-attention: x (2, 4, 24), 4 query heads, 1 KV head, causal_mask(4)",
+              _self(653, (2, 4, 24)) + (_gqa_params(654, 4, 1), 4, 1), {"mask": causal_mask(4)},
+              purpose="causal one_kv_head"),
+        Probe("self-attention: x (1, 5, 24), 4 query heads, 4 KV heads (plain multi-head)",
+              _self(655, (1, 5, 24)) + (_params(656, 24), 4, 4), purpose="all_kv_heads"),
+        Probe("cross-attention with a batch padding mask (2, 1, 5), 8 query heads, 2 KV heads",
+              randn(657, (2, 3, 24), (2, 5, 24)) + (_gqa_params(658, 8, 2), 8, 2),
+              {"mask": padding_mask([3, 5], 5)}, purpose="batch_mask kv_groups"),
+        Probe("cross-attention with biases, 4 query heads, 2 KV heads",
+              randn(659, (2, 3, 24), (2, 5, 24)) + (_gqa_params(660, 4, 2, bias=True), 4, 2),
+              purpose="biases kv_groups"),
+        Probe("large scores: x (2, 4, 24) times 30, 4 query heads, 2 KV heads, causal_mask(4)",
+              _self(661, (2, 4, 24), 30.0) + (_gqa_params(662, 4, 2), 4, 2), {"mask": causal_mask(4)},
+              purpose="large causal kv_groups"),
+    ]
+
 
 GQA = Exercise(
     id="grouped_query_attention",
     signature="grouped_query_attention(x_q, x_kv, params, n_heads, n_kv_heads, mask=None)",
     reference=lib.grouped_query_attention,
-    probes=[
-        Probe("cross-attention: x_q (2, 3, 16), x_kv (2, 5, 16), 4 query heads, 2 KV heads",
-              randn(651, (2, 3, 16), (2, 5, 16)) + (_gqa_params(652, 4, 2), 4, 2), purpose="cross kv_groups"),
-        Probe("causal self-attention: x (2, 4, 16), 4 query heads, 1 KV head, causal_mask(4)",
-              _self(653, (2, 4, 16)) + (_gqa_params(654, 4, 1), 4, 1), {"mask": causal_mask(4)},
-              purpose="causal one_kv_head"),
-        Probe("self-attention: x (1, 5, 16), 4 query heads, 4 KV heads (plain multi-head)",
-              _self(655, (1, 5, 16)) + (_params(656, 16), 4, 4), purpose="all_kv_heads"),
-        Probe("cross-attention with a batch padding mask (2, 1, 5), 8 query heads, 2 KV heads",
-              randn(657, (2, 3, 16), (2, 5, 16)) + (_gqa_params(658, 8, 2), 8, 2),
-              {"mask": padding_mask([3, 5], 5)}, purpose="batch_mask kv_groups"),
-        Probe("cross-attention with biases, 4 query heads, 2 KV heads",
-              randn(659, (2, 3, 16), (2, 5, 16)) + (_gqa_params(660, 4, 2, bias=True), 4, 2),
-              purpose="biases kv_groups"),
-    ],
+    teaching=grouped_query_attention,
+    equivalent=LAYER_EQUIVALENT,
+    codes={**LAYER_CODES, ("groups", "drop"): "kv_heads_not_repeated", ("groups", "name"): "kv_heads_not_repeated"},
+    probes=_gqa_probes,
     misconceptions=[
-        *_family(_layer_variant, {
-            "kv": [("repeat", None, ""), ("tile", "kv_heads_tiled", ""),
-                   ("split_h", "kv_heads_not_repeated",
-                    "Here K and V were cut into h heads, narrower than the queries' heads whenever g < h."),
-                   ("no_repeat", "kv_heads_not_repeated", "Here the g key/value heads were never repeated."),
-                   ("shared_q", "queries_shared", "")],
-            "how": _HOW_STAGE[:2], "source": _SOURCE, "scale": _SCALE, "wo": _WO,
-        }, _SECONDARY),
         Misconception("weights_averaged_over_heads", test=_weights_averaged),
         Misconception("projection_transposed", variant=_with_transposed_weights(lib.grouped_query_attention)),
+        Misconception("forgot_w_o", patch=NO_W_O),
+        Misconception("kv_heads_not_repeated", patch=NOT_REPEATED, detail="Here the g key/value heads were never "
+                                                                          "repeated."),
+        Misconception("kv_heads_not_repeated", patch=(*NOT_REPEATED, ("n_kv_heads)      #", "n_heads)      #"),
+                                                      ("n_kv_heads)      #", "n_heads)      #")),
+                      detail="Here K and V were cut into h heads, narrower than the queries' heads whenever g < h."),
+        Misconception("queries_shared", patch=(("    # role[keys]", "    q = np.repeat(q.reshape(*q.shape[:-3], "
+                                                "n_kv_heads, -1, *q.shape[-2:]).mean(axis=-3), n_heads // n_kv_heads, "
+                                                "axis=-3)\n    # role[keys]"),)),
+        Misconception("reshape_without_transpose", patch=(
+            ("t = t.reshape(*lead, n, h, width // h)", "t = t.reshape(*lead, h, n, width // h)"),
+            ("return np.swapaxes(t, -2, -3)", "return t"), ("out = np.swapaxes(w @ v, -2, -3)", "out = w @ v"),
+            ("out = out.reshape(*out.shape[:-2], -1)", "out = out.reshape(out.shape[0], out.shape[2], -1)"))),
     ],
     forbidden=(lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",

@@ -23,12 +23,12 @@ from ._engine import Exercise, Misconception, Probe, family
 _ASK = [Probe("your answer", purpose="answer")]
 
 
-def _value(id, signature, value, misconceptions, rtol=1e-4, atol=1e-6, output="values", forbidden=()):
+def _value(id, signature, value, misconceptions, rtol=1e-4, atol=1e-6, output="values", forbidden=(), **more):
     """A question whose answer is a value; ``misconceptions`` are ``(code, detail, value)`` or Misconceptions."""
     made = [m if isinstance(m, Misconception) else Misconception(m[0], variant=lambda v=m[2]: v, detail=m[1])
             for m in misconceptions]
     return Exercise(id=id, signature=signature, reference=lambda: value, probes=_ASK, misconceptions=made,
-                    returns="value", output=output, rtol=rtol, atol=atol, forbidden=forbidden)
+                    returns="value", output=output, rtol=rtol, atol=atol, forbidden=forbidden, **more)
 
 
 def _answer(mine):
@@ -92,15 +92,34 @@ def _returned_weights(mine, want, probes):
     return False
 
 
+def worked_example_weights():
+    q = np.array([1.0, 0.0])
+    K = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    s = K @ q                  # (3,) role[scores]: each key's score is its dot product with the query
+    e = np.exp(s)              # (3,) role[exp]: the exponential makes every weight positive
+    return e / e.sum()         # (3,) role[normalise]: the three weights sum to 1
+
+
+def worked_example_output():
+    q = np.array([1.0, 0.0])
+    K = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    V = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    s = K @ q                  # (3,) role[scores]: each key's score is its dot product with the query
+    e = np.exp(s)              # (3,) role[exp]: the exponential makes every weight positive
+    w = e / e.sum()            # (3,) role[normalise]: the three weights sum to 1
+    return w @ V               # (2,) role[output]: the output is the weighted average of the values
+
+
 WORKED_WEIGHTS = _value(
     "worked_example_weights", "worked_example_weights()", _W[0],
     _worked(("scores", "weights"), lambda w, v: w), output="weights", forbidden=(softmax, attention),
+    teaching=worked_example_weights,
 )
 WORKED_OUTPUT = _value(
     "worked_example_output", "worked_example_output()", _OUT[0],
     [*_worked(("scores", "weights", "combine"), lambda w, v: w @ v),
      Misconception("wrong_quantity", test=_returned_weights)],
-    forbidden=(attention,),
+    forbidden=(attention,), teaching=worked_example_output,
 )
 
 
@@ -171,6 +190,14 @@ def _sizes_given(mine, want, probes):
     return value is not None and value.shape == (3,) and np.array_equal(value, sizes)
 
 
+def attention_shapes():
+    n_q, n_k, d, d_v = 5, 7, 16, 32     # Q (5, 16), K (7, 16), V (7, 32); d is unused but can be mistaken  # noqa: F841
+    S = (n_q, n_k)      # role[scores]: one row per query, one column per key
+    A = S               # role[weights]: the softmax keeps the scores' shape
+    O = (n_q, d_v)      # role[output]: one row per query, as wide as a value
+    return S, A, O
+
+
 SHAPES = _value(
     "attention_shapes", "attention_shapes()", _RIGHT_SHAPES,
     [
@@ -178,7 +205,7 @@ SHAPES = _value(
         Misconception("shape_sizes", test=_sizes_given),
         *_shape_slips(_PARTS, _RIGHT_SHAPES, _PART_CODES),
     ],
-    forbidden=(attention,),
+    forbidden=(attention,), teaching=attention_shapes,
 )
 
 
@@ -229,6 +256,19 @@ def _weights_not_tau(mine, want, probes):
     return False
 
 
+def temperature_for_target():
+    lo, hi = 0.01, 100.0
+    for _ in range(100):
+        tau = (lo + hi) / 2                             # role[bisect]: each step halves the interval around τ
+        e = np.exp(np.array([2.0, 1.0, 0.0]) / tau)     # (3,) role[temperature]: the scores are divided by τ
+        top = e[0] / e.sum()                            # role[weight]: the top weight of softmax([2, 1, 0] / τ)
+        if top > 0.9:                                   # role[direction]: too sharp means τ must grow
+            lo = tau
+        else:
+            hi = tau
+    return tau
+
+
 TEMPERATURE_TARGET = _value(
     "temperature_for_target", "temperature_for_target()", _TAU,
     [
@@ -244,7 +284,13 @@ TEMPERATURE_TARGET = _value(
         Misconception("search_wrong_direction", test=_stuck_at_an_end),
         Misconception("wrong_quantity", test=_weights_not_tau),
     ],
-    rtol=1e-3, forbidden=(softmax,),
+    rtol=1e-3, forbidden=(softmax,), teaching=temperature_for_target,
+    equivalent={"comparison: top > 0.9 → top >= 0.9": "The top weight is exactly 0.9 at one τ only, which the "
+                                                      "halvings never land on.",
+                "off_by_one: range(100) → range(101)": "After 100 halvings of [0.01, 100] τ is known far beyond "
+                                                      "the question's digits; one more changes nothing.",
+                "off_by_one: range(100) → range(99)": "After 99 halvings of [0.01, 100] τ is known far beyond "
+                                                     "the question's digits."},
 )
 
 
@@ -259,6 +305,13 @@ _NEAR = int(_ORDER[0])
 _LEFT, _RIGHT = int(np.flatnonzero(_XT <= _AT)[-1]), int(np.flatnonzero(_XT >= _AT)[0])
 _LIMIT = float(kernel_regression([_AT], _XT, _YT, 1e-3)[0])
 _BLEND = (_AT - _XT[_LEFT]) / (_XT[_RIGHT] - _XT[_LEFT])
+
+def one_nn_limit():
+    x_train = np.array([0.0, 2.0, 5.0, 6.0])
+    y_train = np.array([1.0, -3.0, -1.0, 4.0])
+    i = np.argmin(np.abs(x_train - 4.7))    # role[nearest]: as h → 0 the nearest training point takes all the weight
+    return y_train[i]                       # role[label]: the prediction is that point's label
+
 
 ONE_NN = _value(
     "one_nn_limit", "one_nn_limit()", _LIMIT,
@@ -277,7 +330,8 @@ ONE_NN = _value(
         ("finite_bandwidth", "At a tiny bandwidth every kernel value underflows to 0, and 0/0 is NaN: numbers cannot "
                              "take this limit for you, so take it on paper.", float("nan")),
     ],
-    forbidden=(kernel_regression, kernel_weights),
+    forbidden=(kernel_regression, kernel_weights), teaching=one_nn_limit,
+    equivalent={"swap: x_train - 4.7 → 4.7 - x_train": "|4.7 − x| is |x − 4.7|: the distance has no direction."},
 )
 
 EXERCISES = [WORKED_WEIGHTS, WORKED_OUTPUT, SHAPES, TEMPERATURE_TARGET, ONE_NN]
@@ -344,8 +398,17 @@ def _keys_as_a_row(mine, want, probes):
 
 _ONES = np.ones((_L, _L), dtype=int)
 _UPPER = "That is the upper triangle: from the query onwards."
+def causal_keys_query_2():
+    mask = np.tril(np.ones((4, 4), dtype=int))  # (4, 4) role[causal]: query i may see key j exactly when j ≤ i
+    keys = np.flatnonzero(mask[2])              # role[row]: query 2's keys are the columns where its row holds a 1
+    return mask, keys
+
+
 CAUSAL_KEYS = Exercise(
     id="causal_keys_query_2", signature="causal_keys_query_2()", reference=lambda: (_CAUSAL, _SEES),
+    teaching=causal_keys_query_2,
+    equivalent={"cast: np.tril(np.ones((4, 4), dtype=int)) → np.tril(np.ones((4, 4)))":
+                "A mask of 0.0 and 1.0 is read as one of 0 and 1: the question asks for 1 = may attend."},
     probes=_ASK, returns="value", canonical=_mask_and_keys, forbidden=(causal_mask,),
     misconceptions=[
         Misconception("wrong_type", test=_not_a_pair),
@@ -404,12 +467,23 @@ def _not_a_tuple_of(count, what):
     return test
 
 
+def cross_attention_shapes():
+    B, h, n_q, n_k, D = 4, 8, 6, 10, 512
+    d = D // h                  # role[head]: every head works on D/h features
+    q = (B, h, n_q, d)          # role[queries]: the queries come from the decoder's n_q positions
+    k = (B, h, n_k, d)          # role[keys]: keys and values come from the encoder's n_k positions
+    v = (B, h, n_k, d)          # role[keys]: keys and values come from the encoder's n_k positions
+    w = (B, h, n_q, n_k)        # role[weights]: one weight for every query and key
+    o = (B, h, n_q, d)          # role[output]: one output row per query, as wide as a value
+    return q, k, v, w, o, (B, n_q, h * d)   # role[merge]: merging puts the h heads side by side again
+
+
 CROSS_SHAPES = _value(
     "cross_attention_shapes", "cross_attention_shapes()", _CROSS_SHAPES,
     [Misconception("wrong_type", test=_not_a_tuple_of(6, "the shapes of Q, K, V, the weights, the output of each "
                                                          "head and the merged output, each a tuple")),
      *_shape_slips(_CROSS_PARTS, _CROSS_SHAPES, _CROSS_CODES)],
-    forbidden=(attention, cross_attention, multi_head_attention),
+    forbidden=(attention, cross_attention, multi_head_attention), teaching=cross_attention_shapes,
 )
 
 # Scores (B, h, L_tgt, L_src) = (2, 8, 6, 10): the softmax's axis, and the shape of the sums that are all ones.
@@ -457,6 +531,12 @@ def _axis_is(code):
     return test
 
 
+def cross_softmax_axis():
+    scores = (2, 8, 6, 10)      # (B, h, n_q, n_k)
+    axis = -1                   # role[axis]: one query's weights lie along the keys, the last axis
+    return axis, scores[:-1]    # role[sums]: summing over an axis removes it, one sum per batch, head and query
+
+
 CROSS_AXIS = _value(
     "cross_softmax_axis", "cross_softmax_axis()", (-1, _ROW_SUMS),
     [
@@ -467,7 +547,7 @@ CROSS_AXIS = _value(
           for code in ("axis_from_the_front", *_AXIS_CODES.values(), "row_sums_shape", "extra_axis", "wrong_shape",
                        "wrong_values")),
     ],
-    forbidden=(attention, cross_attention, multi_head_attention),
+    forbidden=(attention, cross_attention, multi_head_attention), teaching=cross_softmax_axis,
 )
 
 EXERCISES += [CROSS_SHAPES, CROSS_AXIS]
@@ -496,12 +576,18 @@ def _kv_count(heads, pair, size, layers):
 
 
 _KV = kv_cache_bytes(_LLAMA["n_layers"], _LLAMA["n_kv_heads"], _LLAMA["d_head"], n_tokens=1)
+
+
+def kv_cache_per_token():
+    n_layers, n_kv_heads, d_head = 80, 8, 128   # Llama 2 70B
+    size = 2                                    # role[bytes]: a float16 number takes 2 bytes
+    return 2 * n_layers * n_kv_heads * d_head * size   # role[count]: a key and a value per KV head, in every layer
 KV_PER_TOKEN = _value(
     "kv_cache_per_token", "kv_cache_per_token()", _KV,
     [*family(_kv_count, _KV_STAGES),
      ("wrong_quantity", "Give the answer in bytes, not KiB.", _KV / 1024),
      ("wrong_quantity", "Give the answer in bytes, not MiB.", _KV / 1024**2)],
-    forbidden=(kv_cache_bytes, kv_cache_table),
+    forbidden=(kv_cache_bytes, kv_cache_table), teaching=kv_cache_per_token,
 )
 
 EXERCISES.append(KV_PER_TOKEN)

@@ -279,7 +279,6 @@ ROPE_SCORES = Exercise(
     ],
     forbidden=(lib.rope_scores,),
     output="scores",
-    factors=lambda probe: {"√d": math.sqrt(probe.args[0].shape[-1])},
     arguments={"q": 0, "k": 1},
     purposes={"base": ("base_argument_ignored", "")},
 )

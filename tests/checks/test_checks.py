@@ -103,10 +103,17 @@ def test_a_checker_bug_is_reported_not_raised():
 
 def test_results_render_as_markdown_and_plain_text():
     result = checks.run("softmax", right.softmax)
-    assert result._repr_markdown_().startswith("✅ **Correct**")
+    assert result._repr_markdown_().startswith("✓ **Correct**")
     assert str(result).startswith("Correct (softmax)")
     bad = checks.run("softmax", WRONG["softmax_columns"].fn)
     assert "misconception `softmax_wrong_axis`" in bad._repr_markdown_() and "[softmax_wrong_axis]" in str(bad)
+
+
+def test_every_verdict_mark_is_a_text_character_that_needs_no_colour_emoji_font():
+    from attention_lib.checks import CheckResult
+    for status in ("correct", "incorrect", "not_attempted"):
+        mark = CheckResult("softmax", status, None, "")._repr_markdown_().split(" ")[0]
+        assert mark in "✓✗○" and "\ufe0f" not in mark, (status, mark)
 
 
 def test_calls_to_an_allowed_library_function_are_fine():

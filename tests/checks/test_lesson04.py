@@ -26,13 +26,13 @@ FIND_THE_BUG = {   # a partial repair -> (the code named, words the message must
     "fix_untouched": ("mask_after_softmax", ["Nothing is fixed yet", "three bugs"], ["polarity", "NaN"]),
     "fix_polarity_only": ("mask_after_softmax", ["fixed the mask's polarity", "one bug left", "One more bug"],
                           ["NaN"]),
-    "fix_moved_not_flipped": ("mask_polarity_inverted", ["moved the mask before the softmax", "2 bugs left",
+    "fix_moved_not_flipped": ("mask_polarity_inverted", ["moved the mask before the softmax", "two bugs left",
                                                          "gets NaN"], ["polarity (True"]),
     "fix_moved_with_library_softmax": ("mask_polarity_inverted", ["given a query with no visible key zeros",
                                                                   "one bug left"], ["NaN"]),
     "fix_two_of_three": ("fully_masked_row_nan", ["moved the mask", "fixed the mask's polarity", "one bug left"],
                          ["uniform"]),
-    "fix_minus_1e9": ("fully_masked_row_uniform", ["moved the mask", "fixed the mask's polarity", "uniform"],
+    "fix_minus_1e9": ("fully_masked_row_uniform", ["moved the mask", "fixed the mask's polarity", "−1e9"],
                       ["NaN"]),
 }
 

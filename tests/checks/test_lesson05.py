@@ -17,9 +17,9 @@ def test_a_correct_but_unusual_answer_is_accepted(exercise_id, fn):
 
 
 @pytest.mark.parametrize("name,code,says", [
-    ("buggy_cross_attention", "keys_from_query_side", "both of its bugs are still in it"),
-    ("cross_values_fixed_only", "keys_from_query_side", "Your values are right now"),
-    ("cross_keys_fixed_only", "shared_projection", "Your keys now come from x_kv"),
+    ("buggy_cross_attention", "keys_from_query_side", "Nothing is fixed yet"),
+    ("cross_values_fixed_only", "keys_from_query_side", "You have made the values with W_v; one bug left"),
+    ("cross_keys_fixed_only", "shared_projection", "You have taken the keys from x_kv; one bug left"),
 ])
 def test_the_find_the_bug_check_says_which_bug_is_fixed_and_which_is_left(name, code, says):
     result = checks.run("cross_attention", WRONG[name].fn)

@@ -24,16 +24,16 @@ def test_each_partial_fix_of_the_reshape_bug_names_what_is_fixed_and_what_is_not
     fn = WRONG[f"bug_fixed_{''.join(fixed)}" if fixed else "bug_unchanged"].fn
     result = checks.run("mha_reshape_bug", fn)
     assert result.code == "reshape_without_transpose"
-    detail = result.message.split("then reshape.")[-1]
-    still = [p for p in PLACES if p not in fixed]
+    message, still = result.message, [p for p in PLACES if p not in fixed]
     if not fixed:
-        assert "None of the four is fixed yet" in detail
+        assert "Nothing is fixed yet" in message and "four bugs" in message
         return
-    right_now, still_wrong = detail.split("right now;")
+    said_fixed, said_left = message.split("bug left:" if len(still) == 1 else "bugs left:")
     for place in PLACES:
-        word = "merge" if place == "merge" else f" {place}"
-        assert (word in right_now) == (place in fixed), (place, detail)
-        assert (word in still_wrong) == (place in still), (place, detail)
+        done, left = (("merged the heads right", "the merge still") if place == "merge"
+                      else (f"split {place} right", f"the split of {place} still"))
+        assert (done in said_fixed) == (place in fixed), (place, message)
+        assert (left in said_left) == (place in still), (place, message)
 
 
 def test_the_function_as_handed_out_is_not_attempted_until_its_raise_line_goes():

@@ -39,11 +39,11 @@ def test_an_inaccurate_gradient_is_told_its_error_not_the_gradient():
 
 PARTIAL = {   # a repair of the handed-out function -> (code, words the message must contain)
     "mbug_unchanged": ("gradient_through_masked", "still ignores `mask`"),
-    "mbug_masked_scores_nan": ("fully_masked_row_nan", "You now mask the scores before the softmax"),
-    "mbug_minus_1e9": ("fully_masked_row_uniform", "You now mask the scores before the softmax"),
+    "mbug_masked_scores_nan": ("fully_masked_row_nan", "You have masked the scores before the softmax"),
+    "mbug_minus_1e9": ("fully_masked_row_uniform", "You have masked the scores before the softmax"),
     "mbug_zero_masked_keys": ("masked_grads_zeroed_afterwards", "renormalised"),
     "mbug_mask_times_weights": ("mask_after_softmax", "In the backward pass too"),
-    "mbug_inverted": ("mask_polarity_inverted", "True means *may attend*"),
+    "mbug_inverted": ("mask_polarity_inverted", "is read backwards"),
 }
 
 

@@ -22,22 +22,25 @@ def test_an_unusual_right_answer_is_accepted(exercise_id, fn):
 @pytest.mark.parametrize("answer,fixed,left", [
     ("fix_tiled_attention_as_given", [], ["the running sum is not rescaled", "the key loop stops at n_q",
                                           "a query that has seen no key yet"]),
-    ("fix_tiled_attention_still_no_rescale", ["your key loop visits every key", "a query that has seen no key is "
-                                              "handled"], ["the running sum is not rescaled"]),
-    ("fix_tiled_attention_loop_still_n_q", ["you rescale the running sum"], ["the key loop stops at n_q"]),
-    ("fix_tiled_attention_nan_rows", ["you rescale the running sum", "your key loop visits every key"],
+    ("fix_tiled_attention_still_no_rescale", ["let the key loop visit every key", "handled a query that has seen "
+                                              "no key"], ["the running sum is not rescaled"]),
+    ("fix_tiled_attention_loop_still_n_q", ["rescaled the running sum"], ["the key loop stops at n_q"]),
+    ("fix_tiled_attention_nan_rows", ["rescaled the running sum", "let the key loop visit every key"],
      ["a query that has seen no key yet"]),
-    ("fix_tiled_attention_sentinel", ["you rescale the running sum", "your key loop visits every key"],
-     ["a query that has seen no key yet"]),
+    ("fix_tiled_attention_sentinel", ["rescaled the running sum", "let the key loop visit every key",
+                                      "handled a query that has seen no key"], []),
 ])
 def test_the_bug_hunt_says_which_bugs_are_fixed_and_which_are_left(answer, fixed, left):
     message = checks.run("fix_tiled_attention", WRONG[answer].fn).message
-    tail = message[message.index("Fixed:") if fixed else message.index("All three"):]
+    if not fixed:
+        assert message.startswith("Nothing is fixed yet") and "three bugs left" in message, message
+    said_fixed, _, said_left = message.partition("left:")
     for text in fixed:
-        assert text in tail.split("left:")[0], tail
+        assert text in said_fixed, message
     for text in left:
-        assert text in tail.split("left:" if fixed else "there:")[1], tail
-    assert ("One bug left" in tail) == (len(left) == 1)
+        assert text in said_left, message
+    assert ("one bug left" in message) == (len(left) == 1)
+    assert ("every bug of the function you were given is fixed, but a new slip is in" in message) == (not left)
 
 
 def test_every_partial_fix_of_the_bug_hunt_is_named_by_its_first_remaining_bug():

@@ -17,7 +17,7 @@ def test_every_lesson_so_far_has_three_graded_questions():
 def test_check_returns_a_result_that_renders_in_both_forms():
     result = ex02.q1.check(right.softmax)
     assert result.status == "correct"
-    assert "✅" in result._repr_markdown_() and str(result).startswith("Correct")
+    assert "✓" in result._repr_markdown_() and str(result).startswith("Correct")
 
 
 def test_hints_are_tiered_and_say_more_each_time():

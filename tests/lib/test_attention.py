@@ -140,7 +140,7 @@ def test_checklist_reports_a_crash_with_its_line_instead_of_raising():
     report = diagnose_attention(broken)
     assert not report.ok
     assert "raised ValueError" in report["rows sum to 1"].detail and "q @ k" in report["rows sum to 1"].detail
-    assert "❌" in report._repr_markdown_()
+    assert "✗" in report._repr_markdown_()
 
 
 def test_check_attention_is_a_deprecated_alias_for_one_release():

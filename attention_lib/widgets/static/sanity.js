@@ -4,7 +4,7 @@ function render({ model, el }) {
   const box = document.createElement("div");
   box.className = "sanity-box";
   const title = document.createElement("div");
-  title.innerHTML = "<b>✅ Widgets are working</b>: your browser drew this box.";
+  title.innerHTML = "<b>✓ Widgets are working</b>: your browser drew this box.";
   const button = document.createElement("button");
   button.textContent = "Ask the kernel";
   button.className = "sanity-ping";

@@ -1605,7 +1605,7 @@ EXPECTED = {
     'ma_no_max_shift': 'no_max_subtraction',
     'ma_nan_rows': 'fully_masked_row_nan',
     'ma_minus_1e9': 'fully_masked_row_uniform',
-    'ma_global_max': 'max_not_per_row',
+    'ma_global_max': 'global_max_subtraction',     # named by a mutant since: the max over the whole array
     'ma_no_scale': 'no_sqrt_d_scaling',
     'ma_scale_nk': 'scaled_by_wrong_dimension',
     'ma_softmax_then_mask_eps': 'max_not_per_row',

@@ -1215,7 +1215,7 @@ EXPECTED = {
     'decoder_or': 'causal_allows_future',
     'decoder_pad_on_queries': 'padding_on_queries',
     'decoder_blanks_pad_rows': 'padding_on_queries',
-    'decoder_left_flipped': 'padding_side_ignored',
+    'decoder_left_flipped': 'condition_inverted',   # named by a mutant since: the left-padding comparison turned round
     'fix_only_polarity': 'mask_after_softmax',
     'fix_renormalise_nan': 'fully_masked_row_nan',
     'fix_inf_textbook_softmax': 'fully_masked_row_nan',
