@@ -127,7 +127,8 @@ def test_a_short_run_set_from_the_keyboard_ends_with_what_the_kernel_computed(tr
 def test_the_curve_grows_while_the_kernel_trains_at_most_ten_frames_a_second(training_page):
     page = training_page
     _press(page, "steps", "Home", *["ArrowRight"] * 4)               # 150 steps
-    _press(page, "learning rate", "ArrowLeft")                       # back to 0.005
+    rates = widgets.training_run(tr.RecallConfig(steps=150)).controls["lr"].options
+    _press(page, "learning rate", "Home", *["ArrowRight"] * rates.index(0.005))   # 0.005, whatever came before
     _wait_kernel(page, "[w.config.steps, w.config.lr]", [150, 0.005])
     page.evaluate("""(i) => {
         const cell = document.querySelectorAll('.jp-CodeCell')[i];
