@@ -126,10 +126,12 @@ def test_a_short_run_set_from_the_keyboard_ends_with_what_the_kernel_computed(tr
 
 def test_the_curve_grows_while_the_kernel_trains_at_most_ten_frames_a_second(training_page):
     page = training_page
+    kernel_eval(page, "w.controls['seed'].value = 2; w.controls['scaled'].value = False\n"
+                      "w.controls['optimizer'].value = 'adam'")        # whatever the test before left
     _press(page, "steps", "Home", *["ArrowRight"] * 4)               # 150 steps
     rates = widgets.training_run(tr.RecallConfig(steps=150)).controls["lr"].options
     _press(page, "learning rate", "Home", *["ArrowRight"] * rates.index(0.005))   # 0.005, whatever came before
-    _wait_kernel(page, "[w.config.steps, w.config.lr]", [150, 0.005])
+    _wait_kernel(page, "[w.config.steps, w.config.lr, w.config.seed, w.config.scaled]", [150, 0.005, 2, False])
     page.evaluate("""(i) => {
         const cell = document.querySelectorAll('.jp-CodeCell')[i];
         const host = cell.querySelector('[data-test-frames]'), button = [...cell.querySelectorAll('button')].find((b) => b.innerText.trim() === 'Train');
