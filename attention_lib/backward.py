@@ -1,13 +1,13 @@
 """The backward pass of attention, written by hand (lesson 07).
 
-Forward, for one head with scale ``tau = 1/sqrt(d)``::
+Forward, for one head with ``scale = 1/sqrt(d)`` (the functions' ``scale`` argument)::
 
-    S = tau q kᵀ (+ mask)      P = softmax_rows(S)      O = P v
+    S = scale · q kᵀ (+ mask)      P = softmax_rows(S)      O = P v
 
 Backward, given ``dO = dL/dO``::
 
-    dv = Pᵀ dO      dP = dO vᵀ      dS = P ∘ (dP − rowsum(dP ∘ P))
-    dq = tau dS k   dk = tau dSᵀ q
+    dv = Pᵀ dO              dP = dO vᵀ              dS = P ∘ (dP − rowsum(dP ∘ P))
+    dq = scale · dS k       dk = scale · dSᵀ q
 
 Blocked entries have ``P = 0``, so ``dS = 0`` there: no gradient reaches a masked key.
 The layer functions add the projections ``q = x_q W_q``, ``k = x_kv W_k``,
@@ -139,9 +139,9 @@ def attention_backward(q, k, v, d_out, mask=None, weights=None, *, scale=None):
 
 # OpenBLAS runs a matrix product on one thread when m·n·k is at most 65536 · 4 (its default
 # SMP_THRESHOLD_MIN × GEMM_MULTITHREAD_THRESHOLD). The projections below are cut into blocks of
-# rows that stay under that size: one large product split across threads made training several
-# times slower on a busy 2-core machine (waiting for descheduled threads), while one product per
-# batch item paid Python's overhead many times over. Blocks give the same numbers up to rounding.
+# rows that stay under that size: these products are small, so splitting one across threads costs
+# more in waiting than it saves, while one product per batch item would pay Python's overhead many
+# times over. Blocks give the same numbers up to rounding.
 _ONE_THREAD_MNK = 65536 * 4
 
 
@@ -351,6 +351,40 @@ def numerical_gradient(f, x, eps=1e-6):
         down = float(f(x))
         x[index] = original
         grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def finite_difference(f, x, eps, *, dtype=np.float64, central=True):
+    """A finite-difference gradient with the step, the precision and the formula as choices.
+
+    :func:`numerical_gradient` is the choice to use (central, float64). This one exists to measure
+    the others: ``dtype`` runs the whole computation in that precision (``x`` and the step are cast to
+    it), and ``central=False`` takes the one-sided ``(f(x + eps) − f(x)) / eps``.
+
+    Parameters
+    ----------
+    f : callable
+        Takes an array shaped like ``x`` (of ``dtype``) and returns a scalar.
+    x : array_like
+        The point; it is copied and never modified.
+    eps : float
+    dtype : numpy floating type
+    central : bool
+
+    Returns
+    -------
+    grad : ndarray of ``dtype``, same shape as ``x``
+    """
+    x = np.array(x, dtype=dtype)                         # a private copy in `dtype`, nudged in place
+    grad, eps = np.zeros_like(x), dtype(eps)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        up = f(x)
+        x[index] = original - eps if central else original
+        down = f(x)
+        x[index] = original
+        grad[index] = (up - down) / (2 * eps if central else eps)
     return grad
 
 

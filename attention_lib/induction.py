@@ -5,14 +5,15 @@ tokens followed by the same ``r`` tokens again, then random tokens to the end; t
 length ``r`` is drawn per sequence from ``[min_repeat, T // 2]``. Because ``r`` varies, no
 fixed positional pattern can find the earlier copy: the model has to match content. The
 first copy is unpredictable (loss about ``ln vocab``); the second copy can be predicted only
-by copying. (The course keeps ``h`` for the number of heads.)
+by copying.
 
 **Model.** Token embedding plus learned positional embedding, ``n_layers`` causal
 single-head attention layers with residual connections (``x ← x + attention_layer(x)``),
 and an unembedding. No MLPs, no layer norm. Trained on next-token prediction with the
 hand-written gradients of :mod:`attention_lib.backward` and Adam from
 :mod:`attention_lib.training`. ``n_layers=1`` is the one-layer control; ``ablate`` in
-:func:`forward` and :func:`evaluate` removes chosen layers' attention from a trained model.
+:func:`forward` and :func:`evaluate` removes chosen layers' attention from a trained model
+(``ablate_with="mean"`` puts back each position's mean output instead of zeros).
 
 **What forms** (Elhage et al., 2021; Olsson et al., 2022): a *previous-token head* in
 layer 1 (position ``t`` attends to ``t − 1``) and an *induction head* in layer 2 (in the
@@ -116,15 +117,22 @@ def _layer(params, layer):
     return {name: params[f"{name}{layer}"] for name in _LAYER}
 
 
-def forward(params, tokens, *, ablate=()):
+ABLATIONS = ("zeros", "mean")
+
+
+def forward(params, tokens, *, ablate=(), ablate_with="zeros"):
     """Next-token logits for every position but the last.
 
     Parameters
     ----------
     tokens : ndarray of int, (n, T)
     ablate : collection of int
-        Layers whose attention output is replaced by zeros (the residual stream passes them
-        unchanged); their weights are still computed and cached, to be looked at.
+        Layers whose attention output is removed; their weights are still computed and cached,
+        to be looked at.
+    ablate_with : "zeros" or "mean"
+        What replaces a removed layer's output: zeros (the residual stream passes the layer
+        unchanged), or its mean over the ``n`` sequences at each position, which keeps the next
+        layer's inputs at their usual size but carries nothing about the sequence at hand.
 
     Returns
     -------
@@ -137,6 +145,8 @@ def forward(params, tokens, *, ablate=()):
     unknown = set(ablate) - set(range(1, n_layers(params) + 1))
     if unknown:
         raise ValueError(f"cannot ablate layer(s) {sorted(unknown)}: the model has layers 1 to {n_layers(params)}")
+    if ablate_with not in ABLATIONS:
+        raise ValueError(f"ablate_with must be one of {ABLATIONS}, got {ablate_with!r}")
     inputs = tokens[:, :-1]                                          # (n, T-1)
     mask = causal_mask(inputs.shape[1])                              # (T-1, T-1)
     x = params["E"][inputs] + params["P"][: inputs.shape[1]]         # (n, T-1, D)
@@ -145,6 +155,8 @@ def forward(params, tokens, *, ablate=()):
         a, cache[f"layer{layer}"] = attention_layer_forward(x, x, _layer(params, layer), mask)   # (n, T-1, D)
         if layer not in ablate:
             x = x + a                                                # (n, T-1, D) residual
+        elif ablate_with == "mean":
+            x = x + a.mean(axis=0, keepdims=True)                    # (n, T-1, D) each position's mean output
     logits = x @ params["U"]                                         # (n, T-1, vocab)
     cache["x_out"] = x
     return logits, cache
@@ -170,7 +182,7 @@ def loss_and_grads(params, tokens):
     return loss, grads
 
 
-def evaluate(params, tokens, repeat, *, ablate=()):
+def evaluate(params, tokens, repeat, *, ablate=(), ablate_with="zeros"):
     """Losses on each copy and the two head scores.
 
     Parameters
@@ -178,8 +190,8 @@ def evaluate(params, tokens, repeat, *, ablate=()):
     tokens : ndarray of int, (n, T)
     repeat : ndarray of int, (n,)
         The repeat length ``r`` of each sequence.
-    ablate : collection of int
-        Layers whose attention is removed, as in :func:`forward`.
+    ablate, ablate_with
+        Layers whose attention is removed, and what replaces it, as in :func:`forward`.
 
     Returns
     -------
@@ -189,7 +201,7 @@ def evaluate(params, tokens, repeat, *, ablate=()):
         ``previous_token_score``: layer 1's mean weight from position t on t − 1;
         ``induction_score``: the last layer's mean weight, in the second copy, on t − r + 1.
     """
-    logits, cache = forward(params, tokens, ablate=ablate)           # (n, T-1, V)
+    logits, cache = forward(params, tokens, ablate=ablate, ablate_with=ablate_with)   # (n, T-1, V)
     nll = token_losses(logits, tokens)                               # (n, T-1)
     target = np.arange(1, tokens.shape[1])[None, :]                  # (1, T-1), index of the predicted token
     first = target < repeat[:, None]                                 # (n, T-1)

@@ -284,8 +284,9 @@ def multi_query_attention(x_q, x_kv, params, n_heads, mask=None):
 def mean_pool_kv_heads(params, n_heads, n_kv_heads):
     """Turn multi-head parameters into grouped-query ones by averaging each group's K and V projections.
 
-    This is how Ainslie et al. (2023, §2.1) convert a multi-head checkpoint: the key and value
-    projection matrices of the ``h / g`` heads in a group are mean-pooled into one. The model
+    This is how Ainslie et al. (2023) convert a multi-head checkpoint: §2.1 mean-pools all heads' key
+    and value projection matrices into one (for multi-query attention), and §2.2 pools the ``h / g``
+    heads of each group into one (for grouped-query attention). The model
     changes (they then train it further for a few percent of the original steps).
 
     Parameters

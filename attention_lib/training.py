@@ -22,6 +22,8 @@ are one-hidden-layer ReLU networks (:func:`mlp_forward`, :func:`mlp_backward`) o
 ``[x_q | mean of x_kv]`` and on ``[x_q | every pair of x_kv, side by side]``, trained by the
 same loop, optimiser and data. The second sees everything the head sees, so with enough
 hidden units it can represent the answer; whether training finds that is the question.
+:func:`larger_control_runs` trains them far beyond the lesson's budget, and
+``python -m attention_lib.course recall-controls`` stores those runs for the lesson (:data:`RESULTS`).
 
 Gradients come from :mod:`attention_lib.backward`; Adam and SGD are written out below.
 Everything is seeded, so a run is exactly reproducible.
@@ -29,8 +31,10 @@ Everything is seeded, so a run is exactly reproducible.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -485,3 +489,63 @@ def train(config, callback=None):
             callback(step, loss, snapshot)
     return {"loss": np.array(losses), "params": params, "probe": probe, "seconds": time.perf_counter() - start,
             "diverged_at": diverged_at, "config": c}
+
+
+# --------------------------------------------------------------------------- stored runs of larger controls
+
+RESULTS = Path(__file__).parent / "results" / "recall_controls.json"
+"""Where :func:`larger_control_runs` results are stored (``python -m attention_lib.course recall-controls``)."""
+LESSON_CONFIG = RecallConfig(steps=150, log_every=10)
+"""The run lesson 07 trains; the larger controls change only what :data:`LARGER_CONTROLS` says."""
+LARGER_CONTROLS = {
+    "MLP on [question | all 16 pairs], 1,024 hidden, 1,500 steps": {"model": "mlp_concat", "d_hidden": 1024,
+                                                                    "steps": 1500},
+    "MLP on [question | mean of the pairs], 89 hidden, 1,500 steps": {"model": "mlp_mean", "d_hidden": 89,
+                                                                     "steps": 1500},
+}
+"""Controls too slow for the lesson: the MLP on all the pairs with about 80 times the head's weights, and
+both MLPs with ten times the lesson's steps."""
+FIRST_LOSSES = 3
+"""Losses kept from the start of each stored run, so a test can re-train those steps and compare."""
+
+
+def larger_control_runs(base=LESSON_CONFIG, controls=LARGER_CONTROLS, seeds=range(3), n_eval=1000, progress=None):
+    """Train each control from each seed and score it on ``n_eval`` held-out questions.
+
+    Returns
+    -------
+    dict
+        ``base`` (the fields of ``base``) and ``runs``: one ``{"name", "overrides", "seed", "weights",
+        "accuracy", "final_loss", "first_losses"}`` per control and seed (``final_loss``: the mean of the
+        last 10 training losses).
+    """
+    runs = []
+    for name, overrides in controls.items():
+        for seed in seeds:
+            c = dataclasses.replace(base, seed=int(seed), **overrides)
+            history = train(c)
+            run = {"name": name, "overrides": dict(overrides), "seed": int(seed), "weights": parameter_count(c),
+                   "accuracy": held_out_accuracy(history["params"], dataclasses.replace(c, n_eval=n_eval)),
+                   "final_loss": float(history["loss"][-10:].mean()),
+                   "first_losses": [float(x) for x in history["loss"][:FIRST_LOSSES]]}
+            runs.append(run)
+            if progress is not None:
+                progress(run)
+    return {"base": dataclasses.asdict(base), "n_eval": n_eval, "runs": runs}
+
+
+def stored_config(results, run):
+    """The :class:`RecallConfig` of one stored run of :func:`larger_control_runs`."""
+    return RecallConfig(**{**results["base"], **run["overrides"], "seed": run["seed"]})
+
+
+def save_control_runs(results, path=RESULTS):
+    """Write results as JSON (floats written exactly: they read back bit for bit)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+def load_control_runs(path=RESULTS):
+    """The stored results of :func:`larger_control_runs`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib.util
 import itertools
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
 
 from . import _sandbox
-from ._compare import outcomes_match
+from ._compare import describe, outcomes_match
+from ._forbidden import Seen
 from ._sandbox import Outcome
 from .catalogue import entry
 
@@ -221,8 +224,7 @@ _SALT: contextvars.ContextVar = contextvars.ContextVar("probe_salt", default=Non
 def rng(seed: int) -> np.random.Generator:
     """A probe's own generator. Under :func:`salted` the salt is mixed into the seed, so the same purposes and
     shapes get numbers nobody has seen (grading probes drawn from an instructor's secret)."""
-    salt = _SALT.get()
-    return np.random.default_rng(seed if salt is None else [seed, salt])
+    return np.random.default_rng(salted_seed(seed))
 
 
 def randn(seed: int, *shapes) -> tuple:
@@ -239,6 +241,34 @@ def salted(salt: int | None):
         yield
     finally:
         _SALT.reset(token)
+
+
+# --------------------------------------------------------------------------- grading probes (the class report)
+# The class report grades every answer on probes the learner never saw: each check module is loaded
+# again while an instructor's salt is set, and every seed a probe draws from (``rng``, ``randn``, ``salted_seed``) is
+# mixed with it. The new probes have the same shapes and purposes; hand-built ones (a labelled tensor,
+# a worked example, large logits written out) stay as they are.
+
+_LOADING = threading.Lock()
+
+
+def salted_seed(seed: int):
+    """The seed a probe's generator uses: ``seed`` itself, or ``[seed, salt]`` inside :func:`salted`. For code
+    that takes a seed rather than a generator (``init_mha_params(D, seed)``)."""
+    salt = _SALT.get()
+    return seed if salt is None else [seed, salt]
+
+
+def load_salted(module_name: str, salt: int):
+    """A fresh copy of the check module ``module_name`` whose random probes are drawn under ``salt``.
+
+    The copy is not put in ``sys.modules``: the checks learners use are untouched.
+    """
+    spec = importlib.util.find_spec(module_name)
+    module = importlib.util.module_from_spec(spec)
+    with _LOADING, salted(int(salt)):
+        spec.loader.exec_module(module)
+    return module
 
 
 def family(build: Callable[..., Callable], stages: dict, most: int = 2) -> list[Misconception]:
@@ -307,6 +337,8 @@ class Exercise:
     def __post_init__(self):
         if callable(self.probes):                 # a builder: probes can be drawn again under a salt
             self._cache["build"] = self.probes
+            if self.salt is None:                 # built inside salted() (load_salted): that salt
+                self.salt = _SALT.get()
             with salted(self.salt):
                 self.probes = self.probes()
 
@@ -356,40 +388,53 @@ def _incorrect(ex: Exercise, code: str, detail: str = "") -> CheckResult:
 
 
 def _check(ex: Exercise, answer) -> CheckResult:
-    from . import _diagnose
-    from ._forbidden import uses_forbidden
-
     if answer is None or answer is Ellipsis:
         return CheckResult(ex.id, "not_attempted", None, "Nothing to check yet: pass your function.")
-    if not callable(answer):
-        return CheckResult(ex.id, "incorrect", "not_a_function",
-                           f"Pass the function itself, `{ex.signature}`, not {_diagnose.describe(answer)} "
-                           "(no parentheses after its name).")
-    used = uses_forbidden(answer, ex.forbidden)
-    if used:
-        return _calls_library(ex, used)
-    result = _sandbox.run(answer, ex.probes, ex.forbidden)
+    if not callable(answer):             # described in the sandbox: a learner's object is not touched here
+        shown = _sandbox.run(lambda: answer, [Probe("your answer", purpose="answer")]).outcomes
+        return not_a_function(ex, shown[0].value if shown else None)
+    return judge(ex, _sandbox.run(answer, ex.probes, ex.forbidden))
+
+
+def not_a_function(ex: Exercise, value) -> CheckResult:
+    """The verdict on an answer that is not a function; ``value`` is what crossed from the sandbox."""
+    return CheckResult(ex.id, "incorrect", "not_a_function",
+                       f"Pass the function itself, `{ex.signature}`, not {describe(value)} "
+                       "(no parentheses after its name).")
+
+
+def judge(ex: Exercise, result: _sandbox.Run) -> CheckResult:
+    """The verdict on what an answer did on ``ex.probes`` (a sandbox's :class:`~._sandbox.Run`).
+
+    Touches no object of the learner's: the outcomes are plain values, and diagnosis reads the
+    answer's names from ``result.names``. The class report calls it on runs made in its own sandbox.
+    """
+    from . import _diagnose
+
     if result.library_call:
         return _calls_library(ex, result.library_call)
     mine = [_canonical(ex, m) for m in result.outcomes]
     if any(m.error_type == "NotImplementedError" for m in mine) and not any(not m.raised for m in mine):
         return CheckResult(ex.id, "not_attempted", None,
                            "Your function still raises NotImplementedError: replace that line with your code.")
+    at = min(max(result.stopped_at or 0, 0), len(ex.probes) - 1)
     if result.stopped == "timeout":
-        probe = ex.probes[result.stopped_at]
+        probe = ex.probes[at]
         return _incorrect(ex, "timeout", f"It was stopped after {TIMEOUT_SECONDS:.0f} s on {probe.label}.")
     if result.stopped == "crashed":
-        probe = ex.probes[result.stopped_at]
+        probe = ex.probes[at]
         return CheckResult(ex.id, "incorrect", "raised",
                            f"On {probe.label}, your function did not return or raise: {result.detail}. "
                            "Return the result instead.")
+    if len(mine) != len(ex.probes):
+        return CheckResult(ex.id, "incorrect", "raised", "Your function's run ended early, with no reason given.")
     for probe, outcome in zip(ex.probes, mine, strict=True):
         if outcome.mutated:
             return _incorrect(ex, "mutates_input", f"It happened on {probe.label}.")
     want = ex.reference_outcomes()
     if outcomes_match(mine, want, ex.rtol, ex.atol):
         return CheckResult(ex.id, "correct", None, _praise(ex))
-    code, said = _diagnose.diagnose(ex, answer, mine, want)
+    code, said = _diagnose.diagnose(ex, Seen(result.names), mine, want)
     return CheckResult(ex.id, "incorrect", code, said)
 
 

@@ -5,6 +5,11 @@ library's. What counts is the object a name resolves to: through globals, closur
 arguments, ``functools.partial``, a local ``import`` or ``importlib.import_module("attention_lib")``,
 and through the learner's own helper functions. In the forked sandbox the calls themselves are
 watched too (see :mod:`._sandbox`), which catches whatever this reading of the code misses.
+
+The reading is static: it looks names up in dictionaries and never evaluates a learner's property,
+``__getattr__`` or ``__class__``, and it runs in the sandbox's child, under its timer, never in the
+notebook's process. The checker's own process gets only what the child found: the names, as a
+:class:`Seen` that stands in for the answer wherever diagnosis asks how it was written.
 """
 from __future__ import annotations
 
@@ -12,20 +17,51 @@ import builtins
 import dis
 import functools
 import importlib
+import inspect
 import sys
 import sysconfig
 import types
 from typing import Callable, Iterator
 
-from .._paths import PACKAGE
+from attention_lib._paths import PACKAGE  # absolute: the class report's grading sandbox loads this module alone
 
 _MISSING = object()
 _DEPTH = 3
 
 
+class Seen:
+    """What the sandbox's child read from an answer's code: its names. Stands in for the answer in the parent."""
+
+    def __init__(self, names=()):
+        self.names = frozenset(names)
+
+
+_PLAIN = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.ModuleType, functools.partial,
+          types.CodeType)
+
+
+def _attr(obj, name: str):
+    """``obj.name`` read without running any code of the learner's (no property, ``__getattr__`` or descriptor)."""
+    kind = type(obj)
+    if kind is types.ModuleType:
+        return obj.__dict__.get(name, _MISSING)
+    if kind in _PLAIN:
+        try:
+            return getattr(obj, name, _MISSING)     # functions and partials keep data, not code, in attributes
+        except Exception:                           # noqa: BLE001
+            return _MISSING
+    try:
+        found = inspect.getattr_static(obj, name, _MISSING)
+    except Exception:                               # noqa: BLE001
+        return _MISSING
+    if type(found) in (staticmethod, classmethod):
+        found = found.__func__
+    return found if type(found) in _PLAIN or type(found) in (int, float, str, tuple) else _MISSING
+
+
 def _is_library(obj) -> bool:
-    module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "")
-    return isinstance(module, str) and module.split(".")[0] == "attention_lib"
+    module = obj.__name__ if type(obj) is types.ModuleType else _attr(obj, "__module__")
+    return type(module) is str and module.split(".")[0] == "attention_lib"
 
 
 def _unwrap(obj, depth=0) -> Iterator[object]:
@@ -33,10 +69,10 @@ def _unwrap(obj, depth=0) -> Iterator[object]:
     yield obj
     if depth > 4:
         return
-    if isinstance(obj, functools.partial):
+    if type(obj) is functools.partial:
         for inner in (obj.func, *obj.args, *obj.keywords.values()):
             yield from _unwrap(inner, depth + 1)
-    elif isinstance(obj, types.MethodType):
+    elif type(obj) is types.MethodType:
         yield from _unwrap(obj.__func__, depth + 1)
 
 
@@ -51,7 +87,7 @@ def _module(name: str):
 
 
 def _closure(fn) -> dict:
-    cells = getattr(fn, "__closure__", None) or ()
+    cells = fn.__closure__ or ()
     names = fn.__code__.co_freevars
     values = {}
     for name, cell in zip(names, cells, strict=False):
@@ -71,7 +107,7 @@ def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
 
 def _resolved(fn) -> Iterator[object]:
     """Every object ``fn``'s code names: loaded globals, closure cells, attributes, imports, defaults."""
-    env = {**vars(builtins), **getattr(fn, "__globals__", {}), **_closure(fn)}
+    env = {**vars(builtins), **fn.__globals__, **_closure(fn)}
     yield from (fn.__defaults__ or ())
     yield from (fn.__kwdefaults__ or {}).values()
     for code in _codes(fn.__code__):
@@ -82,7 +118,7 @@ def _resolved(fn) -> Iterator[object]:
             module = _module(name)
             if module is not None:
                 yield module
-                yield from (getattr(module, n, None) for n in code.co_names)
+                yield from (_attr(module, n) for n in code.co_names)
         for ins in dis.get_instructions(code):
             op, arg = ins.opname, ins.argval
             if op in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF"):
@@ -90,7 +126,7 @@ def _resolved(fn) -> Iterator[object]:
             elif op == "LOAD_FAST":
                 current = local.get(arg, _MISSING)
             elif op in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM") and current is not _MISSING:
-                current = getattr(current, arg, _MISSING)
+                current = _attr(current, arg)
             elif op == "IMPORT_NAME":
                 current = _module(arg) or _MISSING
                 top = _module(arg.split(".")[0]) if arg else None
@@ -109,13 +145,13 @@ def _resolved(fn) -> Iterator[object]:
 def _functions(fn, depth=0, seen=None) -> Iterator[Callable]:
     """``fn`` and the learner's own helper functions it reaches (not the library's, not numpy's)."""
     seen = set() if seen is None else seen
-    if id(fn) in seen or depth > _DEPTH or not isinstance(fn, types.FunctionType):
+    if id(fn) in seen or depth > _DEPTH or type(fn) is not types.FunctionType:
         return
     seen.add(id(fn))
     yield fn
     for obj in list(_resolved(fn)):
         for inner in _unwrap(obj):
-            if isinstance(inner, types.FunctionType) and _learners(inner):
+            if type(inner) is types.FunctionType and _learners(inner):
                 yield from _functions(inner, depth + 1, seen)
 
 
@@ -133,24 +169,29 @@ def uses_forbidden(fn: Callable, forbidden: tuple) -> str | None:
     targets = {id(t): t for t in forbidden}
     for obj in _unwrap(fn):
         if id(obj) in targets:
-            return f"attention_lib.{obj.__name__}"
+            return f"attention_lib.{targets[id(obj)].__name__}"
     for helper in _functions(_plain(fn)):
         for obj in _resolved(helper):
             for inner in _unwrap(obj):
                 if id(inner) in targets:
-                    return f"attention_lib.{inner.__name__}"
+                    return f"attention_lib.{targets[id(inner)].__name__}"
     return None
 
 
 def _plain(fn):
     for obj in _unwrap(fn):
-        if isinstance(obj, types.FunctionType):
+        if type(obj) is types.FunctionType:
             return obj
     return fn
 
 
 def attribute_names(fn: Callable) -> set[str]:
-    """Every global and attribute name in ``fn`` and its own helpers: evidence of *how* it was written."""
+    """Every global and attribute name in ``fn`` and its own helpers: evidence of *how* it was written.
+
+    For a :class:`Seen` (the answer, in the checker's process), the names the sandbox's child read.
+    """
+    if type(fn) is Seen:
+        return set(fn.names)
     names: set[str] = set()
     for helper in _functions(_plain(fn)):
         for code in _codes(helper.__code__):

@@ -195,7 +195,7 @@ NUMERICAL_GRADIENT = Exercise(
     probes=lambda: [
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4)", (_exp3, _LINE), purpose="curvature"),
         Probe("f(x) = Σ x³ at the integer array x = [1, 2, 3]", (_cube, _INTS), purpose="integer_input"),
-        Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ r at q (3, 4)", (_attention_loss, _Q),
+        Probe("the lesson's attention loss Σ attention(q, k, v)[0] ∘ C at q (3, 4)", (_attention_loss, _Q),
               purpose="coupled"),
         Probe("f(x) = Σ sin(x) x² at x (2, 2, 3)", (_sin_x2, _X3), purpose="any_shape"),
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4), with eps = 1e-3", (_exp3, _LINE), {"eps": 1e-3},
@@ -211,7 +211,7 @@ NUMERICAL_GRADIENT = Exercise(
         Misconception("fd_all_entries_at_once", test=_one_slope_everywhere),
         Misconception("fd_inaccurate", test=_imprecise, late=True),
     ],
-    forbidden=(lib.numerical_gradient,),
+    forbidden=(lib.numerical_gradient, lib.finite_difference),
     output="values",
     canonical=_judged,
 )

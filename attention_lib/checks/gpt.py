@@ -22,6 +22,7 @@ from ..sampling import next_token_probs, sample_next
 from ..training import cross_entropy
 from ._compare import as_array
 from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import rng as _probe_rng
 
 # --------------------------------------------------------------------------- teaching references
 
@@ -234,9 +235,9 @@ LAYER_NORM_BACKWARD = Exercise(
 
 
 def _ce_probe(label, seed, n, V, purpose, scale=1.0, shift=0.0, targets=None):
-    rng = np.random.default_rng(seed)
-    logits = shift + scale * rng.normal(size=(n, V))
-    targets = rng.integers(0, V, n) if targets is None else np.asarray(targets)
+    g = _probe_rng(seed)
+    logits = shift + scale * g.normal(size=(n, V))
+    targets = g.integers(0, V, n) if targets is None else np.asarray(targets)
     return Probe(label, (logits, targets), purpose=purpose)
 
 
@@ -301,7 +302,7 @@ CROSS_ENTROPY = Exercise(
 
 
 def _block_params(seed, D, hidden, scale=0.3):
-    rng = np.random.default_rng(seed)
+    rng = _probe_rng(seed)
     p = {"ln1.g": 1 + 0.3 * rng.normal(size=D), "ln1.b": 0.3 * rng.normal(size=D),
          "ln2.g": 1 + 0.3 * rng.normal(size=D), "ln2.b": 0.3 * rng.normal(size=D)}
     for name, shape in (("W_q", (D, D)), ("W_k", (D, D)), ("W_v", (D, D)), ("W_o", (D, D)), ("W_1", (D, hidden)),
@@ -312,7 +313,7 @@ def _block_params(seed, D, hidden, scale=0.3):
 
 
 def _block_probe(label, seed, B, T, D, h, purpose, x_scale=1.0):
-    x = x_scale * np.random.default_rng(seed).normal(size=(B, T, D))
+    x = x_scale * _probe_rng(seed).normal(size=(B, T, D))
     return Probe(label, (x, _block_params(seed + 1, D, 4 * D), h), purpose=purpose)
 
 
@@ -407,7 +408,7 @@ _DRAWS = 2000
 
 
 def _sampling_probe(label, seed, purpose, size=_DRAWS, logits=_LOGITS, **kwargs):
-    return Probe(label, (logits, np.random.default_rng(seed)), dict(size=size, **kwargs), purpose=purpose)
+    return Probe(label, (logits, _probe_rng(seed)), dict(size=size, **kwargs), purpose=purpose)
 
 
 SAMPLING_PROBES = [

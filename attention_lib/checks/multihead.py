@@ -12,7 +12,7 @@ from .. import multihead as lib
 from ..attention import attention as _attention
 from ..masking import causal_mask, padding_mask
 from ._compare import as_array, as_pair
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, family, randn, salted_seed
 
 
 def labelled(shape):
@@ -218,7 +218,7 @@ def _weights_averaged(mine, want, probes):
 
 def _params(seed, d_model=12, bias=False):
     """Multi-head parameters; with ``bias``, biases that are not zero (so that leaving them out shows)."""
-    params = lib.init_mha_params(d_model, seed)
+    params = lib.init_mha_params(d_model, salted_seed(seed))
     if bias:
         params.update(zip(("b_q", "b_k", "b_v", "b_o"), randn(seed + 1, *[(d_model,)] * 4), strict=True))
     return params
@@ -423,7 +423,7 @@ def grouped_query_attention(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
 
 
 def _gqa_params(seed, h, g, d_model=24, bias=False):
-    params = lib.init_gqa_params(d_model, h, g, seed)
+    params = lib.init_gqa_params(d_model, h, g, salted_seed(seed))
     if bias:
         widths = {"b_q": d_model, "b_k": g * d_model // h, "b_v": g * d_model // h, "b_o": d_model}
         params.update(zip(widths, randn(seed + 1, *[(w,) for w in widths.values()]), strict=True))

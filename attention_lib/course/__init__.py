@@ -6,6 +6,8 @@
     python -m attention_lib.course lesson-table
 
 The pieces: :mod:`.lessons` (the manifest), :mod:`.passes` (notebook-processing
-steps), :mod:`.build`, :mod:`.runner` (the one notebook runner), :mod:`.submissions` (learners'
-files, read once and put back) and :mod:`.progress` (the class report).
+steps), :mod:`.build`, :mod:`.runner` (the one notebook runner), and the class report:
+:mod:`.submissions` (learners' files, read once and safely), :mod:`.sandbox` (bubblewrap),
+:mod:`.grading` with :mod:`.evaluate` and :mod:`.plain` (answers graded on hidden probes, in a sandbox)
+and :mod:`.progress` (the report itself).
 """

@@ -96,6 +96,10 @@ def main(argv=None) -> int:
                            "scheme, several seeds) and store their results for the lesson")
     extra.add_argument("--seeds", type=int, default=5, help="seeds 0 … N-1 (default: %(default)s)")
     extra.add_argument("--out", type=Path, help="default: attention_lib/results/extrapolation.json")
+    controls = sub.add_parser("recall-controls", help="train lesson 07's larger MLP controls (no attention, several "
+                              "seeds) and store their results for the lesson")
+    controls.add_argument("--seeds", type=int, default=3, help="seeds 0 … N-1 (default: %(default)s)")
+    controls.add_argument("--out", type=Path, help="default: attention_lib/results/recall_controls.json")
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["progress"]:
         from .progress import main as progress_main
@@ -121,6 +125,8 @@ def main(argv=None) -> int:
         return _slides(args)
     if args.command == "extrapolation":
         return _extrapolation(args)
+    if args.command == "recall-controls":
+        return _recall_controls(args)
     if args.command == "train-tiny-gpt":
         from .tiny_gpt import train_main
         return train_main(tuple(args.which), args.steps, args.out)
@@ -189,6 +195,23 @@ def _html(args) -> int:
         return 2
     size = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     print(f"wrote {len(written)} pages to {args.out} ({size / 1e6:.1f} MB in all): open {args.out / 'index.html'}")
+    return 0
+
+
+def _recall_controls(args) -> int:
+    import os
+
+    from .. import training
+
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        print("note: run it as `make recall-controls` (pinned floating-point kernels) to get the stored file bit for "
+              "bit; other kernels round differently and training carries that into the last digits", file=sys.stderr)
+    results = training.larger_control_runs(seeds=range(args.seeds), progress=lambda run: print(
+        f"{run['name']}, seed {run['seed']}: held-out accuracy {run['accuracy']:.3f}, "
+        f"final loss {run['final_loss']:.3f}", flush=True))
+    out = args.out or training.RESULTS
+    training.save_control_runs(results, out)
+    print(f"wrote {out}")
     return 0
 
 

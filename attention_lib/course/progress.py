@@ -1,28 +1,31 @@
-"""The class report: run every learner's exercise notebook and table what the checks found.
+"""The class report: run every learner's exercise notebook, grade every answer again, and table the verdicts.
 
     python -m attention_lib.course progress SUBMISSIONS/ [--jobs N] [--timeout S] [--json] [--csv FILE]
-                                             [--chart FILE.png] [--reteach FILE.md]
+                                             [--chart FILE.png] [--reteach FILE.md] [--salt-file FILE]
+                                             [--no-sandbox]
 
-SUBMISSIONS holds a folder per learner (the folder's name is the learner), each with exercise
-notebooks named after their lesson (``02_softmax_temperature.ipynb``). The report has a row per
-learner and question (correct, incorrect with the misconception, not attempted, or not checked
-and why), the problems of each run, and the class's most common misconceptions.
+SUBMISSIONS holds a folder per learner (the folder's name is the learner; see :mod:`.submissions`
+for the exact rule), each with exercise notebooks named after their lesson
+(``02_softmax_temperature.ipynb``). The report has a row per learner and question (correct,
+incorrect with the misconception, not attempted, or not checked and why), the problems of each
+notebook, and the class's most common misconceptions.
 
-This report is formative: it runs learners' code on this machine, as you. Graded use belongs in
-a container or on the hub.
+How a row is decided (see :mod:`.sandbox`, :mod:`.runner`, :mod:`.grading`):
 
-How a run is kept apart (see :mod:`.runner` and :mod:`.submissions`):
+1. Every learner's folder is read once, safely (no links followed, sizes limited, JSON nesting
+   limited), and copied into the report's own folder; learner names come only from the folders
+   you named.
+2. Each notebook runs (Restart & Run All) in a sandbox of its own: its own processes, a read-only
+   view of the system, private temporary folders, no network, limits on memory, processes and time.
+   This says whether the notebook runs to its end, and where it stopped if not.
+3. Each answer is taken from the notebook's own cells and run again, in a fresh sandbox without the
+   checks, on grading probes drawn under a salt only this process holds. Only plain arrays come
+   back; the comparison and the diagnosis happen here. Nothing a learner's code wrote (a log, an
+   output, a file) decides a row.
 
-- each notebook runs in a fresh copy of its folder, made from the bytes read before any run,
-  with a scrubbed environment, in its own session; when it ends or times out, every process
-  it started is killed;
-- its checks are logged to a file outside that copy, read only after all its processes are
-  gone; a record counts only for a question of that notebook's lesson, and the learner is
-  always the folder's, never the record's own field;
-- after each run the submission folders are compared with what was read at the start, and
-  anything a run changed there is put back (and reported);
-- with ``--jobs N`` several runs overlap in time; a hostile notebook could then reach another
-  run's processes, as the same user can. Run one job at a time if that matters, or use a container.
+A notebook that runs past its time gets no verdict ("not checked: timed out"), though its answers
+graded on their own are named in the note. Where the kernel dies, the questions whose check cell
+came before are graded, and the others are "not reached".
 """
 from __future__ import annotations
 
@@ -32,25 +35,22 @@ import concurrent.futures
 import csv
 import importlib
 import json
-import re
+import queue
 import sys
+import tempfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..checks import catalogue
-from ..exercises import RECORD_ENV
 from ..text import table
-from . import lessons
-from .passes import source
-from .runner import RunResult, run_isolated
-from .submissions import NothingToReport, Originals, Submission
+from . import lessons, sandbox, submissions
+from .grading import Grader, Verdict, new_salt
+from .runner import RunResult, run_notebook
 
-FORMATIVE = ("Formative report: it runs each learner's code on this machine, as you. "
-             "For grades, run it in a container or on the hub.")
+TRUST = ("Every answer was graded again by this report: taken from the notebook's own cells and run, in a "
+         "sandbox, on probes its learner never saw. Nothing the learner's code wrote decided a row.")
 CHECKED = ("correct", "incorrect", "not_attempted")
-CODE = re.compile(r"[A-Za-z0-9_.\-]{1,80}")
-MAX_NOTES = 5  # malformed records reported one by one per notebook; the rest are counted
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Row:
 
 @dataclass
 class Problem:
-    """Something that went wrong with one notebook (its run, its file, its check log)."""
+    """Something that went wrong with one learner's notebook or folder."""
 
     learner: str
     lesson: str
@@ -80,180 +80,157 @@ class ClassReport:
     rows: list[Row]
     problems: list[Problem]
     runs: list[dict]
+    sandbox: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- reading one run's check log
-
-
-def read_records(raw: bytes, questions: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
-    """The last usable record of each question, and a sentence for each line that was not usable.
-
-    ``questions`` maps this lesson's question labels to their exercise ids. A record for any
-    other question, with an unknown status or a malformed misconception code, is not used.
-    """
-    latest, notes = {}, []
-    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            notes.append(f"check record {number} is not JSON: ignored")
-            continue
-        problem = _record_problem(record, questions)
-        if problem:
-            notes.append(f"check record {number} {problem}: ignored")
-        else:
-            latest[record["question"]] = record  # the last check of a question counts (a learner may re-run)
-    if len(notes) > MAX_NOTES:
-        notes[MAX_NOTES:] = [f"... and {len(notes) - MAX_NOTES} more unusable check records"]
-    return latest, notes
-
-
-def _record_problem(record, questions: dict[str, str]) -> str | None:
-    if not isinstance(record, dict):
-        return "is not a JSON object"
-    question = record.get("question")
-    if question not in questions:
-        return f"is for {_printable(str(question))!r}, which is not a question of this lesson"
-    if record.get("exercise", questions[question]) != questions[question]:
-        return f"names another exercise than {question}'s"
-    if record.get("status") not in CHECKED:
-        return f"has an unknown status {_printable(str(record.get('status')))!r}"
-    code = record.get("code")
-    if code is not None and not (isinstance(code, str) and CODE.fullmatch(code)):
-        return "has a malformed misconception code"
-    return None
-
-
-# ---------------------------------------------------------------- one notebook -> rows
-
-
-def lesson_questions(slug: str) -> dict[str, str] | None:
-    """``{label: exercise id}`` of a lesson's questions in order, or None if it has no exercises."""
+def lesson_questions(slug: str):
+    """The lesson's questions (``Question`` objects, in order), or None if it has no exercises."""
     try:
         lesson = lessons.by_slug(slug)
     except KeyError:
         return None
     if lesson.exercises is None:
         return None
-    module = importlib.import_module(f"attention_lib.exercises.{lesson.exercises}")
-    return {q.label: q.exercise_id for q in module.QUESTIONS}
-
-
-def grade(learner: str, lesson: str, questions: dict[str, str], cells: list, result: RunResult):
-    """Rows and problems for one run: every question of the lesson gets a row, checked or not."""
-    latest, notes = read_records(result.records, questions)
-    problems = [Problem(learner, lesson, note) for note in notes]
-    if result.records_truncated:
-        problems.append(Problem(learner, lesson, "the check log was too long; only its start was read"))
-    if result.status != "ok":
-        where = f" in cell {result.cell + 1}" if result.cell is not None else ""
-        problems.append(Problem(learner, lesson, f"{_printable(result.message) or result.status}{where}"))
-    rows = []
-    for label, exercise in questions.items():
-        record = latest.get(label)
-        if record:
-            rows.append(Row(learner, lesson, label, exercise, record["status"], record.get("code")))
-        else:
-            rows.append(Row(learner, lesson, label, exercise, "not_checked", note=_why_unchecked(label, cells, result)))
-    return rows, problems
-
-
-def _why_unchecked(label: str, cells: list, result: RunResult) -> str:
-    at = next((i for i, c in enumerate(cells) if c.get("cell_type") == "code" and f"{label}.check(" in str(source(c))),
-              None)
-    if at is None:
-        return f"no cell calls {label}.check (deleted?)"
-    raised = dict(result.errors).get(at)
-    if raised:
-        return f"its check cell ({at + 1}) raised {_printable(raised)}"
-    if result.status in ("timeout", "dead_kernel") and (result.cell is None or at >= result.cell):
-        return "not reached: " + ("timed out" if result.status == "timeout" else "the kernel died")
-    if result.status == "failed":
-        return "the notebook did not run"
-    return f"its check cell ({at + 1}) ran but logged no check"
-
-
-def unrunnable(learner: str, lesson: str, questions: dict[str, str] | None, why: str):
-    """Rows and a problem for a notebook that was not run at all."""
-    rows = [Row(learner, lesson, label, exercise, "not_checked", note=why)
-            for label, exercise in (questions or {}).items()]
-    return rows, [Problem(learner, lesson, why)]
+    return list(importlib.import_module(f"attention_lib.exercises.{lesson.exercises}").QUESTIONS)
 
 
 def _printable(text: str, limit: int = 200) -> str:
     """Text from a learner's run, safe to print to a terminal: no control characters, bounded length."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:limit]
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:limit]
+
+
+# ---------------------------------------------------------------- one notebook -> rows
+
+
+def rows_for(learner: str, lesson: str, questions, cells: list[tuple[int, str]], run: RunResult,
+             verdicts: dict[str, Verdict], timeout: float) -> tuple[list[Row], list[Problem]]:
+    """Every question of the lesson gets a row: its verdict, unless the run says the notebook never got there."""
+    problems = []
+    where = f" in cell {run.cell + 1}" if run.cell is not None else ""
+    if run.status != "ok":
+        problems.append(Problem(learner, lesson, f"{_printable(run.message) or run.status}{where}"))
+    rows = []
+    for q in questions:
+        verdict, at = verdicts[q.label], _check_cell(q.label, cells)
+        status, code, note = "not_checked", None, ""
+        if run.status == "timeout":
+            note = f"timed out: the notebook ran past {timeout:.0f} s{where}; graded on its own, {_said(verdict)}"
+        elif run.status == "failed":
+            note = f"the notebook did not run; graded on its own, {_said(verdict)}"
+        elif run.status == "dead_kernel" and at is not None and (run.cell is None or at >= run.cell):
+            note = f"not reached: the kernel died{where}"
+        elif at is None and verdict.status == "not_checked":
+            note = f"no cell calls {q.label}.check (deleted?)"
+        else:
+            status, code, note = verdict.status, verdict.code, _printable(verdict.note, 300)
+        rows.append(Row(learner, lesson, q.label, q.exercise_id, status, code, note))
+    return rows, problems
+
+
+def _said(verdict: Verdict) -> str:
+    if verdict.status == "not_checked":
+        return "it could not be graded either"
+    return verdict.status.replace("_", " ") + (f" ({verdict.code})" if verdict.code else "")
+
+
+def _check_cell(label: str, cells: list[tuple[int, str]]) -> int | None:
+    """The last code cell that calls ``label.check(`` (read as text: nothing of the learner's runs here)."""
+    found = [i for i, text in cells if f"{label}.check(" in text]
+    return found[-1] if found else None
+
+
+def unrunnable(learner: str, lesson: str, questions, why: str) -> tuple[list[Row], list[Problem]]:
+    """Rows and a problem for a notebook that was not run at all."""
+    rows = [Row(learner, lesson, q.label, q.exercise_id, "not_checked", note=why) for q in questions or ()]
+    return rows, [Problem(learner, lesson, why)]
 
 
 # ---------------------------------------------------------------- the whole class
 
 
-def collect(paths, timeout: float = 120, jobs: int = 1) -> ClassReport:
-    """Run every notebook under ``paths`` (``jobs`` at a time) and grade it; see the module docstring."""
-    originals, submissions = Originals.take(paths)
-    rows, problems, runs, lock, running = [], [], [], threading.Lock(), set()
+def collect(paths, timeout: float = 120, jobs: int = 1, *, sandboxed: bool = True,
+            salt: int | None = None) -> ClassReport:
+    """Run and grade every notebook under ``paths`` (``jobs`` at a time); see the module docstring.
 
-    def run(submission: Submission, questions: dict[str, str], cells: list):
-        learner, lesson = _printable(submission.learner), submission.path.stem
-        files = originals.files_for(submission, submissions)
-        with lock:
-            running.add(f"{learner}/{lesson}")
-        try:
-            result = run_isolated(files, submission.path.name, timeout=timeout, record_env=RECORD_ENV)
-        except OSError as exc:  # e.g. no space left for the copy: this notebook fails, the report goes on
-            result = RunResult("failed", f"could not run it: {exc}")
-        graded_rows, graded_problems = grade(learner, lesson, questions, cells, result)
-        with lock:
-            running.discard(f"{learner}/{lesson}")
-            graded_problems += _tampering(originals.put_back(), learner, lesson, running)
-            rows.extend(graded_rows)
-            problems.extend(graded_problems)
-            runs.append({"learner": learner, "lesson": lesson, "status": result.status,
-                         "seconds": round(result.seconds, 2), "stray_processes": result.strays})
+    Raises :class:`.sandbox.Unavailable` when no sandbox can be made here and ``sandboxed`` is True.
+    """
+    box = sandbox.find(sandboxed)
+    learners = submissions.find(paths, lambda stem: lesson_questions(stem) is not None)
+    rows, problems, runs, lock = [], [], [], threading.Lock()
+    slots: queue.Queue = queue.Queue()
+    for slot in range(max(1, jobs)):
+        slots.put(slot)
+    with tempfile.TemporaryDirectory(prefix="attention-report-") as own:
+        own = Path(own)
+        grader, budget = Grader(box, own, new_salt() if salt is None else salt), submissions.Budget()
+        staged = [submissions.stage(learner, own / "staged" / str(i), budget) for i, learner in enumerate(learners)]
+        for learner in learners:
+            problems += [Problem(_printable(learner.name), "", _printable(n, 400)) for n in learner.notes]
+        watched = [learner.folder for learner in learners]
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = []
-        for submission in submissions:
-            ready, early = _prepare(submission, originals)
-            if ready:
-                futures.append(pool.submit(run, submission, *ready))
-            else:
-                with lock:
-                    rows.extend(early[0])
-                    problems.extend(early[1])
-        for future in futures:
-            future.result()
+        def one(k: int, copy: submissions.Staged, notebook: submissions.Notebook) -> None:
+            slot = slots.get()
+            try:
+                before = submissions.snapshot(watched)
+                try:
+                    graded = _grade_notebook(box, grader, copy, notebook, timeout, own / "runs" / str(k), slot)
+                except Exception as exc:   # noqa: BLE001 - e.g. no space left: this notebook fails, the report goes on
+                    why = f"could not be run or graded: {type(exc).__name__}: {_printable(str(exc), 200)}"
+                    graded = (*unrunnable(_printable(notebook.learner), notebook.lesson,
+                                          lesson_questions(notebook.lesson), why),
+                              {"learner": _printable(notebook.learner), "lesson": notebook.lesson,
+                               "status": "failed", "seconds": 0.0})
+                changed = submissions.changes(before, submissions.snapshot(watched))
+            finally:
+                slots.put(slot)
+            with lock:
+                rows.extend(graded[0])
+                problems.extend(graded[1])
+                problems.extend(Problem(graded[2]["learner"], notebook.lesson,
+                                        f"while it ran, something {_printable(c, 400)}") for c in changed)
+                runs.append(graded[2])
+
+        tasks = [(copy, notebook) for copy in staged for notebook in copy.learner.notebooks]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in [pool.submit(one, k, copy, notebook) for k, (copy, notebook) in enumerate(tasks)]:
+                future.result()
     order = _order_key()
     rows.sort(key=lambda r: (r.learner, *order(r.lesson, r.question)))
     problems.sort(key=lambda p: (p.learner, *order(p.lesson, "")))
     runs.sort(key=lambda r: (r["learner"], *order(r["lesson"], "")))
-    return ClassReport(rows, problems, runs)
+    return ClassReport(rows, problems, runs, box.describe())
 
 
-def _prepare(submission: Submission, originals: Originals):
-    """``((questions, cells), None)`` for a notebook to run, or ``(None, (rows, problems))`` for one that cannot."""
-    learner, lesson = _printable(submission.learner), submission.path.stem
+def _grade_notebook(box, grader: Grader, copy: submissions.Staged, notebook: submissions.Notebook, timeout: float,
+                    work: Path, slot: int):
+    """``(rows, problems, run summary)`` for one notebook: run it, then grade its answers."""
+    learner, lesson = _printable(notebook.learner), notebook.lesson
     questions = lesson_questions(lesson)
-    if questions is None:
-        known = ", ".join(lesson.slug for lesson in lessons.ready())
-        return None, unrunnable(learner, _printable(lesson), None,
-                                f"not a lesson with exercises (name the notebook after one of: {known})")
+    summary = {"learner": learner, "lesson": lesson, "status": "not_run", "seconds": 0.0}
+    if lesson in copy.unreadable:
+        return (*unrunnable(learner, lesson, questions, _printable(copy.unreadable[lesson], 300)), summary)
     try:
-        nb = json.loads(originals.data(submission.path).decode("utf-8"))
-        cells = nb["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("cells is not a list")
-    except (ValueError, KeyError, TypeError) as exc:
-        why = f"not a valid notebook ({_printable(str(exc), 120)})"
-        return None, unrunnable(learner, lesson, questions, why)
-    return (questions, [c for c in cells if isinstance(c, dict)]), None
+        cells = submissions.code_cells(copy.notebooks[lesson])
+    except ValueError as exc:
+        return (*unrunnable(learner, lesson, questions, f"not a valid notebook ({_printable(str(exc), 160)})"), summary)
+    work.mkdir(parents=True)
+    folder = (copy.root / notebook.relative).parent
 
+    def grade(last_cell, where: Path, run_slot: int):
+        where.mkdir()
+        return grader.grade(lesson, questions, cells, folder, last_cell=last_cell, work=where, slot=run_slot)
 
-def _tampering(changes: list[str], learner: str, lesson: str, running: set[str]) -> list[Problem]:
-    also = f" (also running: {', '.join(sorted(running))})" if running else ""
-    return [Problem(learner, lesson, f"while it ran, something {_printable(c, 400)}{also}") for c in changes]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as side:   # grading overlaps the notebook's run
+        graded = side.submit(grade, None, work / "all", 2 * slot + 1)
+        run = run_notebook(box, folder, Path(notebook.relative).name, timeout=timeout, slot=2 * slot)
+        verdicts, notes = graded.result()
+    if run.status == "dead_kernel":          # only the cells the notebook reached count: grade those again
+        verdicts, notes = grade(run.cell, work / "reached", 2 * slot)
+    rows, problems = rows_for(learner, lesson, questions, cells, run, verdicts, timeout)
+    problems += [Problem(learner, lesson, f"grading: {_printable(n, 300)}") for n in notes]
+    summary.update(status=run.status, seconds=round(run.seconds, 2))
+    return rows, problems, summary
 
 
 def _order_key():
@@ -262,7 +239,7 @@ def _order_key():
 
     def key(lesson: str, question: str):
         if lesson not in positions:
-            positions[lesson] = list(lesson_questions(lesson) or ())
+            positions[lesson] = [q.label for q in lesson_questions(lesson) or ()]
         labels = positions[lesson]
         return lessons.lesson_order(lesson), lesson, labels.index(question) if question in labels else -1
 
@@ -284,7 +261,7 @@ def report(result: ClassReport) -> str:
     """The text report: a table, the problems, totals and the most common misconceptions."""
     header = ["learner", "lesson", "question", "exercise", "status", "misconception", "note"]
     cells = [[r.learner, r.lesson, r.question, r.exercise, r.status, r.code or "", r.note] for r in result.rows]
-    out = [FORMATIVE, ""]
+    out = [result.sandbox, TRUST, ""]
     out.append(table(header, cells, align="left", rule=True) if cells else "(no questions)")
     if result.problems:
         out += ["", f"problems ({len(result.problems)}):"]
@@ -302,7 +279,7 @@ def report(result: ClassReport) -> str:
 
 
 def to_json(result: ClassReport) -> str:
-    return json.dumps({"formative": FORMATIVE, "rows": [asdict(r) for r in result.rows],
+    return json.dumps({"sandbox": result.sandbox, "trust": TRUST, "rows": [asdict(r) for r in result.rows],
                        "problems": [asdict(p) for p in result.problems], "runs": result.runs}, indent=1)
 
 
@@ -360,7 +337,7 @@ def reteach(result: ClassReport, most: int = 5) -> str:
     """A one-page Markdown summary for the next session: what to re-teach first, and where."""
     rows = result.rows
     n = len({r.learner for r in rows})
-    lines = ["# What to re-teach next session", "", FORMATIVE, "",
+    lines = ["# What to re-teach next session", "", result.sandbox, TRUST, "",
              f"{n} learner(s), {len(rows)} question rows, {len(result.problems)} problem(s) with the runs.", ""]
     counts = misconception_counts(result)[:most]
     lines.append("## Misconceptions, most widespread first")
@@ -387,10 +364,18 @@ def reteach(result: ClassReport, most: int = 5) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_salt(path: Path) -> int:
+    """The salt kept in ``path`` (made, readable by you only, if the file does not exist yet)."""
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(f"{new_salt():032x}\n", encoding="utf-8")
+    return int(submissions.read_file(path, 1024).decode("ascii").strip(), 16)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m attention_lib.course progress",
-                                     description=__doc__.split("\n\n")[0], epilog=FORMATIVE)
-    parser.add_argument("paths", nargs="+", help="folders of learners' folders, or notebooks")
+                                     description=__doc__.split("\n\n")[0], epilog=TRUST)
+    parser.add_argument("paths", nargs="+", help="a folder of learners' folders, learners' folders, or notebooks")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds each notebook's cells may run (default 120; starting the kernel is extra)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at the same time (default 1)")
@@ -399,12 +384,23 @@ def main(argv=None) -> int:
     parser.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the common misconceptions as a PNG")
     parser.add_argument("--reteach", type=Path, metavar="FILE.md",
                         help="also write a one-page 'what to re-teach next session' summary")
+    parser.add_argument("--salt-file", type=Path, metavar="FILE",
+                        help="keep the grading probes' secret salt in FILE (made if missing), so that a later "
+                             "report grades on the same probes; by default each report draws new ones")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run learners' code as you, without a sandbox (only where none can be made; "
+                             "the report says so)")
     args = parser.parse_args(argv)
     if args.jobs < 1 or args.timeout <= 0:
         parser.error("--jobs must be at least 1 and --timeout positive")
     try:
-        result = collect(args.paths, args.timeout, args.jobs)
-    except NothingToReport as exc:
+        salt = read_salt(args.salt_file) if args.salt_file else None
+    except (submissions.Unreadable, ValueError, OSError) as exc:
+        print(f"error: progress: {args.salt_file} does not hold a salt this report made ({exc})", file=sys.stderr)
+        return 2
+    try:
+        result = collect(args.paths, args.timeout, args.jobs, sandboxed=not args.no_sandbox, salt=salt)
+    except (submissions.NothingToReport, sandbox.Unavailable) as exc:
         print(f"error: progress: {exc}", file=sys.stderr)
         return 2
     if args.csv:

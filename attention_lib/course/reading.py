@@ -21,6 +21,11 @@
 The rates other than the prose rate are the course's own assumptions, stated here so that they can be
 argued with. :func:`stated_minutes` reads the time a lesson's opening cell states ("*About 60 minutes.*");
 ``tests/course/test_reading.py`` keeps the two within :data:`TOLERANCE_MINUTES`.
+
+**Optional parts.** Cells tagged :data:`OPTIONAL_TAG` form a part a reader may skip. ``part="core"`` counts
+the other cells (with the running time), ``part="optional"`` only the tagged ones (without it), and the
+opening cell states both: "*About 60 minutes, plus 20 for the optional part on …*"
+(:func:`stated_optional_minutes` reads the second number).
 """
 from __future__ import annotations
 
@@ -40,6 +45,10 @@ TOLERANCE_MINUTES = 5
 and 2.5 more lets a paragraph be added or cut (about 440 words) before the stated time must change; a
 finer promise would claim more than the rates can give, since readers differ by ±25 % around the mean."""
 
+OPTIONAL_TAG = "optional"
+"""The cell tag that marks a lesson's optional part."""
+PARTS = ("all", "core", "optional")
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
@@ -48,6 +57,7 @@ _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _STATED = re.compile(r"\bAbout (\d+) minutes\b")
+_STATED_OPTIONAL = re.compile(r"\bAbout \d+ minutes, plus (\d+) (?:minutes )?for the optional\b")
 
 
 @dataclass(frozen=True)
@@ -78,11 +88,27 @@ def _output_text(output: dict) -> str:
     return "".join(output.get("data", {}).get("text/plain", ""))
 
 
-def estimate(notebook_path, run_seconds: float = RUN_SECONDS) -> Estimate:
-    """Count what the notebook at ``notebook_path`` holds (see the module's docstring for what counts)."""
+def is_optional(cell: dict) -> bool:
+    """Whether a notebook cell belongs to the lesson's optional part (it carries :data:`OPTIONAL_TAG`)."""
+    return OPTIONAL_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def estimate(notebook_path, run_seconds: float | None = None, *, part: str = "all") -> Estimate:
+    """Count what the notebook at ``notebook_path`` holds (see the module's docstring for what counts).
+
+    ``part`` is ``"all"`` (every cell), ``"core"`` (the cells not tagged :data:`OPTIONAL_TAG`) or
+    ``"optional"`` (only the tagged ones). ``run_seconds`` defaults to :data:`RUN_SECONDS`, except for the
+    optional part, whose running time is counted with the core (0).
+    """
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+    if run_seconds is None:
+        run_seconds = 0 if part == "optional" else RUN_SECONDS
     nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
     words = equations = code = output = widgets = 0
     for cell in nb["cells"]:
+        if part != "all" and is_optional(cell) != (part == "optional"):
+            continue
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
             code += sum(_lines(block.strip("`")) - 1 for block in _FENCED.findall(source))   # minus the language line
@@ -100,14 +126,28 @@ def estimate(notebook_path, run_seconds: float = RUN_SECONDS) -> Estimate:
     return Estimate(words, equations, code, output, widgets, run_seconds)
 
 
-def reading_minutes(notebook_path, run_seconds: float = RUN_SECONDS) -> float:
-    """A newcomer's minutes for the lesson at ``notebook_path``: reading, tracing the code, trying the widgets."""
-    return estimate(notebook_path, run_seconds).minutes
+def reading_minutes(notebook_path, run_seconds: float | None = None, *, part: str = "all") -> float:
+    """A newcomer's minutes for the lesson at ``notebook_path`` (or one ``part`` of it, as in :func:`estimate`):
+    reading, tracing the code, trying the widgets."""
+    return estimate(notebook_path, run_seconds, part=part).minutes
+
+
+def _opening(notebook_path) -> str:
+    nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    first = next((cell for cell in nb["cells"] if cell["cell_type"] == "markdown"), None)
+    return "".join(first["source"]) if first else ""
 
 
 def stated_minutes(notebook_path) -> float | None:
-    """The minutes the lesson's opening cell states ("About 60 minutes"), or None if it states none."""
-    nb = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    first = next((cell for cell in nb["cells"] if cell["cell_type"] == "markdown"), None)
-    match = _STATED.search("".join(first["source"])) if first else None
+    """The minutes the lesson's opening cell states ("About 60 minutes"), or None if it states none.
+
+    For a lesson with an optional part this is the time of the rest (the core)."""
+    match = _STATED.search(_opening(notebook_path))
+    return float(match.group(1)) if match else None
+
+
+def stated_optional_minutes(notebook_path) -> float | None:
+    """The minutes the opening cell states for the optional part ("About 60 minutes, plus 20 for the
+    optional part on …"), or None if it states none."""
+    match = _STATED_OPTIONAL.search(_opening(notebook_path))
     return float(match.group(1)) if match else None

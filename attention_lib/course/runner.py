@@ -2,20 +2,13 @@
 
 :func:`execute` is Restart & Run All in this process: a fresh kernel runs every cell.
 
-:func:`run_isolated` runs a notebook that may do anything (a learner's) in a throw-away
-copy of its folder, through a supervisor process (``python -m attention_lib.course.runner``)
-that starts the kernel:
-
-- the environment is scrubbed to what a kernel needs (``PATH``, ``LANG``, the course's
-  ``PYTHONPATH``, and ``HOME`` set to a fresh temporary folder);
-- the supervisor leads its own session and, on Linux, is a *child subreaper*, so the
-  processes a notebook starts stay below it even when they detach (``setsid``, double fork);
-- every process of the run is killed when the run ends, on time or not: the supervisor's
-  descendants, its session, and anything that still carries the run's token in its environment;
-- stdout and stderr are capped, and so are a cell's outputs and the check log.
-
-It runs the learner's code as the instructor's user: it keeps runs apart from each other and from
-the files they came from, but it is no security boundary. Graded use belongs in a container.
+:func:`run_notebook` runs a notebook that may do anything (a learner's) in a sandbox of its own
+(:mod:`.sandbox`): a supervisor (this module, run as ``python -I`` from ``/``, so nothing in the
+learner's folder can be imported by it) copies the learner's folder into a private writable folder,
+starts a kernel there and runs every cell, then says on its stdout how the run went: which cells
+raised, and where it stopped if it did not finish. Everything the notebook started dies with the
+sandbox. That account is the learner's own process's word, so it only ever explains the learner's own
+rows; the time limit is measured from outside, and no verdict comes from a run (see :mod:`.grading`).
 """
 from __future__ import annotations
 
@@ -25,27 +18,24 @@ import ctypes
 import json
 import math
 import os
-import secrets
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _paths
+from .._limits import limit_address_space
+from . import sandbox
+from .submissions import load_json
 
 STARTUP_TIMEOUT = 60          # seconds a kernel may take to start
-GRACE = 10                    # seconds a supervisor gets to clean up once its time is up
-STREAM_CAP = 64 * 1024        # bytes of a run's stdout and of its stderr that are kept
+GRACE = 10                    # seconds the supervisor gets beyond its cells' time to report and end
 CELL_OUTPUT_CAP = 256 * 1024  # bytes of one cell's outputs kept in memory
-RECORD_CAP = 1024 * 1024      # bytes of the check log that are read
-RUN_TOKEN = "ATTENTION_COURSE_RUN"
+REPORT_CAP = 64 * 1024        # bytes of the supervisor's account that are read
+SUPERVISOR_HEADROOM = 256 << 20   # address space the supervisor may add once the kernel runs (a flood of output)
 STATUSES = ("ok", "timeout", "dead_kernel", "failed")
+SOURCE, WORK, HOME = "/submission", "/tmp/work", "/tmp/home"
 
 
 def execute(path: Path, *, timeout: float = 120, budget: float | None = None, allow_errors: bool = False,
@@ -59,7 +49,7 @@ def execute(path: Path, *, timeout: float = 120, budget: float | None = None, al
     allow_errors : carry on past a failing cell (a learner's crash is data).
     save : write the outputs back in place, without nbclient's timing metadata.
     max_output : bytes of outputs kept per cell; the rest is dropped (error outputs are always kept).
-    hooks : nbclient hooks, e.g. ``on_cell_start=f`` (called with ``cell`` and ``cell_index``).
+    hooks : nbclient options, e.g. hooks ``on_cell_start=f`` (called with ``cell`` and ``cell_index``).
     """
     import nbformat
 
@@ -108,243 +98,101 @@ def _client_class():
 
 @dataclass
 class RunResult:
-    """How an isolated run went.
+    """How a sandboxed run went.
 
-    ``status`` is one of :data:`STATUSES`; ``cell`` is the cell it stopped in (timeout, dead
-    kernel); ``errors`` lists ``(cell index, exception name)`` for the cells that raised.
+    ``status`` is one of :data:`STATUSES`; ``cell`` is the cell it stopped in (timeout, dead kernel);
+    ``errors`` lists ``(cell index, exception name)`` for the cells that raised.
     """
 
     status: str
     message: str = ""
     cell: int | None = None
     errors: tuple[tuple[int, str], ...] = ()
-    records: bytes = b""
-    records_truncated: bool = False
-    stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
-    strays: int = 0
-    extra: dict = field(default_factory=dict)
 
 
-def kernel_env(home: Path) -> dict[str, str]:
-    """The whole environment an isolated run gets: no instructor secrets, no ATTENTION_COURSE_* switches."""
-    env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home),
-           "LANG": os.environ.get("LANG", "C.UTF-8")}
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if (_paths.ROOT / "pyproject.toml").is_file():  # a clone: the kernel imports this attention_lib
-        paths.insert(0, str(_paths.ROOT))
-    if paths:
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+def kernel_env(home: str) -> dict[str, str]:
+    """The whole environment a run gets: no instructor secrets, no ATTENTION_COURSE_* switches, one thread each."""
+    env = {"PATH": os.defpath, "HOME": home, "LANG": "C.UTF-8", "USER": "learner", "LOGNAME": "learner",
+           "MPLBACKEND": "Agg", "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
+    env["PYTHONPATH"] = str(_paths.ROOT)    # the kernel imports this attention_lib, as the course's clone does
     return env
 
 
-def run_isolated(files: Mapping[str, bytes], notebook: str, *, timeout: float, record_env: str) -> RunResult:
-    """Run ``notebook`` (a key of ``files``) in a fresh folder made of ``files``; kill all it started.
+def package_view() -> dict[str, Path]:
+    """The course's package, read-only, where this process finds it (never the rest of the repository)."""
+    return {str(_paths.PACKAGE): _paths.PACKAGE}
 
-    ``files`` maps relative paths to contents: the learner's folder as it was before any run.
-    The check log goes to a file outside that folder, named in ``record_env``; its first
-    :data:`RECORD_CAP` bytes come back in ``records``. The run gets ``timeout`` seconds for its
-    cells, plus up to :data:`STARTUP_TIMEOUT` to start its kernel.
+
+def run_notebook(box: sandbox.Sandbox, folder: Path, notebook: str, *, timeout: float, slot: int = 0) -> RunResult:
+    """Run ``notebook`` (a file in ``folder``, the learner's staged copy) in a fresh sandbox; kill all it started.
+
+    The cells get ``timeout`` seconds, the kernel up to :data:`STARTUP_TIMEOUT` more to start.
     """
-    private = Path(tempfile.mkdtemp(prefix="attention-run-"))
-    try:
-        work, home = private / "work", private / "home"
-        _write_tree(work, files)
-        home.mkdir()
-        record = private / f"checks-{secrets.token_hex(8)}.jsonl"
-        verdict = private / f"verdict-{secrets.token_hex(8)}.json"
-        token = secrets.token_hex(16)
-        env = {**kernel_env(home), record_env: str(record), RUN_TOKEN: token}
-        cmd = [sys.executable, "-m", __name__, str(work / notebook), "--timeout", str(timeout),
-               "--verdict", str(verdict)]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
-        out, err = _CappedReader(proc.stdout), _CappedReader(proc.stderr)
-        finished = _wait(proc, timeout + STARTUP_TIMEOUT)
-        strays = sweep(token, session=proc.pid)
-        seconds = time.perf_counter() - start
-        result = _read_verdict(verdict, finished, timeout)
-        result.stdout, result.stderr = out.text(), err.text()
-        result.records, result.records_truncated = _read_capped(record, RECORD_CAP)
-        result.seconds, result.strays = seconds, result.strays + strays
-        if result.status == "failed" and not result.message:
-            result.message = (result.stderr.strip().splitlines() or ["the supervisor failed"])[-1]
-        return result
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
+    view = sandbox.View(readonly={SOURCE: folder, **package_view()})
+    limits = sandbox.Limits(seconds=timeout + STARTUP_TIMEOUT + GRACE)
+    done = box.run(__name__, [SOURCE, notebook, "--work", WORK, "--timeout", str(timeout)], view, limits,
+                   env=kernel_env(HOME), path=[str(_paths.ROOT)], slot=slot, stdout_cap=REPORT_CAP)
+    result = account(done, timeout)
+    result.stderr, result.seconds = done.stderr, done.seconds
+    return result
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    root.mkdir(parents=True)
-    for relative, data in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
-def _wait(proc: subprocess.Popen, seconds: float) -> bool:
-    """Wait for the supervisor; past ``seconds`` ask it to clean up, then kill its whole session."""
-    try:
-        proc.wait(timeout=seconds)
-        return True
-    except subprocess.TimeoutExpired:
-        proc.terminate()
-    try:
-        proc.wait(timeout=GRACE)
-    except subprocess.TimeoutExpired:
-        _killpg(proc.pid)
-        proc.wait()
-    return False
-
-
-def _killpg(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def sweep(token: str, session: int | None = None) -> int:
-    """Kill every process that carries ``token`` in its environment or belongs to ``session``; return how many."""
-    import psutil
-
-    return _kill_until_gone(lambda: [p for p in psutil.process_iter()
-                                     if p.pid != os.getpid() and _belongs(p, token, session)])
-
-
-def _kill_until_gone(find) -> int:
-    """Kill what ``find()`` lists, again and again until it lists nothing (a process may fork while we look)."""
-    import psutil
-
-    killed: set[int] = set()
-    for _ in range(10):
-        victims = find()
-        if not victims:
-            break
-        for p in victims:
-            _kill(p)
-        psutil.wait_procs(victims, timeout=3)  # also reaps them, when they are our children
-        killed.update(p.pid for p in victims)
-    return len(killed)
-
-
-def _belongs(process, token: str, session: int | None) -> bool:
-    import psutil
-
-    try:
-        if session is not None and os.getsid(process.pid) == session:
-            return process.status() != psutil.STATUS_ZOMBIE
-        return process.environ().get(RUN_TOKEN) == token and process.status() != psutil.STATUS_ZOMBIE
-    except (psutil.Error, OSError):
-        return False
-
-
-def _kill(process) -> None:
-    import psutil
-
-    try:
-        process.kill()
-    except psutil.Error:
-        pass
-
-
-class _CappedReader:
-    """Drain a pipe in a thread, keeping its first and last ``cap // 2`` bytes."""
-
-    def __init__(self, stream, cap: int = STREAM_CAP):
-        self.head, self.tail, self.dropped, self.half = bytearray(), bytearray(), 0, cap // 2
-        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
-        self.thread.start()
-
-    def _drain(self, stream) -> None:
-        with stream:
-            for chunk in iter(lambda: stream.read1(65536), b""):
-                room = self.half - len(self.head)
-                self.head += chunk[:room]
-                self.tail += chunk[room:]
-                excess = len(self.tail) - self.half
-                if excess > 0:
-                    self.dropped += excess
-                    del self.tail[:excess]
-
-    def text(self) -> str:
-        self.thread.join(timeout=5)
-        gap = f"\n[... {self.dropped} bytes dropped ...]\n".encode() if self.dropped else b""
-        return (bytes(self.head) + gap + bytes(self.tail)).decode("utf-8", errors="replace")
-
-
-def _read_capped(path: Path, cap: int) -> tuple[bytes, bool]:
-    if not path.is_file():
-        return b"", False
-    with open(path, "rb") as f:
-        data = f.read(cap + 1)
-    return data[:cap], len(data) > cap
-
-
-def _read_verdict(path: Path, finished: bool, timeout: float) -> RunResult:
-    """The supervisor's verdict, checked field by field (the notebook could have written the file)."""
+def account(done: sandbox.Finished, timeout: float) -> RunResult:
+    """A :class:`RunResult` from the supervisor's account, checked field by field; the clock is ours."""
     late = f"ran longer than {timeout:.0f} s"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return RunResult("timeout", late) if not finished else RunResult("failed")
+        raw = load_json(done.stdout, "the run's account") if not done.stdout_truncated else None
+    except ValueError:
+        raw = None
     if not isinstance(raw, dict) or raw.get("status") not in STATUSES:
-        return RunResult("failed", "the run's verdict is unreadable")
-    cell = raw.get("cell") if isinstance(raw.get("cell"), int) else None
-    errors = tuple((e[0], str(e[1])[:80]) for e in raw.get("errors") or ()
-                   if isinstance(e, list) and len(e) == 2 and isinstance(e[0], int))
-    status = raw["status"] if finished else "timeout"
-    message = str(raw.get("message", ""))[:300] or (late if status == "timeout" else "")
-    strays = raw.get("strays") if isinstance(raw.get("strays"), int) else 0
-    return RunResult(status, message, cell, errors, strays=strays)
+        if done.timed_out:
+            return RunResult("timeout", late)
+        last = (done.stderr.strip().splitlines() or [""])[-1][:300]
+        return RunResult("failed", f"the run ended without an account of itself (exit status {done.returncode})"
+                         + (f": {last}" if last else ""))
+    cell = raw.get("cell") if type(raw.get("cell")) is int else None
+    errors = tuple((e[0], str(e[1])[:80]) for e in (raw.get("errors") or ())[:1000]
+                   if isinstance(e, list) and len(e) == 2 and type(e[0]) is int)
+    status = "timeout" if done.timed_out or done.seconds > timeout + STARTUP_TIMEOUT + GRACE else raw["status"]
+    message = str(raw.get("message", ""))[:300] if status == raw["status"] else ""
+    return RunResult(status, message or (late if status == "timeout" else ""), cell, errors)
 
 
-# ---------------------------------------------------------------- the supervisor (a child process)
+# ---------------------------------------------------------------- the supervisor (inside the sandbox)
 
 
-def _become_subreaper() -> None:
-    """On Linux, adopt every orphaned descendant (PR_SET_CHILD_SUBREAPER), so none can slip away."""
+def _not_dumpable() -> None:
+    """On Linux, the kernel (same uid) may not open this process's files or memory through /proc."""
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
-
-
-def _kill_descendants() -> int:
-    import psutil
-
-    me = psutil.Process()
-    return _kill_until_gone(lambda: me.children(recursive=True))
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)     # PR_SET_DUMPABLE, 0
 
 
 def _supervise(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="Run one notebook, then kill "
-                                     "everything it started (used by run_isolated).")
-    parser.add_argument("notebook", type=Path)
+    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="Run one notebook in the sandbox "
+                                     "and print an account of the run (used by run_notebook).")
+    parser.add_argument("source", type=Path, help="the learner's folder (read-only)")
+    parser.add_argument("notebook")
+    parser.add_argument("--work", type=Path, required=True, help="where to copy it (a private folder)")
     parser.add_argument("--timeout", type=float, required=True)
-    parser.add_argument("--verdict", type=Path, required=True)
     args = parser.parse_args(argv)
+    _not_dumpable()
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)                     # the kernel inherits 1 and 2: neither is the account's
+    Path(os.environ["HOME"]).mkdir(parents=True, exist_ok=True)
+    shutil.copytree(args.source, args.work, symlinks=True)
     # jsonschema (under nbformat) builds a grammar for IRI formats at import, about 3 s of CPU per
     # notebook; the notebook schema checks no formats, so the supervisor does without it.
     sys.modules.setdefault("rfc3987_syntax", None)
-    _become_subreaper()
     state = {"status": "ok", "cell": None, "errors": [], "message": ""}
-
-    def finish(*_signal) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # cleaning up already; the parent's SIGKILL still works
-        if _signal:  # the parent's time is up
-            state.update(status="timeout", message=f"ran longer than {args.timeout:.0f} s")
-        state["strays"] = _kill_descendants()
-        args.verdict.write_text(json.dumps(state), encoding="utf-8")
-        if _signal:
-            os._exit(124)
-
-    signal.signal(signal.SIGTERM, finish)
     try:
-        _run_cells(args.notebook, args.timeout, state)
+        _run_cells(args.work / args.notebook, args.timeout, state)
     finally:
-        finish()
-    return 0
+        report.write(json.dumps(state))
+        report.flush()
+        os._exit(0)                   # no waiting for the kernel's threads: the sandbox ends with us
 
 
 def _run_cells(notebook: Path, timeout: float, state: dict) -> None:
@@ -353,19 +201,25 @@ def _run_cells(notebook: Path, timeout: float, state: dict) -> None:
     def started(cell, cell_index, **_):
         state["cell"] = cell_index
 
+    def kernel_up(**_):   # the kernel has its own limit; the supervisor, which only reads its messages, needs little
+        limit_address_space(SUPERVISOR_HEADROOM)
+
     def executed(cell, cell_index, execute_reply, **_):
         content = (execute_reply or {}).get("content", {})
         if content.get("status") == "error":
             state["errors"].append((cell_index, content.get("ename", "Error")))
 
-    try:
+    try:   # output written straight to the kernel's file descriptors goes to our capped stderr, not through here
         execute(notebook, timeout=timeout, budget=timeout, allow_errors=True, max_output=CELL_OUTPUT_CAP,
-                on_cell_start=started, on_cell_executed=executed)
+                on_notebook_start=kernel_up, on_cell_start=started, on_cell_executed=executed,
+                extra_arguments=["--IPKernelApp.capture_fd_output=False"])
         state["cell"] = None
     except CellTimeoutError:
         state.update(status="timeout", message=f"ran longer than {timeout:.0f} s")
     except DeadKernelError:
         state.update(status="dead_kernel", message="the kernel died (os._exit, a crash, or out of memory)")
+    except MemoryError:
+        state.update(status="failed", message="the notebook sent more output than the supervisor may hold")
     except Exception as exc:  # noqa: BLE001 - any other failure is reported, not raised
         state.update(status="failed", message=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
 

@@ -10,8 +10,12 @@ Environment switches:
 - ``ATTENTION_COURSE_HIDE_SOLUTIONS=1``: ``solution()`` shows nothing (for classes).
 - ``ATTENTION_COURSE_EXPECT=correct|not_attempted|incorrect``: ``check`` raises when the status
   differs, so CI fails if a solution stops passing or an exercise ships solved.
-- ``ATTENTION_COURSE_RECORD=path``: every check appends a JSON line there (used by
-  ``python -m attention_lib.course progress``).
+
+A check writes nothing anywhere: the class report (``python -m attention_lib.course progress``)
+grades each answer again itself, in a sandbox, on probes the learner never saw.
+
+The checks compute with numpy when they are imported and when they judge; they do it under their
+own ``np.errstate``, so a learner's ``np.seterr(all="raise")`` (set to debug) cannot break them.
 """
 from __future__ import annotations
 
@@ -19,12 +23,16 @@ import json
 import os
 from dataclasses import dataclass
 
-from .. import _paths, checks
-from ..checks import CheckResult
+import numpy as np
+
+from .. import _paths
 from ..course.passes import source, without_markers
 
+with np.errstate(all="ignore"):         # the checks build their probes and variants at import
+    from .. import checks
+    from ..checks import CheckResult
+
 LEVELS = ("easy", "medium", "hard")
-RECORD_ENV = "ATTENTION_COURSE_RECORD"  # the class report reads the check log from this file
 
 
 class Text:
@@ -64,8 +72,8 @@ class Question:
 
     def check(self, answer) -> CheckResult:
         """Check ``answer`` (your function) and say what, if anything, is wrong."""
-        result = checks.run(self.exercise_id, answer)
-        _record(self, result)
+        with np.errstate(all="ignore"):
+            result = checks.run(self.exercise_id, answer)
         expected = os.environ.get("ATTENTION_COURSE_EXPECT")
         if expected and result.status != expected:
             raise ExpectationError(f"{self.label} ({self.exercise_id}): expected {expected}, got {result}")
@@ -111,16 +119,6 @@ def _solution_source(notebook: str, function: str) -> str | None:
         if cell["cell_type"] == "code" and f"def {function}(" in text:
             return without_markers(text)
     return None
-
-
-def _record(question: Question, result: CheckResult) -> None:
-    path = os.environ.get(RECORD_ENV)
-    if not path:
-        return
-    row = {"question": question.label, "exercise": question.exercise_id, "notebook": question.notebook,
-           "status": result.status, "code": result.code}
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
 
 
 def questions(module, notebook: str, specs: list[tuple]) -> list[Question]:

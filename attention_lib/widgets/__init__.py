@@ -3,7 +3,9 @@
 ``widgets.similarity_explorer()``, ``widgets.temperature_explorer()`` and the rest
 return widgets that can be driven from Python and read back as numbers
 (``w.values``) or text (``w.readout_text``). numpy computes every number in the kernel;
-the browser draws them with the chart layer (``_chart.py`` and ``static/chart.js``).
+the browser draws them with the chart layer (``_chart.py`` and ``static/chart.js``). For a control with a
+finite set of values, numpy computes the figure at its other values ahead of time and the browser switches
+frames as the hand moves (``_chart.FramesAhead``), so a held slider moves at the screen's frame rate.
 Widget-wide switches live in ``widgets.settings`` (for example
 ``widgets.settings.reduce_motion = True``).
 """

@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 
 import anywidget
+import ipywidgets
 import traitlets
 
 from .._paths import STATIC
+from ._chart import Source
 
 NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
 
@@ -55,6 +57,10 @@ class Slider(anywidget.AnyWidget):
         """The current value as the slider shows it."""
         return self.labels[self.options.index(self.value)]
 
+    def frame_source(self):
+        """The browser holds one of the options in ``value``: each option is a frame."""
+        return Source(self, "value", list(self.options), list(self.options))
+
 
 def slider(description, value, lo, hi, step=0.01, log=False):
     """A slider from ``lo`` to ``hi`` starting at ``value``: on the grid ``lo + k·step``, or, with
@@ -75,3 +81,24 @@ def choice_slider(description, options, value, labels=None, log=False):
                value=options[0])
     s.value = value
     return s
+
+
+def frame_source(control):
+    """The :class:`~attention_lib.widgets._chart.Source` of a control with a finite set of values, else None.
+
+    A control that defines ``frame_source()`` says it itself (the course's sliders and steppers). Of
+    ipywidgets' own: a selection (drop-down, toggle buttons, radio buttons) moves its ``index``; a checkbox or
+    toggle button holds False or True; an integer slider steps from ``min`` to ``max``. Any other control (a
+    text box, a float slider) changes the data: the kernel answers it.
+    """
+    if hasattr(control, "frame_source"):
+        return control.frame_source()
+    if isinstance(control, ipywidgets.widgets.widget_selection._Selection):
+        n = len(control._options_values)
+        return Source(control, "index", list(range(n)), list(control._options_values))
+    if isinstance(control, (ipywidgets.Checkbox, ipywidgets.ToggleButton)):
+        return Source(control, "value", [False, True], [False, True])
+    if isinstance(control, ipywidgets.IntSlider):
+        values = list(range(control.min, control.max + 1, control.step))
+        return Source(control, "value", values, values)
+    return None

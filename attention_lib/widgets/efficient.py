@@ -18,7 +18,7 @@ from ..efficient import online_softmax_steps
 from ..softmax import softmax
 from ..text import fmt
 from ._base import Explorer
-from ._chart import Figure, axis, bars, panel, points, rule
+from ._chart import Figure, Source, axis, bars, panel, points, rule
 from ._style import ACCENT, OKABE_ITO, settings
 
 STEPPER_SCORES = (0.5, 2.0, 1.0, 3.5, 3.0, 6.0, 4.0, 5.5)
@@ -49,6 +49,11 @@ class Stepper(anywidget.AnyWidget):
     @traitlets.validate("value")
     def _clamp(self, proposal):
         return min(max(int(proposal["value"]), 0), self.last)
+
+    def frame_source(self):
+        """The browser holds the step in ``value``: each step is a frame."""
+        steps = list(range(self.last + 1))
+        return Source(self, "value", steps, steps)
 
 
 def _num(v):
@@ -105,8 +110,8 @@ class OnlineSoftmaxStepper(Explorer):
 
     # ---------------------------------------------------------------- the numbers of one step
 
-    def compute(self):
-        j, n = self.step, len(self.x)
+    def compute(self, s):
+        j, n = s["step"], len(self.x)
         v = {"step": j, "n": n, "seen": self.x[:j], "max": -np.inf, "sum": 0.0, "weights": None}
         if j == 0:
             return v

@@ -37,6 +37,10 @@ def char_label(c):
 class TextSampler(Explorer):
     """A prompt box and sliders over a trained model; bars of the next character, and the text it writes."""
 
+    ahead_controls = ("temperature",)
+    """Frames ahead for the temperature only: each state writes its text (about 0.3 s), so the 8 temperatures
+    are computed ahead (and kept), and a new top-k, seed or prompt waits for the kernel."""
+
     def __init__(self, params, config, chars, prompt, temperature, top_k, seed, n_new):
         self.params, self.config, self.chars, self.n_new = params, config, chars, n_new
         self._written = {}
@@ -67,10 +71,9 @@ class TextSampler(Explorer):
         unknown = sorted({c for c in prompt if c not in lookup})
         return [lookup[c] for c in prompt if c in lookup], unknown
 
-    def compute(self):
-        c = self.controls
-        prompt = c["prompt"].value
-        temperature, top_k, seed = float(c["temperature"].value), int(c["top_k"].value), int(c["seed"].value)
+    def compute(self, s):
+        prompt = s["prompt"]
+        temperature, top_k, seed = float(s["temperature"]), int(s["top_k"]), int(s["seed"])
         ids, unknown = self._ids(prompt)
         if not ids:
             ids = [self.chars.index("\n")] if "\n" in self.chars else [0]

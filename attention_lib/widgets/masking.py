@@ -92,12 +92,15 @@ class MaskEditor(Explorer):
     @property
     def preset(self):
         """The mask the controls describe, before any click."""
-        c = self.controls
-        return preset_mask(c["preset"].value, *self.scores.shape, c["length"].value, c["side"].value)
+        return self.preset_at(self.settings)
+
+    def preset_at(self, s):
+        """The mask the settings ``s`` describe (no clicks)."""
+        return preset_mask(s["preset"], *self.scores.shape, s["length"], s["side"])
 
     def _changed(self, change=None):
         self.mask = self.preset                                            # a new preset drops the clicks
-        self.refresh()
+        super()._changed(change)
 
     def _cell(self, panel_index, _mark, row, col):
         if panel_index == 0:
@@ -111,17 +114,31 @@ class MaskEditor(Explorer):
         self.mask[row, col] = not self.mask[row, col]
         self.refresh()
 
+    def clicks(self):
+        """What a click on each cell of the mask would show: frames sent ahead, so a click draws at once."""
+        out = {}
+        for row, col in np.ndindex(self.mask.shape):
+            mask = self.mask.copy()                                        # (n_q, n_k)
+            mask[row, col] = not mask[row, col]
+            out[f"cell:0:0:{row}:{col}"] = self.frame(self.compute(self.settings, mask))
+        return out
+
     def reset(self):
         """Drop the clicks: back to the mask the preset controls describe."""
         self._changed()
 
-    def compute(self):
-        c = self.controls
-        weights = softmax(apply_mask(self.scores, self.mask))             # (n_q, n_k)
-        return {"mask": self.mask.copy(), "weights": weights, "row_sums": weights.sum(axis=-1),   # (n_q,)
-                "fully_masked": np.flatnonzero(~self.mask.any(axis=-1)),                        # queries with no key
-                "edited": int(np.sum(self.mask != self.preset)),
-                "preset": c["preset"].value, "length": c["length"].value, "side": c["side"].value}
+    def now(self):
+        return self.compute(self.settings, self.mask)                     # with the clicks
+
+    def compute(self, s, mask=None):
+        """The numbers for the settings ``s`` and ``mask`` (default: the preset's, as after moving a control)."""
+        preset = self.preset_at(s)                                         # (n_q, n_k)
+        mask = preset if mask is None else mask
+        weights = softmax(apply_mask(self.scores, mask))                   # (n_q, n_k)
+        return {"mask": mask.copy(), "weights": weights, "row_sums": weights.sum(axis=-1),   # (n_q,)
+                "fully_masked": np.flatnonzero(~mask.any(axis=-1)),                        # queries with no key
+                "edited": int(np.sum(mask != preset)),
+                "preset": s["preset"], "length": s["length"], "side": s["side"]}
 
     def panels(self, v):
         n_k = v["mask"].shape[1]

@@ -14,7 +14,7 @@ from ..masking import validate_mask
 from ..multihead import _head_mask, multi_head_attention
 from ..text import table
 from ._base import Explorer
-from ._chart import Figure, axis, heatmap, panel
+from ._chart import Figure, Source, axis, heatmap, panel
 from .controls import choice_slider
 
 ONE_ROW = 4
@@ -62,35 +62,39 @@ class HeadViewer(Explorer):
         self.average = weights.mean(axis=0)                           # (n, n): nn.MultiheadAttention's default
         self.average_allowed = allowed.any(axis=0)                    # (n, n): blocked only if blocked for every head
         self.tokens, self.head_names = [str(t) for t in tokens], list(head_names)
-        self.query = int(query)
-        h = len(weights)
+        h, rows = len(weights), list(range(len(tokens)))
         labels = [f"{j}: {name}" if name else str(j) for j, name in enumerate(self.head_names)]
         figure = Figure(label=f"Head viewer: the attention weights of each of the {h} heads, then their average; "
                               "rows are queries (looking), columns keys (looked at)",
                         caption="Each row is one query's weights over the keys; hatched cells are masked. The "
                                 "selected head is marked ◀ (and drawn wider when the panels fit in one row); the "
                                 "last panel averages the heads, as nn.MultiheadAttention does by default. Point "
-                                "at a row, or focus a heatmap and use the arrow keys, to print that row below.")
-        super().__init__({"head": choice_slider("head", list(range(h)), head, labels=labels)}, figure)
-        figure.on_row(lambda _panel, _mark, row: self.set_query(row))
+                                "at a row, or focus a heatmap and use the arrow keys, to print that row below.",
+                        row=int(query))
+        # the row pointed at is the figure's own `row`: the browser moves it, and frames for every row go ahead
+        super().__init__({"head": choice_slider("head", list(range(h)), head, labels=labels)}, figure,
+                         pointers={"query": Source("self", "row", rows, rows)})
         self.refresh()
+
+    @property
+    def query(self) -> int:
+        """The query row the readout prints (the row pointed at or focused last)."""
+        return self.figure.row
 
     def set_query(self, row):
         """Show query ``row`` in the readout (what pointing at or focusing a row does)."""
         row = int(row)
         if not 0 <= row < len(self.tokens):
             raise ValueError(f"query row must be in 0 … {len(self.tokens) - 1}, got {row}")
-        if row != self.query:
-            self.query = row
-            self.refresh()
+        with self.figure.hold_sync():                                # the row and what it shows: one message
+            self.figure.row = row                                    # the same row again: nothing happens
 
-    def refresh(self):
-        """Recompute the readout's row, then send panels, layout and readout in one message."""
-        self.values = self.compute()
-        self.figure.show(self.panels(self.values), readout=self.readout_text, grid=self.grid(self.values["head"]))
+    def frame(self, v):
+        """Panels, layout (the selected head wider) and readout."""
+        return {**super().frame(v), "grid": self.grid(v["head"])}
 
-    def compute(self):
-        head, i = self.controls["head"].value, self.query
+    def compute(self, s):
+        head, i = s["head"], s["query"]
         return {"head": head, "query": i, "token": self.tokens[i],
                 "heads": np.where(self.allowed[:, i], self.weights[:, i], np.nan),        # (h, n)
                 "average": np.where(self.average_allowed[i], self.average[i], np.nan)}    # (n,)
@@ -106,9 +110,9 @@ class HeadViewer(Explorer):
         return {"columns": columns, "rows": [1.0] * rows, "height": 0.75 * PANEL_HEIGHT * rows,
                 "max_width": 1120, "min_panel_width": 150}
 
-    def _heatmap_panel(self, values, allowed, title, label, first, colorbar):
+    def _heatmap_panel(self, values, allowed, title, label, first, colorbar, query):
         cells = heatmap(np.where(allowed, values, np.nan), rows=self.tokens, cols=self.tokens, vmin=0.0, vmax=1.0,
-                        highlight_row=self.query, row_focus=True, colorbar=colorbar, label=label)
+                        highlight_row=query, row_focus=True, colorbar=colorbar, label=label)
         return panel([cells], title=title, x=axis("key (looked at)"), y=axis("query (looking)" if first else ""))
 
     def panels(self, v):
@@ -118,9 +122,9 @@ class HeadViewer(Explorer):
         for j in range(h):
             title = self.head_title(j) + ("  ◀ selected" if j == v["head"] else "")
             out.append(self._heatmap_panel(self.weights[j], self.allowed[j], title, f"{self.head_title(j)} weights",
-                                           j % columns == 0, colorbar=bar[j]))
+                                           j % columns == 0, colorbar=bar[j], query=v["query"]))
         out.append(self._heatmap_panel(self.average, self.average_allowed, "average over the heads",
-                                       "average over the heads", h % columns == 0, colorbar=True))
+                                       "average over the heads", h % columns == 0, colorbar=True, query=v["query"]))
         return out
 
     def head_title(self, j):

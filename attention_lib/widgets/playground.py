@@ -3,7 +3,8 @@
 Dragging has to follow the pointer at frame rate, so the browser computes a preview of the
 weights as you drag (the chart layer's ``attention`` preview) and draws it. The query's position
 is synced back to Python, where numpy's :func:`attention_lib.attention` computes the same weights
-for the readout shown beside it.
+for the readout shown beside it. The τ slider and the similarity toggle have frames ahead: numpy's
+readout and the preview's parameters for each of their values, at the query's position.
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import numpy as np
 from ..attention import attention
 from ..scoring import rbf_scores
 from ..text import fmt
-from ._chart import Figure, axis, panel, with_text_fallback
+from ._chart import Figure, FramesAhead, axis, panel, with_text_fallback
 from ._style import OKABE_ITO, hex_to_rgb, settings
-from .controls import slider
+from .controls import frame_source, slider
 
 PLAYGROUND_KEYS = np.array([[-0.4, 0.3], [0.3, 0.5], [1.4, 1.3], [0.5, -0.3], [1.2, -1.2], [-0.9, -0.7], [-1.4, 0.4]])
 """Keys of very different lengths, so RBF (nearest wins) and dot product (longest in the query's
@@ -61,7 +62,9 @@ class QueryPlayground(widgets.VBox):
                              reduce_motion=reduce_motion)
         self.values: dict = {}
         super().__init__([widgets.HBox(list(self.controls.values())), self.canvas])
-        self.canvas.observe(self.refresh, names="handles")
+        self.ahead = FramesAhead(self.canvas, {name: frame_source(c) for name, c in self.controls.items()},
+                                 self._render, lambda: self.settings)
+        self.canvas.observe(self._moved, names="handles")
         for control in self.controls.values():
             control.observe(self.refresh, names="value")
         self.refresh()
@@ -71,6 +74,11 @@ class QueryPlayground(widgets.VBox):
                 "colors": self.key_colors, "similarity": similarity, "tau": tau}
 
     @property
+    def settings(self):
+        """The controls' values now, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
     def query(self):
         """Where the query is now, as the browser last reported it (or Python set it)."""
         return np.array(self.canvas.handles["query"], float)        # (2,)
@@ -78,15 +86,32 @@ class QueryPlayground(widgets.VBox):
     def set_query(self, x, y):
         self.canvas.handles = {**self.canvas.handles, "query": [float(x), float(y)]}
 
+    def compute(self, s):
+        """numpy's weights and blended colour at the query now, for the settings ``s``."""
+        w = playground_weights(self.query, self.key_points, s["similarity"], s["tau"])     # (n,)
+        return {"query": self.query, "weights": w, "color": w @ self.rgb, "similarity": s["similarity"],
+                "tau": s["tau"]}
+
+    def _render(self, s):
+        return {"panels": self.canvas.panels, "readout": self.describe(self.compute(s)),
+                "preview": self._preview(s["similarity"], s["tau"])}
+
+    def _moved(self, change=None):
+        self.ahead.invalidate()                                    # every frame's readout was for the old query
+        self.refresh()
+
     def refresh(self, change=None):
-        similarity, tau = self.controls["similarity"].value, self.controls["tau"].value
-        w = playground_weights(self.query, self.key_points, similarity, tau)     # (n,)
-        self.values = {"query": self.query, "weights": w, "color": w @ self.rgb, "similarity": similarity, "tau": tau}
-        self.canvas.show(self.canvas.panels, readout=self.readout_text, preview=self._preview(similarity, tau))
+        self.values = self.compute(self.settings)
+        self.canvas.show(**self._render(self.settings), state=self.ahead.state())
+        if change is not None:
+            self.ahead.changed(next((n for n, c in self.controls.items() if c is change["owner"]), None))
 
     @property
     def readout_text(self):
-        v = self.values
+        return self.describe(self.values)
+
+    @staticmethod
+    def describe(v):
         kind = "RBF with bandwidth" if v["similarity"] == "rbf" else "dot product at temperature"
         return (f"numpy: query = {fmt(v['query'], 2)}, {kind} τ = {v['tau']:.2f}\n"
                 f"weights {fmt(v['weights'])}\nblended colour (r, g, b) = {fmt(v['color'])}")

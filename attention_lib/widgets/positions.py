@@ -89,9 +89,8 @@ class RopeExplorer(Explorer):
                                           for delta in DISTANCES])
         return self._curve[base]
 
-    def compute(self):
-        c = self.controls
-        m, n, s, base = c["m"].value, c["n"].value, c["s"].value, c["base"].value
+    def compute(self, settings):
+        m, n, s, base = settings["m"], settings["n"], settings["s"], settings["base"]
         q_at, k_at = m + s, n + s
         q_rot = apply_rope(self.q[None], [q_at], base)[0]             # (8,)
         k_rot = apply_rope(self.k[None], [k_at], base)[0]             # (8,)

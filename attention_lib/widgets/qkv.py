@@ -20,7 +20,7 @@ from ..data import POLICY_TOKENS, policy_example
 from ..masking import causal_mask
 from ..text import fmt
 from ._base import Explorer
-from ._chart import Figure, axis, heatmap, panel
+from ._chart import Figure, Source, axis, heatmap, panel
 from ._style import settings
 from .controls import choice_slider
 
@@ -44,6 +44,11 @@ class StepControls(anywidget.AnyWidget):
     @traitlets.validate("value")
     def _in_range(self, proposal):
         return int(min(max(proposal["value"], 0), max(len(self.steps) - 1, 0)))
+
+    def frame_source(self):
+        """The browser holds the step's index in ``value``: each step is a frame."""
+        steps = list(range(len(self.steps)))
+        return Source(self, "value", steps, steps)
 
 
 @dataclass(frozen=True)
@@ -117,16 +122,14 @@ class MechanismStepper(Explorer):
         super().__init__(controls, figure)
         self.refresh()
 
-    def refresh(self):
-        """The chosen step's panels, laid out to its matrices' widths, and its readout, in one message."""
-        self.values = self.compute()
-        labels = self.values["shown"]
-        widths = [FRAME_PX + CELL_PX * self.matrices[label].shape[1] for label in labels]
+    def frame(self, v):
+        """The chosen step's panels, laid out to its matrices' widths, and its readout."""
+        widths = [FRAME_PX + CELL_PX * self.matrices[label].shape[1] for label in v["shown"]]
         grid = {"columns": widths, "height": 300, "max_width": sum(widths), "min_panel_width": 240}
-        self.figure.show(self.panels(self.values), readout=self.readout_text, grid=grid)
+        return {**super().frame(v), "grid": grid}
 
-    def compute(self):
-        step, i = self.controls["step"].value, self.controls["query"].value
+    def compute(self, s):
+        step, i = s["step"], s["query"]
         name, arrays = self.stages[step]
         label = next(iter(arrays))                                   # the step's main matrix: x, q, scores, …
         shown = tuple(m for m in SHOWN[name] if m in self.matrices)  # no mask panel without a mask

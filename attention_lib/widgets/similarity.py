@@ -1,6 +1,8 @@
 """Lesson 01's widget: the similarity explorer."""
 from __future__ import annotations
 
+import math
+
 import ipywidgets as widgets
 import numpy as np
 
@@ -13,6 +15,8 @@ from ._chart import Figure, arrows, axis, bars, panel, points, rule
 from ._style import ACCENT, sequential_colors
 from .controls import slider
 
+SCORE_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)
+"""The scores panel's y-limit is one of these times a power of ten."""
 SIMILARITY_LABELS = {"dot": "dot", "scaled_dot": "scaled dot", "cosine": "cosine", "rbf": "RBF", "additive": "additive"}
 
 
@@ -46,24 +50,24 @@ class SimilarityExplorer(Explorer):
                         caption="Dot product favours long keys; cosine sees only direction; RBF sees distance. "
                                 "τ divides the scores (for RBF it is the bandwidth).",
                         grid={"columns": [1.1, 1, 1], "height": 340, "min_panel_width": 220})
-        self._score_lim = None
         super().__init__(controls, figure)
         self.refresh()
 
-    def compute(self):
-        c = self.controls
-        q = np.array([[c["qx"].value, c["qy"].value]])                      # (1, 2)
-        scores = widget_scores(c["similarity"].value, q, self.key_points, c["tau"].value)[0]   # (n,)
+    def compute(self, s):
+        q = np.array([[s["qx"], s["qy"]]])                                  # (1, 2)
+        scores = widget_scores(s["similarity"], q, self.key_points, s["tau"])[0]   # (n,)
         weights = softmax(scores)                                           # (n,)
         return {"query": q[0], "scores": scores, "weights": weights, "output": weights @ self.value_points,
-                "similarity": c["similarity"].value, "tau": c["tau"].value}
+                "similarity": s["similarity"], "tau": s["tau"]}
 
-    def score_limit(self, scores):
-        """A symmetric y-limit for the scores that only changes when they outgrow it or shrink a lot."""
-        lim = max(1.0, float(np.max(np.abs(scores[np.isfinite(scores)]))) * 1.15)
-        if self._score_lim is None or lim > self._score_lim or lim < self._score_lim / 4:
-            self._score_lim = lim
-        return self._score_lim
+    @staticmethod
+    def score_limit(scores):
+        """A symmetric y-limit for the scores: the first of 1, 1.5, 2, 3, 5, 7.5, 10, 15, … at least 1.15 × the
+        largest, so it moves in a few steps as the query moves (and is the same whichever way the query got
+        there: a frame computed ahead must not depend on the path)."""
+        top = max(1.0, float(np.max(np.abs(scores[np.isfinite(scores)]))) * 1.15)
+        decade = 10.0 ** math.floor(math.log10(top))
+        return next(m * decade for m in SCORE_STEPS if m * decade >= top * (1 - 1e-12))
 
     def panels(self, v):
         n, q, k = len(self.key_points), v["query"], self.key_points

@@ -15,6 +15,7 @@ class BandwidthExplorer(Explorer):
     def __init__(self, x_train, y_train, bandwidth, x_query):
         self.x, self.y = np.asarray(x_train, float), np.asarray(y_train, float)     # (n,), (n,)
         self.grid = np.linspace(self.x.min() - 0.5, self.x.max() + 0.5, 200)         # (200,)
+        self._curves = {}
         controls = {"bandwidth": slider("bandwidth τ", bandwidth, 0.02, 5, log=True),
                     "x_query": slider("query x", x_query, round(float(self.grid[0]), 1),
                                       round(float(self.grid[-1]), 1))}
@@ -26,11 +27,16 @@ class BandwidthExplorer(Explorer):
         super().__init__(controls, figure)
         self.refresh()
 
-    def compute(self):
-        tau, xq = self.controls["bandwidth"].value, self.controls["x_query"].value
-        w_grid = kernel_weights(self.grid, self.x, tau)                # (200, n)
+    def curve(self, tau):
+        """The fit over the grid for bandwidth ``tau`` (kept: the query slider's frames share it)."""
+        if tau not in self._curves:
+            self._curves[tau] = kernel_weights(self.grid, self.x, tau) @ self.y    # (200, n) @ (n,) -> (200,)
+        return self._curves[tau]
+
+    def compute(self, s):
+        tau, xq = s["bandwidth"], s["x_query"]
         w = kernel_weights([xq], self.x, tau)[0]                       # (n,)
-        return {"bandwidth": tau, "x_query": xq, "curve": w_grid @ self.y, "weights": w,
+        return {"bandwidth": tau, "x_query": xq, "curve": self.curve(tau), "weights": w,
                 "prediction": float(w @ self.y), "effective_neighbours": float(1 / np.sum(w**2)),
                 "nearest_label": float(self.y[np.argmin(np.abs(self.x - xq))])}
 

@@ -26,8 +26,8 @@ class TemperatureExplorer(Explorer):
         super().__init__({"tau": slider("temperature τ", tau, 0.05, 20, log=True)}, figure)
         self.refresh()
 
-    def compute(self):
-        tau = self.controls["tau"].value
+    def compute(self, s):
+        tau = s["tau"]
         w = softmax(self.scores, temperature=tau)             # (n,)
         h = float(entropy(w))
         return {"tau": tau, "weights": w, "entropy": h, "max_entropy": math.log(len(w)), "top_weight": float(w.max())}
@@ -73,8 +73,8 @@ class ScalingExplorer(Explorer):
             self._cache[d] = (rng.normal(size=(1, d)), rng.normal(size=(self.n_keys, d)))   # (1, d), (n_keys, d)
         return self._cache[d]
 
-    def compute(self):
-        d, scaled = self.controls["d"].value, self.controls["scaled"].value
+    def compute(self, s):
+        d, scaled = s["d"], s["scaled"]
         q, k = self._vectors(d)
         scores = dot_scores(q, k)[0] / (math.sqrt(d) if scaled else 1.0)   # (n_keys,)
         w = softmax(scores)                                                 # (n_keys,)

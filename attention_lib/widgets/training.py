@@ -65,6 +65,7 @@ class RunState:
     status: str = "ready"             # ready, running, done or diverged
     accuracy: float = None
     diverged_at: int = None
+    previous: tuple = None            # (setting, (steps,) losses) of the run before, drawn dashed to compare
 
 
 def start_state(config, probe_index):
@@ -111,24 +112,34 @@ class TrainingRun(Explorer):
                          widgets.HBox([c["steps"], c["seed"]], layout=row),
                          widgets.HBox([self.button, self.progress], layout=row), figure]
         self.button.on_click(lambda _button: self.run())
-        self.state = start_state(self.config, probe_index)
+        self._starts = {}
+        self.state = self.start(self.config)
         self.refresh()
 
     @property
     def config(self):
         """The run the controls describe: the builder's config with their five settings."""
-        c = self.controls
-        return dataclasses.replace(self.base, lr=float(c["lr"].value), optimizer=c["optimizer"].value,
-                                   scaled=bool(c["scaled"].value), steps=int(c["steps"].value),
-                                   seed=int(c["seed"].value))
+        return self.config_at(self.settings)
+
+    def config_at(self, s):
+        """The run the settings ``s`` describe."""
+        return dataclasses.replace(self.base, lr=float(s["lr"]), optimizer=s["optimizer"], scaled=bool(s["scaled"]),
+                                   steps=int(s["steps"]), seed=int(s["seed"]))
+
+    def start(self, config):
+        """Where a run of ``config`` starts (kept: frames ahead ask for the same few starts again and again)."""
+        if config not in self._starts:
+            self._starts[config] = start_state(config, self.probe_index)
+        s = self._starts[config]
+        return dataclasses.replace(s, weights=dict(s.weights), losses=[], previous=self.previous)
 
     def _changed(self, change=None):
         """New settings: show where that run starts (the last run stays on the loss plot to compare)."""
-        self.state = start_state(self.config, self.probe_index)
-        self.refresh()
+        self.state = self.start(self.config)
+        super()._changed(change)
 
-    def refresh(self):
-        super().refresh()
+    def refresh(self, hot=None):
+        super().refresh(hot)
         self.progress.value = progress_html(self.values["step"], self.values["steps"])
 
     # ------------------------------------------------------------------ training
@@ -142,7 +153,7 @@ class TrainingRun(Explorer):
             The history from :func:`attention_lib.training.train`.
         """
         config = self.config
-        self.state = start_state(config, self.probe_index)
+        self.state = self.start(config)
         self.state.status = "running"
         self.button.disabled = True
         self._push(force=True)
@@ -159,8 +170,9 @@ class TrainingRun(Explorer):
         else:
             self.state.status = "diverged"
         self.history = history
+        self.previous = (short_setting(config), np.array(history["loss"]))   # for the next run's figure
+        self.invalidate()           # every other setting's start now shows this run as the previous one
         self.refresh()
-        self.previous = (short_setting(config), np.array(history["loss"]))
         return history
 
     def _on_step(self, step, loss, probe_weights):
@@ -176,7 +188,7 @@ class TrainingRun(Explorer):
         now = _clock()
         if not force and now - self._last_show < UPDATE_EVERY_S:
             return
-        self.values = self.compute()
+        self.values = self.now()
         talk = force or now - self._last_readout >= READOUT_EVERY_S
         self.figure.show(self.panels(self.values), readout=self.readout_text if talk else None)
         self.progress.value = progress_html(self.values["step"], self.values["steps"])
@@ -186,9 +198,13 @@ class TrainingRun(Explorer):
 
     # ------------------------------------------------------------------ numbers, figure, words
 
-    def compute(self):
-        s, c = self.state, self.state.config
-        i = self.probe_index
+    def now(self):
+        return self.compute(self.settings, self.state)
+
+    def compute(self, settings, state=None):
+        """The numbers for ``settings`` and a run's ``state`` (default: where that run starts)."""
+        s = self.start(self.config_at(settings)) if state is None else state
+        c, i = s.config, self.probe_index
         keys, slot = s.probe["keys"][i], int(s.probe["slot"][i])                 # (n_pairs,), ()
         weights = dict(s.weights)
         step = s.now[0] if s.now else 0
@@ -199,7 +215,7 @@ class TrainingRun(Explorer):
                 "keys": [tr.KEY_NAMES[k] for k in keys], "slot": slot, "query": tr.KEY_NAMES[keys[slot]],
                 "example": tr.example_text(s.probe, i), "accuracy": s.accuracy, "diverged_at": s.diverged_at,
                 "below_at": tr.steps_to_loss(s.losses, LOSS_LEVEL) if s.status == "done" else None,
-                "n_pairs": c.n_pairs, "n_eval": c.n_eval, "setting": setting_text(c)}
+                "n_pairs": c.n_pairs, "n_eval": c.n_eval, "setting": setting_text(c), "previous": s.previous}
 
     def panels(self, v):
         return [self._loss_panel(v), *(self._strip(v, j) for j in range(3))]
@@ -208,8 +224,8 @@ class TrainingRun(Explorer):
         guess = math.log(v["n_pairs"])
         marks = [rule(y=guess, label=f"ln {v['n_pairs']}", dash=(2, 4))]
         shown, title = [v["loss"]], "training loss"
-        if self.previous is not None:
-            setting, losses = self.previous
+        if v["previous"] is not None:
+            setting, losses = v["previous"]
             marks.append(line(np.arange(1, len(losses) + 1), losses, color=ACCENT["reference"], width=2,
                               dash=[6, 4], label="previous run"))
             shown.append(losses)

@@ -65,3 +65,55 @@ def test_buffers_from_the_kernel_decode_to_the_same_numbers(chart):
         return Array.from(chart.flat({dtype: 'float64', shape: [300], buffer: view}));""",
                 list(values.astype("<f8").tobytes()))
     np.testing.assert_array_equal(got, values)
+
+
+FRAMES = {"version": 3, "reset": True, "nodes": {
+    "a1": {"type": "bars", "y": [0.7, 0.3]}, "a2": {"type": "bars", "y": [0.6, 0.4]},
+    "p1": {"title": "w", "marks": [{"$": "a1"}]}, "p2": {"title": "w", "marks": [{"$": "a2"}]},
+    "f1": {"panels": [{"$": "p1"}], "readout": "τ = 1"}, "f2": {"panels": [{"$": "p2"}], "readout": "τ = 2"},
+    "h": {"type": "heatmap", "values": {"dtype": "float64", "shape": [2], "buffer": {"$b": "b1"}}},
+    "f3": {"panels": [{"title": "m", "marks": [{"$": "h"}]}], "readout": "head 1"}},
+    "buffers": ["b1"],
+    "axes": {"tau": {"base": {"head": 0}, "lo": 4, "frames": ["f1", "f2"]},
+             "head": {"base": {"tau": 4}, "lo": 1, "frames": ["f3"]}}}
+
+
+def test_a_frame_is_built_from_shared_nodes_and_buffers_once(chart):
+    out = chart("""const store = chart.frameStore();
+        const ok = store.take(args[0], [new DataView(new Float64Array([0.25, 0.75]).buffer)]);
+        const a = store.frame('f1'), b = store.frame('f1'), h = store.frame('f3');
+        return {ok, same: a === b, y: a.panels[0].marks[0].y, readout: store.frame('f2').readout,
+                heat: Array.from(chart.flat(h.panels[0].marks[0].values)), missing: store.frame('nope')};""", FRAMES)
+    assert out == {"ok": True, "same": True, "y": [0.7, 0.3], "readout": "τ = 2", "heat": [0.25, 0.75],
+                   "missing": None}
+
+
+def test_a_message_that_lists_a_frame_the_view_never_got_says_so(chart):
+    later = {**FRAMES, "reset": False, "nodes": {"f4": {"panels": [{"$": "p9"}], "readout": "?"}}, "buffers": [],
+             "axes": {"tau": {"base": {"head": 0}, "lo": 4, "frames": ["f1", "f4"]}}}
+    out = chart("""const store = chart.frameStore();
+        store.take(args[0], [new DataView(new Float64Array([0.25, 0.75]).buffer)]);
+        const kept = store.take(args[1], []);
+        const fresh = chart.frameStore().take(args[1], []);
+        return [kept, fresh, store.frame('f1').readout];""", FRAMES, later)
+    assert out == [False, False, "τ = 1"]               # p9 never came: the view asks for everything again
+
+
+@pytest.mark.parametrize("state,expected", [
+    ({"tau": 4, "head": 0}, {"kind": "base"}),                       # where the kernel's own panels are
+    ({"tau": 5, "head": 0}, {"kind": "ahead", "key": "f2"}),          # τ moved: its frame, head unchanged
+    ({"tau": 4, "head": 1}, {"kind": "ahead", "key": "f3"}),          # head moved: its frame, τ unchanged
+    ({"tau": 5, "head": 1}, None),                                    # both moved: no frame, keep what is drawn
+    ({"tau": 9, "head": 0}, None),                                    # beyond the window: wait for the kernel
+    (None, {"kind": "base"}),                                         # controls not followed (a saved page)
+])
+def test_the_frame_drawn_is_the_kernels_or_one_sent_ahead_for_exactly_these_positions(chart, state, expected):
+    at = {"version": 3, "state": {"tau": 4, "head": 0}, "key": "k"}
+    got = chart("return chart.pickFrame({version: 3, axes: args[0].axes}, args[1], args[2]);", FRAMES, at, state)
+    assert got == expected
+
+
+def test_frames_of_an_older_version_of_the_data_are_not_drawn(chart):
+    at = {"version": 4, "state": {"tau": 4, "head": 0}}
+    got = chart("return chart.pickFrame({version: 3, axes: args[0].axes}, args[1], {tau: 5, head: 0});", FRAMES, at)
+    assert got is None

@@ -1,5 +1,6 @@
 """Lesson 08's online-softmax step-through in a real JupyterLab: the next button and the keyboard step it,
-the readout is exactly what the kernel-side widget computes, and the drawn max, sums and weights are numpy's.
+the readout is exactly what the kernel-side widget computes, and the drawn max, sums and weights are numpy's
+(from frames sent ahead, even with the kernel busy).
 
 The page runs at device scale factor 2 (a HiDPI screen).
 """
@@ -10,6 +11,7 @@ import pytest
 
 from attention_lib import widgets
 
+from .ahead import kernel_busy, next_frame, until_kernel, wait_ahead
 from .harness import driven_notebook, kernel_eval, readout, screenshot_output, wait_readout_change
 
 X = [1.0, 0.5, 3.0, 2.0, 5.0, 4.5]
@@ -162,3 +164,24 @@ def test_the_canvas_is_drawn_at_the_device_pixel_ratio_and_labelled_with_numbers
     assert width == round(css_width * DPR) and height == round(css_height * DPR)
     assert canvas.get_attribute("role") == "img"
     assert _cell(stepper_page, NEXT).locator("pre.attention-readout").get_attribute("aria-live") == "polite"
+
+
+def test_with_the_kernel_busy_the_steps_draw_numpys_max_and_sums(stepper_page):
+    page = stepper_page
+    kernel_eval(page, "w_next.go(0)")
+    _wait_drawn_step(page, NEXT, 0)
+    wait_ahead(page, NEXT)
+    next_button = _button(page, NEXT, "next step")
+    next_button.scroll_into_view_if_needed()
+    next_button.focus()
+    with kernel_busy(page):
+        for key, j in (("Enter", 1), ("ArrowRight", 2), ("ArrowRight", 3), ("End", len(X)), ("ArrowLeft", len(X) - 1)):
+            page.keyboard.press(key)
+            next_frame(page)
+            assert readout(page, NEXT) == _twin(j)
+            scores, sums, _ = _wait_drawn_step(page, NEXT, j)
+            m, m_old, d_old, rescaled, d = _expected_step(j)
+            np.testing.assert_allclose(scores[0], X[:j], rtol=0, atol=1e-12)
+            assert scores[-1] == [m]
+            np.testing.assert_allclose([sums[0][0], sums[1][0], *sums[2]], [d_old, d, rescaled, rescaled], rtol=1e-13)
+    until_kernel(page, "w_next.step", len(X) - 1)

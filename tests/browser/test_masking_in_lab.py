@@ -1,5 +1,6 @@
 """The mask editor in JupyterLab: a click on a mask cell, and the keyboard, change the mask; the readout
-becomes exactly what the widget computes in Python, and the weights drawn are numpy's.
+becomes exactly what the widget computes in Python, and the weights drawn are numpy's. The preset controls
+move through frames numpy sent ahead, even with the kernel busy; a click waits for the kernel.
 
 The page runs at device scale factor 2 (a HiDPI screen).
 """
@@ -11,7 +12,8 @@ import pytest
 from attention_lib import widgets
 from attention_lib.widgets.masking import MASK_EDITOR_SCORES
 
-from ..widgets.test_masking import reference_weights
+from ..widgets.test_masking import reference_mask, reference_weights
+from .ahead import kernel_busy, next_frame, until_kernel, wait_ahead
 from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 CELL = 1                                                 # the editor's code cell
@@ -174,3 +176,58 @@ def test_canvas_is_drawn_at_the_device_pixel_ratio_with_a_labelled_cell_grid(edi
     grid = _cell(editor_page).get_by_role("grid")
     assert grid.count() == 1 and "Enter or Space toggles a cell" in grid.get_attribute("aria-label")
     assert _cell(editor_page).get_by_role("gridcell").count() == 25
+
+
+def test_with_the_kernel_busy_the_real_tokens_slider_draws_numpys_weights_at_every_length(editor_page):
+    page, twin = editor_page, _fresh(editor_page)       # causal + padding on the left, 3 real tokens of 5
+    wait_ahead(page, CELL)
+    length = slider(page, CELL, "real tokens")
+    length.focus()
+    with kernel_busy(page):
+        for key, n_real in (("ArrowRight", 4), ("ArrowRight", 5), ("Home", 0), ("ArrowRight", 1), ("End", 5)):
+            length.press(key)
+            next_frame(page)
+            mask = reference_mask(True, n_real, "left")
+            drawn = _drawn(page)
+            np.testing.assert_array_equal(np.isnan(drawn[0][0]).reshape(mask.shape), ~mask)   # hatched = blocked
+            weights = reference_weights(MASK_EDITOR_SCORES, mask)
+            np.testing.assert_allclose(drawn[1][0].reshape(mask.shape), weights, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(drawn[2][0], weights.sum(axis=-1), rtol=0, atol=1e-12)
+            assert len(drawn[1]) - 1 == sum(not row.any() for row in mask)            # one outline per empty row
+            assert readout(page, CELL).splitlines()[0] == f"mask: causal + padding, {n_real} real tokens of 5, " \
+                                                          "padding on the left"
+    twin.controls["length"].value = 5
+    until_kernel(page, "editor.readout_text", twin.readout_text)       # the kernel heard of it afterwards
+    assert _kernel_mask(page).tolist() == reference_mask(True, 5, "left").tolist()
+
+
+def test_a_click_after_a_slider_move_waits_for_numpy_and_draws_its_weights(editor_page):
+    page, twin = editor_page, _fresh(editor_page, length=4)
+    wait_ahead(page, CELL)
+    before = readout(page, CELL)
+    box = _mask_cell(page, 3, 0).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)   # allow a padding key by hand
+    wait_readout_change(page, CELL, before)
+    twin.toggle(3, 0)
+    mask = reference_mask(True, 4, "left")
+    mask[3, 0] = True
+    _expect(twin, page, mask)
+
+
+def test_with_the_kernel_busy_a_click_draws_numpys_weights_for_the_new_mask_at_once(editor_page):
+    page, twin = editor_page, _fresh(editor_page)
+    wait_ahead(page, CELL)
+    mask = twin.mask.copy()
+    box = _mask_cell(page, 1, 1).bounding_box()
+    with kernel_busy(page):
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        next_frame(page)
+        mask[1, 1] = True
+        drawn = _drawn(page)
+        weights = reference_weights(MASK_EDITOR_SCORES, mask)
+        np.testing.assert_allclose(drawn[1][0].reshape(mask.shape), weights, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(drawn[2][0], weights.sum(axis=-1), rtol=0, atol=1e-12)
+        twin.toggle(1, 1)
+        assert readout(page, CELL) == twin.readout_text
+    until_kernel(page, "editor.mask.tolist()", mask.tolist())          # numpy in the kernel did the same
+    _expect(twin, page, mask)

@@ -1,5 +1,6 @@
 """The head viewer in JupyterLab: driven by its head selector, by the pointer over a row and by the
-keyboard on a row, its readout is exactly the kernel-side widget's and its heatmaps are numpy's weights.
+keyboard on a row, its readout is exactly the kernel-side widget's and its heatmaps are numpy's weights,
+from frames sent ahead (even with the kernel busy).
 
 The page runs at device scale factor 2 (a HiDPI screen).
 """
@@ -12,6 +13,7 @@ from attention_lib import widgets
 from attention_lib.data import two_head_toy
 from tests.widgets.test_multihead import loop_weights
 
+from .ahead import kernel_busy, next_frame, until_kernel, wait_ahead
 from .harness import (
     driven_notebook,
     kernel_eval,
@@ -145,3 +147,34 @@ def test_rows_are_named_and_their_bands_cover_the_cells(chart):  # noqa: F811
     assert bands == [{"x": 10, "y": 5 + 30 * r, "w": 80, "h": 30} for r in range(3)]
     moves = chart("return ['ArrowUp', 'ArrowDown', 'Home', 'End', 'PageDown', 'PageUp', 'a'].map((k) => chart.nextRow(k, 0, 8));")
     assert moves == [0, 1, 0, 7, 5, 0, None]
+
+
+def test_with_the_kernel_busy_the_head_selector_and_the_rows_draw_numpys_weights(viewer, toy_weights):
+    page = viewer
+    wait_ahead(page, CELL)
+    head, query = _state(page)
+    s = slider(page, CELL, "head")
+    s.scroll_into_view_if_needed()
+    s.focus()
+    with kernel_busy(page):
+        for key in ("ArrowRight", "ArrowLeft", "End"):
+            s.press(key)
+            next_frame(page)
+            shown = int(s.get_attribute("aria-valuetext")[0])
+            assert readout(page, CELL) == _twin(shown, query)
+            for drawn, want in zip(_drawn(page), toy_weights, strict=True):
+                np.testing.assert_allclose(drawn, want, atol=1e-12, equal_nan=True)
+            label = _cell(page).locator("canvas.chart-canvas").get_attribute("aria-label")
+            assert f"{['previous token', 'same type'][shown]}  ◀ selected" in label
+    until_kernel(page, "w.controls['head'].value", 1)
+    wait_ahead(page, CELL)                                          # the rows' frames for head 1
+    with kernel_busy(page):
+        for row in (2, 5, 0):
+            band = _band(page, 1, row)
+            box = band.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            next_frame(page)
+            assert readout(page, CELL) == _twin(1, row)
+            assert band.get_attribute("aria-selected") == "true"
+            assert f"row {row} highlighted" in _cell(page).locator("canvas.chart-canvas").get_attribute("aria-label")
+    page.mouse.move(0, 0)

@@ -11,7 +11,8 @@ from attention_lib import widgets
 from attention_lib.positions import apply_rope
 from attention_lib.widgets.positions import explorer_vectors
 
-from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
+from .ahead import until_kernel
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout, wait_readout_change
 
 CELLS = ["from attention_lib import widgets", "w = widgets.rope_explorer(m=6, n=2, s=0); w"]
 CELL = 1
@@ -62,13 +63,11 @@ def _kernel(page, expr):
 def test_shifting_both_positions_turns_the_drawn_arrows_and_keeps_the_score(explorer_page):
     page, _ = explorer_page
     _, v0 = _twin(6, 2, 0)
-    before = readout(page, CELL)
     _press(page, "shift both by s", times=3)
-    shown = wait_readout_change(page, CELL, before)
-    s = _kernel(page, "w.controls['s'].value")
+    s = int(slider(page, CELL, "shift both by s").get_attribute("aria-valuetext"))   # the page draws it at once
+    until_kernel(page, "w.controls['s'].value", s)                                      # the kernel hears afterwards
     expected_text, v = _twin(6, 2, s)
-    if shown != expected_text:                           # the last key press may still be on its way
-        shown = wait_readout_change(page, CELL, shown)
+    shown = wait_readout(page, CELL, expected_text)
     assert shown == expected_text and s >= 1
     assert v["score"] == pytest.approx(v0["score"], abs=1e-12) and ", the same" in shown
     drawn = _wait_drawn(page, 4, v["score"])
@@ -88,6 +87,7 @@ def test_changing_the_query_position_moves_the_marker_along_the_curve(explorer_p
     before = readout(page, CELL)
     _press(page, "query position m", key="ArrowRight")
     shown = wait_readout_change(page, CELL, before)
+    until_kernel(page, "w.controls['m'].value", int(slider(page, CELL, "query position m").get_attribute("aria-valuetext")))
     m, n, s = (_kernel(page, f"w.controls['{c}'].value") for c in "mns")
     expected_text, v = _twin(m, n, s)
     assert shown == expected_text and m - n == 5

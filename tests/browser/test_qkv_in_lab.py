@@ -1,5 +1,6 @@
 """Lesson 05's mechanism stepper in JupyterLab: the Next button and the keyboard step it, the readout
-follows the kernel, the canvas draws numpy's matrices, and Play honours reduced motion.
+follows the kernel, the canvas draws numpy's matrices (from frames sent ahead, even with the kernel busy),
+and Play honours reduced motion.
 
 The page runs at device scale factor 2 (a HiDPI screen).
 """
@@ -10,6 +11,7 @@ import pytest
 
 from attention_lib import widgets
 
+from .ahead import kernel_busy, next_frame, until_kernel, wait_ahead
 from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 CELLS = [
@@ -199,3 +201,29 @@ def test_the_browsers_reduced_motion_setting_hides_the_moving_bar(stepper_page):
     finally:
         page.emulate_media(reduced_motion="no-preference")
     assert bar.evaluate("e => getComputedStyle(e).display") == "block"
+
+
+def test_with_the_kernel_busy_next_and_the_query_slider_draw_numpys_matrices(stepper_page):
+    page = stepper_page
+    _set_step(page, 0)
+    wait_ahead(page, STEPPER)
+    nxt = _button(page, STEPPER, "Next")
+    nxt.scroll_into_view_if_needed()
+    with kernel_busy(page):
+        for step in range(1, 6):
+            nxt.click()
+            next_frame(page)
+            _assert_draws_numpy(page, STEPPER, step)
+            assert readout(page, STEPPER) == _twin(step, 2)
+    until_kernel(page, "w.controls['step'].value", 5)            # the kernel hears of the steps afterwards
+    wait_ahead(page, STEPPER)                                     # the hand rested: the query's frames for step 5
+    s = slider(page, STEPPER, "query row")
+    s.focus()
+    with kernel_busy(page):
+        for key, row in (("ArrowRight", 3), ("Home", 0), ("End", 3)):
+            s.press(key)
+            next_frame(page)
+            assert readout(page, STEPPER) == _twin(5, row)
+            label = _cell(page, STEPPER).locator("canvas.chart-canvas").get_attribute("aria-label")
+            assert f"row {row} highlighted" in label
+            _assert_draws_numpy(page, STEPPER, 5)

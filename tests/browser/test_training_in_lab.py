@@ -1,5 +1,6 @@
 """Lesson 07's training panel in JupyterLab: set a short run from the keyboard, press Train, and the
 figure and readout end up with exactly what the kernel computed; while it trains, the loss curve grows.
+Before a run, the settings move through frames numpy sent ahead: where each run would start.
 
 The page runs at device scale factor 2.
 """
@@ -11,6 +12,7 @@ import pytest
 from attention_lib import training as tr
 from attention_lib import widgets
 
+from .ahead import drawn, kernel_busy, next_frame, wait_ahead
 from .harness import driven_notebook, kernel_eval, readout, slider
 
 CELLS = ["from attention_lib import widgets\nfrom attention_lib import training as tr",
@@ -124,9 +126,12 @@ def test_a_short_run_set_from_the_keyboard_ends_with_what_the_kernel_computed(tr
 
 def test_the_curve_grows_while_the_kernel_trains_at_most_ten_frames_a_second(training_page):
     page = training_page
+    kernel_eval(page, "w.controls['seed'].value = 2; w.controls['scaled'].value = False\n"
+                      "w.controls['optimizer'].value = 'adam'")        # whatever the test before left
     _press(page, "steps", "Home", *["ArrowRight"] * 4)               # 150 steps
-    _press(page, "learning rate", "ArrowLeft")                       # back to 0.005
-    _wait_kernel(page, "[w.config.steps, w.config.lr]", [150, 0.005])
+    rates = widgets.training_run(tr.RecallConfig(steps=150)).controls["lr"].options
+    _press(page, "learning rate", "Home", *["ArrowRight"] * rates.index(0.005))   # 0.005, whatever came before
+    _wait_kernel(page, "[w.config.steps, w.config.lr, w.config.seed, w.config.scaled]", [150, 0.005, 2, False])
     page.evaluate("""(i) => {
         const cell = document.querySelectorAll('.jp-CodeCell')[i];
         const host = cell.querySelector('[data-test-frames]'), button = [...cell.querySelectorAll('button')].find((b) => b.innerText.trim() === 'Train');
@@ -163,3 +168,26 @@ def test_canvas_is_drawn_at_the_device_pixel_ratio(training_page):
     size = canvas.evaluate("e => [e.width, e.height, e.getBoundingClientRect().width, e.getBoundingClientRect().height]")
     assert size[0] == round(size[2] * DPR) and size[1] == round(size[3] * DPR), size
     assert canvas.get_attribute("role") == "img"
+
+
+def test_with_the_kernel_busy_the_seed_slider_draws_where_each_run_starts(training_page):
+    page = training_page
+    kernel_eval(page, "w.controls['seed'].value = 0; w.controls['steps'].value = 150; w.controls['lr'].value = 0.005\n"
+                      "w.controls['scaled'].value = True; w.controls['optimizer'].value = 'adam'")
+    _wait_kernel(page, "[w.config.seed, w.config.steps, w.config.scaled]", [0, 150, True])
+    wait_ahead(page, CELL)
+    s = slider(page, CELL, "seed")
+    s.scroll_into_view_if_needed()
+    s.focus()
+    with kernel_busy(page):
+        for key, seed in (("ArrowRight", 1), ("ArrowRight", 2), ("End", 9)):
+            s.press(key)
+            next_frame(page)
+            config = tr.RecallConfig(steps=150, seed=seed)
+            start = tr.train(tr.RecallConfig(steps=0, seed=seed))             # the weights a run starts from
+            np.testing.assert_allclose(drawn(page, CELL)[1][0], _probe_weights(start["params"], start["probe"], config),
+                                       rtol=0, atol=1e-12)
+            assert readout(page, CELL).startswith(f"Adam, lr 0.005, ÷√d, 150 steps, seed {seed}: not trained yet")
+    _wait_kernel(page, "w.config.seed", 9)
+    kernel_eval(page, "w.controls['seed'].value = 0")
+    _wait_kernel(page, "w.config.seed", 0)

@@ -1,5 +1,7 @@
 """Driving every widget in the browser: the readout follows the kernel, the canvas draws numpy's
-numbers at the device pixel ratio, and everything can be reached from the keyboard.
+numbers at the device pixel ratio, and everything can be reached from the keyboard. With the kernel
+busy, a slider still moves the figure through numpy's frames sent ahead; a drag's browser preview
+agrees with numpy; reduced motion turns the glide off.
 
 The page runs at device scale factor 2 (a HiDPI screen); the notebook tests run at 1.
 """
@@ -10,8 +12,10 @@ import numpy as np
 import pytest
 
 from attention_lib import softmax, widgets
+from attention_lib.data import TOY_KEYS, TOY_QUERY, TOY_VALUES, noisy_sine
 from attention_lib.widgets.playground import PLAYGROUND_KEYS, playground_weights
 
+from .ahead import drawn, kernel_busy, next_frame, wait_ahead
 from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
 
 MASK_EDITOR = '''import numpy as np
@@ -67,8 +71,20 @@ def _kernel_value(page, expr):
     return json.loads(kernel_eval(page, f"import json; print(json.dumps({expr}))"))
 
 
+def _caught_up(page, name, cell):
+    """Wait until the kernel has the state the page shows (the page draws a slider's frame before the kernel
+    hears of the move)."""
+    shown = readout(page, cell)
+    for _ in range(100):
+        if _kernel_value(page, f"{name}.readout_text") == shown:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the kernel's {name} never caught up with the page's readout {shown!r}")
+
+
 def _expected(page, name, builder):
     """The same widget built here, with every control set to the kernel's current value."""
+    _caught_up(page, name, 1 + int(name[1:]))
     values = _kernel_value(page, f"{{k: c.value for k, c in {name}.controls.items()}}")
     twin = builder()
     for key, value in values.items():
@@ -252,3 +268,164 @@ def test_heatmap_cells_toggle_by_click_and_by_keyboard(widget_page):
     assert focused == ["1", "2"]                # the redraw kept the learner's place
     assert cell.locator("[data-test-row='1'][data-test-col='2']").get_attribute("aria-label") == "row cat, column sat: 1.00"
     assert cell.locator("[data-test-row='1'][data-test-col='3']").get_attribute("aria-label") == "row cat, column down: blocked"
+
+
+# ---------------------------------------------------------------- frames ahead: no round trip per step
+
+def _softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _tau(page, cell, name):
+    return float(slider(page, cell, name).get_attribute("aria-valuetext"))
+
+
+def test_with_the_kernel_busy_the_temperature_slider_draws_numpys_weights_at_every_step(widget_page):
+    page, scores = widget_page, np.array([2.0, 1.0, 0.5, 0.0, -1.0])
+    kernel_eval(page, "w0.controls['tau'].value = 1.25")
+    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[1].querySelector('input[type=range]')"
+                           ".getAttribute('aria-valuetext') === '1.25'", timeout=10_000)
+    wait_ahead(page, 1)
+    s = slider(page, 1, "temperature τ")
+    s.scroll_into_view_if_needed()
+    s.focus()
+    seen = []
+    with kernel_busy(page):
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "End", "Home", "ArrowRight"):
+            s.press(key)
+            next_frame(page)
+            tau = _tau(page, 1, "temperature τ")
+            weights = _softmax(scores / tau)                         # numpy, here, by the definition
+            np.testing.assert_allclose(drawn(page, 1)[0][0], weights, rtol=0, atol=1e-12)
+            assert readout(page, 1).splitlines()[:2] == [f"τ = {tau:.2f}", f"weights [{', '.join(f'{w:.3f}' for w in weights)}]"]
+            label = _cell(page, 1).locator("canvas.chart-canvas").get_attribute("aria-label")
+            assert ", ".join(f"{float(f'{w:.3f}'):g}" for w in weights) in label
+            seen.append(tau)
+    assert seen == [1.5, 2.0, 2.5, 20.0, 0.05, 0.06]
+    _caught_up(page, "w0", 1)
+    assert _kernel_value(page, "w0.controls['tau'].value") == 0.06     # the kernel heard of it afterwards
+    kernel_eval(page, "w0.controls['tau'].value = 1.25")                 # as the other tests left it
+
+
+def test_with_the_kernel_busy_the_similarity_query_slider_draws_numpys_scores_and_output(widget_page):
+    page = widget_page
+    wait_ahead(page, 3)
+    s = slider(page, 3, "query x")
+    s.scroll_into_view_if_needed()
+    s.focus()
+    similarity, qy, tau = _kernel_value(page, "[w2.controls[k].value for k in ('similarity', 'qy', 'tau')]")
+    with kernel_busy(page):
+        for key in ("ArrowRight", "ArrowRight", "ArrowLeft", "PageDown"):
+            s.press(key)
+            next_frame(page)
+            q = np.array([_tau(page, 3, "query x"), qy])
+            if similarity == "rbf":                                      # by hand: −‖q − k‖² / (2τ²)
+                scores = -np.sum((TOY_KEYS - q) ** 2, axis=1) / (2 * tau**2)
+            else:                                                        # q·k / √2 / τ
+                scores = TOY_KEYS @ q / np.sqrt(2) / tau
+            weights = _softmax(scores)
+            plane, bars_scores, bars_weights = drawn(page, 3)
+            np.testing.assert_allclose(bars_scores[1], scores, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(bars_weights[0], weights, rtol=0, atol=1e-12)
+            np.testing.assert_allclose([plane[3]["x"][0], plane[3]["y"][0]], weights @ TOY_VALUES, atol=1e-12)
+            assert f"query = [{q[0]:.2f}, {q[1]:.2f}]" in readout(page, 3)
+    _caught_up(page, "w2", 3)
+    assert np.isclose(TOY_QUERY[1], qy)
+
+
+def test_with_the_kernel_busy_the_bandwidth_and_query_sliders_draw_numpys_fit(widget_page):
+    page = widget_page
+    x, y = noisy_sine()
+    for name, keys in (("bandwidth τ", ("ArrowLeft", "ArrowLeft")), ("query x", ("ArrowRight", "ArrowRight"))):
+        wait_ahead(page, 4)                                              # the other slider's frames, refilled
+        s = slider(page, 4, name)
+        s.scroll_into_view_if_needed()
+        s.focus()
+        with kernel_busy(page):
+            for key in keys:
+                s.press(key)
+                next_frame(page)
+                h, xq = _tau(page, 4, "bandwidth τ"), _tau(page, 4, "query x")
+                w = _softmax(-((xq - x) ** 2) / (2 * h**2))                # Nadaraya–Watson weights, by hand
+                fit, stems = drawn(page, 4)
+                np.testing.assert_allclose(stems[0], w, rtol=0, atol=1e-12)
+                np.testing.assert_allclose(fit[3]["y"], [w @ y], rtol=0, atol=1e-12)
+                assert fit[2] == [xq] and readout(page, 4).startswith(f"τ = {h:.2f}, query x = {xq:.2f}: prediction {w @ y:.3f}")
+        _caught_up(page, "w3", 4)
+
+
+def test_with_the_kernel_busy_the_playground_tau_slider_switches_preview_and_numpys_readout(widget_page):
+    page = widget_page
+    cell, _ = _playground(page)
+    wait_ahead(page, 5)
+    query = _kernel_value(page, "w4.query.tolist()")
+    s = slider(page, 5, "τ")
+    s.focus()
+    with kernel_busy(page):
+        for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
+            s.press(key)
+            next_frame(page)
+            tau = _tau(page, 5, "τ")
+            js_weights, js_query = _browser_weights(cell)
+            numpy = playground_weights(js_query, PLAYGROUND_KEYS, _kernel_similarity(page), tau)
+            np.testing.assert_allclose(js_query, query, atol=1e-12)
+            np.testing.assert_allclose(js_weights, numpy, rtol=0, atol=1e-6)   # the preview at the new τ
+            assert f"τ = {tau:.2f}" in readout(page, 5) and f"weights [{', '.join(f'{v:.3f}' for v in numpy)}]" in readout(page, 5)
+    _caught_up(page, "w4", 5)
+
+
+def _kernel_similarity(page):
+    return "dot" if "dot product" in readout(page, 5) else "rbf"
+
+
+def test_a_drag_previews_in_the_browser_what_numpy_then_confirms_to_1e_6(widget_page):
+    page = widget_page
+    cell, canvas = _playground(page)
+    kernel_eval(page, "w4.set_query(0.0, 0.0)")
+    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[5].querySelector('[data-test-query]')"
+                           ".dataset.testQuery === '[0,0]'", timeout=10_000)
+    box = canvas.bounding_box()
+    sx, sy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    similarity, tau = _kernel_similarity(page), _kernel_value(page, "w4.controls['tau'].value")
+    for t in (0.1, 0.2, 0.3, 0.4):                                       # during the drag: the browser's preview
+        page.mouse.move(sx - box["width"] * t, sy + box["height"] * t * 0.5)
+        next_frame(page)
+        js_weights, js_query = _browser_weights(cell)
+        np.testing.assert_allclose(js_weights, playground_weights(js_query, PLAYGROUND_KEYS, similarity, tau), atol=1e-6)
+    page.mouse.up()
+    for _ in range(100):                                                 # numpy, in the kernel, confirms
+        kernel = _kernel_value(page, "[w4.query.tolist(), w4.values['weights'].tolist()]")
+        if np.allclose(kernel[0], js_query, atol=1e-12):
+            break
+        page.wait_for_timeout(100)
+    np.testing.assert_allclose(kernel[0], js_query, atol=1e-12)
+    np.testing.assert_allclose(js_weights, kernel[1], rtol=0, atol=1e-6)
+
+
+def _drawn_queries_after(page, code):
+    """Run ``code`` in the kernel and collect every query position the playground draws for 600 ms after."""
+    page.evaluate("""() => {
+        const host = document.querySelectorAll('.jp-CodeCell')[5].querySelector('[data-test-drawn]');
+        const seen = window.__queries = [];
+        const tick = () => { seen.push(host.dataset.testQuery); if (seen.length < 200) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+    }""")
+    kernel_eval(page, code)
+    page.wait_for_timeout(600)
+    return list(dict.fromkeys(page.evaluate("() => window.__queries")))
+
+
+def test_reduced_motion_puts_the_query_where_python_says_with_no_glide(widget_page):
+    page = widget_page
+    _playground(page)
+    page.emulate_media(reduced_motion="reduce")
+    try:
+        still = _drawn_queries_after(page, "w4.set_query(-0.8, 0.6)")
+    finally:
+        page.emulate_media(reduced_motion="no-preference")
+    glide = _drawn_queries_after(page, "w4.set_query(0.8, -0.6)")
+    assert json.loads(still[-1]) == [-0.8, 0.6] and len(still) == 2    # where it was, then where Python put it
+    assert json.loads(glide[-1]) == [0.8, -0.6] and len(glide) > 4     # without the setting it glides there

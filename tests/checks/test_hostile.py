@@ -4,11 +4,16 @@ Each answer below misbehaves on purpose. On Linux every check runs the learner's
 child with a wall-clock and a memory limit, so each must end in a verdict within the limit, with
 this (the kernel's) process alive and unchanged.
 """
+import fractions
 import os
+import pickle
 import signal
+import struct
+import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -207,6 +212,39 @@ def test_an_unpicklable_result_is_a_wrong_type():
     assert _judge("softmax", softmax).code == "wrong_type"
 
 
+def _gone(pid, wait=3.0):
+    """True once the process ``pid`` (a pid of this machine's namespace) has ended or is a zombie."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                if "State:\tZ" in f.read():
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _daemonising(pid_file):
+    """A right softmax that first leaves a daemon behind: a new session, its parent gone, SIGTERM ignored."""
+    def softmax(x, axis=-1):
+        if not pid_file.exists():
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    pid_file.write_text(os.readlink("/proc/self"))     # its pid as this machine sees it
+                    while True:
+                        time.sleep(0.01)
+                os._exit(0)
+            while not pid_file.exists():
+                time.sleep(0.01)
+        return right.softmax(x, axis)
+
+    return softmax
+
+
 def test_a_grandchild_process_is_killed_with_the_child(tmp_path):
     pid_file = tmp_path / "pid"
 
@@ -214,17 +252,28 @@ def test_a_grandchild_process_is_killed_with_the_child(tmp_path):
         if not pid_file.exists():
             pid = os.fork()
             if pid == 0:
+                pid_file.write_text(os.readlink("/proc/self"))
                 while True:
                     time.sleep(0.01)
-            pid_file.write_text(str(pid))
+            while not pid_file.exists():
+                time.sleep(0.01)
         return right.softmax(x, axis)
 
     assert _judge("softmax", softmax).status == "correct"
-    pid = int(pid_file.read_text())
-    time.sleep(0.2)
-    status = f"/proc/{pid}/status"
-    alive = os.path.exists(status) and "State:\tZ" not in open(status).read()
-    assert not alive, "a process the learner started outlived the check"
+    assert _gone(int(pid_file.read_text())), "a process the learner started outlived the check"
+
+
+def test_a_daemon_in_a_new_session_dies_with_the_check(tmp_path):
+    pid_file = tmp_path / "pid"
+    assert _judge("softmax", _daemonising(pid_file)).status == "correct"
+    assert _gone(int(pid_file.read_text())), "a daemon the learner started outlived the check"
+
+
+def test_without_namespaces_the_watchdog_still_buries_a_daemon(tmp_path, monkeypatch):
+    monkeypatch.setattr(_sandbox, "_own_namespace", lambda: False)     # as in a container that forbids them
+    pid_file = tmp_path / "pid"
+    assert _judge("softmax", _daemonising(pid_file)).status == "correct"
+    assert _gone(int(pid_file.read_text())), "a daemon outlived the check where no namespace could be made"
 
 
 def test_closing_stdout_in_the_child_leaves_ours_open():
@@ -256,3 +305,176 @@ def test_both_paths_give_the_same_verdicts(monkeypatch, name):
     for key in ("softmax_columns", "scores_dot_T", "attn_mask_late", "kr_sum"):
         w = WRONG[key]
         assert checks.run(w.exercise, w.fn).code == w.code, (name, key)
+
+
+# --------------------------------------------------------------------------- found in the second round (issue 20)
+
+
+def test_a_learners_seterr_raise_breaks_no_check():
+    code = """
+import numpy as np
+np.seterr(all="raise")                       # learners set this to debug, before or after the import
+from attention_lib.exercises import ex02, ex07, ex08
+from tests.checks.answers import right
+print(ex02.q1.check(right.softmax).status)
+print(ex02.q1.check(lambda x, axis=-1: np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)).code)
+print(ex02.q3.check(right.temperature_for_target).status)
+print(np.geterr()["under"])
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split() == ["correct", "no_max_subtraction", "correct", "raise"], proc.stderr[-2000:]
+
+
+class _Config:
+    """A learner's settings object whose property is slow (and counts how often it is read)."""
+
+    reads = 0
+
+    @property
+    def axis(self):
+        _Config.reads += 1
+        time.sleep(30)
+        return -1
+
+
+_CONFIG = _Config()
+
+
+def test_a_property_the_answer_names_is_never_read_in_the_kernel():
+    def softmax(x, axis=-1):
+        if axis is None:
+            axis = _CONFIG.axis                  # named in the code, never reached on the probes
+        return right.softmax(x, axis)
+
+    _Config.reads = 0
+    assert _judge("softmax", softmax).status == "correct"
+    assert _Config.reads == 0, "the checker read a learner's property in the kernel"
+
+
+def test_an_answer_object_is_described_without_being_touched_in_the_kernel():
+    class Endless:
+        def __array__(self, *args, **kwargs):
+            while True:
+                try:
+                    time.sleep(1)
+                except BaseException:  # noqa: BLE001 - the point: nothing stops it but a kill
+                    pass
+
+        def __len__(self):
+            return self.__array__()
+
+    result = _judge("softmax", Endless())
+    assert result.code == "not_a_function"
+
+
+class _Tau(float):
+    pass
+
+
+class _Bytes(int):
+    pass
+
+
+class _Scalar(np.float64):
+    pass
+
+
+@pytest.mark.parametrize("kind", [_Tau, _Scalar, fractions.Fraction, np.float32])
+def test_a_number_of_any_numeric_type_counts_as_a_number(kind):
+    value = right.temperature_for_target()
+    result = _judge("temperature_for_target", lambda: kind(value))
+    assert result.status == "correct", result
+
+
+def test_an_int_subclass_counts_as_an_int():
+    def kv_cache_bytes(n_layers, n_kv_heads, d_head, n_tokens, bytes_per_element=2, batch=1):
+        return _Bytes(2 * n_layers * n_kv_heads * d_head * n_tokens * bytes_per_element * batch)   # K and V
+
+    assert _judge("kv_cache_bytes", kv_cache_bytes).status == "correct"
+
+
+def test_a_flood_into_the_checkers_pipe_is_cut_short_and_costs_the_kernel_little():
+    def softmax(x, axis=-1):
+        fd = sys.stdout.channel.fd                         # the child's pipe to the checker
+        block = struct.pack("!I", 15 << 20) + b"\0" * (15 << 20)
+        for _ in range(40):                                # 600 MB, each message too big to unpickle
+            os.write(fd, block)
+        return right.softmax(x, axis)
+
+    tracemalloc.start()
+    try:
+        result = _judge("softmax", softmax)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.status == "incorrect" and "sent" in result.message
+    assert peak < 100 << 20, f"the kernel held {peak >> 20} MB of what the child sent"
+
+
+def test_a_7_mb_print_is_cut_even_when_the_answer_lifts_the_childs_own_cap(capsys):
+    printed = []
+
+    def softmax(x, axis=-1):
+        if not printed:                                  # once, on the first probe
+            printed.append(True)
+            sys.stdout.limit = 10**12                    # the child's capped stdout, told to let everything through
+            print("y" * 7_000_000)
+            for _ in range(7):                           # and messages written straight into the pipe
+                sys.stdout.channel.send(("print", "z" * 1_000_000))
+        return right.softmax(x, axis)
+
+    result = _judge("softmax", softmax)
+    shown = capsys.readouterr().out
+    assert result.status == "correct"
+    assert len(shown) < _sandbox.PRINT_LIMIT + 200 and "output cut" in shown
+
+
+def test_the_in_process_path_cuts_printed_output_too(monkeypatch, capsys):
+    monkeypatch.setenv("ATTENTION_COURSE_SANDBOX", "inprocess")
+
+    def softmax(x, axis=-1):
+        print("w" * 7_000_000)
+        return right.softmax(x, axis)
+
+    assert _judge("softmax", softmax).status == "correct"
+    shown = capsys.readouterr().out
+    assert len(shown) < _sandbox.PRINT_LIMIT + 200 and "output cut" in shown
+
+
+def _stacked(module: str, name: str, argument: bytes) -> bytes:
+    """A protocol-4 pickle that calls ``module.name(argument)``: ``name`` may be dotted."""
+    def text(s):
+        data = s.encode()
+        return b"\x8c" + bytes([len(data)]) + data
+    return (b"\x80\x04" + text(module) + text(name) + b"\x93" + b"B" + struct.pack("<I", len(argument)) + argument
+            + b"\x85R.")
+
+
+def test_a_child_cannot_make_the_kernel_unpickle_code(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Touch:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    inner = pickle.dumps(Touch())
+
+    def softmax(x, axis=-1):
+        payload = _stacked(_sandbox.__name__, "pickle.loads", inner)   # a dotted name of the sandbox's module
+        os.write(sys.stdout.channel.fd, struct.pack("!I", len(payload)) + payload)
+        return right.softmax(x, axis)
+
+    result = _judge("softmax", softmax)
+    time.sleep(0.2)
+    assert not marker.exists(), "the kernel ran code a child sent it"
+    assert result.status == "incorrect"
+
+
+@pytest.mark.parametrize("module,name", [
+    (_sandbox.__name__, "pickle"), (_sandbox.__name__, "pickle.loads"), (_sandbox.__name__, "os"),
+    (_sandbox.__name__, "Outcome.__init__"), ("numpy", "load"), ("numpy", "ndarray.__reduce__"),
+    ("builtins", "eval"), ("builtins", "getattr"), ("builtins", "bytes"), ("posix", "system"),
+])
+def test_the_unpickler_admits_exactly_its_list_of_names(module, name):
+    with pytest.raises(pickle.UnpicklingError):
+        _sandbox._loads(_stacked(module, name, b"x"))

@@ -14,6 +14,7 @@ from attention_lib.backward import (
     attention_backward,
     attention_layer_backward,
     attention_layer_forward,
+    finite_difference,
     init_attention_layer,
     numerical_gradient,
     project,
@@ -77,6 +78,27 @@ def test_numerical_gradient_leaves_its_input_untouched():
     x = np.array([1.0, 2.0, 3.0])
     numerical_gradient(lambda a: np.sum(a**2), x)
     assert np.array_equal(x, [1.0, 2.0, 3.0])
+
+
+def test_finite_difference_central_float64_is_the_numerical_gradient():
+    x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    f = lambda a: np.sum(np.sin(a) * a**2)             # noqa: E731
+    assert np.array_equal(finite_difference(f, x, 1e-6), numerical_gradient(f, x))
+    assert np.array_equal(x, [[0.3, -1.2], [2.0, 0.5]])
+
+
+def test_one_sided_differences_err_by_about_half_the_step_times_the_curvature():
+    x = np.array([0.5, 1.0, 2.0])                       # f = Σ x³: f' = 3x², f'' = 6x
+    g = finite_difference(lambda a: np.sum(a**3), x, 1e-4, central=False)
+    np.testing.assert_allclose(g - 3 * x**2, 0.5 * 1e-4 * 6 * x, rtol=1e-3)
+
+
+def test_float32_differences_compute_in_float32_and_lose_a_tiny_step():
+    x = np.array([1.0, 2.0])
+    seen = []
+    g = finite_difference(lambda a: seen.append(a.dtype) or np.sum(a**2), x, 1e-9, dtype=np.float32)
+    assert g.dtype == np.float32 and set(seen) == {np.dtype(np.float32)}
+    assert np.array_equal(g, [0.0, 0.0])                 # 1 + 1e-9 rounds back to 1 in float32
 
 
 def test_relative_error_is_zero_for_equal_and_one_for_opposite():

@@ -16,8 +16,9 @@ from attention_lib.induction import (
 )
 
 
-def reference_loss(params, tokens, layers=(1, 2)):
-    """The model's loss written out independently with einsum, running only the attention ``layers``."""
+def reference_loss(params, tokens, layers=(1, 2), mean_of=()):
+    """The model's loss written out independently with einsum, running only the attention ``layers``; a layer
+    in ``mean_of`` adds, at each position, its output averaged over the sequences instead of its own output."""
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     t = inputs.shape[1]
     x = params["E"][inputs] + params["P"][:t]
@@ -28,7 +29,8 @@ def reference_loss(params, tokens, layers=(1, 2)):
         s = np.where(allowed, np.einsum("bid,bjd->bij", q, k) / math.sqrt(q.shape[-1]), -np.inf)
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
-        x = x + np.einsum("bij,bjd->bid", p, v) @ W["W_o"]
+        out = np.einsum("bij,bjd->bid", p, v) @ W["W_o"]
+        x = x + (np.broadcast_to(out.mean(0), out.shape) if layer in mean_of else out)
     logits = x @ params["U"]
     top = logits.max(-1, keepdims=True)
     log_probs = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
@@ -103,3 +105,21 @@ def test_ablating_layer_1_runs_the_model_without_it():
         forward(params, tokens, ablate=(3,))
     with pytest.raises(ValueError, match="n_layers must be at least 1"):
         InductionConfig(n_layers=0)
+
+
+def test_mean_ablation_puts_back_each_positions_average_output():
+    cfg = InductionConfig(vocab=6, seq_len=8, min_repeat=2, d_model=4, d_head=3)
+    rng = np.random.default_rng(6)
+    params = init_params(cfg, rng)
+    tokens, repeat = make_sequences(cfg, 5, rng)
+    logits, _ = forward(params, tokens, ablate=(1,), ablate_with="mean")
+    top = logits.max(-1, keepdims=True)
+    log_probs = logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+    loss = float(-np.take_along_axis(log_probs, tokens[:, 1:, None], -1).mean())
+    assert loss == pytest.approx(reference_loss(params, tokens, mean_of=(1,)), rel=1e-12)
+    assert loss != pytest.approx(reference_loss(params, tokens, layers=(2,)), rel=1e-6)   # not the zero ablation
+    one = forward(params, tokens[:1], ablate=(1,), ablate_with="mean")[0]
+    assert np.allclose(one, forward(params, tokens[:1])[0])      # one sequence: its mean is itself
+    assert evaluate(params, tokens, repeat, ablate=(1,), ablate_with="mean") != evaluate(params, tokens, repeat, ablate=(1,))
+    with pytest.raises(ValueError, match="ablate_with must be one of"):
+        forward(params, tokens, ablate=(1,), ablate_with="noise")

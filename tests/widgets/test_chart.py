@@ -85,9 +85,11 @@ def test_heatmap_rows_can_follow_the_pointer_but_not_as_well_as_toggling_cells()
         heatmap(np.eye(3), interactive=True, row_focus=True)
 
 
-def test_row_events_from_the_browser_reach_every_row_callback_and_no_cell_callback():
+def test_the_row_the_browser_points_at_reaches_every_row_callback_and_no_cell_callback():
     fig, rows, cells = Figure(), [], []
     fig.on_row(lambda *where: rows.append(where))
     fig.on_cell(lambda *where: cells.append(where))
-    fig._handle_custom_msg({"event": "row", "panel": 2, "mark": 0, "row": 5}, [])
-    assert rows == [(2, 0, 5)] and cells == []
+    fig.set_state({"row": 5})                                        # what the view writes
+    fig._handle_custom_msg({"event": "row", "panel": 2, "mark": 0, "row": 3}, [])   # an older view's event
+    fig.set_state({"row": 3})                                        # the same row again: no call
+    assert rows == [(5,), (3,)] and cells == [] and fig.row == 3

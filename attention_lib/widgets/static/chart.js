@@ -6,10 +6,17 @@
 // drawn at the device pixel ratio. Palettes arrive as data from _style.py.
 //
 // Interaction goes back to the kernel as events, never as rewritten data: a heatmap made with
-// `interactive` sends {event: "cell", panel, mark, row, col}, one made with `row_focus` sends
-// {event: "row", panel, mark, row} for the row pointed at or focused; a points mark with a `handle` can be
-// dragged (pointer or arrow keys) and the view writes only `handles`, the one thing its user moved.
-// A named preview (PREVIEWS) may recompute marks in the browser while dragging, at frame rate.
+// `interactive` sends {event: "cell", panel, mark, row, col}; one made with `row_focus` writes the row
+// pointed at or focused into the figure's `row`; a points mark with a `handle` can be dragged (pointer or
+// arrow keys) and the view writes only `handles`, the one thing its user moved. A named preview (PREVIEWS)
+// may recompute marks in the browser while dragging, at frame rate.
+//
+// Frames ahead: the figure's `sources` name controls with a finite set of values (a slider, a drop-down,
+// a stepper, the figure's own `row`). numpy computed the figure at their other values and sent those
+// frames in one message; when a control moves here, the view draws its frame in the next animation frame,
+// without a round trip to the kernel, and the readout switches with it. `at` says which positions the
+// kernel's own panels are for; until a frame is there, the view keeps what it drew. It draws only when
+// the content changes (each frame carries a digest).
 
 /**
  * @typedef {number[] | {dtype: string, shape: number[], buffer: DataView | ArrayBuffer}} Numbers
@@ -271,7 +278,9 @@ function drawBars(ctx, m, f) {
 /** Draws a heatmap; returns each cell's rectangle (CSS px) for hit-testing, row-major. */
 function drawHeatmap(ctx, m, f, palettes, font) {
   const v = flat(m.values), [rows, cols] = m.shape, stops = palettes[m.palette];
-  const cells = [];
+  const cells = [], widths = new Map();
+  ctx.font = `${font}px sans-serif`;
+  const wide = (text) => widths.get(text) ?? widths.set(text, ctx.measureText(text).width).get(text);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const x0 = f.sx(c - 0.5), x1 = f.sx(c + 0.5), y0 = f.sy(r - 0.5), y1 = f.sy(r + 0.5);
@@ -282,8 +291,7 @@ function drawHeatmap(ctx, m, f, palettes, font) {
       const rgb = paletteRgb(stops, (value - m.vmin) / (m.vmax - m.vmin));
       ctx.fillStyle = css(rgb); ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
       const text = value.toFixed(m.decimals);
-      ctx.font = `${font}px sans-serif`;
-      if (m.cell_labels && ctx.measureText(text).width + 6 < rect.w && font + 4 < rect.h) {
+      if (m.cell_labels && wide(text) + 6 < rect.w && font + 4 < rect.h) {
         ctx.fillStyle = textOn(rgb); ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(text, rect.x + rect.w / 2, rect.y + rect.h / 2);
       }
@@ -298,17 +306,31 @@ function drawHeatmap(ctx, m, f, palettes, font) {
   return cells;
 }
 
+const hatches = new WeakMap();   // context -> [device pixel ratio, pattern]
+
+/** A blocked cell: grey, hatched with diagonal lines 8 CSS px apart, drawn at device pixels (one pattern fill,
+ * not a clip and a stroke per line: a figure with many blocked cells stays cheap to paint in every frame). */
 function hatch(ctx, rect) {
-  ctx.fillStyle = BLOCKED; ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
-  ctx.save(); ctx.beginPath(); ctx.rect(rect.x, rect.y, rect.w, rect.h); ctx.clip();
-  ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1;
-  for (let d = -rect.h; d < rect.w; d += 8) { ctx.beginPath(); ctx.moveTo(rect.x + d, rect.y + rect.h); ctx.lineTo(rect.x + d + rect.h, rect.y); ctx.stroke(); }
-  ctx.restore();
+  const dpr = ctx.getTransform().a;
+  let [at, pattern] = hatches.get(ctx) || [0, null];
+  if (at !== dpr) {
+    const n = Math.round(8 * dpr), tile = Object.assign(document.createElement("canvas"), { width: n, height: n });
+    const t = tile.getContext("2d");
+    t.fillStyle = BLOCKED; t.fillRect(0, 0, n, n);
+    t.strokeStyle = "#9a9a9a"; t.lineWidth = dpr;
+    for (const d of [-n, 0, n]) { t.beginPath(); t.moveTo(d, n); t.lineTo(d + n, 0); t.stroke(); }
+    pattern = ctx.createPattern(tile, "repeat");
+    pattern.setTransform(new DOMMatrix([1 / dpr, 0, 0, 1 / dpr, 0, 0]));   // one tile pixel per device pixel
+    hatches.set(ctx, [dpr, pattern]);
+  }
+  ctx.fillStyle = pattern; ctx.fillRect(rect.x, rect.y, rect.w + 0.5, rect.h + 0.5);
 }
 
 function drawColorbar(ctx, m, f, stops, font) {
   const x = f.area.x + f.area.w + 12, w = 14, y0 = f.area.y, h = f.area.h;
-  for (let i = 0; i < h; i++) { ctx.fillStyle = css(paletteRgb(stops, 1 - i / h)); ctx.fillRect(x, y0 + i, w, 1.5); }
+  const ramp = ctx.createLinearGradient(0, y0 + h, 0, y0);     // the palette's stops, interpolated as paletteRgb does
+  stops.forEach((c, i) => ramp.addColorStop(i / (stops.length - 1), c));
+  ctx.fillStyle = ramp; ctx.fillRect(x, y0, w, h);
   ctx.strokeStyle = MUTED; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y0 + 0.5, w, h);
   const { ticks, labels } = linearTicks(m.vmin, m.vmax, Math.max(2, h / 45));
   ctx.font = `${font}px sans-serif`; ctx.fillStyle = INK; ctx.textAlign = "left"; ctx.textBaseline = "middle";
@@ -527,6 +549,17 @@ function element(tag, className, attributes = {}) {
 
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
+/** Sets an attribute only when it changes (a frame redrawn at the same place touches no layout). */
+function label(e, text, name = "aria-label") { if (e.getAttribute(name) !== text) e.setAttribute(name, text); }
+
+/** Puts an overlay element over `rect` (CSS px), only when it moved. */
+function place(e, rect) {
+  const where = `${rect.x},${rect.y},${rect.w},${rect.h}`;
+  if (e.dataset.place === where) return;
+  e.dataset.place = where;
+  Object.assign(e.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px` });
+}
+
 /** Where each draggable point is: the model's `handles`, else the mark's own first point. */
 function handlePositions(panels, handles) {
   const out = { ...handles };
@@ -537,13 +570,14 @@ function handlePositions(panels, handles) {
 }
 
 /** Builds the roving-focus grid over an interactive heatmap: one gridcell per cell, arrow keys move,
- * Enter or Space (or a click) sends the cell's (row, col) to the kernel. */
-function cellGrid(host, model, p, k) {
+ * Enter or Space (or a click) sends the cell's (row, col) to the kernel, after `clicked(key)` (the figure
+ * shows the click's frame, if numpy sent it ahead). */
+function cellGrid(host, model, p, k, clicked) {
   const grid = element("div", "chart-cells", { role: "grid" });
   host.append(grid);
   let shape = [0, 0], focus = [0, 0];
   const cellAt = (r, c) => grid.querySelector(`[data-test-row="${r}"][data-test-col="${c}"]`);
-  const send = (r, c) => model.send({ event: "cell", panel: p, mark: k, row: r, col: c });
+  const send = (r, c) => { clicked(`cell:${p}:${k}:${r}:${c}`); model.send({ event: "cell", panel: p, mark: k, row: r, col: c }); };
   const onKey = (e) => {
     const t = e.target, r = Number(t.dataset.testRow), c = Number(t.dataset.testCol);
     if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); send(r, c); return; }
@@ -571,11 +605,11 @@ function cellGrid(host, model, p, k) {
           grid.append(row);
         }
       }
-      grid.setAttribute("aria-label", `${m.label || "matrix"}: arrow keys move, Enter or Space toggles a cell`);
+      label(grid, `${m.label || "matrix"}: arrow keys move, Enter or Space toggles a cell`);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-        const cell = cellAt(r, c), rect = rects[r * cols + c], value = v[r * cols + c];
-        Object.assign(cell.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px` });
-        cell.setAttribute("aria-label", `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? value.toFixed(m.decimals) : "blocked"}`);
+        const cell = cellAt(r, c), value = v[r * cols + c];
+        place(cell, rects[r * cols + c]);
+        label(cell, `row ${m.rows ? m.rows[r] : r}, column ${m.cols ? m.cols[c] : c}: ${Number.isFinite(value) ? value.toFixed(m.decimals) : "blocked"}`);
       }
       return focus;
     },
@@ -598,15 +632,15 @@ export function nextRow(key, r, n) {
 }
 
 /** Builds the row list over a heatmap made with `row_focus`: one option per row, placed over it. The row
- * under the pointer, or the one the keyboard focus moves to (arrow keys, Home, End, Page Up/Down), goes
- * to the kernel as {event: "row"}, at most once a frame; the kernel's highlighted row is the selected option. */
-function rowList(host, model, p, k) {
+ * under the pointer, or the one the keyboard focus moves to (arrow keys, Home, End, Page Up/Down), is
+ * written into the figure's `row`; the highlighted row of the frame drawn is the selected option. */
+function rowList(host, model) {
   const list = element("div", "chart-rows", { role: "listbox" });
   host.append(list);
-  let pending = null, frame = 0;
-  const send = (r) => {
-    pending = r;
-    if (!frame) frame = requestAnimationFrame(() => { frame = 0; model.send({ event: "row", panel: p, mark: k, row: pending }); });
+  const send = (r) => {                           // the figure's own `row`: its frame is drawn here at once
+    if (model.get("row") === r) return;
+    model.set("row", r);
+    model.save_changes();
   };
   const rowOf = (e) => { const t = e.target.closest && e.target.closest("[data-test-row]"); return t ? Number(t.dataset.testRow) : null; };
   const onFocus = (e) => {
@@ -633,22 +667,115 @@ function rowList(host, model, p, k) {
           return o;
         }));
       }
-      list.setAttribute("aria-label", `${m.label || "matrix"}: one row at a time; the arrow keys move between rows`);
+      label(list, `${m.label || "matrix"}: one row at a time; the arrow keys move between rows`);
       rowBands(rects, rows, cols).forEach((b, r) => {
         const o = list.children[r], cells = Array.from(v.slice(r * cols, (r + 1) * cols),
           (x, c) => `${m.cols ? m.cols[c] : c} ${Number.isFinite(x) ? x.toFixed(m.decimals) : "blocked"}`);
-        Object.assign(o.style, { left: `${b.x}px`, top: `${b.y}px`, width: `${b.w}px`, height: `${b.h}px` });
-        o.setAttribute("aria-label", `row ${name(r)}: ${cells.join(", ")}`);
-        o.setAttribute("aria-selected", String(r === m.highlight_row));
+        place(o, b);
+        label(o, `row ${name(r)}: ${cells.join(", ")}`);
+        label(o, String(r === m.highlight_row), "aria-selected");
       });
     },
     remove() {
-      if (frame) cancelAnimationFrame(frame);
       list.removeEventListener("focusin", onFocus); list.removeEventListener("pointerover", onOver);
       list.removeEventListener("keydown", onKey); list.remove();
     },
   };
 }
+
+// ------------------------------------------------------------------ frames ahead
+
+/** The frames a view holds: every dictionary the kernel sent ahead, by digest, and the latest list of
+ * frames. `take(message, buffers)` adds a message (a full one starts again) and says whether every frame it
+ * lists can be built; `frame(digest)` is a frame's content (panels, readout, grid, preview), built once.
+ * A dictionary shared by many frames arrives once (`{$: digest}` points to it), a binary buffer beside the
+ * JSON (`{$b: digest}`). */
+export function frameStore() {
+  const nodes = new Map(), buffers = new Map(), built = new Map();
+  let latest = null;
+  const missing = {};
+  const build = (x) => {
+    if (x === null || typeof x !== "object") return x;
+    if (Array.isArray(x)) return x.some((v) => v !== null && typeof v === "object") ? x.map(build) : x;
+    if ("$" in x) {
+      if (!built.has(x.$)) {
+        if (!nodes.has(x.$)) throw missing;
+        built.set(x.$, build(nodes.get(x.$)));
+      }
+      return built.get(x.$);
+    }
+    if ("$b" in x) { if (!buffers.has(x.$b)) throw missing; return buffers.get(x.$b); }
+    const out = {};
+    for (const k of Object.keys(x)) out[k] = build(x[k]);
+    return out;
+  };
+  const frame = (d) => { try { return build({ $: d }); } catch (e) { if (e === missing) return null; throw e; } };
+  return {
+    /** @param {{version: number, reset: boolean, axes: Object<string, {base: Object<string, number>, lo: number,
+     *          frames: string[]}>, nodes: Object<string, any>, buffers: string[]}} message @param {any[]} bufs */
+    take(message, bufs = []) {
+      if (message.reset) { nodes.clear(); buffers.clear(); built.clear(); }
+      for (const [d, n] of Object.entries(message.nodes || {})) nodes.set(d, n);
+      (message.buffers || []).forEach((d, i) => buffers.set(d, bufs[i]));
+      latest = { version: message.version, axes: message.axes || {}, clicks: message.clicks || null };
+      const listed = Object.values(latest.axes).flatMap((a) => a.frames);
+      if (latest.clicks) listed.push(...Object.values(latest.clicks.frames));
+      return listed.every((d) => frame(d) !== null);
+    },
+    get latest() { return latest; },
+    frame,
+  };
+}
+
+/** Which frame to draw for the controls' positions `state` ({name: position}, or null when they cannot be
+ * followed): the kernel's own panels when `at` is for these positions; else a frame sent ahead (`ahead`:
+ * {version, axes}) whose other sources are where they are now; else null (keep what is drawn).
+ * @returns {{kind: "base"} | {kind: "ahead", key: string} | null} */
+export function pickFrame(ahead, at, state) {
+  const here = (at && at.state) || {};
+  if (!state || Object.keys(state).every((name) => here[name] === state[name])) return { kind: "base" };
+  if (!ahead || ahead.version !== at.version) return null;
+  for (const [name, axis] of Object.entries(ahead.axes)) {
+    const i = state[name] - axis.lo;
+    if (!(i >= 0 && i < axis.frames.length)) continue;
+    if (Object.entries(axis.base).every(([k, v]) => state[k] === v)) return { kind: "ahead", key: axis.frames[i] };
+  }
+  return null;
+}
+
+/** The model behind a reference "IPY_MODEL_<id>" (null where there is no widget manager: a saved page). */
+async function modelOf(model, ref) {
+  const manager = model.widget_manager;
+  if (!manager || typeof ref !== "string" || !ref.startsWith("IPY_MODEL_")) return null;
+  try { return await manager.get_model(ref.slice("IPY_MODEL_".length)); } catch { return null; }
+}
+
+/** Follows the figure's `sources` in the browser: `state()` gives each one's position now ({name: index});
+ * `onMove(name)` is called the moment one moves. Resolves to null when a source cannot be followed. */
+async function followSources(model, specs, onMove) {
+  const entries = await Promise.all(Object.entries(specs || {}).map(async ([name, s]) => {
+    const m = s.model === "self" ? model : await modelOf(model, s.model);
+    if (!m) return null;
+    const positions = new Map(s.values.map((v, i) => [v, i])), moved = () => onMove(name);
+    m.on(`change:${s.attr}`, moved);
+    return { name, m, attr: s.attr, positions, moved };
+  }));
+  const live = entries.filter(Boolean);
+  const dispose = () => live.forEach((e) => e.m.off(`change:${e.attr}`, e.moved));
+  if (live.length !== entries.length) { dispose(); return null; }
+  return {
+    state() {
+      const out = {};
+      for (const e of live) out[e.name] = e.positions.has(e.m.get(e.attr)) ? e.positions.get(e.m.get(e.attr)) : -1;
+      return out;
+    },
+    dispose,
+  };
+}
+
+const SETTLE_MS = 150;   // the hand has rested this long: ask numpy to fill the frames around where it is
+
+// ------------------------------------------------------------------ the figure
 
 /** Renders a Figure model into `el`: canvas, caption, and the live readout. Returns the cleanup.
  * @param {{ model: any, el: HTMLElement }} ctx */
@@ -662,11 +789,40 @@ function render({ model, el }) {
   el.append(root);
 
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
+  const ahead = frameStore();
+  let sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
+  let force = true, gone = false, room = null;
   const reduced = () => model.get("reduce_motion") || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  /** The panels to draw now: the kernel's, with handles where the learner put them and any preview. */
-  function current() {
-    const panels = model.get("panels") || [], preview = model.get("preview") || {};
+  /** The kernel's own panels, readout, layout and preview (what `at` describes). */
+  const baseContent = () => ({ panels: model.get("panels") || [], readout: model.get("readout"), grid: model.get("grid"),
+    preview: model.get("preview") });
+
+  /** A click whose frame numpy sent ahead: drawn until the kernel's own panels for it arrive. */
+  let click = null;
+  function clicked(key) {
+    const at = model.get("at") || {}, sent = ahead.latest && ahead.latest.clicks;
+    if (click || !sent || sent.for !== at.key || drawnKey.split("|")[0] !== at.key || !sent.frames[key]) return;
+    click = { key: sent.frames[key], since: at.key };
+    schedule();
+  }
+
+  /** The frame to draw now: {key, content}, or null to keep what is drawn. */
+  function choose() {
+    const at = model.get("at") || {};
+    if (click && click.since !== at.key) click = null;       // the kernel answered the click
+    const after = click && ahead.frame(click.key);
+    if (after) return { key: click.key, content: { ...baseContent(), ...after } };
+    const pick = pickFrame(ahead.latest, at, sources ? sources.state() : null);
+    const sent = pick && pick.kind === "ahead" ? ahead.frame(pick.key) : null;
+    if (sent) return { key: pick.key, content: { ...baseContent(), ...sent } };
+    if ((pick && pick.kind === "base") || !content) return { key: baseKey, content: baseContent() };
+    return null;
+  }
+
+  /** The panels to draw for `c`: its panels, with handles where the learner put them and any preview. */
+  function current(c) {
+    const panels = c.panels || [], preview = c.preview || {};
     local = handlePositions(panels, { ...model.get("handles"), ...local });
     if (preview.kind && PREVIEWS[preview.kind]) return PREVIEWS[preview.kind](panels, local, preview);
     const moved = panels.map((p) => ({ ...p, marks: p.marks.map((m) => (m.handle && local[m.handle]
@@ -674,21 +830,41 @@ function render({ model, el }) {
     return { panels: moved, text: "", test: null };
   }
 
-  function draw() {
+  /** Once per animation frame at most: choose the frame, switch the readout, draw if anything changed. */
+  function update() {
     pending = 0;
+    if (gone) return;
+    const next = choose();
+    if (!next) return;
+    content = next.content;
+    const text = content.readout ?? "";
+    if (readout.textContent !== text) readout.textContent = text;
+    const key = `${next.key}|${moves}`;
+    if (key === drawnKey && !force) return;
+    if (draw(content)) {
+      drawnKey = key; force = false;
+      el.dataset.testDrawn = key;                       // the content drawn (and the handles' moves)
+      el.dataset.testDrawnAt = String(performance.now());
+    }
+  }
+
+  function draw(c) {
     const t0 = performance.now();
-    const grid = model.get("grid") || {}, font = Math.max(13, model.get("font_px") || 14);
-    width = Math.min(root.clientWidth || grid.max_width || MAX_WIDTH, grid.max_width || MAX_WIDTH);
-    if (width <= 0) return;
-    const shown = current();
+    const grid = c.grid || {}, font = Math.max(13, model.get("font_px") || 14);
+    if (room === null) room = root.clientWidth;   // once; then the ResizeObserver says (no layout forced per frame)
+    width = Math.min(room || grid.max_width || MAX_WIDTH, grid.max_width || MAX_WIDTH);
+    if (width <= 0) return false;
+    const shown = current(c);
     const layout = layoutPanels(grid, shown.panels.length, width);
     const ctx = sizeCanvas(canvas, width, layout.height);
     frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
     syncCellGrids(shown.panels);
-    browserText.textContent = shown.text;
+    if (browserText.textContent !== shown.text) browserText.textContent = shown.text;
+    if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
     if (!dragging) describe(shown);          // while dragging, once the pointer lets go
     el.dataset.testDrawMs = (performance.now() - t0).toFixed(3);
     el.dataset.testFrames = String(Number(el.dataset.testFrames || 0) + 1);
+    return true;
   }
   /** The numbers drawn, for screen readers (aria-label) and tests (data-test-*). */
   function describe(shown) {
@@ -696,26 +872,80 @@ function render({ model, el }) {
       + (Object.keys(local).length ? ". Drag the ring, or focus here and use the arrow keys." : ""));
     canvas.tabIndex = Object.keys(local).length ? 0 : -1;
     el.dataset.testMarks = JSON.stringify(drawnNumbers(shown.panels));
-    if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
   }
-  const schedule = () => { if (!pending) pending = requestAnimationFrame(draw); };
+  const schedule = () => { if (!pending) pending = requestAnimationFrame(update); };
+  const redraw = () => { force = true; schedule(); };
 
+  // ---- frames ahead: follow the sources here, ask the kernel for frames when the hand rests
+  let asks = 0, answers = 0;                 // counted for tests: a view has all it asked for when equal
+  const ask = (full = false) => {
+    settle = 0; delete el.dataset.testResting;
+    if (gone) return;
+    el.dataset.testAsked = String(++asks);
+    model.send({ event: "ahead", full, state: sources ? sources.state() : null });
+  };
+  const rest = () => { if (settle) clearTimeout(settle); el.dataset.testResting = "1"; settle = setTimeout(ask, SETTLE_MS); };
+  let held = 0, later = 0;                   // when a control last moved; a deferred overlay update
+  const onSource = (name) => {
+    if (((model.get("sources") || {})[name] || {}).model !== "self") held = performance.now();
+    schedule(); rest();
+  };
+  function follow() {
+    if (sources) sources.dispose();
+    sources = null;
+    followSources(model, model.get("sources"), onSource).then((s) => {
+      if (gone) { if (s) s.dispose(); return; }
+      sources = s;
+      if (s && Object.keys(model.get("sources") || {}).length) ask(true);
+      schedule();
+    });
+  }
+  const onFrames = (msg, buffers) => {
+    if (!msg || !msg.frames) return;
+    if (msg.frames.answer) el.dataset.testAnswered = String(++answers);
+    if (!ahead.take(msg.frames, buffers || [])) ask(true);    // a message missed: ask for everything again
+    const latest = ahead.latest;
+    el.dataset.testAhead = JSON.stringify({ version: latest.version,
+      axes: Object.fromEntries(Object.entries(latest.axes).map(([n, a]) => [n, [a.lo, a.frames.length]])) });
+    schedule();
+  };
+  // The kernel's panels changed: a new key for them, unless `at` (sent with them) carries their digest.
+  let baseDirty = false, atFresh = false;
+  const settleBase = () => {
+    if (atFresh && (model.get("at") || {}).key) baseKey = model.get("at").key;
+    else if (baseDirty) baseKey = `base#${++bases}`;
+    baseDirty = atFresh = false;
+    if (ahead.latest && (model.get("at") || {}).version !== ahead.latest.version) rest();   // new data: ask once it rests
+    schedule();
+  };
+  const onBase = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); baseDirty = true; };
+  const onAt = () => { if (!baseDirty && !atFresh) queueMicrotask(settleBase); atFresh = true; };
+  baseKey = (model.get("at") || {}).key || "base#0";
+
+  /** The focusable overlays (cells, rows) over the heatmaps drawn. While a control is held they wait until it
+   * rests: moving them in every frame costs a layout and a paint, and no one points at them mid-sweep. */
   function syncCellGrids(panels) {
+    if (later) { clearTimeout(later); later = 0; }
+    const wait = held + SETTLE_MS - performance.now();
+    if (wait > 0 && Object.keys(grids).length) { later = setTimeout(() => { later = 0; syncCellGrids(panels); }, wait); return; }
     const seen = new Set();
     panels.forEach((p, i) => p.marks.forEach((m, k) => {
       const kind = m.type !== "heatmap" ? null : m.interactive ? "cells" : m.row_focus ? "rows" : null;
       if (!kind) return;
       const key = `${i}:${k}:${kind}`;
       seen.add(key);
-      grids[key] = grids[key] || (kind === "cells" ? cellGrid : rowList)(stage, model, i, k);
-      grids[key].update(m, frames[i].cells[k]);
+      grids[key] = grids[key] || (kind === "cells" ? cellGrid(stage, model, i, k, clicked) : rowList(stage, model));
+      const rects = frames[i].cells[k], at = `${rects[0].x},${rects[0].y},${rects[rects.length - 1].x},${rects[rects.length - 1].y}`;
+      if (grids[key].mark === m && grids[key].at === at) return;     // the same mark at the same place: nothing to do
+      grids[key].update(m, rects);
+      Object.assign(grids[key], { mark: m, at });
     }));
     for (const key of Object.keys(grids)) if (!seen.has(key)) { grids[key].remove(); delete grids[key]; }
   }
 
   // ---- dragging: only the learner's own moves are written back, one message per frame at most
   function handleFrame(name) {
-    const panels = model.get("panels") || [], preview = model.get("preview") || {};
+    const c = content || baseContent(), panels = c.panels || [], preview = c.preview || {};
     const i = panels.findIndex((p) => p.marks.some((m) => m.handle === name));
     return frames[i >= 0 ? i : preview.panel || 0];
   }
@@ -731,8 +961,10 @@ function render({ model, el }) {
     const f = handleFrame(name);
     const clampTo = (v, s) => Math.min(Math.max(v, Math.min(s.lo, s.hi)), Math.max(s.lo, s.hi));
     local[name] = [clampTo(xy[0], f.sx), clampTo(xy[1], f.sy)];
+    moves += 1;
     schedule();                              // one draw per frame, however fast the pointer moves
     sendHandles();
+    rest();
   }
   const pointer = (e) => { const b = canvas.getBoundingClientRect(); return [e.clientX - b.left, e.clientY - b.top]; };
   function onDown(e) {
@@ -753,12 +985,12 @@ function render({ model, el }) {
     const [px, py] = pointer(e), f = handleFrame(dragging);
     moveHandle(dragging, [f.sx.invert(px), f.sy.invert(py)]);
   }
-  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); schedule(); };
+  const onUp = () => { dragging = null; canvas.classList.remove("dragging"); redraw(); };
   function onKey(e) {
     const d = ARROWS[e.key], name = Object.keys(local)[0];
     if (!d || name === undefined) return;
     e.preventDefault(); e.stopPropagation();
-    const step = (model.get("grid") || {}).key_step || 0.05;
+    const step = ((content || baseContent()).grid || {}).key_step || 0.05;
     moveHandle(name, [local[name][0] + d[0] * step, local[name][1] + d[1] * step]);
   }
   canvas.addEventListener("pointerdown", onDown);
@@ -774,35 +1006,50 @@ function render({ model, el }) {
     const changed = Object.keys(target).filter((n) => !start[n] || Math.hypot(target[n][0] - start[n][0], target[n][1] - start[n][1]) > 1e-12);
     if (!changed.length) return;
     if (glide) cancelAnimationFrame(glide);
-    if (reduced()) { changed.forEach((n) => { local[n] = target[n].slice(); }); schedule(); return; }
+    if (reduced()) { changed.forEach((n) => { local[n] = target[n].slice(); }); moves += 1; schedule(); return; }
     const t0 = performance.now();
     const step = (now) => {
       const t = Math.min(1, (now - t0) / 200);
       changed.forEach((n) => { local[n] = start[n] ? start[n].map((v, i) => v + (target[n][i] - v) * t) : target[n].slice(); });
-      draw();
+      moves += 1;
+      update();
       glide = t < 1 ? requestAnimationFrame(step) : 0;
     };
     glide = requestAnimationFrame(step);
   }
-  const onReadout = () => { readout.textContent = model.get("readout"); };
   const onCaption = () => { caption.textContent = model.get("caption"); };
-  const redrawOn = "change:panels change:grid change:palettes change:label change:preview change:font_px";
-  model.on(redrawOn, schedule);
+  const baseTraits = "change:panels change:readout change:grid change:preview";
+  const looks = "change:palettes change:label change:font_px";
+  model.on(baseTraits, onBase);
+  model.on("change:at", onAt);
+  model.on(looks, redraw);
   model.on("change:handles", onHandles);
-  model.on("change:readout", onReadout);
   model.on("change:caption", onCaption);
-  const resize = new ResizeObserver(() => { if (Math.min(root.clientWidth, (model.get("grid") || {}).max_width || MAX_WIDTH) !== width) schedule(); });
+  model.on("change:sources", follow);
+  model.on("msg:custom", onFrames);
+  const resize = new ResizeObserver((entries) => {
+    room = entries[entries.length - 1].contentRect.width;
+    const grid = (content || baseContent()).grid || {};
+    if (Math.min(room, grid.max_width || MAX_WIDTH) !== width) redraw();
+  });
   resize.observe(root);
-  onReadout(); onCaption(); draw();
+  onCaption(); update(); follow();
   return () => {
+    gone = true;
     resize.disconnect();
+    if (sources) sources.dispose();
     if (pending) cancelAnimationFrame(pending);
     if (sendPending) cancelAnimationFrame(sendPending);
     if (glide) cancelAnimationFrame(glide);
-    model.off(redrawOn, schedule);
+    if (settle) clearTimeout(settle);
+    if (later) clearTimeout(later);
+    model.off(baseTraits, onBase);
+    model.off("change:at", onAt);
+    model.off(looks, redraw);
     model.off("change:handles", onHandles);
-    model.off("change:readout", onReadout);
     model.off("change:caption", onCaption);
+    model.off("change:sources", follow);
+    model.off("msg:custom", onFrames);
     canvas.removeEventListener("pointerdown", onDown);
     canvas.removeEventListener("pointermove", onMove);
     canvas.removeEventListener("pointerup", onUp);
