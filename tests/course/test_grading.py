@@ -111,7 +111,7 @@ def test_bank_answers_get_the_same_verdict_from_the_report_as_from_their_own_che
             own = checks.run(exercise_id, fn)
             probes = [*checks.get(exercise_id).probes, *grader.exercise(exercise_id).probes]
             run = _sandbox.run(fn, probes, grader.exercise(exercise_id).forbidden)
-        outcomes = [(o.value, o.error, o.error_type, o.line, o.mutated) for o in run.outcomes]
+        outcomes = [(o.value, o.error, o.error_type, o.line, o.mutated, o.state) for o in run.outcomes]
         record = ("answer", 0, "function", sorted(run.names), run.library_call, outcomes, run.stopped,
                   run.stopped_at, run.detail, None)
         graded = grader._verdict(_Question(exercise_id), record)
@@ -130,7 +130,7 @@ def test_an_answer_that_memorised_the_public_probes_fails_on_the_hidden_ones(gra
     assert checks.run("softmax", softmax).status == "correct", "the notebook's own check is fooled"
     probes = [*checks.get("softmax").probes, *grader.exercise("softmax").probes]
     run = _sandbox.run(softmax, probes, ())
-    outcomes = [(o.value, o.error, o.error_type, o.line, o.mutated) for o in run.outcomes]
+    outcomes = [(o.value, o.error, o.error_type, o.line, o.mutated, o.state) for o in run.outcomes]
     record = ("answer", 0, "function", [], None, outcomes, None, None, "", None)
     assert grader._verdict(_Question("softmax"), record).status == "incorrect"
 
