@@ -718,8 +718,11 @@ def _outcome(value) -> Outcome | None:
     texts = (value.error, value.error_type, value.line)
     if not all(t is None or type(t) is str for t in texts) or type(value.mutated) is not bool:
         return None
+    state = value.state
+    if type(state) is not tuple or len(state) > 8 or not all(type(t) is str and len(t) <= 40 for t in state):
+        return None
     return Outcome(_bounded(value.value, [ELEMENTS_LIMIT]), *(t if t is None else t[:500] for t in texts),
-                   value.mutated)
+                   value.mutated, state)
 
 
 def _drain(buffer: bytearray, state: dict) -> None:

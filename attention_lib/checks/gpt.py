@@ -3,13 +3,16 @@ sampling with temperature and top-k.
 
 Every reference is the library's own function, with the same signature: :func:`attention_lib.gpt.layer_norm`,
 :func:`attention_lib.gpt.layer_norm_backward`, :func:`attention_lib.training.cross_entropy`,
-:func:`attention_lib.gpt.block` and :func:`attention_lib.sampling.sample_next`. Sampling is checked exactly:
-each probe hands the learner's function a seeded ``numpy.random.Generator``, and the contract says how to draw
-(``rng.choice(V, size=size, p=probs)``, one uniform number per token), so a right answer returns the reference's
-very tokens; an answer whose tokens come out in the right proportions from another generator is told so.
+:func:`attention_lib.gpt.block` and :func:`attention_lib.sampling.sample_next`. Beside each exercise stands its
+teaching reference: the most direct numpy a learner would write, with a role note on each line that carries an
+idea. The mistakes a learner makes are generated from it (:mod:`._mutants`); the hand-written misconceptions
+below are the ideas no single slip of it makes: the variance as E[x²] − μ², RMSNorm, a post-LN block, ReLU or
+the erf GELU, top-k that keeps the smallest logits, a softmax taken before the cut.
 
-``TEACHING`` keeps, for each exercise, the most direct numpy a learner would write, with a role note on each
-line that carries an idea: the source the wrong implementations below are one or two edits away from.
+Sampling is checked exactly: each probe hands the learner's function a seeded ``numpy.random.Generator``, and
+the contract says how to draw (``rng.choice(V, size=size, p=probs)``, one uniform number per token, nothing at
+temperature 0), so a right answer returns the reference's very tokens and leaves the generator in the
+reference's state; an answer whose tokens come out in the right proportions from another generator is told so.
 """
 from __future__ import annotations
 
@@ -18,86 +21,25 @@ import math
 import numpy as np
 
 from .. import gpt as lib
-from ..sampling import next_token_probs, sample_next
-from ..training import cross_entropy
+from .. import sampling as _sampling
+from .. import training as _training
 from ._compare import as_array
-from ._engine import Exercise, Misconception, Probe, family, randn
+from ._engine import Exercise, Misconception, Probe, randn
 from ._engine import rng as _probe_rng
-
-# --------------------------------------------------------------------------- teaching references
-
-
-def teaching_layer_norm(x, gamma, beta, eps=1e-5):
-    mu = x.mean(axis=-1, keepdims=True)                  # role: each token's own mean, over its D features
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)   # role: the biased variance, divided by D
-    x_hat = (x - mu) / np.sqrt(var + eps)                # role: ε under the root keeps a constant token finite
-    return x_hat * gamma + beta                          # role: γ scales and β shifts, feature by feature
-
-
-def teaching_layer_norm_backward(dy, x, gamma, eps=1e-5):
-    mu = x.mean(axis=-1, keepdims=True)
-    sigma = np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)
-    x_hat = (x - mu) / sigma
-    g = dy * gamma                                       # role: the gradient reaching x̂ passes through γ
-    dx = (g - g.mean(axis=-1, keepdims=True)             # role: the path through the mean μ
-          - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) / sigma   # role: the path through σ
-    D = x.shape[-1]
-    dgamma = (dy * x_hat).reshape(-1, D).sum(axis=0)     # role: γ is shared by every token: sum over them
-    dbeta = dy.reshape(-1, D).sum(axis=0)                # role: so is β
-    return dx, dgamma, dbeta
-
-
-def teaching_cross_entropy(logits, targets):
-    n = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)       # role: each row's own maximum keeps exp finite
-    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))   # role: log-softmax, the normaliser included
-    loss = -log_p[np.arange(n), targets].mean()          # role: one entry per row, averaged over the rows
-    d_logits = np.exp(log_p)                             # role: p ...
-    d_logits[np.arange(n), targets] -= 1                 # role: ... minus one-hot at the target
-    return loss, d_logits / n                            # role: the mean's 1/n reaches the gradient too
-
-
-def teaching_block(x, params, n_heads):
-    def ln(z, g, b):
-        mu = z.mean(axis=-1, keepdims=True)
-        return (z - mu) / np.sqrt(((z - mu) ** 2).mean(axis=-1, keepdims=True) + 1e-5) * g + b
-
-    B, T, D = x.shape
-    d = D // n_heads
-    a = ln(x, params["ln1.g"], params["ln1.b"])          # role: pre-LN: normalise the sublayer's input only
-    q, k, v = (np.swapaxes((a @ params[w]).reshape(B, T, n_heads, d), 1, 2) for w in ("W_q", "W_k", "W_v"))
-    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)          # role: per head, scaled by √d with d = D/h
-    s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)   # role: causal: no position sees the future
-    w = np.exp(s - s.max(axis=-1, keepdims=True))
-    w = w / w.sum(axis=-1, keepdims=True)
-    heads = np.swapaxes(w @ v, 1, 2).reshape(B, T, D)    # role: merge the heads back side by side
-    x = x + heads @ params["W_o"]                        # role: residual: add to the stream itself
-    m = ln(x, params["ln2.g"], params["ln2.b"])          # role: the MLP's own LayerNorm
-    u = m @ params["W_1"] + params["b_1"]
-    gelu = 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))   # role: GELU, tanh form
-    return x + gelu @ params["W_2"] + params["b_2"]      # role: the second residual connection
-
-
-def teaching_sample_next(logits, rng, temperature=1.0, top_k=None, size=None):
-    if temperature == 0:                                 # role: τ → 0 is greedy: no division by 0
-        best = int(np.argmax(logits))
-        return best if size is None else np.full(size, best)
-    z = logits / temperature                             # role: τ divides the logits, before the softmax
-    if top_k is not None:
-        kth = np.sort(z)[-top_k]                         # role: the k-th largest (sorted ascending: from the end)
-        z = np.where(z >= kth, z, -np.inf)               # role: drop the rest before the softmax
-    p = np.exp(z - z.max())
-    p = p / p.sum()                                      # role: renormalised over the survivors
-    return rng.choice(len(p), size=size, p=p)            # role: the generator given, one draw per token
-
-
-TEACHING = {"layer_norm": teaching_layer_norm, "layer_norm_backward": teaching_layer_norm_backward,
-            "cross_entropy": teaching_cross_entropy, "gpt_block": teaching_block, "sample_next": teaching_sample_next}
 
 # --------------------------------------------------------------------------- q1 · layer_norm (easy)
 
 
-def _ln_probe(label, seed, shape, purpose, scale=1.0, shift=0.0, constant_row=False, tiny_row=False, dtype=None):
+def layer_norm(x, gamma, beta, eps=1e-5):
+    mu = x.mean(axis=-1, keepdims=True)         # (..., 1) role[mean]: each token's own mean, over its D features
+    # role[variance]: the mean square of the centred features, divided by D (not D − 1), each token its own
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)   # (..., 1)
+    # role[eps]: ε is added to the variance under the square root, so a constant token stays finite
+    x_hat = (x - mu) / np.sqrt(var + eps)       # (..., D)
+    return x_hat * gamma + beta                 # (..., D) role[affine]: γ scales and β shifts, feature by feature
+
+
+def _ln_inputs(seed, shape, scale=1.0, shift=0.0, constant_row=False, tiny_row=False, dtype=None):
     x, gamma, beta = randn(seed, shape, shape[-1:], shape[-1:])
     x = shift + scale * x
     if constant_row:
@@ -107,201 +49,237 @@ def _ln_probe(label, seed, shape, purpose, scale=1.0, shift=0.0, constant_row=Fa
     gamma = 1.0 + 0.5 * gamma
     if dtype is not None:
         x, gamma, beta = (a.astype(dtype) for a in (x, gamma, beta))
-    return Probe(label, (x, gamma, beta), purpose=purpose)
+    return x, gamma, beta
 
 
-LN_PROBES = [
-    _ln_probe("one token x (6,), γ and β (6,)", 1001, (6,), "1-D"),
-    _ln_probe("tokens x (5, 8)", 1002, (5, 8), "2-D", scale=2.0, shift=1.0),
-    _ln_probe("a batch of sequences x (2, 3, 8)", 1003, (2, 3, 8), "batched", scale=3.0, shift=-2.0),
-    _ln_probe("x (4, 6) whose first token is constant (variance 0)", 1004, (4, 6), "constant_token", constant_row=True),
-    _ln_probe("x (3, 16) whose last token has a tiny spread (variance ~1e-6)", 1005, (3, 16), "tiny_variance",
-              tiny_row=True),
-    _ln_probe("x (4, 4, 4): as many sequences as positions as features", 1006, (4, 4, 4), "square", scale=1.5),
-    _ln_probe("float32 x (3, 5)", 1007, (3, 5), "float32", dtype=np.float32),
-]
-
-
-def _ln(axis="last", ddof=0, eps="inside", centre=True, divide="std", affine="right"):
-    """LayerNorm as a learner writes it, with one choice per stage."""
-    def layer_norm(x, gamma, beta, eps_=1e-5):
-        ax = {"last": -1, "first": 0, "all": None}[axis]
-        keep = ax is not None
-        mu = x.mean(axis=ax, keepdims=keep) if centre else 0.0
-        var = ((x - mu) ** 2).sum(axis=ax, keepdims=keep) / (
-            (x.shape[-1] if ax == -1 else x.shape[0] if ax == 0 else x.size) - ddof)
-        if not centre:
-            var = (x ** 2).sum(axis=ax, keepdims=keep) / (
-                (x.shape[-1] if ax == -1 else x.shape[0] if ax == 0 else x.size) - ddof)
-        spread = {"inside": np.sqrt(var + eps_), "outside": np.sqrt(var) + eps_, "none": np.sqrt(var)}[eps]
-        if divide == "var":
-            spread = spread ** 2
-        x_hat = (x - mu) / spread
-        return {"right": x_hat * gamma + beta, "missing": x_hat, "scale_only": x_hat * gamma,
-                "swapped": x_hat * beta + gamma}[affine]
-
-    def call(x, gamma, beta, eps=1e-5):
-        return layer_norm(np.asarray(x), np.asarray(gamma), np.asarray(beta), eps)
-    return call
-
-
-_LN_STAGES = {
-    "axis": [("last", None, ""), ("first", "layer_norm_wrong_axis", ""), ("all", "layer_norm_wrong_axis",
-                                                                            "You normalised the whole array at once.")],
-    "ddof": [(0, None, ""), (1, "layer_norm_unbiased_variance", "")],
-    "eps": [("inside", None, ""), ("outside", "layer_norm_eps_outside_sqrt", ""), ("none", "layer_norm_no_eps", "")],
-    "centre": [(True, None, ""), (False, "layer_norm_no_centering", "")],
-    "divide": [("std", None, ""), ("var", "layer_norm_divided_by_variance", "")],
-    "affine": [("right", None, ""), ("missing", "layer_norm_affine_missing", ""),
-               ("scale_only", "layer_norm_affine_missing", "β is missing."),
-               ("swapped", "layer_norm_gamma_beta_swapped", "")],
-}
-
-
-def _build_ln(axis, ddof, eps, centre, divide, affine):
-    return _ln(axis, ddof, eps, centre, divide, affine)
+def _ln_probes():
+    return [
+        Probe("one token x (6,), γ and β (6,)", _ln_inputs(1001, (6,)), purpose="1-D"),
+        Probe("tokens x (5, 8)", _ln_inputs(1002, (5, 8), scale=2.0, shift=1.0), purpose="2-D"),
+        Probe("a batch of sequences x (2, 3, 8)", _ln_inputs(1003, (2, 3, 8), scale=3.0, shift=-2.0),
+              purpose="batched"),
+        Probe("x (4, 6) whose first token is constant (variance 0)", _ln_inputs(1004, (4, 6), constant_row=True),
+              purpose="constant_token"),
+        Probe("x (3, 16) whose last token has a tiny spread (variance ~1e-6)", _ln_inputs(1005, (3, 16), tiny_row=True),
+              purpose="tiny_variance"),
+        Probe("x (4, 4, 4): as many sequences as positions as features", _ln_inputs(1006, (4, 4, 4), scale=1.5),
+              purpose="square"),
+        Probe("float32 x (3, 5)", _ln_inputs(1007, (3, 5), dtype=np.float32), purpose="float32"),
+        Probe("x (2, 2, 3, 6), one more axis", _ln_inputs(1008, (2, 2, 3, 6), shift=0.5), purpose="extra_axis"),
+        Probe("x (4, 8) with ε = 0.5", _ln_inputs(1009, (4, 8), scale=0.8), {"eps": 0.5}, purpose="eps"),
+        Probe("x (3, 8) whose features lie near 10⁷, a spread of 1", _ln_inputs(1010, (3, 8), shift=1e7),
+              purpose="far_features"),
+    ]
 
 
 LAYER_NORM = Exercise(
     id="layer_norm",
     signature="layer_norm(x, gamma, beta, eps=1e-5)",
     reference=lib.layer_norm,
-    probes=LN_PROBES,
-    misconceptions=family(_build_ln, _LN_STAGES),
+    teaching=layer_norm,
+    probes=_ln_probes,
+    equivalent={"swap: x - mu → mu - x": "Inside the variance the difference is squared: (μ − x)² = (x − μ)²."},
+    codes={("mean", "axis"): "layer_norm_wrong_axis", ("variance", "axis"): "layer_norm_wrong_axis",
+           ("eps", "drop", "add"): "layer_norm_no_eps", ("affine", "drop"): "layer_norm_affine_missing"},
+    misconceptions=[
+        Misconception("layer_norm_variance_cancels", patch=(
+            ("((x - mu) ** 2).mean(axis=-1, keepdims=True)", "(x ** 2).mean(axis=-1, keepdims=True) - mu ** 2"),)),
+        Misconception("layer_norm_no_centering", patch=(
+            ("((x - mu) ** 2).mean(axis=-1, keepdims=True)", "(x ** 2).mean(axis=-1, keepdims=True)"),
+            ("x_hat = (x - mu) /", "x_hat = x /"))),
+        Misconception("layer_norm_unbiased_variance", patch=(
+            ("((x - mu) ** 2).mean(axis=-1, keepdims=True)",
+             "((x - mu) ** 2).sum(axis=-1, keepdims=True) / (x.shape[-1] - 1)"),)),
+        Misconception("layer_norm_eps_outside_sqrt", patch=(("np.sqrt(var + eps)", "(np.sqrt(var) + eps)"),)),
+        Misconception("layer_norm_divided_by_variance", patch=(("np.sqrt(var + eps)", "(var + eps)"),)),
+        Misconception("layer_norm_gamma_beta_swapped", patch=(("x_hat * gamma + beta", "x_hat * beta + gamma"),)),
+        Misconception("layer_norm_affine_missing", patch=(("return x_hat * gamma + beta", "return x_hat"),)),
+        Misconception("layer_norm_wrong_axis", detail="You normalised the whole array at once.", patch=(
+            ("x.mean(axis=-1, keepdims=True)", "x.mean()"), ("((x - mu) ** 2).mean(axis=-1, keepdims=True)",
+                                                             "((x - mu) ** 2).mean()"))),
+    ],
     forbidden=(lib.layer_norm, lib.layer_norm_forward),
     output="values",
-    purposes={"constant_token": ("layer_norm_no_eps", ""), "tiny_variance": ("layer_norm_eps_outside_sqrt", "")},
+    purposes={"constant_token": ("layer_norm_no_eps", ""), "tiny_variance": ("layer_norm_eps_outside_sqrt", ""),
+              "far_features": ("layer_norm_variance_cancels", "")},
 )
 
 # --------------------------------------------------------------------------- q2 · layer_norm_backward (hard)
 
 
-def _lnb_probe(label, seed, shape, purpose, scale=1.0):
+def layer_norm_backward(dy, x, gamma, eps=1e-5):
+    D = x.shape[-1]
+    mu = x.mean(axis=-1, keepdims=True)         # (..., 1) role[mean]: each token's own mean, over its D features
+    # role[sigma]: σ = √(var + ε), the spread LayerNorm divided by, with the variance of the centred features
+    sigma = np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)   # (..., 1)
+    x_hat = (x - mu) / sigma                    # (..., D)
+    g = dy * gamma                              # (..., D) role[through_gamma]: the gradient reaching x̂ passes through γ
+    # role[dx]: x̂ = (x − μ)/σ, and every feature moves μ and σ too: g minus its mean, minus x̂ times the mean of g·x̂
+    dx = (g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) / sigma   # (..., D)
+    dgamma = (dy * x_hat).reshape(-1, D).sum(axis=0)   # (D,) role[shared]: γ serves every token: sum over all of them
+    dbeta = dy.reshape(-1, D).sum(axis=0)       # (D,) role[shared]: so does β
+    return dx, dgamma, dbeta
+
+
+def _lnb_inputs(seed, shape, scale=1.0, shift=0.5, dtype=None):
     dy, x, gamma = randn(seed, shape, shape, shape[-1:])
-    return Probe(label, (dy, scale * x + 0.5, 1.0 + 0.5 * gamma), purpose=purpose)
+    out = (dy, shift + scale * x, 1.0 + 0.5 * gamma)
+    return out if dtype is None else tuple(a.astype(dtype) for a in out)
 
 
-LNB_PROBES = [
-    _lnb_probe("one token dy, x (6,), γ (6,)", 1011, (6,), "1-D"),
-    _lnb_probe("tokens dy, x (5, 8)", 1012, (5, 8), "2-D", scale=2.0),
-    _lnb_probe("a batch dy, x (2, 3, 8)", 1013, (2, 3, 8), "batched"),
-    _lnb_probe("dy, x (4, 4, 4): as many sequences as positions as features", 1014, (4, 4, 4), "square"),
-]
+def _lnb_probes():
+    return [
+        Probe("one token dy, x (6,), γ (6,)", _lnb_inputs(1011, (6,)), purpose="1-D"),
+        Probe("tokens dy, x (5, 8)", _lnb_inputs(1012, (5, 8), scale=2.0), purpose="2-D"),
+        Probe("a batch dy, x (2, 3, 8)", _lnb_inputs(1013, (2, 3, 8)), purpose="batched"),
+        Probe("dy, x (4, 4, 4): as many sequences as positions as features", _lnb_inputs(1014, (4, 4, 4)),
+              purpose="square"),
+        Probe("dy, x (2, 2, 3, 6), one more axis", _lnb_inputs(1015, (2, 2, 3, 6)), purpose="extra_axis"),
+        Probe("dy, x (4, 8) with ε = 0.5", _lnb_inputs(1016, (4, 8), scale=0.8), {"eps": 0.5}, purpose="eps"),
+        Probe("float32 dy, x (3, 5)", _lnb_inputs(1017, (3, 5), dtype=np.float32), purpose="float32"),
+        Probe("dy, x (3, 8) whose features lie near 10⁷, a spread of 1", _lnb_inputs(1018, (3, 8), shift=1e7),
+              purpose="far_features"),
+    ]
 
-
-def _lnb(dx="right", gamma="times", params="summed", order="right"):
-    """LayerNorm's backward pass with one choice per stage."""
-    def layer_norm_backward(dy, x, gamma_, eps=1e-5):
-        dy, x, gamma_ = np.asarray(dy), np.asarray(x), np.asarray(gamma_)
-        mu = x.mean(axis=-1, keepdims=True)
-        sigma = np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)
-        x_hat = (x - mu) / sigma
-        g = dy * gamma_ if gamma == "times" else dy
-        mean_term = g.mean(axis=-1, keepdims=True)
-        var_term = x_hat * (g * x_hat).mean(axis=-1, keepdims=True)
-        out = {"right": (g - mean_term - var_term) / sigma, "no_mean": (g - var_term) / sigma,
-               "no_var": (g - mean_term) / sigma, "constant": g / sigma}[dx]
-        D = x.shape[-1]
-        if params == "summed":
-            dgamma, dbeta = (dy * x_hat).reshape(-1, D).sum(axis=0), dy.reshape(-1, D).sum(axis=0)
-        else:
-            dgamma, dbeta = dy * x_hat, dy
-        return (out, dbeta, dgamma) if order == "swapped" else (out, dgamma, dbeta)
-    return layer_norm_backward
-
-
-_LNB_STAGES = {
-    "dx": [("right", None, ""), ("no_mean", "layer_norm_backward_missing_mean_term", ""),
-           ("no_var", "layer_norm_backward_missing_variance_term", ""),
-           ("constant", "layer_norm_backward_constant_stats", "")],
-    "gamma": [("times", None, ""), ("without", "layer_norm_backward_without_gamma", "")],
-    "params": [("summed", None, ""), ("per_token", "layer_norm_backward_params_not_summed", "")],
-    "order": [("right", None, ""), ("swapped", "layer_norm_backward_params_swapped", "")],
-}
 
 LAYER_NORM_BACKWARD = Exercise(
     id="layer_norm_backward",
     signature="layer_norm_backward(dy, x, gamma, eps=1e-5)",
     reference=lib.layer_norm_backward,
-    probes=LNB_PROBES,
-    misconceptions=family(_lnb, _LNB_STAGES),
+    teaching=layer_norm_backward,
+    probes=_lnb_probes,
+    equivalent={
+        "swap: x - mu → mu - x": "Inside the variance the difference is squared: (μ − x)² = (x − μ)².",
+        "axis: (dy * x_hat).reshape(-1, D).sum(axis=0) → (dy * x_hat).reshape(-1, D).sum(axis=-2)":
+            "After the reshape to (tokens, D) axis −2 is axis 0.",
+        "axis: dy.reshape(-1, D).sum(axis=0) → dy.reshape(-1, D).sum(axis=-2)":
+            "After the reshape to (tokens, D) axis −2 is axis 0.",
+        "size: x.shape[-1] → dy.shape[-1]": "dy has the shape of x, so its last axis is D too.",
+        "size: x.shape[-1] → gamma.shape[-1]": "γ holds one gain per feature: its length is D.",
+    },
+    codes={("through_gamma", "drop"): "layer_norm_backward_without_gamma",
+           ("mean", "axis"): "layer_norm_wrong_axis", ("sigma", "axis"): "layer_norm_wrong_axis"},
+    misconceptions=[
+        Misconception("layer_norm_backward_missing_mean_term", patch=(
+            ("(g - g.mean(axis=-1, keepdims=True) - x_hat", "(g - x_hat"),)),
+        Misconception("layer_norm_backward_missing_variance_term", patch=(
+            (" - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) / sigma", ") / sigma"),)),
+        Misconception("layer_norm_backward_constant_stats", patch=(
+            ("(g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)) / sigma",
+             "g / sigma"),)),
+        Misconception("layer_norm_backward_params_not_summed", patch=(
+            ("(dy * x_hat).reshape(-1, D).sum(axis=0)", "dy * x_hat"), ("dy.reshape(-1, D).sum(axis=0)", "dy"))),
+        Misconception("layer_norm_backward_params_swapped", patch=(("return dx, dgamma, dbeta",
+                                                                   "return dx, dbeta, dgamma"),)),
+        Misconception("layer_norm_variance_cancels", patch=(
+            ("((x - mu) ** 2).mean(axis=-1, keepdims=True)", "(x ** 2).mean(axis=-1, keepdims=True) - mu ** 2"),)),
+    ],
     forbidden=(lib.layer_norm_backward, lib._layer_norm_backward),
     output="values",
     returns="tuple",
     parts=("dx", "dgamma", "dbeta"),
+    purposes={"far_features": ("layer_norm_variance_cancels", "")},
 )
 
 # --------------------------------------------------------------------------- q3 · cross_entropy (easy)
 
 
-def _ce_probe(label, seed, n, V, purpose, scale=1.0, shift=0.0, targets=None):
+def cross_entropy(logits, targets):
+    n = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)   # (n, V) role[shift]: each row's own maximum keeps exp finite
+    # role[log_softmax]: log-probabilities taken directly, z − ln Σ e^z: finite even where a probability underflows
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))   # (n, V)
+    # role[pick]: one entry per row, the target's, averaged over the n rows
+    loss = -log_p[np.arange(n), targets].mean()
+    d_logits = np.exp(log_p)                    # (n, V) role[probabilities]: p = softmax(logits) ...
+    d_logits[np.arange(n), targets] -= 1        # role[onehot]: ... minus 1 at each row's target
+    return loss, d_logits / n                   # role[mean]: the mean's 1/n reaches the gradient too
+
+
+def _ce_inputs(seed, n, V, scale=1.0, shift=0.0, targets=None, dtype=None, sink=None):
     g = _probe_rng(seed)
-    logits = shift + scale * g.normal(size=(n, V))
+    logits = shift + scale * g.normal(size=(n, V))      # (n, V)
     targets = g.integers(0, V, n) if targets is None else np.asarray(targets)
-    return Probe(label, (logits, targets), purpose=purpose)
+    if sink is not None:                                 # row `sink`'s target 800 below its row's maximum
+        row, target = sink
+        logits[row, target] = logits[row].max() - 800.0
+        targets[row] = target
+    return (logits if dtype is None else logits.astype(dtype)), targets
 
 
-CE_PROBES = [
-    _ce_probe("logits (5, 7), targets (5,)", 1021, 5, 7, "2-D"),
-    _ce_probe("one row: logits (1, 4)", 1022, 1, 4, "one_token"),
-    _ce_probe("logits (6, 6) with targets [0, 0, 1, 5, 5, 5]", 1023, 6, 6, "square", targets=[0, 0, 1, 5, 5, 5]),
-    _ce_probe("large logits (3, 5) around 1000", 1024, 3, 5, "large", scale=2.0, shift=1000.0),
-]
+def _ce_probes():
+    return [
+        Probe("logits (5, 7), targets (5,)", _ce_inputs(1021, 5, 7), purpose="2-D"),
+        Probe("one row: logits (1, 4)", _ce_inputs(1022, 1, 4), purpose="one_token"),
+        Probe("logits (6, 6) with targets [0, 0, 1, 5, 5, 5]", _ce_inputs(1023, 6, 6, targets=[0, 0, 1, 5, 5, 5]),
+              purpose="square"),
+        Probe("large logits (3, 5) around 1000", _ce_inputs(1024, 3, 5, scale=2.0, shift=1000.0), purpose="large"),
+        Probe("logits (3, 5) on very different scales: rows near +1000, 0 and −1000",
+              _ce_inputs(1027, 3, 5, shift=np.array([[1000.0], [0.0], [-1000.0]])), purpose="far_rows"),
+        Probe("logits (4, 6) whose row 2 puts its target 800 below the row's maximum",
+              _ce_inputs(1025, 4, 6, sink=(2, 3)), purpose="underflow"),
+        Probe("float32 logits (4, 9)", _ce_inputs(1026, 4, 9, dtype=np.float32), purpose="float32"),
+    ]
 
-
-def _ce(grad="right", mean=True, lse="stable", index="rows", base="e"):
-    """Softmax cross-entropy as a learner writes it, with one choice per stage."""
-    def cross_entropy_(logits, targets):
-        logits, targets = np.asarray(logits, dtype=float), np.asarray(targets)
-        n = logits.shape[0]
-        if lse == "stable":
-            z = logits - logits.max(axis=1, keepdims=True)
-            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        elif lse == "naive":
-            log_p = np.log(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
-        else:                                            # no normaliser
-            log_p = logits
-        picked = log_p[np.arange(n), targets] if index == "rows" else log_p[:, targets]
-        loss = -picked.mean() if mean else -picked.sum()
-        if base == "2":
-            loss = loss / math.log(2)
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        p = p / p.sum(axis=1, keepdims=True)
-        d = p.copy()
-        if grad != "p_only":
-            d[np.arange(n), targets] -= 1
-        return float(loss), (d if grad == "not_averaged" else d / n)
-    return cross_entropy_
-
-
-_CE_STAGES = {
-    "grad": [("right", None, ""), ("p_only", "ce_grad_missing_onehot", ""),
-             ("not_averaged", "ce_grad_not_averaged", "")],
-    "mean": [(True, None, ""), (False, "ce_loss_summed", "")],
-    "lse": [("stable", None, ""), ("naive", "no_max_subtraction", "In the loss: compute log-softmax from logits "
-                                                                  "minus each row's maximum."),
-            ("none", "ce_without_log_sum_exp", "")],
-    "index": [("rows", None, ""), ("columns", "ce_wrong_index", "")],
-    "base": [("e", None, ""), ("2", "ce_in_bits", "")],
-}
 
 CROSS_ENTROPY = Exercise(
     id="cross_entropy",
     signature="cross_entropy(logits, targets)",
-    reference=cross_entropy,
-    probes=CE_PROBES,
-    misconceptions=family(_ce, _CE_STAGES),
-    forbidden=(cross_entropy,),
+    reference=_training.cross_entropy,
+    teaching=cross_entropy,
+    probes=_ce_probes,
+    equivalent={"size: logits.shape[0] → targets.shape[-1]": "There is one target per row: targets has n entries."},
+    codes={("onehot", "drop"): "ce_grad_missing_onehot", ("onehot", "update"): "ce_grad_missing_onehot",
+           ("mean", "drop", "div"): "ce_grad_not_averaged", ("pick", "extreme"): "ce_loss_summed",
+           ("log_softmax", "drop", "sub"): "ce_without_log_sum_exp",
+           ("pick", "name", "logits-for-log_p"): "ce_without_log_sum_exp"},
+    misconceptions=[
+        Misconception("ce_log_of_underflowed_softmax", patch=(
+            ("log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
+             "log_p = np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))"),)),
+        Misconception("ce_grad_missing_onehot", patch=(("d_logits[np.arange(n), targets] -= 1", "pass"),)),
+        Misconception("no_max_subtraction", patch=(
+            ("z = logits - logits.max(axis=1, keepdims=True)", "z = logits"),
+            ("d_logits = np.exp(log_p)", "d_logits = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)"))),
+        Misconception("ce_wrong_index", patch=(("-log_p[np.arange(n), targets].mean()", "-log_p[:, targets].mean()"),)),
+        Misconception("ce_in_bits", patch=(("loss = -log_p[np.arange(n), targets].mean()",
+                                            "loss = -log_p[np.arange(n), targets].mean() / np.log(2)"),)),
+        Misconception("ce_grad_not_averaged", patch=(("return loss, d_logits / n", "return loss, d_logits"),)),
+    ],
+    forbidden=(_training.cross_entropy,),
     output="values",
     returns="tuple",
     parts=("loss", "d_logits"),
-    purposes={"large": ("no_max_subtraction", "")},
+    purposes={"large": ("no_max_subtraction", ""), "underflow": ("ce_log_of_underflowed_softmax", "")},
 )
 
 # --------------------------------------------------------------------------- q4 · gpt_block (hard)
 
 
-def _block_params(seed, D, hidden, scale=0.3):
+def gpt_block(x, params, n_heads):
+    p = params
+    B, T, D = x.shape
+    d = D // n_heads                            # role[head_width]: each head gets d = D/h of the features
+    # role[pre_ln]: pre-LN: only the sublayer's input is normalised, the stream itself is not
+    a = layer_norm(x, p["ln1.g"], p["ln1.b"])   # (B, T, D)
+    q = np.swapaxes((a @ p["W_q"]).reshape(B, T, n_heads, d), 1, 2)   # (B, h, T, d) role[queries]: split into heads
+    k = np.swapaxes((a @ p["W_k"]).reshape(B, T, n_heads, d), 1, 2)   # (B, h, T, d) role[keys]: split into heads
+    v = np.swapaxes((a @ p["W_v"]).reshape(B, T, n_heads, d), 1, 2)   # (B, h, T, d) role[values]: split into heads
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(d)   # (B, h, T, T) role[scale]: per head, divided by √d with d = D/h
+    # role[causal]: causal: no position sees a later one
+    s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)   # (B, h, T, T)
+    w = np.exp(s - s.max(axis=-1, keepdims=True))   # (B, h, T, T) role[shift]: each row's own maximum keeps exp finite
+    w = w / w.sum(axis=-1, keepdims=True)       # (B, h, T, T) role[normalise]: each query's weights sum to 1
+    heads = np.swapaxes(w @ v, 1, 2).reshape(B, T, D)   # (B, T, D) role[merge]: the heads side by side again
+    x = x + heads @ p["W_o"]                    # (B, T, D) role[residual]: the output is added to the stream itself
+    m = layer_norm(x, p["ln2.g"], p["ln2.b"])   # (B, T, D) role[pre_ln]: the MLP has its own LayerNorm
+    u = m @ p["W_1"] + p["b_1"]                 # (B, T, 4D)
+    # role[gelu]: GELU in its tanh form, 0.5 u (1 + tanh(√(2/π) (u + 0.044715 u³)))
+    gelu = 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))   # (B, T, 4D)
+    return x + gelu @ p["W_2"] + p["b_2"]       # (B, T, D) role[residual]: the second residual connection
+
+
+def _block_params(seed, D, hidden):
     rng = _probe_rng(seed)
     p = {"ln1.g": 1 + 0.3 * rng.normal(size=D), "ln1.b": 0.3 * rng.normal(size=D),
          "ln2.g": 1 + 0.3 * rng.normal(size=D), "ln2.b": 0.3 * rng.normal(size=D)}
@@ -312,98 +290,96 @@ def _block_params(seed, D, hidden, scale=0.3):
     return p
 
 
-def _block_probe(label, seed, B, T, D, h, purpose, x_scale=1.0):
-    x = x_scale * _probe_rng(seed).normal(size=(B, T, D))
-    return Probe(label, (x, _block_params(seed + 1, D, 4 * D), h), purpose=purpose)
+def _block_inputs(seed, B, T, D, h, x_scale=1.0, dtype=None, gain=1.0):
+    x = x_scale * _probe_rng(seed).normal(size=(B, T, D))     # (B, T, D)
+    params = _block_params(seed + 1, D, 4 * D)
+    params["ln1.g"] = gain * params["ln1.g"]                  # a gain of 30: scores in the thousands
+    return (x if dtype is None else x.astype(dtype)), params, h
 
 
-BLOCK_PROBES = [
-    _block_probe("x (1, 5, 8), 2 heads", 1031, 1, 5, 8, 2, "basic"),
-    _block_probe("a batch x (2, 6, 12), 3 heads", 1033, 2, 6, 12, 3, "batched"),
-    _block_probe("one head: x (1, 4, 6)", 1035, 1, 4, 6, 1, "one_head"),
-    _block_probe("a single token: x (2, 1, 8), 2 heads", 1037, 2, 1, 8, 2, "one_token"),
-    _block_probe("x (1, 6, 8), 4 heads, on a large scale (x × 10)", 1039, 1, 6, 8, 4, "large", x_scale=10.0),
-]
+def _block_probes():
+    return [
+        Probe("x (1, 5, 8), 2 heads", _block_inputs(1031, 1, 5, 8, 2), purpose="basic"),
+        Probe("a batch x (2, 6, 12), 3 heads", _block_inputs(1033, 2, 6, 12, 3), purpose="batched"),
+        Probe("one head: x (1, 4, 6)", _block_inputs(1035, 1, 4, 6, 1), purpose="one_head"),
+        Probe("a single token: x (2, 1, 8), 2 heads", _block_inputs(1037, 2, 1, 8, 2), purpose="one_token"),
+        Probe("x (1, 6, 8), 4 heads, on a large scale (x × 10)", _block_inputs(1039, 1, 6, 8, 4, x_scale=10.0),
+              purpose="large"),
+        Probe("x (1, 5, 8), 2 heads, whose first LayerNorm's γ is 30 times larger: scores in the thousands",
+              _block_inputs(1043, 1, 5, 8, 2, gain=30.0), purpose="large"),
+        Probe("float32 x (2, 4, 6), 3 heads", _block_inputs(1041, 2, 4, 6, 3, dtype=np.float32), purpose="float32"),
+    ]
 
 
-def _gelu_exact(u):
-    erf = np.vectorize(math.erf)
-    return 0.5 * u * (1 + erf(u / math.sqrt(2)))
-
-
-def _relu(u):
-    return np.maximum(u, 0)
-
-
-def _block(norm="pre", residual="stream", causal=True, order="attention_first", ln="own", act=lib.gelu,
-           scale="sqrt_d", heads="split", w_o=True):
-    """A pre-LN block as a learner writes it, with one choice per stage."""
-    def ln_(z, g, b):
-        mu = z.mean(axis=-1, keepdims=True)
-        return (z - mu) / np.sqrt(((z - mu) ** 2).mean(axis=-1, keepdims=True) + 1e-5) * g + b
-
-    def attend(a, p, n_heads):
-        B, T, D = a.shape
-        h = n_heads if heads == "split" else 1
-        d = D // h
-        q, k, v = (np.swapaxes((a @ p[w]).reshape(B, T, h, d), 1, 2) for w in ("W_q", "W_k", "W_v"))
-        s = q @ np.swapaxes(k, -1, -2) / {"sqrt_d": math.sqrt(d), "none": 1.0, "sqrt_D": math.sqrt(D)}[scale]
-        if causal:
-            s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)
-        w = np.exp(s - s.max(axis=-1, keepdims=True))
-        w = w / w.sum(axis=-1, keepdims=True)
-        out = np.swapaxes(w @ v, 1, 2).reshape(B, T, D)
-        return out @ p["W_o"] if w_o else out
-
-    def mlp(m, p):
-        return act(m @ p["W_1"] + p["b_1"]) @ p["W_2"] + p["b_2"]
-
-    def gpt_block(x, params, n_heads):
-        x = np.asarray(x, dtype=float)
-        p = params
-        lns = [("ln1.g", "ln1.b"), ("ln2.g", "ln2.b")]
-        if ln == "swapped":
-            lns = lns[::-1]
-        subs = [lambda a: attend(a, p, n_heads), lambda a: mlp(a, p)]
-        if order == "mlp_first":                         # each sublayer keeps its own LayerNorm
-            subs, lns = subs[::-1], lns[::-1]
-        for (g, b), sub in zip(lns, subs, strict=True):
-            if norm == "post":
-                x = ln_(x + sub(x), p[g], p[b])
-            else:
-                a = ln_(x, p[g], p[b])
-                x = {"stream": x + sub(a), "none": sub(a), "normalised": a + sub(a)}[residual]
-        return x
-    return gpt_block
-
-
-_BLOCK_STAGES = {
-    "norm": [("pre", None, ""), ("post", "block_post_ln", "")],
-    "residual": [("stream", None, ""), ("none", "block_missing_residual", ""),
-                 ("normalised", "block_residual_from_normalised", "")],
-    "causal": [(True, None, ""), (False, "block_not_causal", "")],
-    "order": [("attention_first", None, ""), ("mlp_first", "block_sublayers_swapped", "")],
-    "ln": [("own", None, ""), ("swapped", "block_layer_norms_swapped", "")],
-    "act": [(lib.gelu, None, ""), (_relu, "relu_instead_of_gelu", ""), (_gelu_exact, "gelu_exact_not_tanh", "")],
-    "scale": [("sqrt_d", None, ""), ("none", "no_sqrt_d_scaling", "Inside the block: d = D / h per head."),
-              ("sqrt_D", "scaled_by_d_model", "")],
-    "heads": [("split", None, ""), ("one", "heads_not_split", "")],
-    "w_o": [(True, None, ""), (False, "forgot_w_o", "")],
-}
+_GELU = "gelu = 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))"
 
 GPT_BLOCK = Exercise(
     id="gpt_block",
     signature="gpt_block(x, params, n_heads)",
     reference=lib.block,
-    probes=BLOCK_PROBES,
-    misconceptions=family(_block, _BLOCK_STAGES, most=1),
+    teaching=gpt_block,
+    probes=_block_probes,
+    equivalent={
+        "cast: np.tril(np.ones((T, T), dtype=bool)) → np.tril(np.ones((T, T)))":
+            "`np.where` reads a 0/1 float mask as False/True.",
+        "fill: -np.inf → -1000000000.0": "A causal row always keeps its own key, so e^(−1e9 − max) = 0 exactly as "
+                                         "e^(−∞) does.",
+    },
+    codes={("residual", "drop"): "block_missing_residual",
+           ("residual", "name", "m-for-x"): "block_residual_from_normalised",
+           ("residual", "name", "a-for-x"): "block_residual_from_normalised", ("causal", "drop"): "block_not_causal",
+           ("causal", "polarity"): "block_not_causal", ("merge", "drop", "matmul"): "forgot_w_o",
+           ("residual", "drop", "matmul"): "forgot_w_o", ("scale", "size"): "scaled_by_d_model",
+           ("scale", "name", "D-for-d"): "scaled_by_d_model"},
+    misconceptions=[
+        Misconception("block_post_ln", patch=(
+            ("a = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])", "a = x"),
+            ("x = x + heads @ p[\"W_o\"]", "x = layer_norm(x + heads @ p[\"W_o\"], p[\"ln1.g\"], p[\"ln1.b\"])"),
+            ("m = layer_norm(x, p[\"ln2.g\"], p[\"ln2.b\"])", "m = x"),
+            ("return x + gelu @ p[\"W_2\"] + p[\"b_2\"]",
+             "return layer_norm(x + gelu @ p[\"W_2\"] + p[\"b_2\"], p[\"ln2.g\"], p[\"ln2.b\"])"))),
+        Misconception("block_missing_residual", patch=(("x = x + heads @", "x = heads @"),
+                                                       ("return x + gelu @", "return gelu @"))),
+        Misconception("block_residual_from_normalised", patch=(("x = x + heads @", "x = a + heads @"),
+                                                               ("return x + gelu @", "return m + gelu @"))),
+        Misconception("relu_instead_of_gelu", patch=((_GELU, "gelu = np.maximum(u, 0)"),)),
+        Misconception("gelu_exact_not_tanh", patch=((_GELU, "gelu = 0.5 * u * (1 + np.vectorize(math.erf)(u / "
+                                                            "math.sqrt(2)))"),)),
+        Misconception("block_layer_norms_swapped", patch=(("p[\"ln1.g\"], p[\"ln1.b\"]", "p[\"ln2.g\"], p[\"ln2.b\"]"),
+                                                          ("m = layer_norm(x, p[\"ln2.g\"], p[\"ln2.b\"])",
+                                                           "m = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])"))),
+        Misconception("heads_not_split", patch=(("d = D // n_heads", "d, n_heads = D, 1"),)),
+        Misconception("block_sublayers_swapped", patch=(
+            ("a = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])",
+             "u0 = layer_norm(x, p[\"ln2.g\"], p[\"ln2.b\"]) @ p[\"W_1\"] + p[\"b_1\"]\n"
+             "    x = x + 0.5 * u0 * (1 + np.tanh(np.sqrt(2 / np.pi) * (u0 + 0.044715 * u0 ** 3))) @ p[\"W_2\"] "
+             "+ p[\"b_2\"]\n    a = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])"),
+            ("return x + gelu @ p[\"W_2\"] + p[\"b_2\"]", "return x"))),
+    ],
     forbidden=(lib.block, lib.block_forward),
     output="values",
 )
 
 # --------------------------------------------------------------------------- q5 · sample_next (medium)
 
+
+def sample_next(logits, rng, temperature=1.0, top_k=None, size=None):
+    # role[greedy]: τ = 0 is greedy: the largest logit, with no division by 0 and nothing drawn
+    if temperature == 0:
+        best = int(np.argmax(logits))
+        return best if size is None else np.full(size, best)
+    z = logits / temperature                    # (V,) role[temperature]: τ divides the logits, before the softmax
+    if top_k is not None:
+        kth = np.sort(z)[-top_k]                # role[kth]: the k-th largest logit (sort is ascending: from the end)
+        z = np.where(z >= kth, z, -np.inf)      # (V,) role[cut]: every logit below it is dropped, ties with it stay
+    p = np.exp(z - z.max())                     # (V,) role[shift]: the largest logit taken off keeps exp finite
+    p = p / p.sum()                             # (V,) role[normalise]: renormalised over the tokens left
+    # role[draw]: one draw per token from the generator given, `size` of them (one id for size=None)
+    return rng.choice(len(p), size=size, p=p)
+
+
 _LOGITS = np.array([2.0, 1.0, 0.5, 0.0, -1.0, 1.5])      # (6,): token 0 most likely, then 5, 1, 2, 3, 4
+_TIED = np.array([2.0, 1.0, 0.5, 1.0, -1.0, 1.0])        # (6,): tokens 1, 3 and 5 tie for the 2nd largest
 _DRAWS = 2000
 
 
@@ -411,51 +387,58 @@ def _sampling_probe(label, seed, purpose, size=_DRAWS, logits=_LOGITS, **kwargs)
     return Probe(label, (logits, _probe_rng(seed)), dict(size=size, **kwargs), purpose=purpose)
 
 
-SAMPLING_PROBES = [
-    _sampling_probe(f"{_DRAWS} draws at temperature 1 from logits (6,)", 1041, "basic"),
-    _sampling_probe(f"{_DRAWS} draws at temperature 0.5", 1042, "temperature", temperature=0.5),
-    _sampling_probe(f"{_DRAWS} draws at temperature 2", 1043, "temperature", temperature=2.0),
-    _sampling_probe(f"{_DRAWS} draws with top_k = 2", 1044, "top_k", top_k=2),
-    _sampling_probe(f"{_DRAWS} draws with top_k = 3 at temperature 0.7", 1045, "top_k", top_k=3, temperature=0.7),
-    _sampling_probe("one draw (size=None) at temperature 0 (greedy)", 1046, "greedy", size=None, temperature=0.0),
-    _sampling_probe("one draw (size=None) at temperature 1", 1047, "one_token", size=None),
-]
+def _sampling_probes():
+    return [
+        _sampling_probe(f"{_DRAWS} draws at temperature 1 from logits (6,)", 1041, "basic"),
+        _sampling_probe(f"{_DRAWS} draws at temperature 0.5", 1042, "temperature", temperature=0.5),
+        _sampling_probe(f"{_DRAWS} draws at temperature 2", 1043, "temperature", temperature=2.0),
+        _sampling_probe(f"{_DRAWS} draws with top_k = 2", 1044, "top_k", top_k=2),
+        _sampling_probe(f"{_DRAWS} draws with top_k = 3 at temperature 0.7", 1045, "top_k", top_k=3, temperature=0.7),
+        _sampling_probe("one draw (size=None) at temperature 0 (greedy)", 1046, "greedy", size=None, temperature=0.0),
+        _sampling_probe("one draw (size=None) at temperature 1", 1047, "one_token", size=None),
+        _sampling_probe("5 draws (size=5) at temperature 0 (greedy)", 1048, "greedy", size=5, temperature=0.0),
+        _sampling_probe(f"{_DRAWS} draws with top_k = 2 from logits [2, 1, 0.5, 1, −1, 1]: three tie for 2nd", 1049,
+                        "top_k_ties", logits=_TIED, top_k=2),
+        _sampling_probe(f"{_DRAWS} draws with top_k = 6 = V", 1050, "top_k_all", top_k=6, temperature=0.8),
+        _sampling_probe(f"{_DRAWS} draws at temperature 0.001", 1051, "tiny_temperature", temperature=1e-3),
+        _sampling_probe("one draw (size=None) with top_k = 1 at temperature 3", 1052, "top_k one_token", size=None,
+                        top_k=1, temperature=3.0),
+        _sampling_probe(f"{_DRAWS} draws from float32 logits (6,) at temperature 1.5", 1053, "float32",
+                        logits=_LOGITS.astype(np.float32), temperature=1.5),
+    ]
 
 
-def _sampler(scale="divide", cut="right", greedy="argmax", draw="rng", sized="kept"):
-    """A sampler as a learner writes it, with one choice per stage."""
-    def sample(logits, rng, temperature=1.0, top_k=None, size=None):
-        logits = np.asarray(logits, dtype=float)
-        n = size if sized == "kept" else None
-        if temperature == 0 and greedy == "argmax":
-            best = int(np.argmax(logits))
-            return best if n is None else np.full(n, best)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = {"divide": lambda: logits / temperature, "multiply": lambda: logits * temperature,
-                 "ignored": lambda: logits}[scale]()
-            if top_k is not None:
-                kth = np.sort(z)[{"right": -top_k, "smallest": top_k - 1, "strict": -top_k}[cut]]
-                z = np.where({"right": z >= kth, "smallest": z <= kth, "strict": z > kth}[cut], z, -np.inf)
-            p = np.exp(z - z.max())
-            p = p / p.sum()
-        if draw == "argmax":
-            best = int(np.argmax(p))
-            return best if n is None else np.full(n, best)
-        return rng.choice(len(p), size=n, p=p)
-    return sample
+class FloatIds(tuple):
+    """Token ids that came back as floating-point numbers: ``(ids,)``, never equal to integer ids."""
 
 
-def _sampler_top_k_not_renormalised(logits, rng, temperature=1.0, top_k=None, size=None):
-    logits = np.asarray(logits, dtype=float)
-    if temperature == 0:
-        best = int(np.argmax(logits))
-        return best if size is None else np.full(size, best)
-    z = logits / temperature
-    p = np.exp(z - z.max())
-    p = p / p.sum()                                      # softmax over all the tokens first ...
-    if top_k is not None:
-        p = np.where(z >= np.sort(z)[-top_k], p, 0.0)    # ... then the rest zeroed, not renormalised
-    return rng.choice(len(p), size=size, p=p)
+def _ids_kept_integer(value):
+    """Token ids as they are compared: an integer id or array of them stays; floating-point ids become
+    :class:`FloatIds`, which match no right answer (``sampling_ids_not_integers`` names them)."""
+    arr = as_array(value)
+    return FloatIds((arr,)) if arr is not None and arr.dtype.kind == "f" else value
+
+
+def _ids_as_floats(mine, want, probes):
+    """The right tokens, written as floating-point numbers."""
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        if not got.raised and isinstance(got.value, FloatIds) and not ref.raised:
+            ids = got.value[0]
+            if ids.shape == np.shape(ref.value) and np.array_equal(ids, as_array(ref.value)):
+                return f"It shows on {probe.label}."
+    return False
+
+
+def _state_differs(mine, want, probes):
+    """The reference's very tokens on every probe, but a generator left in another state on some."""
+    if any(m.raised or w.raised for m, w in zip(mine, want, strict=True)):
+        return False
+    same = [np.array_equal(as_array(m.value), as_array(w.value)) if as_array(m.value) is not None else False
+            for m, w in zip(mine, want, strict=True)]
+    moved = [probe for m, w, probe in zip(mine, want, probes, strict=True) if m.state != w.state]
+    if all(same) and moved:
+        return f"It shows on {moved[0].label}."
+    return False
 
 
 def _right_proportions(mine, want, probes):
@@ -463,18 +446,19 @@ def _right_proportions(mine, want, probes):
     reference's own draws: the tokens came from another generator."""
     fits, differs = 0, False
     for m, w, probe in zip(mine, want, probes, strict=True):
-        if m.raised or w.raised or probe.kwargs.get("size") is None:
+        if m.raised or w.raised or probe.kwargs.get("size") is None or probe.kwargs.get("temperature") == 0:
             continue
         draws, ref = as_array(m.value), as_array(w.value)
         if draws is None or draws.shape != ref.shape or draws.dtype.kind not in "iu":
             return False
         logits, kwargs = probe.args[0], probe.kwargs
-        probs = next_token_probs(logits, kwargs.get("temperature", 1.0), kwargs.get("top_k"))   # (V,)
-        counts = np.bincount(draws, minlength=len(probs)).astype(float)                       # (V,)
-        if np.any(counts[probs == 0] > 0):
+        probs = _sampling.next_token_probs(logits, kwargs.get("temperature", 1.0), kwargs.get("top_k"))   # (V,)
+        counts = np.bincount(draws, minlength=len(probs)).astype(float)                                 # (V,)
+        if counts.size != probs.size or np.any(counts[probs == 0] > 0):
             return False
-        expected = probs[probs > 0] * len(draws)
-        chi2 = float(np.sum((counts[probs > 0] - expected) ** 2 / expected))
+        keep = probs * len(draws) > 5                    # cells with too few expected draws say nothing
+        expected = probs[keep] * len(draws)
+        chi2 = float(np.sum((counts[keep] - expected) ** 2 / expected))
         if chi2 > 40.0:                                  # far beyond chance for at most 5 degrees of freedom
             return False
         fits += 1
@@ -482,29 +466,46 @@ def _right_proportions(mine, want, probes):
     return fits >= 3 and differs
 
 
-_SAMPLER_STAGES = {
-    "scale": [("divide", None, ""), ("multiply", "temperature_multiplied", ""),
-                    ("ignored", "temperature_ignored", "")],
-    "cut": [("right", None, ""), ("smallest", "topk_smallest", ""),
-            ("strict", "topk_wrong_count", "With `>` instead of `>=` the k-th largest logit is dropped too.")],
-    "greedy": [("argmax", None, ""), ("divide", "temperature_zero_divides", "")],
-    "draw": [("rng", None, ""), ("argmax", "sampling_always_greedy", "")],
-    "sized": [("kept", None, ""), ("ignored", "sampling_size_ignored", "")],
-}
-
 SAMPLE_NEXT = Exercise(
     id="sample_next",
     signature="sample_next(logits, rng, temperature=1.0, top_k=None, size=None)",
-    reference=sample_next,
-    probes=SAMPLING_PROBES,
+    reference=_sampling.sample_next,
+    teaching=sample_next,
+    probes=_sampling_probes,
+    equivalent={
+        "fill: -np.inf → -1000000000.0": "The largest logit always stays, so e^(−1e9 − max) = 0 exactly as e^(−∞) "
+                                         "does.",
+        "name: len(p) → len(logits)": "p holds one probability per logit: both have length V.",
+    },
+    codes={("temperature", "drop", "div"): "temperature_ignored", ("cut", "comparison"): "topk_wrong_count",
+           ("kth", "off_by_one"): "topk_wrong_count", ("greedy", "polarity"): "temperature_zero_divides",
+           ("greedy", "drop"): "temperature_zero_divides"},
     misconceptions=[
-        *family(_sampler, _SAMPLER_STAGES, most=1),
-        Misconception("topk_not_renormalised", variant=_sampler_top_k_not_renormalised,
-                      detail="`rng.choice` refuses probabilities that do not sum to 1."),
+        Misconception("sampling_ids_not_integers", test=_ids_as_floats),
+        Misconception("sampling_rng_state", test=_state_differs),
+        Misconception("sampling_size_ignored", patch=(
+            ("return best if size is None else np.full(size, best)", "return best"),
+            ("rng.choice(len(p), size=size, p=p)", "rng.choice(len(p), p=p)"))),
+        Misconception("temperature_multiplied", patch=(("z = logits / temperature", "z = logits * temperature"),)),
+        Misconception("topk_smallest", patch=(("np.sort(z)[-top_k]", "np.sort(z)[top_k - 1]"),
+                                              ("z >= kth", "z <= kth"))),
+        Misconception("topk_not_renormalised", detail="`rng.choice` refuses probabilities that do not sum to 1.",
+                      patch=(("z = np.where(z >= kth, z, -np.inf)", "keep = z >= kth"),
+                             ("p = p / p.sum()", "p = p / p.sum()\n    if top_k is not None:\n"
+                                                 "        p = np.where(keep, p, 0.0)"))),
+        Misconception("sampling_always_greedy", patch=(("return rng.choice(len(p), size=size, p=p)",
+                                                        "best = int(np.argmax(p))\n"
+                                                        "    return best if size is None else np.full(size, best)"),)),
         Misconception("sampling_ignores_rng", test=_right_proportions),
     ],
-    forbidden=(sample_next, next_token_probs),
+    forbidden=(_sampling.sample_next, _sampling.next_token_probs),
     output="values",
+    canonical=_ids_kept_integer,
+    purposes={"greedy": ("temperature_zero_divides", ""),
+              "top_k_ties": ("topk_wrong_count", "Every logit equal to the k-th largest stays.")},
 )
 
 EXERCISES = [LAYER_NORM, LAYER_NORM_BACKWARD, CROSS_ENTROPY, GPT_BLOCK, SAMPLE_NEXT]
+
+TEACHING = {ex.id: ex.teaching for ex in EXERCISES}
+"""Each exercise's teaching reference: the direct numpy, with the role of each line."""

@@ -10,14 +10,14 @@ from attention_lib.checks._compare import outcome_matches
 from attention_lib.checks._sandbox import call_probe
 
 PORTED = (checks.scoring, checks.softmax, checks.kernel_regression, checks.attention, checks.masking, checks.multihead,
-          checks.backward, checks.penpaper, checks.efficient)
-"""Lessons 00-08: every exercise has a teaching reference. (Lesson 09's checks, written beside this engine, are
-ported next; until then they name only their hand-written misconceptions.)"""
+          checks.backward, checks.penpaper, checks.efficient, checks.positions, checks.gpt)
+"""Lessons 00-10: every exercise has a teaching reference."""
 IDS = [ex.id for module in PORTED for ex in module.EXERCISES]
 
 
-def test_every_exercise_of_lessons_00_to_08_has_a_teaching_reference():
-    assert len(IDS) == 38
+def test_every_exercise_of_lessons_00_to_10_has_a_teaching_reference():
+    assert len(IDS) == 47
+    assert sorted(IDS) == sorted(checks.exercise_ids())
     assert [i for i in IDS if checks.get(i).teaching is None] == []
 
 
@@ -27,7 +27,7 @@ def test_every_teaching_reference_agrees_with_its_library_function(exercise_id):
     for probe, want in zip(ex.probes, ex.reference_outcomes(), strict=True):
         got = call_probe(ex.teaching, probe)
         if ex.canonical is not None and not got.raised:
-            got = type(got)(value=ex.canonical(got.value))
+            got = type(got)(value=ex.canonical(got.value), state=got.state)
         assert outcome_matches(got, want, ex.rtol, ex.atol), f"{exercise_id}: differs on {probe.label}"
 
 

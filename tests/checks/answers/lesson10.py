@@ -28,9 +28,9 @@ def layer_norm_backward(dy, x, gamma, eps=1e-5):
 def cross_entropy(logits, targets):
     n = len(targets)
     shifted = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    loss = -np.mean(np.log(probs[np.arange(n), targets]))
-    grad = probs.copy()
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -np.mean(log_probs[np.arange(n), targets])
+    grad = np.exp(log_probs)
     grad[np.arange(n), targets] -= 1
     return loss, grad / n
 
@@ -83,13 +83,6 @@ RIGHT = {"layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward, "
          "gpt_block": gpt_block, "sample_next": sample_next}
 
 # ---------------------------------------------------------------- unusual but right
-
-
-def layer_norm_with_std(x, gamma, beta, eps=1e-5):
-    """np.std, and eps folded into a variance computed by hand as E[x²] − E[x]²."""
-    ex2 = (x * x).mean(axis=-1, keepdims=True)
-    mu = x.mean(axis=-1, keepdims=True)
-    return (x - mu) * (1.0 / np.sqrt(ex2 - mu * mu + eps)) * gamma + beta
 
 
 def layer_norm_einsum_loop(x, gamma, beta, eps=1e-5):
@@ -170,7 +163,7 @@ def sample_next_loop(logits, rng, temperature=1.0, top_k=None, size=None):
     return np.array([rng.choice(len(p), p=p) for _ in range(size)])
 
 
-UNUSUAL = {"layer_norm": [layer_norm_with_std, layer_norm_einsum_loop],
+UNUSUAL = {"layer_norm": [layer_norm_einsum_loop],
            "layer_norm_backward": [layer_norm_backward_chain], "cross_entropy": [cross_entropy_logsumexp],
            "gpt_block": [gpt_block_einsum], "sample_next": [sample_next_inverse_cdf, sample_next_loop]}
 
@@ -186,6 +179,14 @@ def ln_batchnorm_axis(x, gamma, beta, eps=1e-5):
 @wrong("layer_norm", "layer_norm_wrong_axis")
 def ln_whole_array(x, gamma, beta, eps=1e-5):
     return gamma * (x - x.mean()) / np.sqrt(x.var() + eps) + beta
+
+
+@wrong("layer_norm", "layer_norm_variance_cancels")
+def ln_variance_by_hand(x, gamma, beta, eps=1e-5):
+    """The variance computed by hand as E[x²] − E[x]²: right on paper, but it cancels for features far from 0."""
+    ex2 = (x * x).mean(axis=-1, keepdims=True)
+    mu = x.mean(axis=-1, keepdims=True)
+    return (x - mu) * (1.0 / np.sqrt(ex2 - mu * mu + eps)) * gamma + beta
 
 
 @wrong("layer_norm", "layer_norm_unbiased_variance")
@@ -236,6 +237,18 @@ def _stats(x, eps):
     mu = x.mean(-1, keepdims=True)
     sigma = np.sqrt(x.var(-1, keepdims=True) + eps)
     return (x - mu) / sigma, sigma
+
+
+@wrong("layer_norm_backward", "layer_norm_variance_cancels")
+def lnb_variance_by_hand(dy, x, gamma, eps=1e-5):
+    """σ from E[x²] − E[x]², which cancels for features far from 0."""
+    D = x.shape[-1]
+    mean = x.mean(-1, keepdims=True)
+    std = np.sqrt((x * x).mean(-1, keepdims=True) - mean ** 2 + eps)
+    xhat = (x - mean) / std
+    dxhat = dy * gamma
+    dx = (D * dxhat - dxhat.sum(-1, keepdims=True) - xhat * (dxhat * xhat).sum(-1, keepdims=True)) / (D * std)
+    return dx, (dy * xhat).reshape(-1, D).sum(0), dy.reshape(-1, D).sum(0)
 
 
 @wrong("layer_norm_backward", "layer_norm_backward_constant_stats")
@@ -296,18 +309,34 @@ def _softmax_rows(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _log_softmax_rows(z):
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+@wrong("cross_entropy", "ce_log_of_underflowed_softmax")
+def ce_log_of_softmax(logits, targets):
+    """The softmax first, then its log: a probability that underflows to 0 gives an infinite loss."""
+    n = len(targets)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    grad = probs.copy()
+    grad[np.arange(n), targets] -= 1
+    return -np.mean(np.log(probs[np.arange(n), targets])), grad / n
+
+
 @wrong("cross_entropy", "ce_grad_missing_onehot")
 def ce_grad_is_p(logits, targets):
     p = _softmax_rows(logits)
     n = len(targets)
-    return -np.mean(np.log(p[np.arange(n), targets])), p / n
+    return -np.mean(_log_softmax_rows(logits)[np.arange(n), targets]), p / n
 
 
 @wrong("cross_entropy", "ce_grad_not_averaged")
 def ce_grad_of_sum(logits, targets):
     p = _softmax_rows(logits)
     n = len(targets)
-    loss = -np.mean(np.log(p[np.arange(n), targets]))
+    loss = -np.mean(_log_softmax_rows(logits)[np.arange(n), targets])
     p[np.arange(n), targets] -= 1
     return loss, p
 
@@ -316,7 +345,7 @@ def ce_grad_of_sum(logits, targets):
 def ce_total_loss(logits, targets):
     p = _softmax_rows(logits)
     n = len(targets)
-    loss = -np.sum(np.log(p[np.arange(n), targets]))
+    loss = -np.sum(_log_softmax_rows(logits)[np.arange(n), targets])
     d = p.copy()
     d[np.arange(n), targets] -= 1
     return loss, d / n
@@ -329,7 +358,7 @@ def ce_plain_exp(logits, targets):
     n = len(targets)
     d = p.copy()
     d[np.arange(n), targets] -= 1
-    return -np.mean(np.log(p[np.arange(n), targets])), d / n
+    return -np.mean((logits - np.log(e.sum(axis=1, keepdims=True)))[np.arange(n), targets]), d / n
 
 
 @wrong("cross_entropy", "ce_without_log_sum_exp")
@@ -347,7 +376,7 @@ def ce_column_index(logits, targets):
     p = _softmax_rows(logits)
     d = p.copy()
     d[np.arange(n), targets] -= 1
-    return -np.mean(np.log(p[:, targets])), d / n
+    return -np.mean(_log_softmax_rows(logits)[:, targets]), d / n
 
 
 @wrong("cross_entropy", "ce_in_bits")
@@ -356,7 +385,7 @@ def ce_log2(logits, targets):
     p = _softmax_rows(logits)
     d = p.copy()
     d[np.arange(n), targets] -= 1
-    return -np.mean(np.log2(p[np.arange(n), targets])), d / n
+    return -np.mean(_log_softmax_rows(logits)[np.arange(n), targets]) / np.log(2), d / n
 
 
 # ---------------------------------------------------------------- wrong: gpt_block
@@ -459,6 +488,35 @@ def block_no_output_projection(x, params, n_heads):
 def _draw(z, rng, size):
     p = np.exp(z - z.max())
     return rng.choice(len(z), size=size, p=p / p.sum())
+
+
+@wrong("sample_next", "sampling_rng_state")
+def sampler_draws_when_greedy(logits, rng, temperature=1.0, top_k=None, size=None):
+    """Draws at every temperature, and returns the argmax at 0: the right tokens, the generator moved."""
+    z = np.asarray(logits, float) / max(temperature, 1e-12)
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    drawn = _draw(z, rng, size)
+    if temperature == 0:
+        best = int(np.argmax(logits))
+        return best if size is None else np.full(size, best)
+    return drawn
+
+
+@wrong("sample_next", "sampling_ids_not_integers")
+def sampler_float_ids(logits, rng, temperature=1.0, top_k=None, size=None):
+    """One draw per token in a loop, into an array made by np.zeros: float ids."""
+    if temperature == 0:
+        return float(np.argmax(logits)) if size is None else np.zeros(size) + np.argmax(logits)
+    z = np.asarray(logits, float) / temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    if size is None:
+        return float(_draw(z, rng, None))
+    out = np.zeros(size)
+    for i in range(size):
+        out[i] = _draw(z, rng, None)
+    return out
 
 
 @wrong("sample_next", "temperature_multiplied")
