@@ -31,9 +31,9 @@ from ._engine import rng as _probe_rng
 
 
 def layer_norm(x, gamma, beta, eps=1e-5):
-    mu = x.mean(axis=-1, keepdims=True)         # (..., 1) role[mean]: each token's own mean, over its D features
+    mu = x.mean(axis=-1, keepdims=True)         # role[mean]: each token's own mean, over its D features
     # role[variance]: the mean square of the centred features, divided by D (not D − 1), each token its own
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)   # (..., 1)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
     # role[eps]: ε is added to the variance under the square root, so a constant token stays finite
     x_hat = (x - mu) / np.sqrt(var + eps)       # (..., D)
     return x_hat * gamma + beta                 # (..., D) role[affine]: γ scales and β shifts, feature by feature
@@ -109,9 +109,9 @@ LAYER_NORM = Exercise(
 
 def layer_norm_backward(dy, x, gamma, eps=1e-5):
     D = x.shape[-1]
-    mu = x.mean(axis=-1, keepdims=True)         # (..., 1) role[mean]: each token's own mean, over its D features
+    mu = x.mean(axis=-1, keepdims=True)         # role[mean]: each token's own mean, over its D features
     # role[sigma]: σ = √(var + ε), the spread LayerNorm divided by, with the variance of the centred features
-    sigma = np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)   # (..., 1)
+    sigma = np.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)
     x_hat = (x - mu) / sigma                    # (..., D)
     g = dy * gamma                              # (..., D) role[through_gamma]: the gradient reaching x̂ passes through γ
     # role[dx]: x̂ = (x − μ)/σ, and every feature moves μ and σ too: g minus its mean, minus x̂ times the mean of g·x̂
@@ -191,8 +191,8 @@ def cross_entropy(logits, targets):
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))   # (n, V)
     # role[pick]: one entry per row, the target's, averaged over the n rows
     loss = -log_p[np.arange(n), targets].mean()
-    d_logits = np.exp(log_p)                    # (n, V) role[probabilities]: p = softmax(logits) ...
-    d_logits[np.arange(n), targets] -= 1        # role[onehot]: ... minus 1 at each row's target
+    d_logits = np.exp(log_p)                    # (n, V) role[probabilities]: the gradient starts from softmax(logits)
+    d_logits[np.arange(n), targets] -= 1        # role[onehot]: the gradient is p minus 1 at each row's target
     return loss, d_logits / n                   # role[mean]: the mean's 1/n reaches the gradient too
 
 
