@@ -23,9 +23,9 @@ import re
 
 import numpy as np
 
-from . import _mutants
+from . import _mutants, _mutate
 from . import _relations as rel
-from ._compare import as_array, as_pair, describe, outcome_matches, outcomes_match, precision, tolerance
+from ._compare import as_array, as_pair, describe, looks_rounded, outcome_matches, outcomes_match, precision, tolerance
 from ._forbidden import attribute_names
 from ._sandbox import Foreign
 from .catalogue import entry
@@ -194,6 +194,26 @@ def _telling(ex, answer, mine, want, failed):
                 return "integer_result", f"It shows on {probe.label}."
             if precision(y) == "float16":
                 return "low_precision", f"It shows on {_where(probe)}."
+    return None
+
+
+def _own_value(ex, answer, mine, want, failed):
+    """Wrong where an optional argument is left at its default, and there giving what the reference gives for the
+    value another probe passes (on the same inputs): the argument is replaced by a number of the learner's own."""
+    defaults = _mutate.parse(ex.teaching).defaults if ex.teaching is not None else {}
+    for i, (probe, bad) in enumerate(zip(ex.probes, failed, strict=True)):
+        if not bad or mine[i].raised:
+            continue
+        for j, other in enumerate(ex.probes):
+            passed = [name for name in other.kwargs if name in defaults and name not in probe.kwargs]
+            if failed[j] or not passed or len(other.args) != len(probe.args) or \
+                    any(a is not b for a, b in zip(other.args, probe.args, strict=True)):
+                continue
+            if outcome_matches(mine[i], want[j], ex.rtol, ex.atol):
+                name = passed[0]
+                return "argument_ignored", (f"With `{name}` left at its default ({defaults[name]:g}), yours gives what "
+                                            f"`{name}={other.kwargs[name]:g}` gives: it uses its own `{name}`, "
+                                            f"not the argument `{name}` ({probe.label}).")
     return None
 
 
@@ -485,7 +505,7 @@ def _value_relation(ex, got, ref):
         if _reshaped(y, r):
             return "extra_axis", f"Yours has shape {y.shape}."
         return ("output_not_summed", f"Yours has shape {y.shape}.") if rel.not_summed(y, r) else None
-    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3):
+    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3) and looks_rounded(y, r):
         return "imprecise", ""
     if y.ndim and np.allclose(np.sort(y, axis=None), np.sort(r, axis=None)):
         return "wrong_order", ""
@@ -732,8 +752,8 @@ def _known_late(ex, answer, mine, want, failed):
     return _known(ex, answer, mine, want, failed, late=True)
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _purposes, _probable_mutant, _probable_pair,
-         _mostly_mutant, _right_only_where, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _own_value, _known_late, _purposes, _probable_mutant,
+         _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

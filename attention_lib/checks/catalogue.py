@@ -149,6 +149,8 @@ _IDEAS = _entries(
     ("axis_argument_ignored", "Ignores the `axis` argument",
      "Your function is right for the default axis and wrong when another `axis` is asked for: use the `axis` "
      "argument in every max and sum."),
+    ("argument_ignored", "An argument replaced by a number of your own",
+     "Your function does not use one of its arguments: where the caller passes a value, yours uses a fixed one."),
     ("log_applied", "Returned the logarithm",
      "Your numbers are the logarithms of the right ones (a log-softmax). Return the weights themselves: "
      "exponentiate, then divide by the sum."),
@@ -789,6 +791,8 @@ _GENERIC = _entries(
      "size that is much too large."),
     ("pair_swapped", "Returned (weights, out)",
      "You returned the pair the other way round: return `out, weights`."),
+    ("target_missed", "The answer does not meet the question's condition",
+     "Put your answer back into the condition the question sets: it does not meet it."),
     ("imprecise", "Close, but not to enough digits",
      "Your answer is close, but only to a few significant digits. Don't round; use the exact constants "
      "(`np.e`), and if you search, keep going until the interval is tiny."),
@@ -856,6 +860,9 @@ _SLIPS = _entries(   # what a mutant of the teaching reference names; the learne
     ("dtype_lost", "A dtype lost or too narrow",
      "A number type is lost or too narrow: an integer copy that a small nudge cannot change, a 32-bit integer "
      "that overflows past 2³¹."),
+    ("rounded_to_whole", "A number rounded to a whole one",
+     "A number that should stay a float is rounded down to a whole number (`//` or `int(...)`), so every result "
+     "that depends on it moves by the part that was cut off."),
 )
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _IDEAS + _GENERIC + _SLIPS}

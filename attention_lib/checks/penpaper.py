@@ -17,7 +17,7 @@ from ..kernel_regression import kernel_regression, kernel_weights
 from ..masking import causal_mask
 from ..multihead import multi_head_attention
 from ..softmax import softmax
-from ._compare import as_array
+from ._compare import as_array, looks_rounded
 from ._engine import Exercise, Misconception, Probe, family
 
 _ASK = [Probe("your answer", purpose="answer")]
@@ -249,6 +249,20 @@ def _stuck_at_an_end(mine, want, probes):
     return top > 0.999 or top < 0.36
 
 
+def _target_missed(mine, want, probes):
+    """A τ with all its digits near the right one, whose top weight is not 0.9: a slip in the algebra, not rounding."""
+    value = _number(mine)
+    if value is None or not math.isfinite(value) or value <= 0 or looks_rounded(value, _TAU):
+        return False
+    top = _top_weight(value)
+    if abs(top - 0.9) < 1e-3 or top > 0.99 or top < 0.5:
+        return False
+    return (f"At your τ = {value:.4g} the top weight of softmax([2, 1, 0] / τ) is {top:.4f}, not 0.9: more than "
+            "rounding explains. If you solved by hand, a step of the algebra is off: the top weight is "
+            "1 / (1 + e^(−1/τ) + e^(−2/τ)); set it to 0.9 and solve again. If you searched, keep going until the "
+            "interval is tiny.")
+
+
 def _weights_not_tau(mine, want, probes):
     value = as_array(_answer(mine))
     if value is not None and value.shape == (3,) and abs(float(value[0]) - 0.9) < 1e-2:
@@ -283,6 +297,7 @@ TEMPERATURE_TARGET = _value(
         Misconception("negative_temperature", test=_negative),
         Misconception("search_wrong_direction", test=_stuck_at_an_end),
         Misconception("wrong_quantity", test=_weights_not_tau),
+        Misconception("target_missed", test=_target_missed, late=True),
     ],
     rtol=1e-3, forbidden=(softmax,), teaching=temperature_for_target,
     equivalent={"comparison: top > 0.9 → top >= 0.9": "The top weight is exactly 0.9 at one τ only, which the "
