@@ -600,7 +600,7 @@ OPERATOR_CODES = {
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
     (None, "transpose", "all"): "transpose_all_axes",
-    (None, "cast", "round"): "rounded_to_whole",
+    (None, "cast", "round"): "rounded_to_whole", (None, "size", "first_axis"): "first_axis_only",
     ("output", "transpose", "left"): "weights_transposed",
     ("queries", "name", "x_kv-for-x_q"): "queries_from_kv_side",
     ("keys", "name", "x_q-for-x_kv"): "keys_from_query_side",

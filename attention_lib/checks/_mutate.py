@@ -590,7 +590,14 @@ def _extreme(node, site):
 
 def _size(node, site):
     """A size read from the wrong axis, or from another input: ``q.shape[-1]`` as ``q.shape[-2]``, ``q.shape[0]``,
-    ``k.shape[-2]``, ``v.shape[-1]``."""
+    ``k.shape[-2]``, ``v.shape[-1]``; a loop over every entry that visits the first axis only."""
+    if isinstance(node, ast.Call) and _call_name(node) == "ndindex" and len(node.args) == 1 \
+            and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "shape":
+        owner = node.args[0].value
+        new = ast.Call(ast.Name("range", ast.Load()), [ast.Call(ast.Name("len", ast.Load()), [owner], [])], [])
+        return [("size:first_axis", new, f"the loop `{_code(node)}` is `{_code(new)}` in yours: it visits the first "
+                                         f"axis only, so where `{_code(owner)}` has more axes each step takes a whole "
+                                         "row at once")]
     if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
         return []
     index = _literal(node.slice)

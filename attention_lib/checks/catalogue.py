@@ -112,6 +112,9 @@ _IDEAS = _entries(
      "−‖q−k‖²/(2τ²)."),
     ("rbf_not_squared", "Distance not squared",
      "You used the distance ‖q−k‖; the Gaussian kernel uses the *squared* distance ‖q−k‖²."),
+    ("bandwidth_not_squared", "The bandwidth not squared",
+     "In exp(−½ ((x − xᵢ)/τ)²) the squared distance is divided by τ², not by τ: divide the distance by τ before "
+     "you square it, or the squared distance by τ²."),
     ("rbf_missing_two", "Missing the 2 in 2τ²",
      "Close: the denominator is 2τ², not τ²."),
     ("rbf_tau_not_squared", "τ not squared",
@@ -327,6 +330,10 @@ _IDEAS = _entries(
     ("padding_ignored", "Padding keys left visible",
      "Your mask still lets queries see padding. A key must pass every mask: AND the causal mask with the padding "
      "mask, so that each sequence hides its own padded keys."),
+    ("left_padding_mirrored", "Left padding made by mirroring the whole mask",
+     "Mirroring the right-padded mask left to right does put the padding first, but it mirrors the causal triangle "
+     "too, so a query sees the keys after it and not those before. Keep the causal part as it is, and mark key j "
+     "real when j ≥ n − length."),
     ("padding_side_ignored", "Left padding treated as right padding",
      "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
      "*last* ones: key j is real when j ≥ n − length."),
@@ -791,6 +798,8 @@ _GENERIC = _entries(
      "size that is much too large."),
     ("pair_swapped", "Returned (weights, out)",
      "You returned the pair the other way round: return `out, weights`."),
+    ("score_miscomputed", "One score worked out wrongly",
+     "One key's score is off, and the softmax carries it into every weight."),
     ("target_missed", "The answer does not meet the question's condition",
      "Put your answer back into the condition the question sets: it does not meet it."),
     ("imprecise", "Close, but not to enough digits",
@@ -860,6 +869,9 @@ _SLIPS = _entries(   # what a mutant of the teaching reference names; the learne
     ("dtype_lost", "A dtype lost or too narrow",
      "A number type is lost or too narrow: an integer copy that a small nudge cannot change, a 32-bit integer "
      "that overflows past 2³¹."),
+    ("first_axis_only", "A loop over the first axis only",
+     "Your loop visits the first axis only: for an array with more axes each step takes a whole row (or slice) at "
+     "once. Visit every entry, e.g. with `np.ndindex(x.shape)`."),
     ("rounded_to_whole", "A number rounded to a whole one",
      "A number that should stay a float is rounded down to a whole number (`//` or `int(...)`), so every result "
      "that depends on it moves by the part that was cut off."),
