@@ -313,7 +313,9 @@ TOP_K = Exercise(
     teaching=top_k_attention,
     equivalent={**SAME_D,
                 "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
-                                                  "in float64, as exp(−∞) is."},
+                                                  "in float64, as exp(−∞) is.",
+                "size: np.sqrt(q.shape[-1]) → np.sqrt(q.shape[1])": "q is (n_q, d) in this exercise, so its axis 1 "
+                                                                  "is its last."},
     probes=_topk_probes,
     misconceptions=[
         Misconception("topk_not_renormalised", patch=(("    s = np.where(s >= kth, s, -np.inf)", "    keep = s >= kth"),
