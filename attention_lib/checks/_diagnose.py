@@ -19,6 +19,7 @@
 """
 from __future__ import annotations
 
+import ast
 import re
 
 import numpy as np
@@ -194,6 +195,41 @@ def _telling(ex, answer, mine, want, failed):
                 return "integer_result", f"It shows on {probe.label}."
             if precision(y) == "float16":
                 return "low_precision", f"It shows on {_where(probe)}."
+    return None
+
+
+_SIDES = {"q": "queries", "k": "keys", "v": "values"}
+
+
+def _sides(name: str) -> set:
+    return {part for part in name.split("_") if part in _SIDES}
+
+
+def _crossed_name(ex, answer, mine, want, failed):
+    """The line that raised makes a key-side name (``v_cache``, ``k``) from a name of another side (``k_new``,
+    ``n_q``): one same-kind name used for another, said with the name that belongs there."""
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not (bad and m.raised and not w.raised and m.line):
+            continue
+        try:
+            stmt = ast.parse(m.line.split(": ", 1)[-1].strip()).body[0]
+        except (SyntaxError, IndexError):
+            return None
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            return None
+        made = stmt.targets[0].id
+        mine_sides = _sides(made)
+        used = [n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)]
+        for name in dict.fromkeys(used):
+            other = _sides(name) - mine_sides
+            if len(mine_sides) == 1 and len(other) == 1 and not _sides(name) & mine_sides:
+                side, = mine_sides
+                wrong, = other
+                belongs = "_".join(side if part == wrong else part for part in name.split("_"))
+                return "name_confused", (f"On {_where(probe)}, your function raised `{m.error}` at {m.line}. There "
+                                         f"`{name}`, a name of the {_SIDES[wrong]}, is used to make `{made}`, one of "
+                                         f"the {_SIDES[side]}: by its name, `{belongs}` belongs there.")
+        return None
     return None
 
 
@@ -752,8 +788,8 @@ def _known_late(ex, answer, mine, want, failed):
     return _known(ex, answer, mine, want, failed, late=True)
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _own_value, _known_late, _purposes, _probable_mutant,
-         _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _crossed_name, _own_value, _known_late, _purposes,
+         _probable_mutant, _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 
