@@ -233,6 +233,34 @@ def _crossed_name(ex, answer, mine, want, failed):
     return None
 
 
+_NEW_AXIS = re.compile(r"(\w+)\)?\[\s*:\s*,\s*None\s*\]")
+
+
+def _axis_misplaced(ex, answer, mine, want, failed):
+    """An input given a new axis 1 (``mask[:, None]``) where it has too few axes for it, so that it no longer
+    broadcasts: said with the input's shape before and after."""
+    params = _mutate.parse(ex.teaching).params if ex.teaching is not None else ()
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not (bad and m.raised and not w.raised and m.line and "broadcast" in (m.error or "")):
+            continue
+        for name in _NEW_AXIS.findall(m.line):
+            if name not in params:
+                continue
+            i = params.index(name)
+            value = probe.args[i] if i < len(probe.args) else probe.kwargs.get(name)
+            shape = np.shape(value) if value is not None else ()
+            if len(shape) < 2:
+                continue
+            made = (shape[0], 1, *shape[1:])
+            if "(" + ",".join(map(str, made)) + ")" in m.error.replace(" ", ""):
+                said = (f"On {_where(probe)}, `{name}` is {shape}: your `[:, None]` makes it {made}, and its axes "
+                        f"no longer line up with the others' (`{m.error.strip()}` at {m.line}). A new axis belongs "
+                        f"only where `{name}` has the axis it must sit beside: check `{name}.ndim` first, or count "
+                        "axes from the end.")
+                return "broadcast_mismatch", said, True
+    return None
+
+
 def _own_value(ex, answer, mine, want, failed):
     """Wrong where an optional argument is left at its default, and there giving what the reference gives for the
     value another probe passes (on the same inputs): the argument is replaced by a number of the learner's own."""
@@ -788,8 +816,8 @@ def _known_late(ex, answer, mine, want, failed):
     return _known(ex, answer, mine, want, failed, late=True)
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _crossed_name, _own_value, _known_late, _purposes,
-         _probable_mutant, _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _crossed_name, _axis_misplaced, _own_value, _known_late,
+         _purposes, _probable_mutant, _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 
