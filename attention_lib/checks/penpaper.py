@@ -95,12 +95,13 @@ def _returned_weights(mine, want, probes):
 def _one_score_off(mine, want, probes):
     """Weights that are a softmax of the right scores everywhere but one key: that key's dot product is off."""
     value = as_array(_answer(mine))
-    if value is None or value.shape != _W[0].shape or np.any(value <= 0) or abs(float(value.sum()) - 1) > 1e-3:
+    if value is None or value.shape != _W[0].shape or np.any(value <= 0) or abs(float(value.sum()) - 1) > 1e-3 \
+            or looks_rounded(value, _W[0]):
         return False
     shift = np.log(value.astype(float)) - _K @ _Q        # (3,): the same number everywhere for a right answer
     for i in range(len(shift)):
         rest = np.delete(shift, i)
-        if np.ptp(rest) < 1e-3 and abs(shift[i] - rest[0]) > 1e-2:
+        if np.ptp(rest) < 1e-3 and abs(shift[i] - rest[0]) > 0.25:     # a score off by more than rounding
             score = float(np.log(value[i]) - rest[0])
             return (f"Your weights are the softmax of the right scores for every key but key {i + 1}, whose score "
                     f"in yours is {score:.3g}: work out q · k{i + 1} again, multiplying entry by entry and adding "
