@@ -95,6 +95,9 @@ def _mostly_mutant(ex, answer, mine, want, failed):
     found = _mutants.mostly(_mutants.error_model(ex, want), mine, failed, ex)
     if not found:
         return None
+    whole = _relations(ex, answer, mine, want, failed) if ex.returns != "value" else None
+    if whole and whole[0] in _SIZE_FACTORS:             # one factor of the sizes explains every failing probe
+        return None
     code, said = _mutants.speak(ex, found[0], probably=True)
     rest = "; ".join(ex.probes[p].label for p in found[1])
     return code, f"{said} Something else is off as well, on {rest}.", True
@@ -688,6 +691,9 @@ FACTOR_CODES = {"√d": "no_sqrt_d_scaling", "1/√d": "scaled_by_d", "d": "sqrt
                 "1/(2·√d)": "power_precedence"}
 """A factor's usual meaning on scores divided by √d (√d/x: x for d); an exercise's ``relations`` ("factor:τ²")
 come first."""
+_SIZE_FACTORS = {"scaled_by_wrong_dimension", *FACTOR_CODES.values()}
+"""Codes of a factor read in the probe's sizes: one such factor on every failing probe outweighs a mutant that
+explains only most of them."""
 
 
 def _factor(ex, found, code, said, what="numbers"):

@@ -226,7 +226,8 @@ def _self_probes():
         Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
               {"mask": causal_mask(4)}, purpose="example"),
         _self_probe("extra leading axes: x (2, 2, 3, 7)", 566, (2, 2, 3), "heads"),
-        _self_probe("square projections: x (3, 5), every W (5, 5)", 567, (3,), "square_W", widths=(5, 5, 5)),
+        _self_probe("square projections: x (4, 3), every W (3, 3) (√3 rounds down to 1)", 567, (4,), "square_W",
+                    widths=(3, 3, 3)),
         _self_probe("large scores: x (2, 4, 7) times 20, causal_mask(4)", 568, (2, 4), "large causal",
                     mask=causal_mask(4), scale=20.0),
     ]
