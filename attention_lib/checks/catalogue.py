@@ -422,6 +422,10 @@ _IDEAS = _entries(
      "Query head i uses key/value head i // (h/g): with h = 8 and g = 2, heads 0–3 share KV head 0 and heads 4–7 "
      "KV head 1. `np.tile` gives 0, 1, 0, 1, …; repeat each KV head in place instead, "
      "`np.repeat(k, h // g, axis=1)` (what PyTorch's `repeat_interleave` does)."),
+    ("kv_head_index_divided_by_g", "Query head i given KV head i // g",
+     "Query head i belongs to group i // (h/g), and that group's KV head is the one it uses: with h = 8 and g = 2, "
+     "heads 0–3 use KV head 0 and heads 4–7 KV head 1. Dividing i by g instead sends every head to KV head 0 when "
+     "g = h, and past the last KV head when h > g²: divide by the group size h/g, not by g."),
     ("kv_heads_not_repeated", "Key/value heads not matched to the query heads",
      "K and V have g = n_kv_heads heads of d = D/h features each (W_k is D × g·d). Split them into g heads, then "
      "repeat each one h/g times along the head axis, so that every query head meets its key/value head. "
