@@ -193,7 +193,7 @@ def sdot_tensordot(Q, K):
 
 
 
-@entry("scaled_dot_scores", "takes d from Q.shape[1]: that is n_q, not the feature size, for batched inputs", 'batch_not_handled')
+@entry("scaled_dot_scores", "takes d from Q.shape[1]: that is n_q, not the feature size, for batched inputs", 'scaled_by_wrong_dimension')
 def sdot_shape1(Q, K):
     return Q @ np.swapaxes(K, -1, -2) / math.sqrt(Q.shape[1])
 
