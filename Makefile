@@ -35,6 +35,8 @@ $(VENV)/.test: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m attention_lib.checks cache > /dev/null      # both keys: a kernel or sandbox started without the pinning
+	$(PINNED_NUMERICS) $(PY) -m attention_lib.checks cache > /dev/null   # and the tests; none is written mid-run
 	$(FETCH_TEXT)
 	touch $(VENV)/.lab $@
 

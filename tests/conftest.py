@@ -20,6 +20,7 @@ def site(tmp_path_factory):
     return out
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the marks into the node ids
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (make test runs with -n auto --dist loadgroup), a module whose tests share a
     module-scoped fixture (a trained model, a notebook run in the browser, a bank's verdicts) runs on one

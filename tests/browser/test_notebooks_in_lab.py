@@ -1,4 +1,4 @@
-"""Every lesson and solution, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, widgets
+"""Every lesson, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, widgets
 render and draw; and on each lesson, run once for both, axe-core finds no violation in the course's own content.
 
 The axe scan covers the notebook panel. A violation counts as the course's when its node sits in what the
@@ -13,7 +13,10 @@ from attention_lib.course.site import npm_ci
 
 from .harness import ROOT, error_outputs, open_notebook, run_all
 
-NOTEBOOKS = [f"{folder}/{p.name}" for folder in ("notebooks", "solutions") for p in sorted((ROOT / folder).glob("*.ipynb"))]
+# The lessons. The solution notebooks hold no widget (a test below says so): nbval runs each of them strictly in
+# make test, and tests/browser/test_exercise_feedback_in_lab.py shows a check's verdict rendered in JupyterLab.
+NOTEBOOKS = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 AXE_DIR = ROOT / "tests" / "browser" / "axe"
 AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -72,5 +75,9 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path, axe_source, tmp_path_f
         canvas.scroll_into_view_if_needed()
         width, css_width = canvas.evaluate("e => [e.width, e.getBoundingClientRect().width]")
         assert width > 0 and width == round(css_width)
-    if path.startswith("notebooks/"):                     # the lessons: the course's content, scanned by axe
-        _assert_no_axe_violation_of_ours(page, axe_source, path.split("/")[1], tmp_path_factory)
+    _assert_no_axe_violation_of_ours(page, axe_source, path.split("/")[1], tmp_path_factory)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_a_solution_notebook_has_no_widget_so_nbval_covers_what_it_shows(path):
+    assert _count_widget_cells(path.relative_to(ROOT)) == 0

@@ -80,7 +80,7 @@ def test_seed_001_worked_example_3_with_the_library_causal_mask():
     z = math.exp(-3)
     np.testing.assert_allclose(w, [[1, 0, 0], [z / (1 + z), 1 / (1 + z), 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-12)
 def test_policy_raises_wages_jobs_causal_example_with_minus_1e9_equals_the_library_with_minus_inf():
-    # "Attention: Q/K/V, Softmax Weights, and Context Vectors": 4 tokens, d_model 6, d_k 4, seed 7,
+    # A worked example: 4 tokens, d_model 6, d_k 4, seed 7,
     # X then W_q, W_k, W_v drawn in that order and divided by √6, a causal mask filled with -1e9.
     rng = np.random.default_rng(7)
     x = rng.normal(size=(4, 6))
