@@ -102,3 +102,12 @@ def describe(value) -> str:
     if arr.ndim == 0:
         return f"a single number ({type(value).__name__})"
     return f"an array of shape {arr.shape} and dtype {arr.dtype}"
+
+
+def looks_rounded(y, r) -> bool:
+    """Off as rounding or a search stopped early leave a number: within 1 %, or written with at most three
+    significant digits. An answer with all its digits that is further off comes from a slip in the working."""
+    y, r = np.asarray(y, dtype=float), np.asarray(r, dtype=float)
+    if np.allclose(y, r, rtol=1e-2, atol=1e-9):
+        return True
+    return all(v == float(f"{v:.3g}") for v in y.ravel())

@@ -19,13 +19,14 @@
 """
 from __future__ import annotations
 
+import ast
 import re
 
 import numpy as np
 
-from . import _mutants
+from . import _mutants, _mutate
 from . import _relations as rel
-from ._compare import as_array, as_pair, describe, outcome_matches, outcomes_match, precision, tolerance
+from ._compare import as_array, as_pair, describe, looks_rounded, outcome_matches, outcomes_match, precision, tolerance
 from ._forbidden import attribute_names
 from ._sandbox import Foreign
 from .catalogue import entry
@@ -93,6 +94,9 @@ def _mostly_mutant(ex, answer, mine, want, failed):
         return None
     found = _mutants.mostly(_mutants.error_model(ex, want), mine, failed, ex)
     if not found:
+        return None
+    whole = _relations(ex, answer, mine, want, failed) if ex.returns != "value" else None
+    if whole and whole[0] in _SIZE_FACTORS:             # one factor of the sizes explains every failing probe
         return None
     code, said = _mutants.speak(ex, found[0], probably=True)
     rest = "; ".join(ex.probes[p].label for p in found[1])
@@ -194,6 +198,89 @@ def _telling(ex, answer, mine, want, failed):
                 return "integer_result", f"It shows on {probe.label}."
             if precision(y) == "float16":
                 return "low_precision", f"It shows on {_where(probe)}."
+    return None
+
+
+_SIDES = {"q": "queries", "k": "keys", "v": "values"}
+
+
+def _sides(name: str) -> set:
+    return {part for part in name.split("_") if part in _SIDES}
+
+
+def _crossed_name(ex, answer, mine, want, failed):
+    """The line that raised makes a key-side name (``v_cache``, ``k``) from a name of another side (``k_new``,
+    ``n_q``): one same-kind name used for another, said with the name that belongs there."""
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not (bad and m.raised and not w.raised and m.line):
+            continue
+        try:
+            stmt = ast.parse(m.line.split(": ", 1)[-1].strip()).body[0]
+        except (SyntaxError, IndexError):
+            return None
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            return None
+        made = stmt.targets[0].id
+        mine_sides = _sides(made)
+        used = [n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)]
+        for name in dict.fromkeys(used):
+            other = _sides(name) - mine_sides
+            if len(mine_sides) == 1 and len(other) == 1 and not _sides(name) & mine_sides:
+                side, = mine_sides
+                wrong, = other
+                belongs = "_".join(side if part == wrong else part for part in name.split("_"))
+                return "name_confused", (f"On {_where(probe)}, your function raised `{m.error}` at {m.line}. There "
+                                         f"`{name}`, a name of the {_SIDES[wrong]}, is used to make `{made}`, one of "
+                                         f"the {_SIDES[side]}: by its name, `{belongs}` belongs there.")
+        return None
+    return None
+
+
+_NEW_AXIS = re.compile(r"(\w+)\)?\[\s*:\s*,\s*None\s*\]")
+
+
+def _axis_misplaced(ex, answer, mine, want, failed):
+    """An input given a new axis 1 (``mask[:, None]``) where it has too few axes for it, so that it no longer
+    broadcasts: said with the input's shape before and after."""
+    params = _mutate.parse(ex.teaching).params if ex.teaching is not None else ()
+    for probe, m, w, bad in zip(ex.probes, mine, want, failed, strict=True):
+        if not (bad and m.raised and not w.raised and m.line and "broadcast" in (m.error or "")):
+            continue
+        for name in _NEW_AXIS.findall(m.line):
+            if name not in params:
+                continue
+            i = params.index(name)
+            value = probe.args[i] if i < len(probe.args) else probe.kwargs.get(name)
+            shape = np.shape(value) if value is not None else ()
+            if len(shape) < 2:
+                continue
+            made = (shape[0], 1, *shape[1:])
+            if "(" + ",".join(map(str, made)) + ")" in m.error.replace(" ", ""):
+                said = (f"On {_where(probe)}, `{name}` is {shape}: your `[:, None]` makes it {made}, and its axes "
+                        f"no longer line up with the others' (`{m.error.strip()}` at {m.line}). A new axis belongs "
+                        f"only where `{name}` has the axis it must sit beside: check `{name}.ndim` first, or count "
+                        "axes from the end.")
+                return "broadcast_mismatch", said, True
+    return None
+
+
+def _own_value(ex, answer, mine, want, failed):
+    """Wrong where an optional argument is left at its default, and there giving what the reference gives for the
+    value another probe passes (on the same inputs): the argument is replaced by a number of the learner's own."""
+    defaults = _mutate.parse(ex.teaching).defaults if ex.teaching is not None else {}
+    for i, (probe, bad) in enumerate(zip(ex.probes, failed, strict=True)):
+        if not bad or mine[i].raised:
+            continue
+        for j, other in enumerate(ex.probes):
+            passed = [name for name in other.kwargs if name in defaults and name not in probe.kwargs]
+            if failed[j] or not passed or len(other.args) != len(probe.args) or \
+                    any(a is not b for a, b in zip(other.args, probe.args, strict=True)):
+                continue
+            if outcome_matches(mine[i], want[j], ex.rtol, ex.atol):
+                name = passed[0]
+                return "argument_ignored", (f"With `{name}` left at its default ({defaults[name]:g}), yours gives what "
+                                            f"`{name}={other.kwargs[name]:g}` gives: it uses its own `{name}`, "
+                                            f"not the argument `{name}` ({probe.label}).")
     return None
 
 
@@ -485,7 +572,7 @@ def _value_relation(ex, got, ref):
         if _reshaped(y, r):
             return "extra_axis", f"Yours has shape {y.shape}."
         return ("output_not_summed", f"Yours has shape {y.shape}.") if rel.not_summed(y, r) else None
-    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3):
+    if np.all(np.isfinite(y)) and np.allclose(y, r, rtol=3e-2, atol=6e-3) and looks_rounded(y, r):
         return "imprecise", ""
     if y.ndim and np.allclose(np.sort(y, axis=None), np.sort(r, axis=None)):
         return "wrong_order", ""
@@ -604,6 +691,9 @@ FACTOR_CODES = {"√d": "no_sqrt_d_scaling", "1/√d": "scaled_by_d", "d": "sqrt
                 "1/(2·√d)": "power_precedence"}
 """A factor's usual meaning on scores divided by √d (√d/x: x for d); an exercise's ``relations`` ("factor:τ²")
 come first."""
+_SIZE_FACTORS = {"scaled_by_wrong_dimension", *FACTOR_CODES.values()}
+"""Codes of a factor read in the probe's sizes: one such factor on every failing probe outweighs a mutant that
+explains only most of them."""
 
 
 def _factor(ex, found, code, said, what="numbers"):
@@ -732,8 +822,8 @@ def _known_late(ex, answer, mine, want, failed):
     return _known(ex, answer, mine, want, failed, late=True)
 
 
-STEPS = (_known, _exact_mutant, _exact_pair, _telling, _known_late, _purposes, _probable_mutant, _probable_pair,
-         _mostly_mutant, _right_only_where, _relations, _structure)
+STEPS = (_known, _exact_mutant, _exact_pair, _telling, _crossed_name, _axis_misplaced, _own_value, _known_late,
+         _purposes, _probable_mutant, _probable_pair, _mostly_mutant, _right_only_where, _relations, _structure)
 """The order in which a diagnosis is looked for; the first that speaks is given."""
 
 

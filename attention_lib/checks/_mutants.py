@@ -61,7 +61,7 @@ class Mutant:
     @property
     def rank(self) -> tuple:
         """Smaller is likelier: fewer slips, a more common operator, earlier in the function."""
-        ops = [OPERATORS.index(s.operator) for s in self.slips]
+        ops = [-1 if s.variety == "together" else OPERATORS.index(s.operator) for s in self.slips]   # says the effect
         ideas = len({s.kind for s in self.slips})              # the same slip at several places is one idea
         known = -1 if self.known else 0                        # a hand-written mistake speaks first
         return (known, ideas + len(self.bugs), min(ops, default=-1), len(ops), [s.line for s in self.slips])
@@ -607,6 +607,7 @@ OPERATOR_CODES = {
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
     (None, "transpose", "all"): "transpose_all_axes",
+    (None, "cast", "round"): "rounded_to_whole", (None, "size", "first_axis"): "first_axis_only",
     ("output", "transpose", "left"): "weights_transposed",
     ("queries", "name", "x_kv-for-x_q"): "queries_from_kv_side",
     ("keys", "name", "x_q-for-x_kv"): "keys_from_query_side",

@@ -591,7 +591,14 @@ def _extreme(node, site):
 
 def _size(node, site):
     """A size read from the wrong axis, or from another input: ``q.shape[-1]`` as ``q.shape[-2]``, ``q.shape[0]``,
-    ``k.shape[-2]``, ``v.shape[-1]``."""
+    ``k.shape[-2]``, ``v.shape[-1]``; a loop over every entry that visits the first axis only."""
+    if isinstance(node, ast.Call) and _call_name(node) == "ndindex" and len(node.args) == 1 \
+            and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "shape":
+        owner = node.args[0].value
+        new = ast.Call(ast.Name("range", ast.Load()), [ast.Call(ast.Name("len", ast.Load()), [owner], [])], [])
+        return [("size:first_axis", new, f"the loop `{_code(node)}` is `{_code(new)}` in yours: it visits the first "
+                                         f"axis only, so where `{_code(owner)}` has more axes each step takes a whole "
+                                         "row at once")]
     if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
         return []
     index = _literal(node.slice)
@@ -600,15 +607,21 @@ def _size(node, site):
     owner = _code(node.value.value)
     seen = site.names()
     out = []
-    for name, axes in [(owner, (-1, -2, 0)), *((p, (-1, -2)) for p in site.ref.params if p != owner)]:
+    front = (1,) if index == -1 else ()              # `q.shape[1]`: d only while q has two axes
+    for name, axes in [(owner, (-1, -2, 0, *front)), *((p, (-1, -2)) for p in site.ref.params if p != owner)]:
         shape = seen.get(name)
         if not isinstance(shape, tuple) or not shape:
             continue
         for other in axes:
-            if not -len(shape) <= other < len(shape) or (name == owner and other % len(shape) == index % len(shape)):
+            ahead = name == owner and other in front
+            if not -len(shape) <= other < len(shape) or (name == owner and not ahead
+                                                          and other % len(shape) == index % len(shape)):
                 continue
             new = ast.Subscript(ast.Attribute(ast.Name(name, ast.Load()), "shape", ast.Load()), _num(other), ast.Load())
-            out.append(("size", new, f"the size `{_code(node)}` is read as `{_code(new)}`".replace("-", "−")))
+            said = f"the size `{_code(node)}` is read as `{_code(new)}`".replace("-", "−")
+            if ahead:
+                said += f", counted from the front: that is the last axis only while `{owner}` has two axes"
+            out.append(("size", new, said))
     return out
 
 
@@ -776,6 +789,13 @@ def _cast(node, site):
             and node.id in site.ref.ints:
         out.append(("cast", ast.Call(_expr("np.int32"), [node], []),
                     f"`{node.id}` is a 32-bit integer in yours, which overflows past 2³¹"))
+    if isinstance(node, ast.Call) and _call_name(node) == "sqrt" and not isinstance(site.parent, ast.Call):
+        out.append(("cast:round", ast.Call(ast.Name("int", ast.Load()), [node], []),
+                    f"`{_code(node)}` is rounded down to a whole number in yours (`int`)"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        out.append(("cast:round", ast.BinOp(node.left, ast.FloorDiv(), node.right),
+                    f"the division in {_short(node)} is a floor division `//` in yours, which rounds down to a whole "
+                    "number"))
     return out
 
 
@@ -877,6 +897,14 @@ def _resets(body, i, ref, outer):
         if outer is not None:
             out.append(("reset", ("lift", j, init), init.lineno, _code(init), "(before the outer loop)",
                         f"`{name}` is set once before the outer loop, so it is not reset for the next block"))
+        first = j
+    if out and first < i - 1:                         # every initialisation above the loop moved in at once
+        together = copy.copy(loop)
+        together.body = [*body[first:i], *loop.body]
+        names = ", ".join(f"`{n}`" for s in body[first:i] for n in sorted(_assigned(s) & inside))
+        out.append(("reset:together", body[:first] + [together] + body[i + 1:], body[first].lineno, _code(body[first]),
+                    "(all in the loop)", f"{names} all start again at every step of the loop, so only its last step "
+                                         "counts"))
     return out
 
 
@@ -999,7 +1027,8 @@ def _collect_body(ref, owner, name, parents, found):
     span = (_span(body[0])[0], _span(body[-1])[1])
     for kind, new, line, before, after, said in _body_offers(body, ref, loop):
         operator, _, variety = kind.partition(":")
-        slip = Slip(operator, said, line, before, after, ref.notes.get(line, Note()), variety)
+        note = Note() if variety == "together" else ref.notes.get(line, Note())   # the sentence says it all
+        slip = Slip(operator, said, line, before, after, note, variety)
         if isinstance(new, tuple):                    # ("lift", j, init): above the loop around this body
             _, j, init = new
             outer = parents[-1] if parents else None

@@ -226,7 +226,8 @@ def _self_probes():
         Probe("'policy raises wages jobs' (seed 7) with causal_mask(4)", _worked_example(),
               {"mask": causal_mask(4)}, purpose="example"),
         _self_probe("extra leading axes: x (2, 2, 3, 7)", 566, (2, 2, 3), "heads"),
-        _self_probe("square projections: x (3, 5), every W (5, 5)", 567, (3,), "square_W", widths=(5, 5, 5)),
+        _self_probe("square projections: x (4, 3), every W (3, 3) (√3 rounds down to 1)", 567, (4,), "square_W",
+                    widths=(3, 3, 3)),
         _self_probe("large scores: x (2, 4, 7) times 20, causal_mask(4)", 568, (2, 4), "large causal",
                     mask=causal_mask(4), scale=20.0),
     ]
@@ -313,7 +314,9 @@ TOP_K = Exercise(
     teaching=top_k_attention,
     equivalent={**SAME_D,
                 "fill: -np.inf → -1000000000.0": "top_k ≥ 1 keeps a key in every row, and exp(−1e9 − max) is exactly 0 "
-                                                  "in float64, as exp(−∞) is."},
+                                                  "in float64, as exp(−∞) is.",
+                "size: np.sqrt(q.shape[-1]) → np.sqrt(q.shape[1])": "q is (n_q, d) in this exercise, so its axis 1 "
+                                                                  "is its last."},
     probes=_topk_probes,
     misconceptions=[
         Misconception("topk_not_renormalised", patch=(("    s = np.where(s >= kth, s, -np.inf)", "    keep = s >= kth"),

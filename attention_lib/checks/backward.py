@@ -114,6 +114,16 @@ class Judged(NamedTuple):
 
     def explain(self, where: str) -> tuple[str, str]:
         """What to tell a learner whose answer is this (it has the right shape: the numbers are what is off)."""
+        exact = _EXACT[self.grad.shape]
+        if exact.ndim > 1:                               # a whole row nudged at once gives each entry the row's sum
+            rows = exact.reshape(len(exact), -1).sum(axis=1, keepdims=True)     # (n_rows, 1)
+            if np.allclose(self.grad.reshape(len(exact), -1), rows, rtol=1e-4, atol=1e-6):
+                return "first_axis_only", (f"{where}, every entry of a row of yours holds the sum of that row's "
+                                           "slopes: each step nudged the whole row x[i] together.")
+        if self.size > -2:
+            return "wrong_values", (f"{where}, your estimate is far from the exact gradient (a relative error of "
+                                    f"about {10 ** self.size:.0e}), more than any step size explains: check what "
+                                    "each step nudges, and what the difference is divided by.")
         return "fd_inaccurate", (f"{where}, its relative error from the exact gradient is about "
                                  f"{10 ** self.size:.0e}; central differences in float64 with the step asked for "
                                  "stay far closer.")

@@ -112,6 +112,9 @@ _IDEAS = _entries(
      "−‖q−k‖²/(2τ²)."),
     ("rbf_not_squared", "Distance not squared",
      "You used the distance ‖q−k‖; the Gaussian kernel uses the *squared* distance ‖q−k‖²."),
+    ("bandwidth_not_squared", "The bandwidth not squared",
+     "In exp(−½ ((x − xᵢ)/τ)²) the squared distance is divided by τ², not by τ: divide the distance by τ before "
+     "you square it, or the squared distance by τ²."),
     ("rbf_missing_two", "Missing the 2 in 2τ²",
      "Close: the denominator is 2τ², not τ²."),
     ("rbf_tau_not_squared", "τ not squared",
@@ -149,6 +152,8 @@ _IDEAS = _entries(
     ("axis_argument_ignored", "Ignores the `axis` argument",
      "Your function is right for the default axis and wrong when another `axis` is asked for: use the `axis` "
      "argument in every max and sum."),
+    ("argument_ignored", "An argument replaced by a number of your own",
+     "Your function does not use one of its arguments: where the caller passes a value, yours uses a fixed one."),
     ("log_applied", "Returned the logarithm",
      "Your numbers are the logarithms of the right ones (a log-softmax). Return the weights themselves: "
      "exponentiate, then divide by the sum."),
@@ -325,6 +330,10 @@ _IDEAS = _entries(
     ("padding_ignored", "Padding keys left visible",
      "Your mask still lets queries see padding. A key must pass every mask: AND the causal mask with the padding "
      "mask, so that each sequence hides its own padded keys."),
+    ("left_padding_mirrored", "Left padding made by mirroring the whole mask",
+     "Mirroring the right-padded mask left to right does put the padding first, but it mirrors the causal triangle "
+     "too, so a query sees the keys after it and not those before. Keep the causal part as it is, and mark key j "
+     "real when j ≥ n − length."),
     ("padding_side_ignored", "Left padding treated as right padding",
      "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
      "*last* ones: key j is real when j ≥ n − length."),
@@ -413,6 +422,10 @@ _IDEAS = _entries(
      "Query head i uses key/value head i // (h/g): with h = 8 and g = 2, heads 0–3 share KV head 0 and heads 4–7 "
      "KV head 1. `np.tile` gives 0, 1, 0, 1, …; repeat each KV head in place instead, "
      "`np.repeat(k, h // g, axis=1)` (what PyTorch's `repeat_interleave` does)."),
+    ("kv_head_index_divided_by_g", "Query head i given KV head i // g",
+     "Query head i belongs to group i // (h/g), and that group's KV head is the one it uses: with h = 8 and g = 2, "
+     "heads 0–3 use KV head 0 and heads 4–7 KV head 1. Dividing i by g instead sends every head to KV head 0 when "
+     "g = h, and past the last KV head when h > g²: divide by the group size h/g, not by g."),
     ("kv_heads_not_repeated", "Key/value heads not matched to the query heads",
      "K and V have g = n_kv_heads heads of d = D/h features each (W_k is D × g·d). Split them into g heads, then "
      "repeat each one h/g times along the head axis, so that every query head meets its key/value head. "
@@ -808,6 +821,10 @@ _GENERIC = _entries(
      "size that is much too large."),
     ("pair_swapped", "Returned (weights, out)",
      "You returned the pair the other way round: return `out, weights`."),
+    ("score_miscomputed", "One score worked out wrongly",
+     "One key's score is off, and the softmax carries it into every weight."),
+    ("target_missed", "The answer does not meet the question's condition",
+     "Put your answer back into the condition the question sets: it does not meet it."),
     ("imprecise", "Close, but not to enough digits",
      "Your answer is close, but only to a few significant digits. Don't round; use the exact constants "
      "(`np.e`), and if you search, keep going until the interval is tiny."),
@@ -875,6 +892,12 @@ _SLIPS = _entries(   # what a mutant of the teaching reference names; the learne
     ("dtype_lost", "A dtype lost or too narrow",
      "A number type is lost or too narrow: an integer copy that a small nudge cannot change, a 32-bit integer "
      "that overflows past 2³¹."),
+    ("first_axis_only", "A loop over the first axis only",
+     "Your loop visits the first axis only: for an array with more axes each step takes a whole row (or slice) at "
+     "once. Visit every entry, e.g. with `np.ndindex(x.shape)`."),
+    ("rounded_to_whole", "A number rounded to a whole one",
+     "A number that should stay a float is rounded down to a whole number (`//` or `int(...)`), so every result "
+     "that depends on it moves by the part that was cut off."),
 )
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _IDEAS + _GENERIC + _SLIPS}

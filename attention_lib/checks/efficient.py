@@ -67,6 +67,13 @@ def _attends_before_appending(mine, want, probes):
         out = as_array(parts[0]) if parts else None
         empty = got.raised or out is None or not np.all(np.isfinite(out)) or not np.any(out)
         if empty and not any(m.raised for m, p in zip(mine, probes, strict=True) if "first_step" not in p.tags):
+            grown = parts is not None and len(parts) == 3 and as_array(parts[1]) is not None and \
+                as_array(parts[1]).shape == np.shape(want[probes.index(probe)].value[1]) and \
+                np.allclose(as_array(parts[1]), want[probes.index(probe)].value[1])
+            if grown:                                    # the key is in the cache: the mask keeps it out
+                return (f"On {probe.label}, the cache you return holds the new token's key, yet the token sees no "
+                        "key at all: your causal mask hides each new token from itself (its diagonal is one step "
+                        "too far).")
             return (f"On {probe.label} there is nothing in the cache yet: yours attends before the new token's key "
                     "and value are in it.")
     return False

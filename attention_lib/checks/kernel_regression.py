@@ -15,7 +15,7 @@ _KERNELS = {   # another kernel than the Gaussian, as a patch of its line -> (co
 }
 _WIDTH = "Here the bandwidth τ plays the temperature: u = (x − xᵢ)/τ, dividing once."
 _BANDWIDTHS = {   # τ as the learner's code effectively uses it -> (code, detail)
-    "bandwidth ** 2": ("temperature_misapplied", _WIDTH), "np.sqrt(bandwidth)": ("temperature_misapplied", _WIDTH),
+    "bandwidth ** 2": ("temperature_misapplied", _WIDTH), "np.sqrt(bandwidth)": ("bandwidth_not_squared", ""),
     "(2 * bandwidth)": ("temperature_misapplied", _WIDTH),
     "(bandwidth * np.sqrt(2))": ("temperature_misapplied", _WIDTH),
     "(bandwidth / np.sqrt(2))": ("kernel_missing_half", ""),

@@ -107,6 +107,8 @@ DECODER = Exercise(
     misconceptions=[
         Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
         Misconception("padding_ignored", patch=(("causal & real[:, None, :]", "causal & (real | True)[:, None, :]"),)),
+        Misconception("left_padding_mirrored", patch=(("real = j >= n - length ",
+                                                       "real, causal = j >= n - length, causal[:, ::-1]"),)),
     ],
     forbidden=(lib.causal_mask, lib.padding_mask, lib.combine_masks),
     output="mask",

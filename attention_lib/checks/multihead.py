@@ -476,6 +476,9 @@ GQA = Exercise(
         Misconception("kv_heads_not_repeated", patch=(*NOT_REPEATED, ("n_kv_heads)      #", "n_heads)      #"),
                                                       ("n_kv_heads)      #", "n_heads)      #")),
                       detail="Here K and V were cut into h heads, narrower than the queries' heads whenever g < h."),
+        Misconception("kv_head_index_divided_by_g", patch=tuple(
+            (f"{t} = np.repeat({t}, n_heads // n_kv_heads, axis=-3)",
+             f"{t} = {t}[..., np.arange(n_heads) // n_kv_heads, :, :]") for t in "kv")),
         Misconception("queries_shared", patch=(("    # role[keys]", "    q = np.repeat(q.reshape(*q.shape[:-3], "
                                                 "n_kv_heads, -1, *q.shape[-2:]).mean(axis=-3), n_heads // n_kv_heads, "
                                                 "axis=-3)\n    # role[keys]"),)),

@@ -17,7 +17,7 @@ from ..kernel_regression import kernel_regression, kernel_weights
 from ..masking import causal_mask
 from ..multihead import multi_head_attention
 from ..softmax import softmax
-from ._compare import as_array
+from ._compare import as_array, looks_rounded
 from ._engine import Exercise, Misconception, Probe, family
 
 _ASK = [Probe("your answer", purpose="answer")]
@@ -92,6 +92,23 @@ def _returned_weights(mine, want, probes):
     return False
 
 
+def _one_score_off(mine, want, probes):
+    """Weights that are a softmax of the right scores everywhere but one key: that key's dot product is off."""
+    value = as_array(_answer(mine))
+    if value is None or value.shape != _W[0].shape or np.any(value <= 0) or abs(float(value.sum()) - 1) > 1e-3 \
+            or looks_rounded(value, _W[0]):
+        return False
+    shift = np.log(value.astype(float)) - _K @ _Q        # (3,): the same number everywhere for a right answer
+    for i in range(len(shift)):
+        rest = np.delete(shift, i)
+        if np.ptp(rest) < 1e-3 and abs(shift[i] - rest[0]) > 0.25:     # a score off by more than rounding
+            score = float(np.log(value[i]) - rest[0])
+            return (f"Your weights are the softmax of the right scores for every key but key {i + 1}, whose score "
+                    f"in yours is {score:.3g}: work out q · k{i + 1} again, multiplying entry by entry and adding "
+                    "the products.")
+    return False
+
+
 def worked_example_weights():
     q = np.array([1.0, 0.0])
     K = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -112,7 +129,9 @@ def worked_example_output():
 
 WORKED_WEIGHTS = _value(
     "worked_example_weights", "worked_example_weights()", _W[0],
-    _worked(("scores", "weights"), lambda w, v: w), output="weights", forbidden=(softmax, attention),
+    [*_worked(("scores", "weights"), lambda w, v: w), Misconception("score_miscomputed", test=_one_score_off,
+                                                                    late=True)],
+    output="weights", forbidden=(softmax, attention),
     teaching=worked_example_weights,
 )
 WORKED_OUTPUT = _value(
@@ -249,6 +268,20 @@ def _stuck_at_an_end(mine, want, probes):
     return top > 0.999 or top < 0.36
 
 
+def _target_missed(mine, want, probes):
+    """A τ with all its digits near the right one, whose top weight is not 0.9: a slip in the algebra, not rounding."""
+    value = _number(mine)
+    if value is None or not math.isfinite(value) or value <= 0 or looks_rounded(value, _TAU):
+        return False
+    top = _top_weight(value)
+    if abs(top - 0.9) < 1e-3 or top > 0.99 or top < 0.5:
+        return False
+    return (f"At your τ = {value:.4g} the top weight of softmax([2, 1, 0] / τ) is {top:.4f}, not 0.9: more than "
+            "rounding explains. If you solved by hand, a step of the algebra is off: the top weight is "
+            "1 / (1 + e^(−1/τ) + e^(−2/τ)); set it to 0.9 and solve again. If you searched, keep going until the "
+            "interval is tiny.")
+
+
 def _weights_not_tau(mine, want, probes):
     value = as_array(_answer(mine))
     if value is not None and value.shape == (3,) and abs(float(value[0]) - 0.9) < 1e-2:
@@ -283,6 +316,7 @@ TEMPERATURE_TARGET = _value(
         Misconception("negative_temperature", test=_negative),
         Misconception("search_wrong_direction", test=_stuck_at_an_end),
         Misconception("wrong_quantity", test=_weights_not_tau),
+        Misconception("target_missed", test=_target_missed, late=True),
     ],
     rtol=1e-3, forbidden=(softmax,), teaching=temperature_for_target,
     equivalent={"comparison: top > 0.9 → top >= 0.9": "The top weight is exactly 0.9 at one τ only, which the "
@@ -305,6 +339,11 @@ _NEAR = int(_ORDER[0])
 _LEFT, _RIGHT = int(np.flatnonzero(_XT <= _AT)[-1]), int(np.flatnonzero(_XT >= _AT)[0])
 _LIMIT = float(kernel_regression([_AT], _XT, _YT, 1e-3)[0])
 _BLEND = (_AT - _XT[_LEFT]) / (_XT[_RIGHT] - _XT[_LEFT])
+_LABEL_NEAR = int(np.argmin(np.abs(_YT - _AT)))          # the label closest to the query
+_ONE_SIDE = (f"If you picked a training point instead: {_YT[_LABEL_NEAR]:g} is the label of x = {_XT[_LABEL_NEAR]:g}, "
+             f"but x = {_XT[_NEAR]:g} is nearer to {_AT:g} ({_DIST[_NEAR]:.1f} away against "
+             f"{_DIST[_LABEL_NEAR]:.1f})." if _LABEL_NEAR != _NEAR else "")
+
 
 def one_nn_limit():
     x_train = np.array([0.0, 2.0, 5.0, 6.0])
@@ -320,7 +359,7 @@ ONE_NN = _value(
         ("returned_input_not_label", "", float(_XT[_NEAR])),
         ("returned_index", "", float(_NEAR)),
         ("returned_index", "", float(_NEAR + 1)),
-        ("compared_labels", "", float(_YT[np.argmin(np.abs(_YT - _AT))])),
+        ("compared_labels", _ONE_SIDE, float(_YT[_LABEL_NEAR])),
         ("knn_not_1nn", "", float((_YT[_LEFT] + _YT[_RIGHT]) / 2)),
         *(("knn_not_1nn", "", float(_YT[_ORDER[:n]].mean())) for n in (2, 3)),
         ("interpolated", "", float(_YT[_LEFT] + _BLEND * (_YT[_RIGHT] - _YT[_LEFT]))),

@@ -193,7 +193,7 @@ def sdot_tensordot(Q, K):
 
 
 
-@entry("scaled_dot_scores", "takes d from Q.shape[1]: that is n_q, not the feature size, for batched inputs", 'batch_not_handled')
+@entry("scaled_dot_scores", "takes d from Q.shape[1]: that is n_q, not the feature size, for batched inputs", 'scaled_by_wrong_dimension')
 def sdot_shape1(Q, K):
     return Q @ np.swapaxes(K, -1, -2) / math.sqrt(Q.shape[1])
 
@@ -624,7 +624,7 @@ _YT = np.array([1.0, 3.0, 2.0, -1.0])
 
 
 
-@entry("kernel_regression", "divides the squared distance by 2h instead of 2h² (bandwidth not squared)", 'temperature_misapplied')
+@entry("kernel_regression", "divides the squared distance by 2h instead of 2h² (bandwidth not squared)", 'bandwidth_not_squared')
 def kr_h_not_squared(x_query, x_train, y_train, bandwidth):
     d2 = (x_query[:, None] - x_train[None, :]) ** 2
     w = np.exp(-d2 / (2 * bandwidth))

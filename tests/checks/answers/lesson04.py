@@ -308,6 +308,13 @@ def pad_marks_padding(lengths, n):
 
 
 # ---------------------------------------------------------------- decoder_mask
+@wrong("decoder_mask", "left_padding_mirrored")
+def decoder_left_by_flipping(lengths, n, side="right"):
+    keep = np.arange(n)[None, None, :] < np.asarray(lengths)[:, None, None]     # (B, 1, n): right padding
+    mask = np.tril(np.ones((n, n), dtype=bool)) & keep
+    return np.flip(mask, axis=-1) if side == "left" else mask
+
+
 
 
 def _real(lengths, n, side="right"):

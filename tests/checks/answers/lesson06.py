@@ -349,6 +349,17 @@ def gqa_modulo_loop(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
     return _proj(merge_heads(out), params, "o"), w
 
 
+@wrong("grouped_query_attention", "kv_head_index_divided_by_g")
+def gqa_head_over_g(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
+    q = split_heads(_proj(x_q, params, "q"), n_heads)
+    k = split_heads(_proj(x_kv, params, "k"), n_kv_heads)
+    v = split_heads(_proj(x_kv, params, "v"), n_kv_heads)
+    k = np.stack([k[:, i // n_kv_heads] for i in range(n_heads)], axis=1)
+    v = np.stack([v[:, i // n_kv_heads] for i in range(n_heads)], axis=1)
+    out, w = _attend(q, k, v, mask)
+    return _proj(merge_heads(out), params, "o"), w
+
+
 @wrong("grouped_query_attention", "kv_heads_not_repeated")
 def gqa_not_repeated(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
     return _gqa(x_q, x_kv, params, n_heads, n_kv_heads, mask, expand="none")

@@ -942,6 +942,12 @@ def tau_two_digits():
     return round(right.temperature_for_target(), 2)
 
 
+@wrong("temperature_for_target", "target_missed")
+def tau_quadratic_not_halved():
+    u = -1 + math.sqrt(1 + 4 / 9)          # the root of u² + u − 1/9 = 0, without its division by 2
+    return -1 / math.log(u)
+
+
 @wrong("one_nn_limit", "returned_input_not_label")
 def one_nn_x():
     x = np.array([0.0, 2.0, 5.0, 6.0])
@@ -1006,6 +1012,13 @@ def we_value_scores():
     return np.exp(s - s.max()) / np.exp(s - s.max()).sum()
 
 
+@wrong("worked_example_weights", "score_miscomputed")
+def we_second_key_scored_one():
+    s = np.array([1.0, 1.0, 1.0])           # q · k2 taken as 1: the 1 of k2 read where the 0 of q belongs
+    s[2] = 2.0
+    return np.exp(s) / np.exp(s).sum()
+
+
 @wrong("worked_example_output", "scored_against_values")
 def we_out_value_scores():
     V = np.array([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
@@ -1022,6 +1035,13 @@ def cosine_paired_rows(Q, K, tau):
     Qn = Q / (np.linalg.norm(Q, axis=-1, keepdims=True) + 1e-9)
     Kn = K / (np.linalg.norm(K, axis=-1, keepdims=True) + 1e-9)
     return np.sum(Qn * Kn, axis=-1) / tau
+
+
+@wrong("kernel_regression", "bandwidth_not_squared")
+def kr_squared_distance_over_tau(x_query, x_train, y_train, bandwidth):
+    sq = (x_query[:, None] - x_train[None, :]) ** 2
+    w = np.exp(-sq / bandwidth / 2)
+    return (w / w.sum(axis=1, keepdims=True)) @ y_train
 
 
 @wrong("kernel_regression", "missing_keepdims")
