@@ -303,6 +303,8 @@ ALIBI = Exercise(
         Probe("3 heads, 4 queries and 4 keys: more queries than heads", (3, 4, 4), purpose="odd_heads"),
         Probe("7 heads, one new query after one cached token (n_q = 1, n_k = 2)", (7, 1, 2),
               purpose="odd_heads offset"),
+        Probe("16 heads, 3 queries and 3 keys: slopes 2^(−r/2), half of them not whole powers of 2", (16, 3, 3),
+              purpose="larger"),
     ],
     equivalent={
         "fill: -np.inf → -1000000000.0": "The contract accepts −1e9 for a blocked key: the check reads any bias at or "
