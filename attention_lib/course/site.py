@@ -121,7 +121,9 @@ def npm_ci(folder: Path, installs: Path) -> None:
     Callers running at once (parallel test workers, two builds) take turns on a lock file, so one installs
     and the others find it done.
     """
-    with open(folder / ".npm-ci.lock", "w") as lock:
+    if installs.exists():                                    # installed: touch nothing, not even the lock
+        return
+    with open(folder / ".npm-ci.lock", "a") as lock:
         try:
             import fcntl
             fcntl.flock(lock, fcntl.LOCK_EX)
