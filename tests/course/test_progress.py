@@ -607,3 +607,24 @@ def test_the_chart_is_a_png_with_one_bar_per_misconception(tmp_path):
     empty = progress.ClassReport([progress.Row("ada", "00_welcome", "ex00.q1", "attention_shapes", "correct")], [], [])
     progress.write_chart(empty, tmp_path / "none.png")
     assert (tmp_path / "none.png").stat().st_size > 1000
+
+
+SHADOW = """\
+import pathlib
+pathlib.Path({marker!r}).write_text("a learner's module ran in the instructor's tools")
+raise SystemExit("shadowed")
+"""
+
+
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "no-sandbox"])
+def test_a_learners_modules_named_like_the_standard_librarys_are_never_imported_by_the_report(tmp_path, sandboxed):
+    marker = tmp_path / "ran"
+    folder = tmp_path / "class" / "eve"
+    _save(folder, _answers(L2, softmax=STABLE), L2)
+    for name in ("json", "os", "subprocess", "attention_lib"):          # beside the notebook, where `python -m` looks
+        (folder / f"{name}.py").write_text(SHADOW.format(marker=str(marker)))
+    proc = _cli(tmp_path / "class", "--json", *([] if sandboxed else ["--no-sandbox"]))
+    assert proc.returncode == 0, proc.stderr
+    rows = [(r["learner"], r["question"], r["status"]) for r in json.loads(proc.stdout)["rows"]]
+    assert rows[0] == ("eve", "ex02.q1", "correct")
+    assert not marker.exists()
