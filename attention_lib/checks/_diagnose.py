@@ -299,6 +299,9 @@ def _purposes(ex, answer, mine, want, failed):
         if all(tag in p.tags for p in bad):
             if code == "no_max_subtraction" and _names_max(answer):
                 code = "max_not_per_row"                 # a maximum is there: it is the wrong one
+            if code == "fully_masked_row_nan" and not _mutants.has_nan([m for m, f in zip(mine, failed,
+                                                                                              strict=True) if f]):
+                return "blocked_row_not_zero", _join(detail, f"Only {_where(bad[0])} fails.")   # a value, not NaN
             return code, _join(detail, f"Only {_where(bad[0])} fails.")
     found = _axes_count(answer, probes, mine, good, bad)
     if found:

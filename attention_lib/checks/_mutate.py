@@ -514,6 +514,21 @@ def _drop(node, site):
         if op == "div":
             out.append(("drop:times", ast.BinOp(node.left, ast.Mult(), node.right),
                         f"you multiply by {_short(node.right)} where you should divide"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv) and _literal(node.right) is None:
+        out.append(("drop:quotient", node.right, f"you use `{_code(node.right)}` where the quotient "
+                                                 f"`{_code(node)}` belongs"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) \
+            and isinstance(node.left.op, ast.Mult) and _literal(node.left.left) is None:
+        factor, kept = node.left.left, node.left.right
+        new = ast.BinOp(factor, ast.Mult(), ast.BinOp(kept, ast.Add(), node.right))
+        out.append(("drop:late", new, f"the factor {_short(factor)} multiplies {_short(node.right)} too: you "
+                                      f"apply it after adding the new term, where only {_short(kept)}, the value "
+                                      "so far, should be multiplied"))
+    if isinstance(node, ast.Call) and _call_name(node) == "moveaxis" and len(node.args) == 3 \
+            and _literal(node.args[1]) is not None:
+        out.append(("drop:back", node.args[0], f"the axis you moved last is never moved back: "
+                                               f"`{_code(node)}` is missing, so another `axis` comes back in the "
+                                               "wrong place"))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _literal(node) is None:
         out.append(("drop:sign", node.operand, f"the minus sign in front of {_short(node.operand)} is missing"))
     if isinstance(node, ast.Call) and _call_name(node) in ("repeat", "tile", "tril", "triu") and node.args:
@@ -682,13 +697,25 @@ def _swap(node, site):
         said = {ast.Sub: "the subtraction", ast.Div: "the division", ast.MatMult: "the matrix product"}.get(
             type(node.op), "the operation")
         return [("swap", ast.BinOp(node.right, node.op, node.left),
-                 f"the two sides of {said} of {_short(node.left)} and {_short(node.right)} are the wrong way round")]
+                 f"the two sides of {said} of {_short(node.left)} and {_short(node.right)} are the wrong way "
+                 "round"), *_turned(node)]
     if isinstance(node, ast.Call) and _call_name(node) in ("concatenate", "stack") and node.args \
             and isinstance(node.args[0], ast.List) and len(node.args[0].elts) == 2:
         a, b = node.args[0].elts
         return [("swap", ast.Call(node.func, [ast.List([b, a], ast.Load()), *node.args[1:]], node.keywords),
                  f"`{_code(b)}` comes before `{_code(a)}`")]
     return []
+
+
+def _turned(node) -> list:
+    """``a @ bᵀ`` written ``b @ aᵀ``: the product of every pair comes out transposed, one row per b."""
+    other = _is_transpose(node.right) if isinstance(node.op, ast.MatMult) else None
+    if other is None or isinstance(node.left, ast.BinOp):
+        return []
+    new = ast.BinOp(other, ast.MatMult(), _swapaxes(node.left))
+    return [("swap:turned", new, f"you compute `{_code(other)} @ {_code(node.left)}ᵀ` where `{_code(node.left)} @ "
+                                 f"{_code(other)}ᵀ` belongs: one row per `{_code(other)}` instead of one per "
+                                 f"`{_code(node.left)}`, the transpose of the right result")]
 
 
 def _off_by_one(node, site):
@@ -826,6 +853,10 @@ def _body_offers(body: list, ref: Reference, loop: ast.AST | None):
             name = sorted(_assigned(stmt) & bound)[0]
             out.append(("update:step", _without(body, i), stmt.lineno, _code(stmt), "pass",
                         f"the step that remakes `{name}` here is missing"))
+        if isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Compare):
+            out.append(("drop:test", body[:i] + stmt.body + body[i + 1:], stmt.lineno, _code(stmt.test), "pass",
+                        f"you do `{_code(stmt.body[0]).splitlines()[0]}` in every case, where it belongs only "
+                        f"when `{_code(stmt.test)}`"))
         if isinstance(stmt, ast.Assign):
             bound |= _assigned(stmt)
         if i + 1 < len(body) and _depends(stmt, body[i + 1]) & running:

@@ -81,6 +81,10 @@ _IDEAS = _entries(
      "NaN where a vector is all zeros: its norm is 0 and you divide by it. Add a small `eps` (1e-9) to each "
      "*norm*, before dividing (`q / (norm + eps)`), or use `np.maximum(norm, eps)`; an eps added after the "
      "division comes too late."),
+    ("eps_inside_sqrt", "eps under the square root",
+     "Your eps sits under the square root, √(|q|² + eps): for a vector of length near 1e-5, |q|² is 1e-10, so an eps "
+     "of 1e-9 dwarfs it and the vector no longer comes out a unit vector. Add eps to the norm itself, "
+     "`q / (norm + eps)`, where it changes nothing but a zero length."),
     ("eps_too_large", "eps so large it changes the scores",
      "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "
      "dividing by zero: something like 1e-9 is plenty."),
@@ -323,6 +327,9 @@ _IDEAS = _entries(
      "A query whose every key is blocked gets NaN: its scores are all −∞, so is their maximum, and −∞ − (−∞) is "
      "NaN. In this course such a row gets zero weights and a zero output: subtract the maximum only where it is "
      "finite, and divide only where the sum is positive, as `al.softmax` does."),
+    ("blocked_row_not_zero", "A query with no visible key gets weights",
+     "A query whose every key is blocked gets weights in yours (uniform ones, or some other finite numbers). In this "
+     "course such a row gets zero weights and a zero output: it may see nothing, so it averages nothing."),
     ("fully_masked_row_uniform", "A query with no visible key averages what it must not see",
      "You fill blocked scores with a large finite number. That works like −∞ on a row that keeps at least one key, "
      "but on a row with every key blocked all the scores are equal: the weights are uniform, and the query "
@@ -879,6 +886,11 @@ _SLIPS = _entries(   # what a mutant of the teaching reference names; the learne
     ("name_confused", "One name used for another",
      "One array or size is used where another of the same kind belongs (k for v, W_k for W_v, the old maximum "
      "for the new)."),
+    ("condition_ignored", "A step done whatever the case",
+     "A step that belongs under a condition (an `if`) is done in every case."),
+    ("axis_not_moved_back", "An axis moved last and never moved back",
+     "The axis was moved to the end for the work, and the result was not moved back: for another `axis` it comes "
+     "back in the wrong place."),
     ("operands_swapped", "Operands the wrong way round",
      "The two sides of a subtraction, division or product are the wrong way round."),
     ("off_by_one", "Off by one", "A bound (a slice, a range, a diagonal) is one too far or one short."),

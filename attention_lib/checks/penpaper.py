@@ -363,7 +363,9 @@ ONE_NN = _value(
         ("knn_not_1nn", "", float((_YT[_LEFT] + _YT[_RIGHT]) / 2)),
         *(("knn_not_1nn", "", float(_YT[_ORDER[:n]].mean())) for n in (2, 3)),
         ("interpolated", "", float(_YT[_LEFT] + _BLEND * (_YT[_RIGHT] - _YT[_LEFT]))),
-        ("not_nearest_point", "Yours picks the farthest point: argmax where argmin belongs.",
+        ("not_nearest_point", f"Yours picks x = {_XT[np.argmax(_DIST)]:g}, the farthest point: that is argmax where "
+                              "argmin belongs, or argmin of x − xᵢ without the absolute value, which takes the most "
+                              "negative difference rather than the smallest distance.",
          float(_YT[np.argmax(_DIST)])),
         *(("finite_bandwidth", "", float(kernel_regression([_AT], _XT, _YT, h)[0])) for h in (0.25, 0.5, 1.0, 2.0)),
         ("finite_bandwidth", "At a tiny bandwidth every kernel value underflows to 0, and 0/0 is NaN: numbers cannot "

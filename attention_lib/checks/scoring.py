@@ -114,6 +114,8 @@ def _cosine_probes():
     return _qk_probes(121, (0.5,)) + [
         Probe("a zero query and a zero key, temperature 2.0", (zero_rows, zero_keys, 2.0), purpose="zero_vector"),
         Probe("vectors of very different lengths, temperature 1.0", (100 * long, 0.1 * short, 1.0), purpose="lengths"),
+        Probe("short vectors, of lengths near 1e-5, temperature 1.0", (1e-5 * long, 1e-5 * short, 1.0),
+              purpose="lengths"),
     ]
 
 
@@ -132,6 +134,7 @@ COSINE = Exercise(
                                                  "return np.arccos(np.clip(s, -1, 1)) / temperature"),)),
         *(Misconception("eps_too_large", patch=_eps(m * 10.0**e, inside)) for e in range(-5, 1) for m in (1, 3)
           for inside in (False, True)),
+        Misconception("eps_inside_sqrt", patch=_eps(1e-9, True)),
     ],
     forbidden=(lib.cosine_scores,),
     relations={"factor:τ²": ("temperature_multiplied", ""), "factor:τ": ("temperature_ignored", ""),
