@@ -82,8 +82,9 @@ _IDEAS = _entries(
      "*norm*, before dividing (`q / (norm + eps)`), or use `np.maximum(norm, eps)`; an eps added after the "
      "division comes too late."),
     ("eps_inside_sqrt", "eps under the square root",
-     "Your eps sits under the square root, √(|q|² + eps): for a vector of length near 1e-5, |q|² is 1e-10, so an eps "
-     "of 1e-9 dwarfs it and the vector no longer comes out a unit vector. Add eps to the norm itself, "
+     "Your eps sits under the square root, √(|q|² + eps), so it is compared with the *squared* length: for a short "
+     "vector the two are close, and the vector no longer comes out a unit vector (at length 1e-3, |q|² is 1e-6 "
+     "and an eps of 1e-9 stretches the length by 0.05 %; at 1e-5 it dwarfs it). Add eps to the norm itself, "
      "`q / (norm + eps)`, where it changes nothing but a zero length."),
     ("eps_too_large", "eps so large it changes the scores",
      "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "

@@ -114,7 +114,9 @@ def _cosine_probes():
     return _qk_probes(121, (0.5,)) + [
         Probe("a zero query and a zero key, temperature 2.0", (zero_rows, zero_keys, 2.0), purpose="zero_vector"),
         Probe("vectors of very different lengths, temperature 1.0", (100 * long, 0.1 * short, 1.0), purpose="lengths"),
-        Probe("short vectors, of lengths near 1e-5, temperature 1.0", (1e-5 * long, 1e-5 * short, 1.0),
+        # near 1e-3 an eps of 1e-9 on the norm (or a floor of 1e-9) changes a score by about 1e-6 of itself, well
+        # within the tolerance (1e-4); under the root, √(|q|² + 1e-9), by about 1e-3
+        Probe("short vectors, of lengths near 0.001, temperature 1.0", (5e-4 * long, 5e-4 * short, 1.0),
               purpose="lengths"),
     ]
 
