@@ -853,7 +853,8 @@ def _body_offers(body: list, ref: Reference, loop: ast.AST | None):
             name = sorted(_assigned(stmt) & bound)[0]
             out.append(("update:step", _without(body, i), stmt.lineno, _code(stmt), "pass",
                         f"the step that remakes `{name}` here is missing"))
-        if isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Compare):
+        if isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Compare) \
+                and len(stmt.body) == 1 and _assigned(stmt.body[0]) & _used(stmt.test):   # a guard on its own subject
             out.append(("drop:test", body[:i] + stmt.body + body[i + 1:], stmt.lineno, _code(stmt.test), "pass",
                         f"you do `{_code(stmt.body[0]).splitlines()[0]}` in every case, where it belongs only "
                         f"when `{_code(stmt.test)}`"))

@@ -81,11 +81,6 @@ _IDEAS = _entries(
      "NaN where a vector is all zeros: its norm is 0 and you divide by it. Add a small `eps` (1e-9) to each "
      "*norm*, before dividing (`q / (norm + eps)`), or use `np.maximum(norm, eps)`; an eps added after the "
      "division comes too late."),
-    ("eps_inside_sqrt", "eps under the square root",
-     "Your eps sits under the square root, √(|q|² + eps), so it is compared with the *squared* length: for a short "
-     "vector the two are close, and the vector no longer comes out a unit vector (at length 1e-3, |q|² is 1e-6 "
-     "and an eps of 1e-9 stretches the length by 0.05 %; at 1e-5 it dwarfs it). Add eps to the norm itself, "
-     "`q / (norm + eps)`, where it changes nothing but a zero length."),
     ("eps_too_large", "eps so large it changes the scores",
      "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "
      "dividing by zero: something like 1e-9 is plenty."),
