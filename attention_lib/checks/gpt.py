@@ -124,8 +124,10 @@ def layer_norm_backward(dy, x, gamma, eps=1e-5):
     return dx, dgamma, dbeta
 
 
-def _lnb_inputs(seed, shape, scale=1.0, shift=0.5, dtype=None):
+def _lnb_inputs(seed, shape, scale=1.0, shift=0.5, dtype=None, tiny_row=False):
     dy, x, gamma = randn(seed, shape, shape, shape[-1:])
+    if tiny_row:
+        x.reshape(-1, shape[-1])[-1] *= 1e-3             # one token with variance ~1e-6, where ε matters
     out = (dy, shift + scale * x, 1.0 + 0.5 * gamma)
     return out if dtype is None else tuple(a.astype(dtype) for a in out)
 
@@ -139,6 +141,8 @@ def _lnb_probes():
               purpose="square"),
         Probe("dy, x (2, 2, 3, 6), one more axis", _lnb_inputs(1015, (2, 2, 3, 6)), purpose="extra_axis"),
         Probe("dy, x (4, 8) with ε = 0.5", _lnb_inputs(1016, (4, 8), scale=0.8), {"eps": 0.5}, purpose="eps"),
+        Probe("dy, x (3, 16) whose last token has a tiny spread (variance ~1e-6)",
+              _lnb_inputs(1019, (3, 16), shift=0.0, tiny_row=True), purpose="tiny_variance"),
         Probe("float32 dy, x (3, 5)", _lnb_inputs(1017, (3, 5), dtype=np.float32), purpose="float32"),
         Probe("dy, x (3, 8) whose features lie near 10⁷, a spread of 1", _lnb_inputs(1018, (3, 8), shift=1e7),
               purpose="far_features"),
@@ -384,8 +388,7 @@ def _activation(x, got):
     for code, detail, act in _ACTIVATIONS:
         if np.allclose(f, act(u), atol=1e-5):
             return code, detail
-    return "mlp_activation_wrong", ("It shows on the MLP laid bare (x + GELU(2 LN(x))), where your block's "
-                                    "output minus x is not GELU of its input.")
+    return None
 
 
 def _block_part(mine, want, probes):

@@ -76,7 +76,7 @@ def _other_frequencies(mine, want, probes):
                      "includes its end point; the exponents step by 2/d and end at (d − 2)/d "
                      "(`np.arange(0, d, 2) / d`).")
         elif abs(e[0]) < 1e-6 and np.allclose(ratio, ratio[0], rtol=1e-4):
-            said += f" Yours are {ratio[0]:.3g} times too large throughout"
+            said += f" Yours are {ratio[0]:.3g} × 2i/d throughout"
             if abs(ratio[0] - 1 / np.log(10)) < 1e-3:
                 said += (": that is log₁₀ / ln. Take the natural logarithm, `np.log(base)`, in "
                          "exp(−2i/d · ln base), or write `base ** (-2 * i / d)`.")
