@@ -40,7 +40,7 @@ def _sines_only(mine, want, probes):
 
 
 def _said(values) -> str:
-    return ", ".join(f"{v:.3g}" for v in values)
+    return ", ".join(f"{v:.2g}" for v in values)
 
 
 def _learner_exponents(y, n, d, base):
@@ -76,7 +76,7 @@ def _other_frequencies(mine, want, probes):
                      "includes its end point; the exponents step by 2/d and end at (d − 2)/d "
                      "(`np.arange(0, d, 2) / d`).")
         elif abs(e[0]) < 1e-6 and np.allclose(ratio, ratio[0], rtol=1e-4):
-            said += f" Yours are {ratio[0]:.3g} × 2i/d throughout"
+            said += f" Yours are {ratio[0]:.2g} × 2i/d throughout"
             if abs(ratio[0] - 1 / np.log(10)) < 1e-3:
                 said += (": that is log₁₀ / ln. Take the natural logarithm, `np.log(base)`, in "
                          "exp(−2i/d · ln base), or write `base ** (-2 * i / d)`.")
@@ -84,7 +84,7 @@ def _other_frequencies(mine, want, probes):
                 said += ": the exponent's step or its divisor is off."
         elif abs(e[0]) > 1e-6:
             said += (f" Even your first pair is off: it should turn by 1 radian per position (ω_0 = base⁰ = 1), "
-                     f"yours by {base ** -e[0]:.3g}. Check the brackets: all of 2i/d goes into the exponent, "
+                     f"yours by {base ** -e[0]:.2g}. Check the brackets: all of 2i/d goes into the exponent, "
                      "`base ** (2 * i / d)`; `base ** (2 * i) / d` raises base to 2i and divides by d after.")
         return said
     return False
