@@ -464,8 +464,8 @@ GPT_BLOCK = Exercise(
         Misconception("heads_not_split", patch=(("d = D // n_heads", "d, n_heads = D, 1"),)),
         Misconception("mask_after_softmax", patch=(
             ("s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)", "pass"),
-            ("w = w / w.sum(axis=-1, keepdims=True)", "w = w / w.sum(axis=-1, keepdims=True)\n"
-                                                      "    w = np.where(np.tril(np.ones((T, T), dtype=bool)), w, 0.0)"))),
+            ("w = w / w.sum(axis=-1, keepdims=True)",
+             "w = w / w.sum(axis=-1, keepdims=True)\n    w = np.where(np.tril(np.ones((T, T), dtype=bool)), w, 0.0)"))),
         Misconception("reshape_without_transpose", patch=tuple(
             (f"np.swapaxes((a @ p[\"W_{n}\"]).reshape(B, T, n_heads, d), 1, 2)",
              f"(a @ p[\"W_{n}\"]).reshape(B, n_heads, T, d)") for n in "qkv")),
