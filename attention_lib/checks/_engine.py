@@ -118,6 +118,11 @@ PURPOSES = {
     "top_k": "top-k sampling, where only the k largest logits may be drawn",
     "greedy": "temperature 0, greedy decoding",
     "eps": "an ε other than its default",
+    "block_attention": "the attention half of a block alone (the MLP switched off)",
+    "block_mlp": "the MLP half of a block alone (W_o = 0)",
+    "block_mlp_shared_ln": "the MLP alone, with both LayerNorms' parameters equal",
+    "block_mlp_no_b1": "the MLP alone, without its first bias",
+    "block_activation": "the MLP's activation laid bare",
     "far_features": "features far from 0 (near 10⁷, a spread of 1), where E[x²] − μ² cancels",
     "underflow": "a target whose probability underflows to 0 (its logit 800 below its row's maximum), where only "
                  "log-probabilities taken directly stay finite",

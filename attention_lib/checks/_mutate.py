@@ -531,6 +531,10 @@ def _drop(node, site):
                                                "wrong place"))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and _literal(node) is None:
         out.append(("drop:sign", node.operand, f"the minus sign in front of {_short(node.operand)} is missing"))
+    if isinstance(node, ast.IfExp):
+        for part, kept in (("if", node.body), ("else", node.orelse)):
+            out.append((f"drop:{part}", kept, f"yours always gives {_short(kept)}, whatever `{_code(node.test)}` "
+                                              "says"))
     if isinstance(node, ast.Call) and _call_name(node) in ("repeat", "tile", "tril", "triu") and node.args:
         out.append(("drop:call", node.args[0], f"`{_call_name(node)}` is not applied to {_short(node.args[0])}"))
     if isinstance(node, ast.Call) and _call_name(node) in UNARY and len(node.args) == 1 and not node.keywords:

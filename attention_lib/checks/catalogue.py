@@ -648,6 +648,18 @@ _IDEAS = _entries(
     ("alibi_missing_causal_part", "Future keys not blocked",
      "Your bias lets queries see keys after them. The causal part blocks them: −∞ where j > i (the query's "
      "position), so the bias can replace the causal mask."),
+    ("alibi_blocked_finite", "Future keys get a large finite number, not −∞",
+     "Your bias gives each key after the query a large finite number (such as −1e9). The exercise asks for −∞ "
+     "there, `np.where(j <= i, bias, -np.inf)`: −∞ says the key is blocked whatever the scores are, while a "
+     "finite number is only a large penalty, which a score of the same size outweighs."),
+    ("frequencies_all_one", "Every pair turns with frequency 1",
+     "Your angles are the positions themselves: every pair turns by 1 radian per position. The angle of pair i "
+     "is p / base^(2i/d). Either the division by base^(2i/d) is missing, or the exponent 2i/d is 0 for every "
+     "pair: a floor division `2 * i // d` (or `two_i // d`) rounds it down to 0, so use `/`."),
+    ("pe_frequencies_wrong", "Sines and cosines of other frequencies",
+     "Your table alternates sin(p ω_i) and cos(p ω_i) as it should, but with other frequencies ω_i than "
+     "base^(−2i/d): pair i's exponent is 2i/d, for i = 0 … d/2 − 1, so it steps by 2/d from 0 and stops at "
+     "(d − 2)/d."),
     ("alibi_slopes_off_by_one", "Slopes start at 2^0",
      "Your first head has slope 1. The slopes are m_i = 2^(−8i/h) for i = 1 … h: for 8 heads 1/2, 1/4, …, "
      "1/256; the exponent counts from 1, not from 0."),
@@ -758,6 +770,31 @@ _IDEAS = _entries(
     ("temperature_zero_divides", "Temperature 0 divides by zero",
      "Temperature 0 is the limit τ → 0, greedy decoding: return the most likely token (`np.argmax`) without "
      "dividing by τ, which gives inf and NaN."),
+    ("gelu_sigmoid_form", "GELU's sigmoid approximation, not its tanh form",
+     "Your MLP's activation is u · σ(1.702 u), the cruder of the two approximations in the GELU paper "
+     "(Hendrycks and Gimpel, 2016, §2). This model uses the tanh form, as GPT-2 does: "
+     "`0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))`."),
+    ("mlp_activation_wrong", "Another activation than GELU",
+     "Your MLP's activation is not GELU's tanh form, `0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * "
+     "(u + 0.044715 * u ** 3)))`."),
+    ("block_mlp_bias_misplaced", "b_1 added in the wrong place",
+     "b_1 is the first layer's bias: it is added to m W_1 *before* the GELU, `u = m @ W_1 + b_1`, then "
+     "`gelu(u) @ W_2 + b_2`."),
+    ("block_mlp_reads_input", "The MLP reads the block's input, not the stream after attention",
+     "Each sub-layer of your block is right on its own, but together they are not: your MLP reads the block's "
+     "input x, as a parallel block (GPT-J's) does. GPT-2's block is sequential: first x = x + attention(LN1(x)), "
+     "then the MLP normalises *that* x, x = x + MLP(LN2(x))."),
+    ("block_attention_part_wrong", "The attention half of the block is off",
+     "Your block's MLP half is right, but its attention half is not. Check the attention step by step: the "
+     "projections with W_q, W_k, W_v; the split into heads (reshape to (B, T, h, D/h), then swap T and h); the "
+     "scores scaled by √(D/h); the causal mask on the scores *before* the softmax; the merge of the heads; W_o."),
+    ("block_mlp_part_wrong", "The MLP half of the block is off",
+     "Your block's attention half is right, but its MLP half is not. Check it step by step: its own LayerNorm "
+     "(ln2), `u = m @ W_1 + b_1`, the GELU, then `@ W_2 + b_2`, added to the stream."),
+    ("sampling_draws_twice", "Drew from the generator twice",
+     "Your tokens are the ones the right answer draws from a generator one step further on: you drew from `rng` "
+     "once before the draws you return (a first `rng.choice` or `rng.random`). Each call draws once, "
+     "`rng.choice(V, size=size, p=probs)`, so that a seeded run of many tokens can be repeated."),
     ("sampling_ignores_rng", "Drew from another random generator",
      "Draw with the generator you are given, `rng.choice(V, size=size, p=probs)`: the global `np.random` "
      "functions or a new `default_rng()` give other numbers, so a seeded run cannot be repeated."),

@@ -16,6 +16,7 @@ reference's state; an answer whose tokens come out in the right proportions from
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -72,6 +73,8 @@ def _ln_probes():
     ]
 
 
+_OWN_EPS = "Yours uses an ε of its own (such as 1e-5 written in), not the argument `eps`."
+
 LAYER_NORM = Exercise(
     id="layer_norm",
     signature="layer_norm(x, gamma, beta, eps=1e-5)",
@@ -101,7 +104,7 @@ LAYER_NORM = Exercise(
     forbidden=(lib.layer_norm, lib.layer_norm_forward),
     output="values",
     purposes={"constant_token": ("layer_norm_no_eps", ""), "tiny_variance": ("layer_norm_eps_outside_sqrt", ""),
-              "far_features": ("layer_norm_variance_cancels", "")},
+              "far_features": ("layer_norm_variance_cancels", ""), "eps": ("argument_ignored", _OWN_EPS)},
 )
 
 # --------------------------------------------------------------------------- q2 · layer_norm_backward (hard)
@@ -121,8 +124,10 @@ def layer_norm_backward(dy, x, gamma, eps=1e-5):
     return dx, dgamma, dbeta
 
 
-def _lnb_inputs(seed, shape, scale=1.0, shift=0.5, dtype=None):
+def _lnb_inputs(seed, shape, scale=1.0, shift=0.5, dtype=None, tiny_row=False):
     dy, x, gamma = randn(seed, shape, shape, shape[-1:])
+    if tiny_row:
+        x.reshape(-1, shape[-1])[-1] *= 1e-3             # one token with variance ~1e-6, where ε matters
     out = (dy, shift + scale * x, 1.0 + 0.5 * gamma)
     return out if dtype is None else tuple(a.astype(dtype) for a in out)
 
@@ -136,6 +141,8 @@ def _lnb_probes():
               purpose="square"),
         Probe("dy, x (2, 2, 3, 6), one more axis", _lnb_inputs(1015, (2, 2, 3, 6)), purpose="extra_axis"),
         Probe("dy, x (4, 8) with ε = 0.5", _lnb_inputs(1016, (4, 8), scale=0.8), {"eps": 0.5}, purpose="eps"),
+        Probe("dy, x (3, 16) whose last token has a tiny spread (variance ~1e-6)",
+              _lnb_inputs(1019, (3, 16), shift=0.0, tiny_row=True), purpose="tiny_variance"),
         Probe("float32 dy, x (3, 5)", _lnb_inputs(1017, (3, 5), dtype=np.float32), purpose="float32"),
         Probe("dy, x (3, 8) whose features lie near 10⁷, a spread of 1", _lnb_inputs(1018, (3, 8), shift=1e7),
               purpose="far_features"),
@@ -169,6 +176,9 @@ LAYER_NORM_BACKWARD = Exercise(
              "g / sigma"),)),
         Misconception("layer_norm_backward_params_not_summed", patch=(
             ("(dy * x_hat).reshape(-1, D).sum(axis=0)", "dy * x_hat"), ("dy.reshape(-1, D).sum(axis=0)", "dy"))),
+        Misconception("layer_norm_unbiased_variance", patch=(
+            ("((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps", "((x - mu) ** 2).sum(axis=-1, keepdims=True) "
+                                                                  "/ (D - 1) + eps"),)),
         Misconception("layer_norm_backward_params_swapped", patch=(("return dx, dgamma, dbeta",
                                                                    "return dx, dbeta, dgamma"),)),
         Misconception("layer_norm_variance_cancels", patch=(
@@ -178,7 +188,7 @@ LAYER_NORM_BACKWARD = Exercise(
     output="values",
     returns="tuple",
     parts=("dx", "dgamma", "dbeta"),
-    purposes={"far_features": ("layer_norm_variance_cancels", "")},
+    purposes={"far_features": ("layer_norm_variance_cancels", ""), "eps": ("argument_ignored", _OWN_EPS)},
 )
 
 # --------------------------------------------------------------------------- q3 · cross_entropy (easy)
@@ -242,6 +252,14 @@ CROSS_ENTROPY = Exercise(
             ("z = logits - logits.max(axis=1, keepdims=True)", "z = logits"),
             ("d_logits = np.exp(log_p)", "d_logits = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)"))),
         Misconception("ce_wrong_index", patch=(("-log_p[np.arange(n), targets].mean()", "-log_p[:, targets].mean()"),)),
+        Misconception("ce_wrong_index", detail="In the gradient, `d_logits[:, targets] -= 1` takes 1 off whole "
+                                               "columns, in every row: take it off one entry per row, "
+                                               "`d_logits[np.arange(n), targets] -= 1`.",
+                      patch=(("d_logits[np.arange(n), targets] -= 1", "d_logits[:, targets] -= 1"),)),
+        Misconception("no_max_subtraction", detail="Your loss is shifted, but your gradient's softmax is not: "
+                                                   "take it from the shifted logits too (or `np.exp(log_p)`).",
+                      patch=(("d_logits = np.exp(log_p)",
+                              "d_logits = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)"),)),
         Misconception("ce_in_bits", patch=(("loss = -log_p[np.arange(n), targets].mean()",
                                             "loss = -log_p[np.arange(n), targets].mean() / np.log(2)"),)),
         Misconception("ce_grad_not_averaged", patch=(("return loss, d_logits / n", "return loss, d_logits"),)),
@@ -297,6 +315,32 @@ def _block_inputs(seed, B, T, D, h, x_scale=1.0, dtype=None, gain=1.0):
     return (x if dtype is None else x.astype(dtype)), params, h
 
 
+def _one_part(seed, part):
+    """x (1, 5, 8), 2 heads, with one half of the block switched off, or an MLP laid bare:
+    ``attention``: the MLP's weights and biases 0, so the block is x + attention(LN1(x));
+    ``mlp``: W_o = 0, so the block is x + MLP(LN2(x)); ``shared_ln``: that, with ln2's γ, β equal to ln1's;
+    ``no_b1``: that, with b_1 = 0; ``activation``: that, with LN2 plain (γ 1, β 0), W_1 = 2 I, W_2 = I and no
+    biases, so the block adds GELU(2 LN(x)) to x, feature by feature."""
+    x, p, h = _block_inputs(seed, 1, 5, 8, 2)
+    D, hidden = p["W_1"].shape
+    if part == "attention":
+        p.update(W_1=np.zeros((D, hidden)), b_1=np.zeros(hidden), W_2=np.zeros((hidden, D)), b_2=np.zeros(D))
+    else:
+        p["W_o"] = np.zeros((D, D))
+    if part == "shared_ln":
+        p["ln2.g"], p["ln2.b"] = p["ln1.g"].copy(), p["ln1.b"].copy()
+    if part in ("no_b1", "activation"):
+        p["b_1"] = np.zeros(hidden)
+    if part == "activation":
+        p.update({"ln2.g": np.ones(D), "ln2.b": np.zeros(D), "W_1": 2.0 * np.eye(D, hidden),
+                  "W_2": np.eye(hidden, D), "b_2": np.zeros(D)})
+    return x, p, h
+
+
+_PARTS = {"attention": "block_attention", "mlp": "block_mlp", "shared_ln": "block_mlp_shared_ln",
+          "no_b1": "block_mlp_no_b1", "activation": "block_activation"}
+
+
 def _block_probes():
     return [
         Probe("x (1, 5, 8), 2 heads", _block_inputs(1031, 1, 5, 8, 2), purpose="basic"),
@@ -308,7 +352,76 @@ def _block_probes():
         Probe("x (1, 5, 8), 2 heads, whose first LayerNorm's γ is 30 times larger: scores in the thousands",
               _block_inputs(1043, 1, 5, 8, 2, gain=30.0), purpose="large"),
         Probe("float32 x (2, 4, 6), 3 heads", _block_inputs(1041, 2, 4, 6, 3, dtype=np.float32), purpose="float32"),
+        Probe("x (1, 5, 8), 2 heads, the MLP's weights and biases 0: attention alone", _one_part(1045, "attention"),
+              purpose="block_attention"),
+        Probe("x (1, 5, 8), 2 heads, W_o = 0: the MLP alone", _one_part(1045, "mlp"), purpose="block_mlp"),
+        Probe("the MLP alone (W_o = 0), ln2's γ and β equal to ln1's", _one_part(1045, "shared_ln"),
+              purpose="block_mlp_shared_ln"),
+        Probe("the MLP alone (W_o = 0), b_1 = 0", _one_part(1045, "no_b1"), purpose="block_mlp_no_b1"),
+        Probe("the MLP alone (W_o = 0) laid bare: LN2 plain, W_1 = 2I, W_2 = I, no biases: x + GELU(2 LN(x))",
+              _one_part(1045, "activation"), purpose="block_activation"),
     ]
+
+
+def _gelu_tanh(u):
+    return 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))
+
+
+_ACTIVATIONS = (   # what a learner may have written for GELU's tanh form, and what to call it
+    ("gelu_sigmoid_form", "", lambda u: u / (1 + np.exp(-1.702 * u))),
+    ("gelu_exact_not_tanh", "", lambda u: 0.5 * u * (1 + np.vectorize(math.erf)(u / math.sqrt(2)))),
+    ("relu_instead_of_gelu", "", lambda u: np.maximum(u, 0)),
+    ("mlp_activation_wrong", "Yours is u · σ(u) (SiLU, or Swish).", lambda u: u / (1 + np.exp(-u))),
+    ("mlp_activation_wrong", "Yours applies no activation at all: the MLP is linear.", lambda u: u),
+)
+
+
+def _activation(x, got):
+    """The activation the learner's MLP applied, read off the laid-bare probe: ``(code, detail)`` or None."""
+    y = None if got.raised else as_array(got.value)
+    if y is None or y.shape != x.shape:
+        return None
+    u = 2.0 * lib.layer_norm(x, np.ones(x.shape[-1]), np.zeros(x.shape[-1]))   # (1, T, D)
+    f = y - x                                                                  # (1, T, D)
+    if np.allclose(f, _gelu_tanh(u), atol=1e-6):
+        return None
+    for code, detail, act in _ACTIVATIONS:
+        if np.allclose(f, act(u), atol=1e-5):
+            return code, detail
+    return None
+
+
+def _block_part(mine, want, probes):
+    """Which half of the block is wrong, from the probes that switch the other half off; in the MLP, which part.
+    Returns ``(code, detail)`` through :func:`_block_located`."""
+    wrong, outcome = {}, {}
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        for part, purpose in _PARTS.items():
+            if purpose in probe.tags:
+                wrong[part] = not _same(got, ref)
+                outcome[part] = (got, probe)
+    if len(wrong) < len(_PARTS) or not any(not _same(g, r) for g, r in zip(mine, want, strict=True)):
+        return None
+    if not wrong["attention"] and not wrong["mlp"]:
+        return "block_mlp_reads_input", ""
+    if wrong["attention"] and not wrong["mlp"]:
+        return "block_attention_part_wrong", ""
+    if wrong["attention"]:
+        return None                                   # both halves off: nothing to locate
+    if not wrong["shared_ln"]:
+        return "block_layer_norms_swapped", "Your MLP's LayerNorm uses ln1's γ and β; it has its own, ln2's."
+    found = _activation(outcome["activation"][1].args[0], outcome["activation"][0])
+    if found:
+        return found
+    if not wrong["no_b1"]:
+        return "block_mlp_bias_misplaced", "With b_1 = 0 your MLP is right, so b_1 is where it goes wrong."
+    return "block_mlp_part_wrong", ""
+
+
+def _same(got, ref) -> bool:
+    y = None if got.raised else as_array(got.value)
+    r = None if ref.raised else as_array(ref.value)
+    return y is not None and r is not None and y.shape == r.shape and np.allclose(y, r, rtol=1e-5, atol=1e-6)
 
 
 _GELU = "gelu = 0.5 * u * (1 + np.tanh(np.sqrt(2 / np.pi) * (u + 0.044715 * u ** 3)))"
@@ -349,6 +462,14 @@ GPT_BLOCK = Exercise(
                                                           ("m = layer_norm(x, p[\"ln2.g\"], p[\"ln2.b\"])",
                                                            "m = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])"))),
         Misconception("heads_not_split", patch=(("d = D // n_heads", "d, n_heads = D, 1"),)),
+        Misconception("mask_after_softmax", patch=(
+            ("s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)", "pass"),
+            ("w = w / w.sum(axis=-1, keepdims=True)",
+             "w = w / w.sum(axis=-1, keepdims=True)\n    w = np.where(np.tril(np.ones((T, T), dtype=bool)), w, 0.0)"))),
+        Misconception("reshape_without_transpose", patch=tuple(
+            (f"np.swapaxes((a @ p[\"W_{n}\"]).reshape(B, T, n_heads, d), 1, 2)",
+             f"(a @ p[\"W_{n}\"]).reshape(B, n_heads, T, d)") for n in "qkv")),
+        Misconception("block_mlp_part_wrong", test=_block_part, late=True),
         Misconception("block_sublayers_swapped", patch=(
             ("a = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])",
              "u0 = layer_norm(x, p[\"ln2.g\"], p[\"ln2.b\"]) @ p[\"W_1\"] + p[\"b_1\"]\n"
@@ -367,6 +488,7 @@ def sample_next(logits, rng, temperature=1.0, top_k=None, size=None):
     # role[greedy]: τ = 0 is greedy: the largest logit, with no division by 0 and nothing drawn
     if temperature == 0:
         best = int(np.argmax(logits))
+        # role[size]: size=None gives one id, size=n an array of n copies of it
         return best if size is None else np.full(size, best)
     z = logits / temperature                    # (V,) role[temperature]: τ divides the logits, before the softmax
     if top_k is not None:
@@ -441,6 +563,21 @@ def _state_differs(mine, want, probes):
     return False
 
 
+def _draws_twice(mine, want, probes):
+    """On every probe that draws, the reference's very tokens from a generator one draw further on."""
+    seen = 0
+    for m, w, probe in zip(mine, want, probes, strict=True):
+        if probe.kwargs.get("temperature") == 0 or m.raised or w.raised:
+            continue
+        logits, g = probe.args[0], copy.deepcopy(probe.args[1])
+        g.random()                                                  # the extra draw
+        ahead = _sampling.sample_next(logits, g, **probe.kwargs)
+        if not np.array_equal(as_array(m.value), as_array(ahead)):
+            return False
+        seen += 1
+    return seen >= 3
+
+
 def _right_proportions(mine, want, probes):
     """Integer draws whose frequencies fit the right distribution on every sampling probe, but not the
     reference's own draws: the tokens came from another generator."""
@@ -479,10 +616,11 @@ SAMPLE_NEXT = Exercise(
     },
     codes={("temperature", "drop", "div"): "temperature_ignored", ("cut", "comparison"): "topk_wrong_count",
            ("kth", "off_by_one"): "topk_wrong_count", ("greedy", "polarity"): "temperature_zero_divides",
-           ("greedy", "drop"): "temperature_zero_divides"},
+           ("size", "drop", "if"): "sampling_size_ignored", ("greedy", "drop"): "temperature_zero_divides"},
     misconceptions=[
         Misconception("sampling_ids_not_integers", test=_ids_as_floats),
         Misconception("sampling_rng_state", test=_state_differs),
+        Misconception("sampling_draws_twice", test=_draws_twice),
         Misconception("sampling_size_ignored", patch=(
             ("return best if size is None else np.full(size, best)", "return best"),
             ("rng.choice(len(p), size=size, p=p)", "rng.choice(len(p), p=p)"))),

@@ -39,6 +39,57 @@ def _sines_only(mine, want, probes):
     return False
 
 
+def _said(values) -> str:
+    return ", ".join(f"{v:.2g}" for v in values)
+
+
+def _learner_exponents(y, n, d, base):
+    """The exponents e_i of a table that alternates sin(p ω_i), cos(p ω_i) with ω_i = base^(−e_i), read off its
+    rows; None where the table is not of that form (another layout, another function, a frequency ≥ π)."""
+    if y is None or y.shape != (n, d) or n < 2 or not np.all(np.isfinite(y)):
+        return None
+    omega = np.arctan2(y[1, 0::2], y[1, 1::2])                       # (d/2,) the angle of position 1
+    p = np.arange(n)[:, None]                                        # (n, 1)
+    if np.any(omega <= 0) or not (np.allclose(y[:, 0::2], np.sin(p * omega), atol=1e-6)
+                                  and np.allclose(y[:, 1::2], np.cos(p * omega), atol=1e-6)):
+        return None
+    return -np.log(omega) / np.log(base)                             # (d/2,)
+
+
+def _other_frequencies(mine, want, probes):
+    """A table of sines and cosines at the right places, but with other frequencies: say the learner's exponents
+    beside 2i/d, and what their pattern points to."""
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        n, d = probe.args
+        base = probe.kwargs.get("base", 10000.0)
+        y = None if got.raised else as_array(got.value)
+        e = _learner_exponents(y, n, d, base)
+        if e is None or np.allclose(y, ref.value, atol=1e-6) or d < 6:
+            continue
+        right = np.arange(0, d, 2) / d                               # (d/2,)
+        e = np.where(np.abs(e) < 1e-12, 0.0, e)
+        said = (f"On {probe.label} (base {base:g}), your exponents e_i, with ω_i = base^(−e_i), are {_said(e)}; "
+                f"2i/d gives {_said(right)}.")
+        ratio = e[1:] / right[1:]
+        if abs(e[0]) < 1e-6 and abs(e[-1] - 1) < 1e-4:
+            said += (" Yours end at exactly 1, so the last pair turns at 1/base: `np.linspace(0, 1, d // 2)` "
+                     "includes its end point; the exponents step by 2/d and end at (d − 2)/d "
+                     "(`np.arange(0, d, 2) / d`).")
+        elif abs(e[0]) < 1e-6 and np.allclose(ratio, ratio[0], rtol=1e-4):
+            said += f" Yours are {ratio[0]:.2g} × 2i/d throughout"
+            if abs(ratio[0] - 1 / np.log(10)) < 1e-3:
+                said += (": that is log₁₀ / ln. Take the natural logarithm, `np.log(base)`, in "
+                         "exp(−2i/d · ln base), or write `base ** (-2 * i / d)`.")
+            else:
+                said += ": the exponent's step or its divisor is off."
+        elif abs(e[0]) > 1e-6:
+            said += (f" Even your first pair is off: it should turn by 1 radian per position (ω_0 = base⁰ = 1), "
+                     f"yours by {base ** -e[0]:.2g}. Check the brackets: all of 2i/d goes into the exponent, "
+                     "`base ** (2 * i / d)`; `base ** (2 * i) / d` raises base to 2i and divides by d after.")
+        return said
+    return False
+
+
 SINUSOIDAL = Exercise(
     id="sinusoidal_positions",
     signature="sinusoidal_positions(n, d, base=10000.0)",
@@ -69,6 +120,9 @@ SINUSOIDAL = Exercise(
         Misconception("positions_start_at_one", patch=(("np.arange(n)", "np.arange(1, n + 1)"),)),
         Misconception("base_argument_ignored", patch=(("p / base **", "p / 10000.0 **"),)),
         Misconception("pe_sines_only", test=_sines_only),
+        # the division by base^(2i/d) left out and its exponent floored to 0 give the same table: say both
+        Misconception("frequencies_all_one", patch=(("p / base ** (two_i / d)", "p / base ** (two_i // d)"),)),
+        Misconception("pe_frequencies_wrong", test=_other_frequencies, late=True),
     ],
     forbidden=(lib.sinusoidal_positions, lib.sinusoidal_shift, lib.frequencies),
     output="values",
@@ -226,6 +280,7 @@ ROPE_SCORES = Exercise(
             ("apply_rope(k, k_positions,", "apply_rope(k, np.arange(k.shape[-2]),"))),
         Misconception("base_argument_ignored", patch=(("q_positions, base)", "q_positions, 10000.0)"),
                                                       ("k_positions, base)", "k_positions, 10000.0)"))),
+        Misconception("transpose_all_axes", patch=(("np.swapaxes(k_rot, -1, -2)", "k_rot.T"),)),
         Misconception("transposed_kq", patch=(("q_rot @ np.swapaxes(k_rot, -1, -2)",
                                                "k_rot @ np.swapaxes(q_rot, -1, -2)"),)),
     ],
@@ -254,11 +309,17 @@ def alibi_bias(n_heads, n_q, n_k):
     return np.where(j <= i, bias, -np.inf)      # (h, n_q, n_k) role[causal]: a key after the query is blocked with −∞
 
 
-def _blocked_as_inf(value):
-    """A bias written with a very negative number (−1e9) for the blocked keys counts as −inf."""
-    arr = np.array(value, dtype=float)
-    arr[arr <= -1e9] = -np.inf
-    return arr
+def _blocked_finite(mine, want, probes):
+    """A large finite negative number (−1e9, −1e30, the float's minimum) where the reference blocks a key with −∞."""
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        y = None if got.raised else as_array(got.value)
+        if y is None or y.shape != ref.value.shape or y.dtype.kind != "f":
+            continue
+        blocked = np.isinf(ref.value)
+        if blocked.any() and np.all(np.isfinite(y[blocked])) and np.all(y[blocked] <= -1e4):
+            return (f"It shows on {probe.label}: yours gives the blocked keys {float(y[blocked].max()):.3g}, "
+                    "not −∞.")
+    return False
 
 
 def _future_seen(mine, want, probes):
@@ -307,8 +368,6 @@ ALIBI = Exercise(
               purpose="larger"),
     ],
     equivalent={
-        "fill: -np.inf → -1000000000.0": "The contract accepts −1e9 for a blocked key: the check reads any bias at or "
-                                         "below −1e9 as −∞.",
         "comparison: p < n_heads → p <= n_heads": _NOTHING_MORE,
         "off_by_one: p < n_heads → p < n_heads + 1": _NOTHING_MORE,
         "drop: 2 * p + 1 → 2 * p": _FIRST_ONES, "name: 2 * p → 2 * n_heads": _FIRST_ONES,
@@ -319,6 +378,7 @@ ALIBI = Exercise(
            ("causal", "polarity", "ignored"): "alibi_missing_causal_part",
            ("causal", "fill", "0"): "alibi_missing_causal_part"},
     misconceptions=[
+        Misconception("alibi_blocked_finite", test=_blocked_finite),
         Misconception("alibi_slopes_off_by_one", patch=(("np.arange(1, p + 1)", "np.arange(p)"),)),
         Misconception("alibi_slopes_off_by_one", detail=_RULE, patch=(("np.arange(1, p + 1)", "np.arange(p)"),
                                                                       ("p = 2 ** int(np.floor(np.log2(n_heads)))",
@@ -339,7 +399,6 @@ ALIBI = Exercise(
     ],
     forbidden=(lib.alibi_bias, lib.alibi_slopes),
     output="values",
-    canonical=_blocked_as_inf,
     purposes={"odd_heads": ("alibi_slopes_power_of_two_rule", ""), "offset": ("causal_mask_top_left", _TOP_LEFT)},
 )
 

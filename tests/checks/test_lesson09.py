@@ -39,13 +39,16 @@ def test_every_wrong_implementation_differs_from_the_reference_and_from_every_ot
         seen.append((m.code, outcomes))
 
 
-def test_a_bias_with_minus_1e9_for_the_future_is_accepted_and_zero_is_not():
+def test_a_bias_with_minus_1e9_for_the_future_is_told_the_exercise_asks_for_inf_and_zero_is_told_it_sees_the_future():
     def with_large_negative(n_heads, n_q, n_k):
         b = lesson09.alibi_bias(n_heads, n_q, n_k)
         return np.where(np.isinf(b), -1e9, b)
 
-    assert checks.run("alibi_bias", with_large_negative).status == "correct"
-    assert checks.run("alibi_bias", lambda h, n_q, n_k: with_large_negative(h, n_q, n_k) * 0).status == "incorrect"
+    finite = checks.run("alibi_bias", with_large_negative)
+    assert (finite.status, finite.code) == ("incorrect", "alibi_blocked_finite") and "−∞" in finite.message
+    zero = checks.run("alibi_bias", lambda h, n_q, n_k: np.where(np.isinf(lesson09.alibi_bias(h, n_q, n_k)), 0.0,
+                                                                   lesson09.alibi_bias(h, n_q, n_k)))
+    assert (zero.status, zero.code) == ("incorrect", "alibi_missing_causal_part")
 
 
 def test_the_interleaved_answer_is_told_which_convention_the_exercise_uses():

@@ -102,7 +102,7 @@ def rope_scores_library(q, k, q_positions, k_positions, base=10000.0):
 
 
 def alibi_bias_loops(n_heads, n_q, n_k):
-    """Loops over heads, queries and keys, −1e9 for the future."""
+    """Loops over heads, queries and keys, float −inf for the future."""
     p = 2 ** int(math.log2(n_heads))
     slopes = [2 ** (-8 * (i + 1) / p) for i in range(p)]
     slopes += [2 ** (-8 * (i + 1) / (2 * p)) for i in range(0, 2 * p, 2)][: n_heads - p]
@@ -111,7 +111,7 @@ def alibi_bias_loops(n_heads, n_q, n_k):
         for i in range(n_q):
             for j in range(n_k):
                 dist = (n_k - n_q + i) - j
-                out[h, i, j] = -slopes[h] * dist if dist >= 0 else -1e9
+                out[h, i, j] = -slopes[h] * dist if dist >= 0 else float("-inf")
     return out
 
 
@@ -450,3 +450,49 @@ def alibi_rewards_distance_loosely(n_heads, n_q, n_k):
     j = np.arange(n_k)[None]
     m = 1.0 / (np.arange(1, n_heads + 1) + 1.0)
     return np.where(j <= i, m[:, None, None] * (i - j) + 0.01, -np.inf)
+
+
+@wrong("alibi_bias", "alibi_blocked_finite")
+def alibi_future_minus_1e9(n_heads, n_q, n_k):
+    i = np.arange(n_k - n_q, n_k)[:, None]
+    j = np.arange(n_k)[None]
+    return np.where(j <= i, -np.array(_right_slopes(n_heads))[:, None, None] * (i - j), -1e9)
+
+
+# ---------------------------------------------------------------- wrong: a sine table's frequencies
+
+
+def _table(n, d, omega):
+    angles = np.arange(n)[:, None] * omega[None, :]
+    pe = np.zeros((n, d))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(angles), np.cos(angles)
+    return pe
+
+
+@wrong("sinusoidal_positions", "frequencies_all_one")
+def pe_exponent_floored(n, d, base=10000.0):
+    i = np.arange(d // 2)
+    return _table(n, d, 1.0 / base ** (2 * i // d))
+
+
+@wrong("sinusoidal_positions", "pe_frequencies_wrong")
+def pe_log10_in_the_exponent(n, d, base=10000.0):
+    return _table(n, d, np.exp(-np.arange(0, d, 2) / d * math.log10(base)))
+
+
+@wrong("sinusoidal_positions", "pe_frequencies_wrong")
+def pe_exponents_by_linspace(n, d, base=10000.0):
+    return _table(n, d, base ** -np.linspace(0, 1, d // 2))
+
+
+@wrong("sinusoidal_positions", "pe_frequencies_wrong")
+def pe_brackets_slipped(n, d, base=10000.0):
+    i = np.arange(d // 2)
+    return _table(n, d, 1.0 / (base ** (2 * i) / d))
+
+
+@wrong("rope_scores", "transpose_all_axes")
+def rope_scores_dot_T(q, k, q_positions, k_positions, base=10000.0):
+    import attention_lib as al
+    q_rot, k_rot = al.apply_rope(q, q_positions, base), al.apply_rope(k, k_positions, base)
+    return q_rot @ k_rot.T / math.sqrt(q.shape[-1])

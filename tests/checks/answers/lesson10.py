@@ -608,3 +608,155 @@ def sampler_global_random(logits, rng, temperature=1.0, top_k=None, size=None):
     p = np.exp(z - z.max())
     mine = np.random.default_rng(12345)
     return mine.choice(len(p), size=size, p=p / p.sum())
+
+
+# ---------------------------------------------------------------- wrong: one half of the block, located
+
+
+def _block_with(x, p, n_heads, attention=None, ln2=("ln2.g", "ln2.b"), act=_gelu, bias_inside=True, parallel=False):
+    a = _ln(x, p["ln1.g"], p["ln1.b"])
+    stream = x + (attention or _heads_attention)(a, p, n_heads)
+    m = _ln(x if parallel else stream, p[ln2[0]], p[ln2[1]])
+    hidden = act(m @ p["W_1"] + p["b_1"]) if bias_inside else act(m @ p["W_1"]) + p["b_1"]
+    return stream + hidden @ p["W_2"] + p["b_2"]
+
+
+@wrong("gpt_block", "block_mlp_reads_input")
+def block_parallel_sublayers(x, params, n_heads):
+    return _block_with(x, params, n_heads, parallel=True)
+
+
+@wrong("gpt_block", "block_layer_norms_swapped")
+def block_ln1_for_both(x, params, n_heads):
+    return _block_with(x, params, n_heads, ln2=("ln1.g", "ln1.b"))
+
+
+@wrong("gpt_block", "gelu_sigmoid_form")
+def block_sigmoid_gelu(x, params, n_heads):
+    return _block_with(x, params, n_heads, act=lambda u: u / (1 + np.exp(-1.702 * u)))
+
+
+@wrong("gpt_block", "mlp_activation_wrong")
+def block_silu(x, params, n_heads):
+    return _block_with(x, params, n_heads, act=lambda u: u / (1 + np.exp(-u)))
+
+
+@wrong("gpt_block", "block_mlp_bias_misplaced")
+def block_bias_after_gelu(x, params, n_heads):
+    return _block_with(x, params, n_heads, bias_inside=False)
+
+
+@wrong("gpt_block", "block_mlp_part_wrong")
+def block_mlp_output_rescaled(x, params, n_heads):
+    p = dict(params, W_2=params["W_2"] / math.sqrt(params["W_2"].shape[0]), b_2=np.tanh(params["b_2"]))
+    return _block_with(x, p, n_heads)
+
+
+def _attention_masked_late(a, p, n_heads):
+    B, T, D = a.shape
+    d = D // n_heads
+    out = np.zeros((B, T, D))
+    for h in range(n_heads):
+        cols = slice(h * d, (h + 1) * d)
+        s = (a @ p["W_q"][:, cols]) @ (a @ p["W_k"][:, cols]).transpose(0, 2, 1) / np.sqrt(d)
+        w = np.exp(s - s.max(-1, keepdims=True))
+        w = np.tril(w / w.sum(-1, keepdims=True))
+        out[..., cols] = w @ (a @ p["W_v"][:, cols])
+    return out @ p["W_o"]
+
+
+@wrong("gpt_block", "mask_after_softmax")
+def block_masks_the_weights(x, params, n_heads):
+    return _block_with(x, params, n_heads, attention=_attention_masked_late)
+
+
+def _attention_split_by_reshape(a, p, n_heads):
+    B, T, D = a.shape
+    q, k, v = ((a @ p[w]).reshape(B, n_heads, T, D // n_heads) for w in ("W_q", "W_k", "W_v"))
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(D // n_heads) + np.triu(np.full((T, T), -np.inf), k=1)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    return ((w / w.sum(-1, keepdims=True)) @ v).transpose(0, 2, 1, 3).reshape(B, T, D) @ p["W_o"]
+
+
+@wrong("gpt_block", "reshape_without_transpose")
+def block_heads_by_reshape(x, params, n_heads):
+    return _block_with(x, params, n_heads, attention=_attention_split_by_reshape)
+
+
+def _attention_times_two(a, p, n_heads):
+    return 2.0 * _heads_attention(a, p, n_heads)
+
+
+@wrong("gpt_block", "block_attention_part_wrong")
+def block_attention_doubled(x, params, n_heads):
+    return _block_with(x, params, n_heads, attention=_attention_times_two)
+
+
+# ---------------------------------------------------------------- wrong: sampling, size and the generator
+
+
+@wrong("sample_next", "sampling_size_ignored")
+def sampler_greedy_one_id(logits, rng, temperature=1.0, top_k=None, size=None):
+    if temperature == 0:
+        return int(np.argmax(logits))
+    z = np.asarray(logits, float) / temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    p = np.exp(z - z.max())
+    return rng.choice(len(p), size=size, p=p / p.sum())
+
+
+@wrong("sample_next", "sampling_draws_twice")
+def sampler_draws_a_first_token(logits, rng, temperature=1.0, top_k=None, size=None):
+    if temperature == 0:
+        return int(np.argmax(logits)) if size is None else np.full(size, np.argmax(logits))
+    z = np.asarray(logits, float) / temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    p = np.exp(z - z.max())
+    p = p / p.sum()
+    token = rng.choice(len(p), p=p)
+    return token if size is None else rng.choice(len(p), size=size, p=p)
+
+
+# ---------------------------------------------------------------- wrong: ε, the variance, the gradient's pieces
+
+
+@wrong("layer_norm", "argument_ignored")
+def layer_norm_own_eps(x, gamma, beta, eps=1e-5):
+    return _ln(x, gamma, beta)
+
+
+@wrong("layer_norm_backward", "layer_norm_unbiased_variance")
+def layer_norm_backward_ddof1(dy, x, gamma, eps=1e-5):
+    D = x.shape[-1]
+    std = np.sqrt(x.var(-1, ddof=1, keepdims=True) + eps)
+    xhat = (x - x.mean(-1, keepdims=True)) / std
+    g = dy * gamma
+    dx = (g - g.mean(-1, keepdims=True) - xhat * (g * xhat).mean(-1, keepdims=True)) / std
+    return dx, (dy * xhat).reshape(-1, D).sum(0), dy.reshape(-1, D).sum(0)
+
+
+@wrong("layer_norm_backward", "argument_ignored")
+def layer_norm_backward_own_eps(dy, x, gamma, eps=1e-5):
+    return layer_norm_backward(dy, x, gamma)
+
+
+@wrong("cross_entropy", "ce_wrong_index")
+def cross_entropy_onehot_by_columns(logits, targets):
+    n = len(targets)
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    grad = np.exp(log_p)
+    grad[:, targets] -= 1
+    return -log_p[np.arange(n), targets].mean(), grad / n
+
+
+@wrong("cross_entropy", "no_max_subtraction")
+def cross_entropy_gradient_unshifted(logits, targets):
+    n = len(targets)
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    grad = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    grad[np.arange(n), targets] -= 1
+    return -log_p[np.arange(n), targets].mean(), grad / n
