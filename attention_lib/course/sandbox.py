@@ -186,15 +186,22 @@ class Sandbox:
                 cmd += ["--symlink", os.readlink(folder), folder]
             elif os.path.isdir(folder):
                 cmd += ["--ro-bind", folder, folder]
-        readonly = {str(p): Path(p) for p in python_folders()} | {t: Path(s) for t, s in view.readonly.items()}
         made: set[str] = {"/", *SYSTEM}
-        for target, source in sorted(readonly.items()):
-            cmd += _parents(target, made) + ["--ro-bind", str(source), target]
         cmd += ["--dev", "/dev", "--proc", "/proc"]
-        for target in ("/tmp", "/dev/shm", *view.writable, *view.hidden):
+
+        def tmpfs(target: str) -> list[str]:
             size = 1 << 20 if target in view.hidden else limits.tmp_size
             mode = "0755" if target in view.hidden else "01777"
-            cmd += _parents(target, made) + ["--perms", mode, "--size", str(size), "--tmpfs", target]
+            return _parents(target, made) + ["--perms", mode, "--size", str(size), "--tmpfs", target]
+
+        # The private /tmp first: a Python or a course installed under the host's /tmp is bound on top of it.
+        for target in ("/tmp", "/dev/shm"):
+            cmd += tmpfs(target)
+        readonly = {str(p): Path(p) for p in python_folders()} | {t: Path(s) for t, s in view.readonly.items()}
+        for target, source in sorted(readonly.items()):
+            cmd += _parents(target, made) + ["--ro-bind", str(source), target]
+        for target in (*view.writable, *view.hidden):
+            cmd += tmpfs(target)
         for target, source in sorted(view.exposed.items()):
             cmd += ["--ro-bind", str(source), target]
         return cmd
