@@ -166,6 +166,9 @@ class Sandbox:
         for target, source in sorted(view.readonly.items(), key=lambda kv: -len(kv[0])):
             if text == target or text.startswith(target + "/"):
                 return str(source) + text[len(target):]
+        shown = [Path(source) for source in view.readonly.values()] + python_folders()
+        if any(Path(text) in source.parents for source in shown):
+            return text      # a host folder the command sees as it is (a course or a Python living under /tmp)
         for target in sorted((*view.writable, "/tmp"), key=len, reverse=True):
             if text == target or text.startswith(target + "/"):
                 host = private / target.strip("/").replace("/", "_")
