@@ -107,6 +107,16 @@ def _eps(eps: float, inside: bool) -> tuple:
     return tuple((f"({x}_len + 1e-9)", f"({x}_len + {eps!r})") for x in "qk")
 
 
+def _zero_vector_not_finite(mine, want, probes):
+    """NaN or inf where a vector is all zeros (whatever else is wrong on the very short vectors)."""
+    for got, probe in zip(mine, probes, strict=True):
+        scores = None if got.raised else as_array(got.value)
+        if "zero_vector" in probe.tags and scores is not None and scores.dtype.kind == "f" \
+                and not np.all(np.isfinite(scores)):
+            return True
+    return False
+
+
 def _eps_under_the_root(mine, want, probes):
     """Right wherever vectors are not tiny, and on the very short ones equal (to 0.1 %) to an eps of 1e-9 … 3e-6
     under the square root. (Those scores are at most 5e-6, below the mutants' likeness, which works in absolute
@@ -159,6 +169,7 @@ COSINE = Exercise(
         Misconception("cosine_distance", patch=(("return s / temperature",
                                                  "return np.arccos(np.clip(s, -1, 1)) / temperature"),)),
         Misconception("eps_inside_sqrt", test=_eps_under_the_root),
+        Misconception("cosine_no_eps", test=_zero_vector_not_finite),
         *(Misconception("eps_too_large", patch=_eps(m * 10.0**e, inside)) for e in range(-5, 1) for m in (1, 3)
           for inside in (False, True)),
     ],
