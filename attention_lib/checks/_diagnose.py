@@ -628,7 +628,7 @@ def _name(ex, answer, found, mine, failed):
     where = f"It shows on {found[0][0].label}."
     if key == "factor":
         values = [r.value for _, r in found]
-        said = (f"On every failing input your numbers are {values[0]:.3g} times the right ones."
+        said = (f"On every failing input your numbers are {values[0]:.3g} times the right ones.{_unit(values[0])}"
                 if np.allclose(values, values[0], rtol=1e-4) else
                 "The factor changes with the input's shape, so it depends on a size: check which one you use.")
         return _factor(ex, found, "constant_factor", said)
@@ -699,6 +699,18 @@ come first."""
 _SIZE_FACTORS = {"scaled_by_wrong_dimension", *FACTOR_CODES.values()}
 """Codes of a factor read in the probe's sizes: one such factor on every failing probe outweighs a mutant that
 explains only most of them."""
+
+
+UNITS = {1 / 1024: "KiB", 1 / 1024**2: "MiB", 1 / 1024**3: "GiB", 1e-3: "kB", 1e-6: "MB", 1e-9: "GB"}
+"""A factor that is a change of unit from bytes, said as that unit."""
+
+
+def _unit(factor) -> str:
+    for ratio, unit in UNITS.items():
+        if np.isclose(factor, ratio, rtol=1e-6):
+            power = {1 / 1024: "1/1024", 1 / 1024**2: "1/1024²", 1 / 1024**3: "1/1024³"}.get(ratio, f"{ratio:g}")
+            return f" That is {power}: your result is in {unit}. Return it in the unit the question asks for."
+    return ""
 
 
 def _factor(ex, found, code, said, what="numbers"):

@@ -84,6 +84,10 @@ _IDEAS = _entries(
     ("eps_too_large", "eps so large it changes the scores",
      "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "
      "dividing by zero: something like 1e-9 is plenty."),
+    ("eps_inside_sqrt", "eps under the square root",
+     "Your `eps` sits under the square root, √(Σx² + eps), instead of being added to the norm: for a vector of "
+     "length 3·10⁻⁵, √(9·10⁻¹⁰ + 10⁻⁹) is 4.4·10⁻⁵, so its unit vector comes out a third too short. Add eps to the "
+     "norm itself: `np.linalg.norm(q, axis=-1, keepdims=True) + eps`."),
     ("cosine_one_side", "Only one side normalised",
      "Only one side is normalised, so the other side's lengths still count. Divide the queries *and* the keys "
      "by their own lengths; then only the angle between them is left."),
@@ -293,6 +297,9 @@ _IDEAS = _entries(
     ("causal_excludes_diagonal", "Causal mask hides each token from itself",
      "Here a token is hidden from itself. A query may attend to its own position too: j ≤ i, not j < i (the "
      "first token would otherwise have nothing to attend to)."),
+    ("keys_not_sorted", "Keys listed out of order",
+     "You have the right keys, in another order. The question asks for the sorted list, smallest position "
+     "first (`sorted(keys)`)."),
     ("mask_polarity_inverted", "Mask polarity inverted",
      "Your True and False are swapped. In this course True means *may attend*, as in PyTorch's "
      "`scaled_dot_product_attention`: keep the score where the mask is True, e.g. `np.where(mask, scores, -np.inf)`."),
@@ -418,6 +425,10 @@ _IDEAS = _entries(
      "A batch mask, (B, 1, n_k) or (B, n_q, n_k), must become (B, 1, 1, n_k) or (B, 1, n_q, n_k) before it meets "
      "scores (B, h, n_q, n_k): `mask[:, None]`. Without the head axis, broadcasting lines B up with h (or fails). "
      "A (n_q, n_k) mask, or one that already has 4 axes, is used as it is."),
+    ("mask_head_axis_misplaced", "Batch mask's head axis after the queries",
+     "The head axis of a (B, n_q, n_k) mask goes right after the batch: `mask[:, None]` gives (B, 1, n_q, n_k). "
+     "Yours puts it after the queries, (B, n_q, 1, n_k), so query i's row of the mask is used by head i. A "
+     "(B, 1, n_k) mask hides this, since its query axis has size 1."),
     ("weights_averaged_over_heads", "Weights averaged over the heads",
      "Return every head's weights, shape (B, h, n_q, n_k). Averaging them over the heads (what PyTorch's "
      "`nn.MultiheadAttention` returns by default) hides what each head does."),
