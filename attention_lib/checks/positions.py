@@ -198,7 +198,11 @@ def _rope_exponents(x, positions, y, base):
 
 
 def _rope_other_frequencies(mine, want, probes):
-    """Rotations of the right pairs, by the positions given, but with other frequencies: say the exponents."""
+    """Rotations of the right pairs, by the positions given, but with other frequencies: say the exponents. Other
+    frequencies show on a plain sequence too: right there, the mistake is elsewhere (a size read off a batch's axis)."""
+    if any("2-D" in p.tags and not g.raised and np.allclose(as_array(g.value), r.value, atol=1e-6)
+           for g, r, p in zip(mine, want, probes, strict=True) if np.shape(as_array(g.value)) == r.value.shape):
+        return False
     for got, ref, probe in zip(mine, want, probes, strict=True):
         x, positions = probe.args
         base = probe.kwargs.get("base", 10000.0)
@@ -241,7 +245,7 @@ APPLY_ROPE = Exercise(
     reference=lib.apply_rope,
     teaching=apply_rope,
     probes=_apply_rope_probes,
-    codes={("angles", "drop", "times"): "frequency_inverted"},
+    codes={("angles", "drop", "times"): "frequency_inverted", ("rotation", "sign"): "rope_not_a_rotation"},
     misconceptions=[
         Misconception("rope_interleaved_pairs", patch=(
             ("x1, x2 = x[..., : d // 2], x[..., d // 2:]", "x1, x2 = x[..., 0::2], x[..., 1::2]"),
