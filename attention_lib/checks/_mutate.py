@@ -530,7 +530,8 @@ def _drop(node, site):
                                       f"apply it after adding the new term, where only {_short(kept)}, the value "
                                       "so far, should be multiplied"))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) \
-            and isinstance(node.left.op, ast.Mult) and _literal(node.left.right) is None:
+            and isinstance(node.left.op, ast.Mult) and _literal(node.left.right) is None \
+            and _literal(node.left.left) is None:
         factor, kept = node.left.right, node.left.left            # `x * g + b` written `g * (x + b)`
         new = ast.BinOp(factor, ast.Mult(), ast.BinOp(kept, ast.Add(), node.right))
         out.append(("drop:late", new, f"the factor {_short(factor)} multiplies {_short(node.right)} too: you add "
