@@ -666,7 +666,35 @@ def _sizes(ex, probe) -> dict:
     for name, value in given.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             sizes[{"temperature": "τ", "tau": "τ", "bandwidth": "τ"}.get(name, name)] = value
+    for name, value in _shape_names(ex, given).items():
+        sizes.setdefault(name, value)
     return sizes
+
+
+def _shape_names(ex, given) -> dict:
+    """The sizes the teaching reference names from its inputs' shapes (``n = logits.shape[0]``, ``B, T, D =
+    x.shape``), read off this probe's inputs."""
+    if ex.teaching is None:
+        return {}
+    found = {}
+    for stmt in _mutate.parse(ex.teaching).tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        index = None
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+            index, value = value.slice.value, value.value
+        if not (isinstance(value, ast.Attribute) and value.attr == "shape" and isinstance(value.value, ast.Name)):
+            continue
+        shape = np.shape(given.get(value.value.id)) if value.value.id in given else None
+        names = [target] if index is not None else getattr(target, "elts", [])
+        axes = [index] if index is not None else range(len(names))
+        if shape is None or len(names) != len(axes):
+            continue
+        for name, axis in zip(names, axes, strict=True):
+            if isinstance(name, ast.Name) and isinstance(axis, int) and -len(shape) <= axis < len(shape):
+                found[name.id] = int(shape[axis])
+    return found
 
 
 _POWERS = {1: "{}", 0.5: "√{}", 2: "{}²", 4: "{}⁴"}
