@@ -42,13 +42,21 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser, tmp_path_factory, request):
+@pytest.fixture(scope="session")
+def lab_context(browser):
+    """One browser context per test process for the pages on the Lab server: its HTTP and code caches keep
+    JupyterLab's scripts loaded and compiled between tests (each page opens its notebook with ?reset)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(lab_context, tmp_path_factory, request):
+    pg = lab_context.new_page()
     yield pg
     shots = tmp_path_factory.getbasetemp() / "screenshots"
     shots.mkdir(exist_ok=True)
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
     pg.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    context.close()
+    pg.close()
