@@ -607,6 +607,7 @@ OPERATOR_CODES = {
 TAG_CODES = {
     (None, "axis", "param"): "axis_argument_ignored",
     (None, "transpose", "all"): "transpose_all_axes",
+    (None, "keepdims", "end"): "axis_restored_at_end",
     (None, "drop", "test"): "condition_ignored", (None, "drop", "back"): "axis_not_moved_back",
     (None, "swap", "turned"): "transposed_kq",
     (None, "cast", "round"): "rounded_to_whole", (None, "size", "first_axis"): "first_axis_only",

@@ -449,9 +449,18 @@ def _keepdims(node, site):
     if isinstance(node, ast.Call):
         kw = _kw(node, "keepdims")
         if kw is not None and isinstance(kw.value, ast.Constant) and kw.value.value is True:
-            return [("keepdims", _without_kw(node, "keepdims"),
-                     f"your `{_call_name(node)}` drops the axis it reduces (no `keepdims=True`), so it no longer "
-                     "lines up with the rows it belongs to")]
+            out = [("keepdims", _without_kw(node, "keepdims"),
+                    f"your `{_call_name(node)}` drops the axis it reduces (no `keepdims=True`), so it no longer "
+                    "lines up with the rows it belongs to")]
+            axis = _kw(node, "axis")
+            if axis is not None and isinstance(axis.value, ast.Name):       # an `axis` the caller chooses
+                end = ast.Subscript(_without_kw(node, "keepdims"),
+                                    ast.Tuple([ast.Constant(Ellipsis), ast.Constant(None)], ast.Load()), ast.Load())
+                out.append(("keepdims:end", end,
+                            f"your `{_call_name(node)}` puts the axis it reduces back at the end (`[..., None]`), "
+                            "not where it was, which is right only when that axis is the last one; "
+                            "`keepdims=True` keeps it in place"))
+            return out
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
         parts = node.slice.elts
         if any(isinstance(p, ast.Constant) and p.value is None for p in parts):
@@ -669,7 +678,7 @@ def _names(node, site):
         for other, shape in seen.items():
             if other != node.id and _alike(mine, shape) and not other.startswith("_") and _kin(node.id, other, site):
                 out.append((f"name:{other}-for-{node.id}", ast.Name(other, ast.Load()),
-                            f"`{other}` is used where `{node.id}` belongs"))
+                            f"{_named(other, site.ref)} is used where {_named(node.id, site.ref)} belongs"))
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         key = node.slice.value
         for other in _string_keys(site.ref):
@@ -677,6 +686,18 @@ def _names(node, site):
                 new = ast.Subscript(node.value, ast.Constant(other), ast.Load())
                 out.append((f"name:{other}-for-{key}", new, f"`{other}` is used where `{key}` belongs"))
     return out
+
+
+def _named(name: str, ref) -> str:
+    """A name as the learner can recognise it: an input by its name; a local of the teaching reference (which the
+    learner may have called anything, or never written) by what it holds, ``x / temperature`` for ``s``."""
+    if name in ref.params:
+        return f"`{name}`"
+    made = [stmt.value for stmt in ast.walk(ref.tree) if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name]
+    if len(made) == 1 and len(_code(made[0])) <= 28 and not isinstance(made[0], ast.Tuple):
+        return f"`{_code(made[0])}`"
+    return f"`{name}`"
 
 
 def _kin(name: str, other: str, site) -> bool:

@@ -156,6 +156,10 @@ _IDEAS = _entries(
     ("axis_argument_ignored", "Ignores the `axis` argument",
      "Your function is right for the default axis and wrong when another `axis` is asked for: use the `axis` "
      "argument in every max and sum."),
+    ("axis_restored_at_end", "Reduced axis put back at the end",
+     "Your max and sum put the axis they reduce back at the end (`[..., None]`), not where it was: right for the "
+     "last axis only. With `axis=0` on a (4, 3) matrix the maxima must have shape (1, 3), not (3, 1). "
+     "`keepdims=True` keeps the reduced axis in its place."),
     ("argument_ignored", "An argument replaced by a number of your own",
      "Your function does not use one of its arguments: where the caller passes a value, yours uses a fixed one."),
     ("log_applied", "Returned the logarithm",
@@ -246,6 +250,9 @@ _IDEAS = _entries(
      "normalisation."),
     ("output_from_keys", "Averaged the keys instead of the values",
      "You averaged the keys. The output is the weighted average of the *values*: Σ αᵢ vᵢ."),
+    ("score_left_out", "A score left out of the softmax",
+     "Every score takes part in the softmax: the top weight of softmax([2, 1, 0] / τ) is "
+     "1 / (1 + e^(−1/τ) + e^(−2/τ)), with one term for each of the three scores."),
     ("dropped_zero_score", "A score of 0 left out",
      "A score of 0 still counts: its exponential is e⁰ = 1, and it belongs in the sum of exponentials."),
     # ---------------------------------------------------------------- kernel regression
@@ -347,6 +354,16 @@ _IDEAS = _entries(
     ("padding_side_ignored", "Left padding treated as right padding",
      "Your mask puts the padding at the end even when `side=\"left\"`. With left padding the real tokens are the "
      "*last* ones: key j is real when j ≥ n − length."),
+    ("left_padding_from_the_start", "Left padding counted from the wrong end",
+     "With left padding the L real tokens are the *last* ones, positions n − L … n − 1: key j is real when "
+     "j ≥ n − L. Yours takes j ≥ L, which keeps the last n − L positions instead (right only when L = n/2)."),
+    ("fill_above_real_scores", "Blocked scores filled with a number real scores go below",
+     "You fill blocked scores with a finite number that real scores can fall below (−1e4 here). Where a query's "
+     "visible scores are lower still (large scores), the blocked keys hold the largest scores and take the weight. "
+     "Fill with −∞: no real score is below it."),
+    ("output_before_mask", "Output computed before the mask",
+     "Your weights are right, but the output is computed from the weights before the mask acts on them, so blocked "
+     "keys still shape it. Compute `weights @ v` from the final, masked weights."),
     ("read_column_not_row", "Read a column of the mask, not a row",
      "Row i of a mask belongs to query i: its 1s are the keys that query may see. Column j is the other question, "
      "which queries may see key j."),
@@ -544,6 +561,11 @@ _IDEAS = _entries(
      "You exponentiate this tile's scores against the tile's own maximum, while the old part is brought to the "
      "running maximum. Everything must share one shift: `p = np.exp(s - m_new)`, with m_new the running "
      "maximum after this tile."),
+    ("flash_max_forgets_old", "New maximum taken from this tile alone",
+     "Your new running maximum is this tile's maximum alone: the old m is forgotten. It must be the maximum over "
+     "every key seen so far, `np.maximum(m, scores_block.max(axis=-1, keepdims=True))`; otherwise, where this tile "
+     "is lower than before, e^(m_old − m_new) grows what was summed instead of shrinking it, and a fully blocked "
+     "tile gives −∞ − (−∞) = NaN."),
     ("flash_normalised_too_early", "Divided by ℓ before the last tile",
      "The running output stays unnormalised, acc = Σ e^(s − m) v, until the very last tile: divide by ℓ once, "
      "at the end. Dividing at every tile is right after one tile and wrong after two."),

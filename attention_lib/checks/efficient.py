@@ -309,6 +309,18 @@ FLASH_BLOCK = Exercise(
             ("p = np.exp(scores_block - shift)", "p = np.exp(scores_block - scores_block.max(axis=-1, keepdims=True))"),
         )),
         Misconception("missing_keepdims", test=_lost_row_axis),
+        Misconception("flash_normalised_too_early", patch=(
+            ("acc_new = alpha * acc + p @ v_block",
+             "acc_new = (alpha * acc * l + p @ v_block) / np.where(l_new > 0, l_new, 1.0)"),),
+                      detail="Yours divides acc by ℓ inside the update (and multiplies the old one back by ℓ): keep "
+                             "acc unnormalised, `alpha * acc + p @ v_block`; the caller divides once, at the end."),
+        Misconception("flash_max_forgets_old", patch=(
+            ("m_new = np.maximum(m, scores_block.max(axis=-1, keepdims=True))",
+             "m_new = scores_block.max(axis=-1, keepdims=True)"),
+            ("shift = np.where(np.isfinite(m_new), m_new, 0.0)", "shift = m_new"))),
+        Misconception("flash_max_forgets_old", patch=(
+            ("m_new = np.maximum(m, scores_block.max(axis=-1, keepdims=True))",
+             "m_new = scores_block.max(axis=-1, keepdims=True)"),)),
     ],
     forbidden=(lib.flash_block_update, lib.flash_attention),
     returns="tuple",
@@ -383,6 +395,13 @@ DECODE = Exercise(
     probes=_decode_probes,
     misconceptions=[
         Misconception("causal_mask_top_left", patch=(("k=n_k - n_q)", "k=0)"),)),
+        Misconception("mask_polarity_inverted", patch=(
+            ("allowed = np.tril(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q)",
+             "allowed = np.triu(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q) if n_q > 1 else True"),),
+                      detail="Yours builds the mask with `np.triu`, True on the diagonal and the future: it lets each "
+                             "new token see the new tokens after it and hides the whole cache. The keys a new token "
+                             "may see are the lower triangle ending in the bottom-right corner, "
+                             "`np.tril(..., k=n_k - n_q)` (as `al.causal_mask(n_q, n_k)` builds it)."),
         Misconception("kv_cache_ignored", patch=(("k.shape[-2]", "k_new.shape[-2]"), ("np.swapaxes(k, -1, -2)",
                                                                                       "np.swapaxes(k_new, -1, -2)"),
                                                  ("out = w @ v", "out = w @ v_new"))),

@@ -109,6 +109,12 @@ DECODER = Exercise(
         Misconception("padding_ignored", patch=(("causal & real[:, None, :]", "causal & (real | True)[:, None, :]"),)),
         Misconception("left_padding_mirrored", patch=(("real = j >= n - length ",
                                                        "real, causal = j >= n - length, causal[:, ::-1]"),)),
+        Misconception("causal_allows_future", patch=(("real = j >= n - length ",
+                                                      "real, causal = j >= n - length, causal[::-1, ::-1]"),),
+                      detail="With `side=\"left\"` yours flips the whole right-padded mask: the padding lands on the "
+                             "left, but the causal triangle turns into the upper one (j ≥ i). Flip nothing: keep the "
+                             "lower triangle and mark key j real when j ≥ n − length."),
+        Misconception("left_padding_from_the_start", patch=(("real = j >= n - length ", "real = j >= length "),)),
     ],
     forbidden=(lib.causal_mask, lib.padding_mask, lib.combine_masks),
     output="mask",
@@ -246,7 +252,15 @@ FIX = Exercise(
     probes=lambda: [_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
                     _padding_probe(403, "padding batched"), _empty_sequence_probe(404),
                     _near_1000_probe(405)],
-    misconceptions=[Misconception("missing_weights", test=_returns_only_output)],
+    misconceptions=[
+        Misconception("missing_weights", test=_returns_only_output),
+        Misconception("output_before_mask", patch=(
+            ("    if mask is not None:\n        # role[mask]",
+             "    raw = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+             "    out = raw / raw.sum(axis=-1, keepdims=True) @ v\n"
+             "    if mask is not None:\n        # role[mask]"),
+            ("    return weights @ v, weights", "    return out, weights"))),
+    ],
     forbidden=(_attention,),
     returns="pair",
     output="weights",
@@ -312,6 +326,17 @@ MASKED = Exercise(
                       patch=(("scores = np.where(mask, scores, -np.inf)", "scores = np.where(np.squeeze(mask), scores, "
                                                                          "-np.inf)"),)),
         Misconception("fully_masked_row_nan", test=_empty_rows_nan),
+        Misconception("fill_above_real_scores", patch=(
+            ("scores = np.where(mask, scores, -np.inf)", "scores = np.where(mask, scores, -1e4)"),
+            ("weights = e / np.where(total > 0, total, 1.0)",
+             "weights = e / total if mask is None else np.where(np.any(mask, axis=-1, keepdims=True), e / total, 0.0)"))),
+        Misconception("fully_masked_row_nan", patch=(
+            ("top = np.where(np.isfinite(top), top, 0.0)", "top = top"),
+            ("e / np.where(total > 0, total, 1.0)", "e / total"),
+            ("return weights @ v, weights", "return weights @ v, np.where(np.isnan(weights), 0.0, weights)")),
+                      detail="Your weights are right, zeros included, but the output was computed from them before "
+                             "their NaN became 0: compute `weights @ v` after the zeroing, or guard the max and the "
+                             "sum so that no NaN appears."),
     ],
     forbidden=(_attention, _softmax),
     returns="pair",

@@ -308,6 +308,8 @@ TEMPERATURE_TARGET = _value(
         ("temperature_multiplied", "Your τ is the reciprocal of the one asked for: scores are divided by τ.", 1 / _TAU),
         ("dropped_zero_score", "Your τ fits two scores, [2, 1]; the third score, 0, is still in the softmax.",
          _tau_for(0.9, (2.0, 1.0))),
+        ("score_left_out", "Your τ fits the top and the bottom score only, 1 / (1 + e^(−2/τ)) = 0.9: the middle "
+                           "score, 1, left out, still takes weight.", 2 / math.log(9)),
         ("wrong_quantity", "You returned e^(1/τ); the question asks for τ.", math.exp(1 / _TAU)),
         ("wrong_quantity", "You returned the top weight; the question asks for τ.", 0.9),
         ("wrong_quantity", "You returned e^(−1/τ); the question asks for τ.", math.exp(-1 / _TAU)),
@@ -593,6 +595,8 @@ CROSS_AXIS = _value(
         Misconception("wrong_type", test=_not_a_tuple_of(2, "the axis, a negative integer, and the shape of the "
                                                             "sums, a tuple")),
         ("softmax_wrong_axis", _OVER_QUERIES, (-2, _SCORES[:-2] + _SCORES[-1:])),
+        ("row_sums_shape", "Yours, (6,), counts the sums of one head of one sequence: the batch and head axes stay.",
+         (-1, _SCORES[2:3])),
         *(Misconception(code, test=_axis_is(code))
           for code in ("axis_from_the_front", *_AXIS_CODES.values(), "row_sums_shape", "extra_axis", "wrong_shape",
                        "wrong_values")),
