@@ -329,7 +329,8 @@ MASKED = Exercise(
         Misconception("fill_above_real_scores", patch=(
             ("scores = np.where(mask, scores, -np.inf)", "scores = np.where(mask, scores, -1e4)"),
             ("weights = e / np.where(total > 0, total, 1.0)",
-             "weights = e / total if mask is None else np.where(np.any(mask, axis=-1, keepdims=True), e / total, 0.0)"))),
+             "weights = e / total if mask is None else "
+             "np.where(np.any(mask, axis=-1, keepdims=True), e / total, 0.0)"))),
         Misconception("fully_masked_row_nan", patch=(
             ("top = np.where(np.isfinite(top), top, 0.0)", "top = top"),
             ("e / np.where(total > 0, total, 1.0)", "e / total"),

@@ -35,8 +35,9 @@ SOFTMAX_MISCONCEPTIONS = [
     Misconception("missing_exp", variant=lambda x, axis=-1: x / np.sum(x, axis=axis, keepdims=True)),
     Misconception("missing_exp", variant=lambda x, axis=-1: (lambda z: z / np.sum(z, axis=axis, keepdims=True))(
         x - np.min(x, axis=axis, keepdims=True))),
-    Misconception("axis_restored_at_end", patch=(("x - x.max(axis=axis, keepdims=True)", "x - x.max(axis=axis)[..., None]"),
-                                                 ("e.sum(axis=axis, keepdims=True)", "e.sum(axis=axis)[..., None]"))),
+    Misconception("axis_restored_at_end", patch=(
+        ("x - x.max(axis=axis, keepdims=True)", "x - x.max(axis=axis)[..., None]"),
+        ("e.sum(axis=axis, keepdims=True)", "e.sum(axis=axis)[..., None]"))),
 ]
 
 _SOFTMAX_RELATIONS = {"log": ("log_applied", "")}

@@ -24,7 +24,7 @@ from .answers import (
 
 RIGHT = unusual.BANK + unusual.EXTRA
 TARGET_RATE = 0.85
-RATE_0004C, RATE_0508C = 0.93, 0.92      # named after tuning: 109/117 and 122/132 (measured once before it: 107 and 120)
+RATE_0004C, RATE_0508C = 1.0, 0.95      # named after tuning: 117/117 and 126/132 (measured once before it: 107 and 120)
 
 
 def _run(entry):

@@ -9,7 +9,8 @@ accepted one is wrong under its exercise's contract: a (B, n_q, n_k) mask given 
 Fixes came after (a probe with a (B, n_q, n_k) decoder mask in multi-head and grouped-query attention; a constant
 factor that is a change of unit, 1/1024² for MiB, said as that unit; see the
 commit history): the 2 answers they name, re-read by the engineer who tuned (not the judge), are marked "named after"
-in ``JUDGED``: 122 of 132 (92.4 %).
+in ``JUDGED``: 122 of 132 (92.4 %). A second tuning named 4 more (sums without the batch and head axes, acc divided
+by ℓ inside a tile, a tile-only maximum, a decode mask built with np.triu): 126 of 132 (95.5 %).
 
 ``EXPECTED`` holds, for each wrong answer, the code whose feedback names the mistake, or None where it is vague, names
 another mistake or is accepted; ``JUDGED`` the reading.
@@ -2008,7 +2009,7 @@ EXPECTED = {
     'cross_axis_positive': 'axis_from_the_front',
     'cross_axis_keepdims_shape': 'extra_axis',
     'cross_axis_mixed_shape': 'row_sums_shape',
-    'cross_axis_shape_without_batch': None,
+    'cross_axis_shape_without_batch': 'row_sums_shape',
     'attention_no_scale': 'no_sqrt_d_scaling',
     'attention_divide_by_d': 'scaled_by_d',
     'attention_scale_dv': 'scaled_by_wrong_dimension',
@@ -2109,11 +2110,11 @@ EXPECTED = {
     'kv_cache_bytes_bits': 'kv_cache_bytes_per_number',
     'kv_cache_bytes_megabytes': 'constant_factor',
     'kv_cache_bytes_no_heads': 'kv_cache_missing_factor',
-    'flash_block_normalises': None,
+    'flash_block_normalises': 'flash_normalised_too_early',
     'flash_block_acc_not_rescaled': 'flash_output_not_rescaled',
     'flash_block_l_not_rescaled': 'flash_sum_not_rescaled',
     'flash_block_alpha_sign': 'online_rescale_inverted',
-    'flash_block_max_tile_only': None,
+    'flash_block_max_tile_only': 'flash_max_forgets_old',
     'flash_block_no_inf_guard': 'fully_masked_row_nan',
     'flash_block_in_place': 'mutates_input',
     'flash_block_global_max': 'wrong_axis',
@@ -2123,7 +2124,7 @@ EXPECTED = {
     'decode_step_only_new': 'kv_cache_ignored',
     'decode_step_prepend': 'kv_cache_prepended',
     'decode_step_returns_old_cache': 'kv_cache_not_grown',
-    'decode_step_mask_triu': None,
+    'decode_step_mask_triu': 'mask_polarity_inverted',
     'fix_tiled_range_only': 'flash_sum_not_rescaled',
     'fix_tiled_no_guard': 'fully_masked_row_nan',
     'fix_tiled_l_not_rescaled': 'flash_sum_not_rescaled',
@@ -2143,7 +2144,7 @@ JUDGED = {
     'cross_axis_positive': 'named',
     'cross_axis_keepdims_shape': 'named',
     'cross_axis_mixed_shape': 'named',
-    'cross_axis_shape_without_batch': 'vague',
+    'cross_axis_shape_without_batch': 'vague; named after',
     'attention_no_scale': 'named',
     'attention_divide_by_d': 'named',
     'attention_scale_dv': 'named',
@@ -2244,11 +2245,11 @@ JUDGED = {
     'kv_cache_bytes_bits': 'named',
     'kv_cache_bytes_megabytes': 'vague; named after',
     'kv_cache_bytes_no_heads': 'named',
-    'flash_block_normalises': 'vague',
+    'flash_block_normalises': 'vague; named after',
     'flash_block_acc_not_rescaled': 'named',
     'flash_block_l_not_rescaled': 'named',
     'flash_block_alpha_sign': 'named',
-    'flash_block_max_tile_only': 'vague',
+    'flash_block_max_tile_only': 'vague; named after',
     'flash_block_no_inf_guard': 'named',
     'flash_block_in_place': 'named',
     'flash_block_global_max': 'named',
@@ -2258,7 +2259,7 @@ JUDGED = {
     'decode_step_only_new': 'named',
     'decode_step_prepend': 'named',
     'decode_step_returns_old_cache': 'named',
-    'decode_step_mask_triu': 'vague',
+    'decode_step_mask_triu': 'vague; named after',
     'fix_tiled_range_only': 'named',
     'fix_tiled_no_guard': 'named',
     'fix_tiled_l_not_rescaled': 'named',
