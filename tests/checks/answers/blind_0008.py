@@ -3518,7 +3518,7 @@ EXPECTED = {
     'fbu_alpha_inverted': 'online_rescale_inverted',
     'fbu_no_guard': 'fully_masked_row_nan',
     'fbu_normalises': 'flash_normalised_too_early',
-    'fbu_block_local_max': 'flash_tile_max_not_running_max',
+    'fbu_block_local_max': 'flash_max_forgets_old',
     'fbu_in_place': 'mutates_input',
     'fbu_p_old_max': None,
     'ds_axis0': 'kv_cache_wrong_axis',

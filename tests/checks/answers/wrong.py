@@ -1078,3 +1078,72 @@ def _load_lesson_modules():
 
 
 _load_lesson_modules()
+
+
+# ---------------------------------------------------------------- reduced axes put back at the end (lesson 02)
+@wrong("softmax", "axis_restored_at_end")
+def softmax_axis_put_back_last(x, axis=-1):
+    shifted = x - np.expand_dims(np.max(x, axis=axis), -1)
+    e = np.exp(shifted)
+    return e / np.expand_dims(np.sum(e, axis=axis), -1)
+
+
+# ---------------------------------------------------------------- slips of the third blind round, written anew
+@wrong("temperature_for_target", "score_left_out")
+def tau_from_top_and_bottom_only():
+    return 1.0 / math.log(3.0)          # e^(2/τ) = 9 from 1 / (1 + e^(−2/τ)) = 0.9, the score 1 forgotten
+
+
+@wrong("decoder_mask", "left_padding_from_the_start")
+def decoder_mask_left_counts_from_zero(lengths, n, side="right"):
+    keys = np.arange(n)[None, :]
+    lengths = np.asarray(lengths)[:, None]
+    real = keys >= lengths if side == "left" else keys < lengths
+    return np.tril(np.ones((n, n), dtype=bool)) & real[:, None, :]
+
+
+@wrong("fix_masked_attention", "output_before_mask")
+def fix_masked_output_from_plain_weights(q, k, v, mask=None):
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    plain = np.exp(s - s.max(axis=-1, keepdims=True))
+    out = (plain / plain.sum(axis=-1, keepdims=True)) @ v
+    if mask is None:
+        return out, plain / plain.sum(axis=-1, keepdims=True)
+    s = np.where(mask, s, -np.inf)
+    top = s.max(axis=-1, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    return out, e / np.where(total > 0, total, 1.0)
+
+
+@wrong("masked_attention", "fill_above_real_scores")
+def masked_attention_fill_ten_thousand(q, k, v, mask=None):
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -10000.0)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    w = e / e.sum(axis=-1, keepdims=True)
+    if mask is not None:
+        w = w * np.any(mask, axis=-1, keepdims=True)
+    return w @ v, w
+
+
+@wrong("flash_block_update", "flash_max_forgets_old")
+def flash_new_max_from_tile(m, l, acc, scores_block, v_block):
+    top = scores_block.max(axis=-1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    scale = np.exp(m - safe)
+    p = np.exp(scores_block - safe)
+    return top, scale * l + p.sum(axis=-1, keepdims=True), scale * acc + p @ v_block
+
+
+@wrong("decode_step", "mask_polarity_inverted")
+def decode_step_upper_triangle(q_new, k_cache, v_cache, k_new, v_new):
+    k = np.concatenate([k_cache, k_new], axis=-2)
+    v = np.concatenate([v_cache, v_new], axis=-2)
+    n_q, n_k = q_new.shape[-2], k.shape[-2]
+    s = q_new @ np.swapaxes(k, -1, -2) / np.sqrt(q_new.shape[-1])
+    if n_q > 1:
+        s = np.where(np.triu(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q), s, -np.inf)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (e / e.sum(axis=-1, keepdims=True)) @ v, k, v
