@@ -2935,7 +2935,7 @@ EXPECTED = {
     'fbu_no_acc_rescale': 'flash_output_not_rescaled',
     'fbu_no_guard': 'fully_masked_row_nan',
     'fbu_alpha_inverted': 'online_rescale_inverted',
-    'fbu_block_max_only': 'flash_tile_max_not_running_max',
+    'fbu_block_max_only': 'flash_max_forgets_old',
     'fbu_l_wrong_axis': 'wrong_axis',
     'fbu_normalises': 'flash_normalised_too_early',
     'fbu_in_place': 'mutates_input',
