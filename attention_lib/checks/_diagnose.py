@@ -628,7 +628,7 @@ def _name(ex, answer, found, mine, failed):
     where = f"It shows on {found[0][0].label}."
     if key == "factor":
         values = [r.value for _, r in found]
-        said = (f"On every failing input your numbers are {values[0]:.3g} times the right ones."
+        said = (f"On every failing input your numbers are {values[0]:.3g} times the right ones.{_unit(values[0])}"
                 if np.allclose(values, values[0], rtol=1e-4) else
                 "The factor changes with the input's shape, so it depends on a size: check which one you use.")
         return _factor(ex, found, "constant_factor", said)
@@ -666,7 +666,35 @@ def _sizes(ex, probe) -> dict:
     for name, value in given.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
             sizes[{"temperature": "τ", "tau": "τ", "bandwidth": "τ"}.get(name, name)] = value
+    for name, value in _shape_names(ex, given).items():
+        sizes.setdefault(name, value)
     return sizes
+
+
+def _shape_names(ex, given) -> dict:
+    """The sizes the teaching reference names from its inputs' shapes (``n = logits.shape[0]``, ``B, T, D =
+    x.shape``), read off this probe's inputs."""
+    if ex.teaching is None:
+        return {}
+    found = {}
+    for stmt in _mutate.parse(ex.teaching).tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        index = None
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+            index, value = value.slice.value, value.value
+        if not (isinstance(value, ast.Attribute) and value.attr == "shape" and isinstance(value.value, ast.Name)):
+            continue
+        shape = np.shape(given.get(value.value.id)) if value.value.id in given else None
+        names = [target] if index is not None else getattr(target, "elts", [])
+        axes = [index] if index is not None else range(len(names))
+        if shape is None or len(names) != len(axes):
+            continue
+        for name, axis in zip(names, axes, strict=True):
+            if isinstance(name, ast.Name) and isinstance(axis, int) and -len(shape) <= axis < len(shape):
+                found[name.id] = int(shape[axis])
+    return found
 
 
 _POWERS = {1: "{}", 0.5: "√{}", 2: "{}²", 4: "{}⁴"}
@@ -699,6 +727,18 @@ come first."""
 _SIZE_FACTORS = {"scaled_by_wrong_dimension", *FACTOR_CODES.values()}
 """Codes of a factor read in the probe's sizes: one such factor on every failing probe outweighs a mutant that
 explains only most of them."""
+
+
+UNITS = {1 / 1024: "KiB", 1 / 1024**2: "MiB", 1 / 1024**3: "GiB", 1e-3: "kB", 1e-6: "MB", 1e-9: "GB"}
+"""A factor that is a change of unit from bytes, said as that unit."""
+
+
+def _unit(factor) -> str:
+    for ratio, unit in UNITS.items():
+        if np.isclose(factor, ratio, rtol=1e-6):
+            power = {1 / 1024: "1/1024", 1 / 1024**2: "1/1024²", 1 / 1024**3: "1/1024³"}.get(ratio, f"{ratio:g}")
+            return f" That is {power}: your result is in {unit}. Return it in the unit the question asks for."
+    return ""
 
 
 def _factor(ex, found, code, said, what="numbers"):

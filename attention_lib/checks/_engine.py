@@ -55,6 +55,8 @@ PURPOSES = {
     "far_rows": "rows on very different scales, where each row needs its own maximum",
     "zero_vector": "a vector of zeros, whose length is 0",
     "lengths": "vectors of very different lengths, where only the angle may count",
+    "query_mask": "a batch mask with a row for each query, (B, n_q, n_k)",
+    "short_vectors": "very short vectors, where it shows whether ε is added to the norm or under its square root",
     "axis0": "the `axis` argument (axis=0)",
     "temperature": "a temperature other than 1",
     "far_query": "a query far from the data",

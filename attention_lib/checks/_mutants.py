@@ -600,7 +600,7 @@ OPERATOR_CODES = {
     "size": "size_from_wrong_axis", "name": "name_confused", "swap": "operands_swapped", "off_by_one": "off_by_one",
     "comparison": "comparison_strict", "reset": "running_value_reset", "update": "running_value_stale",
     "order": "running_value_stale", "constant": "constant_replaced", "cast": "dtype_lost",
-    "in_place": "mutates_input",
+    "in_place": "mutates_input", "sign": "sign_of_term",
 }
 """The catalogue code of each operator, where the line's role does not name a more specific idea."""
 

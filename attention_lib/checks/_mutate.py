@@ -215,7 +215,7 @@ class Slip:
 
 OPERATORS = (   # most common first: where two mutants behave alike, the earlier operator speaks
     "axis", "keepdims", "scale", "transpose", "swap", "drop", "polarity", "fill", "extreme", "size", "name",
-    "comparison", "off_by_one", "cast", "reset", "update", "order", "constant", "in_place",
+    "comparison", "off_by_one", "cast", "reset", "update", "order", "constant", "sign", "in_place",
 )
 """Every operator, in the order a learner makes such slips (a rough frequency, most common first)."""
 
@@ -259,7 +259,12 @@ def _short(node: ast.AST, most: int = 28) -> str:
         return f"`{_code(node.func)}(…)`"
     if isinstance(node, ast.Subscript):
         return f"`{_code(node.value)}[…]`"
+    if isinstance(node, ast.BinOp) and type(node.op) in _OP_SYMBOLS and len(_code(node.left)) <= most // 2:
+        return f"`{_code(node.left)} {_OP_SYMBOLS[type(node.op)]} …`"     # `x_hat * …` for a long product
     return "a term"
+
+
+_OP_SYMBOLS = {ast.Mult: "*", ast.Div: "/", ast.Add: "+", ast.Sub: "-", ast.MatMult: "@"}
 
 
 def _literal(node):
@@ -524,6 +529,14 @@ def _drop(node, site):
         out.append(("drop:late", new, f"the factor {_short(factor)} multiplies {_short(node.right)} too: you "
                                       f"apply it after adding the new term, where only {_short(kept)}, the value "
                                       "so far, should be multiplied"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.BinOp) \
+            and isinstance(node.left.op, ast.Mult) and _literal(node.left.right) is None \
+            and _literal(node.left.left) is None:
+        factor, kept = node.left.right, node.left.left            # `x * g + b` written `g * (x + b)`
+        new = ast.BinOp(factor, ast.Mult(), ast.BinOp(kept, ast.Add(), node.right))
+        out.append(("drop:late", new, f"the factor {_short(factor)} multiplies {_short(node.right)} too: you add "
+                                      f"{_short(node.right)} before multiplying, where only {_short(kept)} should be "
+                                      "multiplied"))
     if isinstance(node, ast.Call) and _call_name(node) == "moveaxis" and len(node.args) == 3 \
             and _literal(node.args[1]) is not None:
         out.append(("drop:back", node.args[0], f"the axis you moved last is never moved back: "
@@ -807,6 +820,14 @@ def _constant(node, site):
     return out
 
 
+def _sign(node, site):
+    """A term subtracted written with a plus: ``a - b`` as ``a + b``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _literal(node.right) is None:
+        return [("sign", ast.BinOp(node.left, ast.Add(), node.right),
+                 f"{_short(node.right)} is added where it should be subtracted")]
+    return []
+
+
 def _cast(node, site):
     """A dtype lost (``dtype=float`` or ``.astype(float)`` left out) or an integer kept in 32 bits."""
     out = []
@@ -831,7 +852,7 @@ def _cast(node, site):
 
 
 _EXPR_OPERATORS = (_axis, _keepdims, _scale, _transpose, _drop, _polarity, _fill, _extreme, _size, _names, _swap,
-                   _off_by_one, _comparison, _constant, _cast)
+                   _off_by_one, _comparison, _constant, _sign, _cast)
 _NAMES = {_names: ("name",), _off_by_one: ("off_by_one",)}
 """Operator functions whose name differs from the operator they make."""
 

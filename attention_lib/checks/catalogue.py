@@ -84,6 +84,10 @@ _IDEAS = _entries(
     ("eps_too_large", "eps so large it changes the scores",
      "Your `eps` is large enough to change the scores of short vectors. It only has to stop a zero length from "
      "dividing by zero: something like 1e-9 is plenty."),
+    ("eps_inside_sqrt", "eps under the square root",
+     "Your `eps` sits under the square root, √(Σx² + eps), instead of being added to the norm: for a vector of "
+     "length 3·10⁻⁵, √(9·10⁻¹⁰ + 10⁻⁹) is 4.4·10⁻⁵, so its unit vector comes out a third too short. Add eps to the "
+     "norm itself: `np.linalg.norm(q, axis=-1, keepdims=True) + eps`."),
     ("cosine_one_side", "Only one side normalised",
      "Only one side is normalised, so the other side's lengths still count. Divide the queries *and* the keys "
      "by their own lengths; then only the angle between them is left."),
@@ -293,6 +297,9 @@ _IDEAS = _entries(
     ("causal_excludes_diagonal", "Causal mask hides each token from itself",
      "Here a token is hidden from itself. A query may attend to its own position too: j ≤ i, not j < i (the "
      "first token would otherwise have nothing to attend to)."),
+    ("keys_not_sorted", "Keys listed out of order",
+     "You have the right keys, in another order. The question asks for the sorted list, smallest position "
+     "first (`sorted(keys)`)."),
     ("mask_polarity_inverted", "Mask polarity inverted",
      "Your True and False are swapped. In this course True means *may attend*, as in PyTorch's "
      "`scaled_dot_product_attention`: keep the score where the mask is True, e.g. `np.where(mask, scores, -np.inf)`."),
@@ -418,6 +425,10 @@ _IDEAS = _entries(
      "A batch mask, (B, 1, n_k) or (B, n_q, n_k), must become (B, 1, 1, n_k) or (B, 1, n_q, n_k) before it meets "
      "scores (B, h, n_q, n_k): `mask[:, None]`. Without the head axis, broadcasting lines B up with h (or fails). "
      "A (n_q, n_k) mask, or one that already has 4 axes, is used as it is."),
+    ("mask_head_axis_misplaced", "Batch mask's head axis after the queries",
+     "The head axis of a (B, n_q, n_k) mask goes right after the batch: `mask[:, None]` gives (B, 1, n_q, n_k). "
+     "Yours puts it after the queries, (B, n_q, 1, n_k), so query i's row of the mask is used by head i. A "
+     "(B, 1, n_k) mask hides this, since its query axis has size 1."),
     ("weights_averaged_over_heads", "Weights averaged over the heads",
      "Return every head's weights, shape (B, h, n_q, n_k). Averaging them over the heads (what PyTorch's "
      "`nn.MultiheadAttention` returns by default) hides what each head does."),
@@ -630,8 +641,33 @@ _IDEAS = _entries(
      "turn by different angles and the pair is not rotated. There are d/2 frequencies, one per pair: compute "
      "them for i = 0 … d/2 − 1 and use the same angle for feature i and feature i + d/2."),
     ("rope_not_a_rotation", "Not a rotation: lengths change",
-     "Your map changes the length of the pairs, so it is not a rotation. A rotation needs a minus sign in one "
-     "place: (x1 cos θ − x2 sin θ, x1 sin θ + x2 cos θ)."),
+     "Your map changes the length of the pairs, so it is not a rotation. Both new features of a pair come from "
+     "the old pair (x1, x2) and one angle θ: (x1 cos θ − x2 sin θ, x1 sin θ + x2 cos θ), with one minus sign."),
+    ("rope_half_overwritten", "A half rotated from the other half's new values",
+     "One half of your pairs is computed from the other half *after* it was rotated: `x1 = out[..., :d//2]` is a "
+     "view, so writing `out[..., :d//2] = …` changes x1 too. Compute both halves from the original x1 and x2, "
+     "into a new array (`np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)`)."),
+    ("rope_table_repeated", "The interleaved table with the half-split rotation",
+     "Your cos and sin table repeats each angle side by side (θ₀, θ₀, θ₁, θ₁, …: `np.repeat`, the table of the "
+     "interleaved pairing), but you rotate halves, feature i with feature i + d/2, so the two features of a pair "
+     "turn by different angles. For halves, lay the d/2 angles end to end twice: `np.concatenate([theta, theta], "
+     "axis=-1)`."),
+    ("positions_assumed_consecutive", "Positions assumed to be consecutive",
+     "You count the positions up from the first one, `positions[0] + np.arange(T)`, so yours are right only "
+     "while the positions follow each other. Use the positions you are given, each row its own, "
+     "`np.asarray(positions)`: they may skip or come in any order."),
+    ("rope_frequencies_wrong", "Rotations with other frequencies",
+     "Your pairs turn as rotations should, by the positions given, but with other frequencies ω_i than "
+     "base^(−2i/d): pair i's exponent is 2i/d, for i = 0 … d/2 − 1, so it steps by 2/d from 0 and stops at "
+     "(d − 2)/d."),
+    ("rope_positions_swapped", "Queries and keys rotated by each other's positions",
+     "You rotate the queries by `k_positions` and the keys by `q_positions`. Each vector turns by its *own* "
+     "position: `apply_rope(q, q_positions)` and `apply_rope(k, k_positions)`. Where there are fewer queries than "
+     "keys (new tokens after a KV cache) the swapped lengths do not even fit."),
+    ("rope_one_side_backwards", "Queries and keys turned opposite ways",
+     "One of your two rotations runs backwards (by −position): then the score depends on m + n, not on the "
+     "offset n − m, and a shift of both positions changes it. Turn the queries and the keys the same way, each by "
+     "its own position."),
     ("positions_argument_ignored", "The positions argument is ignored",
      "You rotated the rows by 0, 1, 2, … whatever positions were passed. Use the positions you are given: "
      "after a KV cache of earlier tokens, new tokens sit at positions n_past, n_past + 1, …, not at 0."),
@@ -670,6 +706,22 @@ _IDEAS = _entries(
      "For h heads that is not a power of 2, the authors' code does not use 2^(−8i/h). It takes the slopes of "
      "the largest power of 2 below h, p, then every other slope of 2p heads for the remaining h − p heads "
      "(`slopes(2p)[0::2][:h - p]`)."),
+    ("alibi_extra_slopes_first_ones", "The extra heads take the first slopes of 2p heads",
+     "For h heads that is not a power of 2, your extra h − p heads take the *first* h − p slopes of 2p heads; "
+     "some of those are slopes the first p heads have already (every second slope of 2p heads is one of p "
+     "heads'). The authors' code takes every other one, `slopes(2p)[0::2][:h - p]`: the slopes that fall "
+     "between the first p."),
+    ("alibi_slopes_rounded_up", "Head count rounded up to a power of 2",
+     "For h heads that is not a power of 2, you take the slopes of the next power of 2 above h and keep the "
+     "first h. The authors' code rounds down: the slopes of p heads, p the largest power of 2 below h, then "
+     "every other slope of 2p heads for the remaining h − p heads (`slopes(2p)[0::2][:h - p]`)."),
+    ("alibi_slopes_sorted", "The extra heads' slopes sorted in",
+     "You have the right slopes, but for h heads that is not a power of 2 you sorted them. The authors' code "
+     "keeps the order it makes them in: the p heads' slopes first, then the h − p extra ones after them, "
+     "`np.concatenate([slopes(p), slopes(2p)[0::2][:h - p]])`."),
+    ("alibi_zero_times_inf", "A 0/1 mask times −∞ gives NaN",
+     "Your bias is NaN on keys the query may see: you multiply a 0/1 mask by −∞, and 0 · (−∞) is NaN, not 0. "
+     "Choose instead of multiplying: `np.where(j <= i, bias, -np.inf)`."),
     ("alibi_slopes_reversed", "Slopes in the wrong head order",
      "Your slopes are right but in the opposite order: head 0 has the steepest slope, 2^(−8/h), and each "
      "next head's slope is smaller by the same factor."),
@@ -706,6 +758,8 @@ _IDEAS = _entries(
     ("layer_norm_affine_missing", "γ or β left out",
      "After normalising, scale by γ and shift by β, feature by feature: `x_hat * gamma + beta`. They let the "
      "model undo the normalisation where that helps."),
+    ("layer_norm_beta_scaled", "β added before scaling by γ",
+     "γ scales and then β shifts: `x_hat * gamma + beta`. Added inside, γ (x̂ + β), β is scaled by γ too."),
     ("layer_norm_gamma_beta_swapped", "γ and β in each other's places",
      "γ multiplies and β is added: `x_hat * gamma + beta`."),
     ("layer_norm_backward_constant_stats", "μ and σ treated as constants",
@@ -738,6 +792,14 @@ _IDEAS = _entries(
     ("ce_wrong_index", "Every row paired with every target",
      "`log_p[:, targets]` takes, for every row, the columns of all n targets: an (n, n) array. Take one entry "
      "per row, `log_p[np.arange(n), targets]` (or `np.take_along_axis`)."),
+    ("ce_grad_wrong_index", "Gradient's −1 taken off whole columns",
+     "In your gradient, `d_logits[:, targets] -= 1` takes 1 off whole columns, in every row: take it off one "
+     "entry per row, `d_logits[np.arange(n), targets] -= 1`."),
+    ("ce_log_eps_caps_loss", "ε inside the log caps the loss",
+     "Your ε inside the log, log(p + ε), keeps the loss finite but caps each row's loss at −ln ε (about 21 nats "
+     "for ε = 1e-9): where a target's probability underflows to 0 (its logit 800 below its row's maximum here), "
+     "its true loss is far larger, and a confidently wrong model is let off. Take log-probabilities directly, "
+     "log-softmax = z − ln Σ e^z with z the logits minus their row's maximum: finite and exact for any logits."),
     ("ce_log_of_underflowed_softmax", "log of a probability that underflowed to 0",
      "Where a target's logit lies far below its row's maximum (800 below here), its probability e^−800 is "
      "smaller than the smallest float64 (about e^−745): the softmax rounds it to 0 and log 0 = −∞, so your loss "
@@ -795,6 +857,14 @@ _IDEAS = _entries(
      "Your tokens are the ones the right answer draws from a generator one step further on: you drew from `rng` "
      "once before the draws you return (a first `rng.choice` or `rng.random`). Each call draws once, "
      "`rng.choice(V, size=size, p=probs)`, so that a seeded run of many tokens can be repeated."),
+    ("temperature_skipped_with_topk", "No temperature when top_k is given",
+     "Your top-k branch cuts and draws from the raw logits: the temperature is applied only when `top_k` is None. "
+     "Both settings apply together: divide by τ first, `z = logits / temperature`, then keep the k largest of z."),
+    ("sampling_ids_reordered", "Drew over the tokens in another order",
+     "Your draws use the generator's own numbers, in the right proportions, but each number picks another token "
+     "than it should: you draw from the tokens listed in another order (the kept ids sorted by logit, say). Draw "
+     "over all V ids in their own order, with probability 0 for the dropped ones, `rng.choice(V, size=size, "
+     "p=probs)`, so that a seeded run gives the same text everywhere."),
     ("sampling_ignores_rng", "Drew from another random generator",
      "Draw with the generator you are given, `rng.choice(V, size=size, p=probs)`: the global `np.random` "
      "functions or a new `default_rng()` give other numbers, so a seeded run cannot be repeated."),
@@ -924,6 +994,8 @@ _SLIPS = _entries(   # what a mutant of the teaching reference names; the learne
     ("axis_not_moved_back", "An axis moved last and never moved back",
      "The axis was moved to the end for the work, and the result was not moved back: for another `axis` it comes "
      "back in the wrong place."),
+    ("sign_of_term", "A term added instead of subtracted",
+     "A term that should be subtracted is added: one minus sign turned into a plus."),
     ("operands_swapped", "Operands the wrong way round",
      "The two sides of a subtraction, division or product are the wrong way round."),
     ("off_by_one", "Off by one", "A bound (a slice, a range, a diagonal) is one too far or one short."),

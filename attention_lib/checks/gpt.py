@@ -83,7 +83,8 @@ LAYER_NORM = Exercise(
     probes=_ln_probes,
     equivalent={"swap: x - mu → mu - x": "Inside the variance the difference is squared: (μ − x)² = (x − μ)²."},
     codes={("mean", "axis"): "layer_norm_wrong_axis", ("variance", "axis"): "layer_norm_wrong_axis",
-           ("eps", "drop", "add"): "layer_norm_no_eps", ("affine", "drop"): "layer_norm_affine_missing"},
+           ("eps", "drop", "add"): "layer_norm_no_eps", ("affine", "drop", "late"): "layer_norm_beta_scaled",
+           ("affine", "drop"): "layer_norm_affine_missing"},
     misconceptions=[
         Misconception("layer_norm_variance_cancels", patch=(
             ("((x - mu) ** 2).mean(axis=-1, keepdims=True)", "(x ** 2).mean(axis=-1, keepdims=True) - mu ** 2"),)),
@@ -179,6 +180,9 @@ LAYER_NORM_BACKWARD = Exercise(
         Misconception("layer_norm_unbiased_variance", patch=(
             ("((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps", "((x - mu) ** 2).sum(axis=-1, keepdims=True) "
                                                                   "/ (D - 1) + eps"),)),
+        Misconception("layer_norm_divided_by_variance", detail="In dx too: (g − mean(g) − x̂ ∘ mean(g ∘ x̂)) is "
+                                                                "divided by σ once, not by σ².",
+                      patch=(("keepdims=True)) / sigma", "keepdims=True)) / sigma ** 2"),)),
         Misconception("layer_norm_backward_params_swapped", patch=(("return dx, dgamma, dbeta",
                                                                    "return dx, dbeta, dgamma"),)),
         Misconception("layer_norm_variance_cancels", patch=(
@@ -232,6 +236,26 @@ def _ce_probes():
     ]
 
 
+def _loss_capped(mine, want, probes):
+    """Right wherever every probability is representable, but where a target's probability underflows to 0 the
+    loss is finite and too small: an ε inside the log, log(p + ε), caps it at −ln ε."""
+    capped = None
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        if got.raised or ref.raised or not isinstance(got.value, tuple) or len(got.value) != 2:
+            return False
+        loss, ref_loss = as_array(got.value[0]), as_array(ref.value[0])
+        grad, ref_grad = as_array(got.value[1]), as_array(ref.value[1])
+        if loss is None or grad is None or loss.shape != () or grad.shape != ref_grad.shape:
+            return False
+        if "underflow" in probe.tags:
+            if not (np.isfinite(loss) and 0 < float(loss) < 0.9 * float(ref_loss)):
+                return False
+            capped = probe
+        elif not (np.allclose(loss, ref_loss, rtol=1e-4) and np.allclose(grad, ref_grad, rtol=1e-4, atol=1e-8)):
+            return False
+    return f"It shows on {capped.label}." if capped is not None else False
+
+
 CROSS_ENTROPY = Exercise(
     id="cross_entropy",
     signature="cross_entropy(logits, targets)",
@@ -244,6 +268,7 @@ CROSS_ENTROPY = Exercise(
            ("log_softmax", "drop", "sub"): "ce_without_log_sum_exp",
            ("pick", "name", "logits-for-log_p"): "ce_without_log_sum_exp"},
     misconceptions=[
+        Misconception("ce_log_eps_caps_loss", test=_loss_capped),
         Misconception("ce_log_of_underflowed_softmax", patch=(
             ("log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))",
              "log_p = np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))"),)),
@@ -252,10 +277,8 @@ CROSS_ENTROPY = Exercise(
             ("z = logits - logits.max(axis=1, keepdims=True)", "z = logits"),
             ("d_logits = np.exp(log_p)", "d_logits = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)"))),
         Misconception("ce_wrong_index", patch=(("-log_p[np.arange(n), targets].mean()", "-log_p[:, targets].mean()"),)),
-        Misconception("ce_wrong_index", detail="In the gradient, `d_logits[:, targets] -= 1` takes 1 off whole "
-                                               "columns, in every row: take it off one entry per row, "
-                                               "`d_logits[np.arange(n), targets] -= 1`.",
-                      patch=(("d_logits[np.arange(n), targets] -= 1", "d_logits[:, targets] -= 1"),)),
+        Misconception("ce_grad_wrong_index", patch=(("d_logits[np.arange(n), targets] -= 1",
+                                                     "d_logits[:, targets] -= 1"),)),
         Misconception("no_max_subtraction", detail="Your loss is shifted, but your gradient's softmax is not: "
                                                    "take it from the shifted logits too (or `np.exp(log_p)`).",
                       patch=(("d_logits = np.exp(log_p)",
@@ -269,6 +292,7 @@ CROSS_ENTROPY = Exercise(
     returns="tuple",
     parts=("loss", "d_logits"),
     purposes={"large": ("no_max_subtraction", ""), "underflow": ("ce_log_of_underflowed_softmax", "")},
+    relations={"factor:n": ("ce_loss_summed", "")},
 )
 
 # --------------------------------------------------------------------------- q4 · gpt_block (hard)
@@ -469,6 +493,10 @@ GPT_BLOCK = Exercise(
         Misconception("reshape_without_transpose", patch=tuple(
             (f"np.swapaxes((a @ p[\"W_{n}\"]).reshape(B, T, n_heads, d), 1, 2)",
              f"(a @ p[\"W_{n}\"]).reshape(B, n_heads, T, d)") for n in "qkv")),
+        Misconception("reshape_without_transpose", patch=(   # the merge without its swap back as well
+            *((f"np.swapaxes((a @ p[\"W_{n}\"]).reshape(B, T, n_heads, d), 1, 2)",
+               f"(a @ p[\"W_{n}\"]).reshape(B, n_heads, T, d)") for n in "qkv"),
+            ("np.swapaxes(w @ v, 1, 2).reshape(B, T, D)", "(w @ v).reshape(B, T, D)"))),
         Misconception("block_mlp_part_wrong", test=_block_part, late=True),
         Misconception("block_sublayers_swapped", patch=(
             ("a = layer_norm(x, p[\"ln1.g\"], p[\"ln1.b\"])",
@@ -603,6 +631,24 @@ def _right_proportions(mine, want, probes):
     return fits >= 3 and differs
 
 
+def _same_numbers_other_tokens(mine, want, probes):
+    """Draws in the right proportions that come from the generator's own uniform numbers, each token from one
+    interval of them, but not in the order of the token ids: ``rng.choice`` over the ids listed in another order
+    (the kept ones sorted by logit, say)."""
+    if not _right_proportions(mine, want, probes):
+        return False
+    for m, probe in zip(mine, probes, strict=True):
+        if probe.kwargs.get("size") is None or probe.kwargs.get("temperature") == 0:
+            continue
+        draws = as_array(m.value)
+        u = copy.deepcopy(probe.args[1]).random(probe.kwargs["size"])     # the numbers `rng.choice` turns into ids
+        ordered = draws[np.argsort(u, kind="stable")]
+        runs = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]          # each token once, if it holds one interval
+        if runs.size != np.unique(runs).size:
+            return False
+    return True
+
+
 SAMPLE_NEXT = Exercise(
     id="sample_next",
     signature="sample_next(logits, rng, temperature=1.0, top_k=None, size=None)",
@@ -624,6 +670,9 @@ SAMPLE_NEXT = Exercise(
         Misconception("sampling_size_ignored", patch=(
             ("return best if size is None else np.full(size, best)", "return best"),
             ("rng.choice(len(p), size=size, p=p)", "rng.choice(len(p), p=p)"))),
+        Misconception("temperature_skipped_with_topk", patch=(("np.sort(z)[-top_k]", "np.sort(logits)[-top_k]"),
+                                                              ("np.where(z >= kth, z, -np.inf)",
+                                                               "np.where(logits >= kth, logits, -np.inf)"))),
         Misconception("temperature_multiplied", patch=(("z = logits / temperature", "z = logits * temperature"),)),
         Misconception("topk_smallest", patch=(("np.sort(z)[-top_k]", "np.sort(z)[top_k - 1]"),
                                               ("z >= kth", "z <= kth"))),
@@ -634,6 +683,7 @@ SAMPLE_NEXT = Exercise(
         Misconception("sampling_always_greedy", patch=(("return rng.choice(len(p), size=size, p=p)",
                                                         "best = int(np.argmax(p))\n"
                                                         "    return best if size is None else np.full(size, best)"),)),
+        Misconception("sampling_ids_reordered", test=_same_numbers_other_tokens),
         Misconception("sampling_ignores_rng", test=_right_proportions),
     ],
     forbidden=(_sampling.sample_next, _sampling.next_token_probs),

@@ -227,6 +227,7 @@ def _params(seed, d_model=12, bias=False):
 ONE_HEAD_ONLY = {"only:one_head": ("reshape_without_transpose", "With one head your function is right, so the "
                                    "attention itself is fine: the bug is in how the heads are cut and joined (or in "
                                    "a size that equals D only when h = 1).")}
+MASK_AXIS_AFTER_QUERIES = (("mask = mask[:, None]", "mask = mask[:, :, None]"),)
 NO_W_O = (('return out @ params["W_o"] + params.get("b_o", 0.0), w', "return out, w"),)
 
 
@@ -258,6 +259,10 @@ def _layer_probes():
     ]
 
 
+_DECODER = causal_mask(4) & padding_mask([3, 4], 4)          # (2, 4, 4): a row per query; 4 heads, so that
+# a head axis put after the queries, (2, 4, 1, 4), broadcasts silently
+
+
 def _mha_probes():
     P = _params(601)
     return [
@@ -270,6 +275,8 @@ def _mha_probes():
               randn(608, (2, 3, _D), (2, 5, _D)) + (_params(609, bias=True), 2), purpose="biases"),
         Probe("large scores: self-attention on x (2, 4, 12) times 30, 2 heads, causal_mask(4)",
               _self(610, (2, 4, _D), 30.0) + (P, 2), {"mask": causal_mask(4)}, purpose="large causal"),
+        Probe("self-attention with a batch decoder mask (2, 4, 4), causal and padded to lengths [3, 4], 4 heads",
+              _self(611, (2, 4, _D)) + (P, 4), {"mask": _DECODER}, purpose="query_mask batch_mask"),
     ]
 
 
@@ -323,11 +330,13 @@ MHA = Exercise(
         Misconception("projection_transposed", variant=_with_transposed_weights(lib.multi_head_attention)),
         Misconception("forgot_w_o", patch=NO_W_O),
         Misconception("interleaved_features", patch=INTERLEAVED),
+        Misconception("mask_head_axis_misplaced", patch=MASK_AXIS_AFTER_QUERIES),
     ],
     forbidden=(lib.multi_head_attention, lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",
     output="weights",
-    purposes={"batch_mask": ("mask_missing_head_axis", ""), "biases": ("biases_ignored", ""), **ONE_HEAD_ONLY},
+    purposes={"query_mask": ("mask_head_axis_misplaced", ""), "batch_mask": ("mask_missing_head_axis", ""),
+              "biases": ("biases_ignored", ""), **ONE_HEAD_ONLY},
 )
 
 
@@ -456,6 +465,9 @@ def _gqa_probes():
         Probe("large scores: x (2, 4, 24) times 30, 4 query heads, 2 KV heads, causal_mask(4)",
               _self(661, (2, 4, 24), 30.0) + (_gqa_params(662, 4, 2), 4, 2), {"mask": causal_mask(4)},
               purpose="large causal kv_groups"),
+        Probe("self-attention with a batch decoder mask (2, 4, 4), causal and padded to lengths [3, 4], 4 query "
+              "heads, 2 KV heads", _self(663, (2, 4, 24)) + (_gqa_params(664, 4, 2), 4, 2), {"mask": _DECODER},
+              purpose="query_mask batch_mask kv_groups"),
     ]
 
 
@@ -486,12 +498,13 @@ GQA = Exercise(
             ("t = t.reshape(*lead, n, h, width // h)", "t = t.reshape(*lead, h, n, width // h)"),
             ("return np.swapaxes(t, -2, -3)", "return t"), ("out = np.swapaxes(w @ v, -2, -3)", "out = w @ v"),
             ("out = out.reshape(*out.shape[:-2], -1)", "out = out.reshape(out.shape[0], out.shape[2], -1)"))),
+        Misconception("mask_head_axis_misplaced", patch=MASK_AXIS_AFTER_QUERIES),
     ],
     forbidden=(lib.grouped_query_attention, lib.multi_query_attention),
     returns="pair",
     output="weights",
-    purposes={"batch_mask": ("mask_missing_head_axis", ""), "biases": ("biases_ignored", ""),
-              "kv_groups": ("kv_heads_tiled", _GROUPS_WRONG)},
+    purposes={"query_mask": ("mask_head_axis_misplaced", ""), "batch_mask": ("mask_missing_head_axis", ""),
+              "biases": ("biases_ignored", ""), "kv_groups": ("kv_heads_tiled", _GROUPS_WRONG)},
 )
 
 EXERCISES = [SPLIT_HEADS, MERGE_HEADS, MHA, MHA_RESHAPE_BUG, GQA]

@@ -386,7 +386,8 @@ _SEES = np.flatnonzero(_CAUSAL[_QUERY])                  # the keys of row 2
 
 
 def _mask_and_keys(value):
-    """``(mask, keys)`` with the mask as 0/1 integers (booleans and numbers alike) and distinct keys sorted."""
+    """``(mask, keys)`` with the mask as 0/1 integers (booleans and numbers alike) and the keys as an array (in
+    their order: the question asks for them sorted)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return value
     mask, keys = value
@@ -394,8 +395,8 @@ def _mask_and_keys(value):
     if grid is not None and grid.size and np.all((grid == 0) | (grid == 1)):
         mask = grid.astype(int)
     listed = as_array(keys)
-    if listed is not None and listed.ndim == 1 and listed.dtype != bool and len(np.unique(listed)) == len(listed):
-        keys = np.sort(listed)
+    if listed is not None and listed.ndim == 1 and listed.dtype != bool:
+        keys = listed
     return mask, keys
 
 
@@ -418,12 +419,19 @@ def _keys_are(keys, detail=True, mask_right=None):
     """The keys are ``keys``; with ``mask_right`` set, only when the mask is (or is not) the right one."""
     def test(mine, want, probes):
         mask, got = _parts(mine)
-        if got is None or got.dtype == bool or got.shape != (len(keys),) or not np.array_equal(got, keys):
+        if got is None or got.dtype == bool or got.shape != (len(keys),) or not np.array_equal(np.sort(got), keys):
             return False
         if mask_right is not None and mask_right != (mask is not None and np.array_equal(mask, _CAUSAL)):
             return False
         return detail
     return test
+
+
+def _keys_unsorted(mine, want, probes):
+    """The right keys, each once, in another order than the sorted one the question asks for."""
+    _, got = _parts(mine)
+    return got is not None and got.dtype != bool and got.ndim == 1 and len(got) == len(_SEES) \
+        and np.array_equal(np.sort(got), _SEES) and not np.array_equal(got, _SEES)
 
 
 def _not_a_pair(mine, want, probes):
@@ -468,6 +476,7 @@ CAUSAL_KEYS = Exercise(
         Misconception("mask_polarity_inverted", test=_keys_are([3], "Those are the keys query 2 may *not* see.")),
         *(Misconception("counted_from_one", test=_keys_are(keys)) for keys in ([1, 2], [1, 2, 3])),
         Misconception("wrong_quantity", test=_keys_as_a_row),
+        Misconception("keys_not_sorted", test=_keys_unsorted),
     ],
 )
 

@@ -66,28 +66,33 @@ def _other_frequencies(mine, want, probes):
         e = _learner_exponents(y, n, d, base)
         if e is None or np.allclose(y, ref.value, atol=1e-6) or d < 6:
             continue
-        right = np.arange(0, d, 2) / d                               # (d/2,)
-        e = np.where(np.abs(e) < 1e-12, 0.0, e)
-        said = (f"On {probe.label} (base {base:g}), your exponents e_i, with ω_i = base^(−e_i), are {_said(e)}; "
-                f"2i/d gives {_said(right)}.")
-        ratio = e[1:] / right[1:]
-        if abs(e[0]) < 1e-6 and abs(e[-1] - 1) < 1e-4:
-            said += (" Yours end at exactly 1, so the last pair turns at 1/base: `np.linspace(0, 1, d // 2)` "
-                     "includes its end point; the exponents step by 2/d and end at (d − 2)/d "
-                     "(`np.arange(0, d, 2) / d`).")
-        elif abs(e[0]) < 1e-6 and np.allclose(ratio, ratio[0], rtol=1e-4):
-            said += f" Yours are {ratio[0]:.2g} × 2i/d throughout"
-            if abs(ratio[0] - 1 / np.log(10)) < 1e-3:
-                said += (": that is log₁₀ / ln. Take the natural logarithm, `np.log(base)`, in "
-                         "exp(−2i/d · ln base), or write `base ** (-2 * i / d)`.")
-            else:
-                said += ": the exponent's step or its divisor is off."
-        elif abs(e[0]) > 1e-6:
-            said += (f" Even your first pair is off: it should turn by 1 radian per position (ω_0 = base⁰ = 1), "
-                     f"yours by {base ** -e[0]:.2g}. Check the brackets: all of 2i/d goes into the exponent, "
-                     "`base ** (2 * i / d)`; `base ** (2 * i) / d` raises base to 2i and divides by d after.")
-        return said
+        return _exponents_said(e, d, base, probe.label)
     return False
+
+
+def _exponents_said(e, d, base, label) -> str:
+    """The learner's frequency exponents beside 2i/d, and what their pattern points to."""
+    right = np.arange(0, d, 2) / d                                   # (d/2,)
+    e = np.where(np.abs(e) < 1e-12, 0.0, e)
+    said = f"On {label} (base {base:g}), your exponents e_i, with ω_i = base^(−e_i), are {_said(e)}; " \
+           f"2i/d gives {_said(right)}."
+    ratio = e[1:] / right[1:]
+    if abs(e[0]) < 1e-6 and abs(e[-1] - 1) < 1e-4:
+        said += (" Yours end at exactly 1, so the last pair turns at 1/base: `np.linspace(0, 1, d // 2)` "
+                 "includes its end point; the exponents step by 2/d and end at (d − 2)/d "
+                 "(`np.arange(0, d, 2) / d`).")
+    elif abs(e[0]) < 1e-6 and np.allclose(ratio, ratio[0], rtol=1e-4):
+        said += f" Yours are {ratio[0]:.2g} × 2i/d throughout"
+        if abs(ratio[0] - 1 / np.log(10)) < 1e-3:
+            said += (": that is log₁₀ / ln. Take the natural logarithm, `np.log(base)`, in "
+                     "exp(−2i/d · ln base), or write `base ** (-2 * i / d)`.")
+        else:
+            said += ": the exponent's step or its divisor is off."
+    elif abs(e[0]) > 1e-6:
+        said += (f" Even your first pair is off: it should turn by 1 radian per position (ω_0 = base⁰ = 1), "
+                 f"yours by {base ** -e[0]:.2g}. Check the brackets: all of 2i/d goes into the exponent, "
+                 "`base ** (2 * i / d)`; `base ** (2 * i) / d` raises base to 2i and divides by d after.")
+    return said
 
 
 SINUSOIDAL = Exercise(
@@ -173,6 +178,42 @@ def _lengths_changed(mine, want, probes):
     return False
 
 
+def _rope_exponents(x, positions, y, base):
+    """The exponents e_i (ω_i = base^(−e_i)) of an answer that rotates each half-split pair by position · ω_i, read
+    off the row at position 1; None where the answer is not of that form."""
+    x, pos = np.asarray(x, dtype=float), np.asarray(positions)
+    if y is None or y.shape != x.shape or x.shape[-1] % 2 or not np.any(pos == 1) or not np.all(np.isfinite(y)):
+        return None
+    h, row = x.shape[-1] // 2, int(np.flatnonzero(pos == 1)[0])
+    x1, x2, y1, y2 = x[..., : h], x[..., h:], y[..., : h], y[..., h:]          # (..., T, d/2) each
+    turned = np.arctan2(x1 * y2 - x2 * y1, x1 * y1 + x2 * y2)                   # (..., T, d/2) each pair's angle
+    omega = turned[..., row, :].reshape(-1, h)[0]                               # (d/2,)
+    if np.any(omega <= 0):
+        return None
+    theta = pos[:, None] * omega                                                # (T, d/2)
+    if not np.allclose(y, np.concatenate([x1 * np.cos(theta) - x2 * np.sin(theta),
+                                          x1 * np.sin(theta) + x2 * np.cos(theta)], axis=-1), atol=1e-6):
+        return None
+    return -np.log(omega) / np.log(base)                                        # (d/2,)
+
+
+def _rope_other_frequencies(mine, want, probes):
+    """Rotations of the right pairs, by the positions given, but with other frequencies: say the exponents. Other
+    frequencies show on a plain sequence too: right there, the mistake is elsewhere (a size read off a batch's axis)."""
+    if any("2-D" in p.tags and not g.raised and np.allclose(as_array(g.value), r.value, atol=1e-6)
+           for g, r, p in zip(mine, want, probes, strict=True) if np.shape(as_array(g.value)) == r.value.shape):
+        return False
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        x, positions = probe.args
+        base = probe.kwargs.get("base", 10000.0)
+        y = None if got.raised else as_array(got.value)
+        e = _rope_exponents(x, positions, y, base)
+        if e is None or np.allclose(y, ref.value, atol=1e-6) or x.shape[-1] < 6:
+            continue
+        return _exponents_said(e, x.shape[-1], base, probe.label)
+    return False
+
+
 def _tokens(seed, shape, dtype=None):
     """Rows to rotate, standard normal, in the dtype asked for."""
     x = rng(seed).normal(size=shape)
@@ -204,7 +245,7 @@ APPLY_ROPE = Exercise(
     reference=lib.apply_rope,
     teaching=apply_rope,
     probes=_apply_rope_probes,
-    codes={("angles", "drop", "times"): "frequency_inverted"},
+    codes={("angles", "drop", "times"): "frequency_inverted", ("rotation", "sign"): "rope_not_a_rotation"},
     misconceptions=[
         Misconception("rope_interleaved_pairs", patch=(
             ("x1, x2 = x[..., : d // 2], x[..., d // 2:]", "x1, x2 = x[..., 0::2], x[..., 1::2]"),
@@ -220,6 +261,17 @@ APPLY_ROPE = Exercise(
         Misconception("frequency_exponent_halved", patch=(("np.arange(0, d, 2)", "np.arange(d // 2)"),)),
         Misconception("positions_argument_ignored", patch=(("np.asarray(positions)", "np.arange(x.shape[-2])"),)),
         Misconception("base_argument_ignored", patch=(("/ base **", "/ 10000.0 **"),)),
+        Misconception("rope_half_overwritten", patch=((ROTATION, "x1 * cos - x2 * sin, (x1 * cos - x2 * sin) * sin + "
+                                                                 "x2 * cos"),)),
+        Misconception("rope_half_overwritten", patch=((ROTATION, "x1 * cos - (x1 * sin + x2 * cos) * sin, x1 * sin + "
+                                                                 "x2 * cos"),)),
+        Misconception("rope_table_repeated", patch=(
+            ("cos, sin = np.cos(theta), np.sin(theta)",
+             "theta = np.repeat(theta, 2, axis=-1)\n    cos, sin = np.cos(theta), np.sin(theta)"),
+            (ROTATION, "x1 * cos[:, : d // 2] - x2 * sin[:, : d // 2], x1 * sin[:, d // 2:] + x2 * cos[:, d // 2:]"))),
+        Misconception("positions_assumed_consecutive", patch=(("np.asarray(positions)[:, None]",
+                                                               "(positions[0] + np.arange(x.shape[-2]))[:, None]"),)),
+        Misconception("rope_frequencies_wrong", test=_rope_other_frequencies, late=True),
         Misconception("rope_not_a_rotation", test=_lengths_changed, late=True),
     ],
     forbidden=(lib.apply_rope, lib.apply_rope_backward, lib.rope_scores, lib.frequencies),
@@ -275,6 +327,10 @@ ROPE_SCORES = Exercise(
                                                        ("apply_rope(k,", "_rope_interleaved(k,"))),
         Misconception("rope_rotated_backwards", patch=(("apply_rope(q, q_positions,", "apply_rope(q, -q_positions,"),
                                                        ("apply_rope(k, k_positions,", "apply_rope(k, -k_positions,"))),
+        Misconception("rope_positions_swapped", patch=(("apply_rope(q, q_positions,", "apply_rope(q, k_positions,"),
+                                                       ("apply_rope(k, k_positions,", "apply_rope(k, q_positions,"))),
+        *(Misconception("rope_one_side_backwards", patch=((f"apply_rope({v}, {v}_positions,",
+                                                            f"apply_rope({v}, -{v}_positions,"),)) for v in "qk"),
         Misconception("positions_argument_ignored", patch=(
             ("apply_rope(q, q_positions,", "apply_rope(q, np.arange(q.shape[-2]),"),
             ("apply_rope(k, k_positions,", "apply_rope(k, np.arange(k.shape[-2]),"))),
@@ -319,6 +375,18 @@ def _blocked_finite(mine, want, probes):
         if blocked.any() and np.all(np.isfinite(y[blocked])) and np.all(y[blocked] <= -1e4):
             return (f"It shows on {probe.label}: yours gives the blocked keys {float(y[blocked].max()):.3g}, "
                     "not −∞.")
+    return False
+
+
+def _zero_times_inf(mine, want, probes):
+    """NaN on keys the reference allows, never on the ones it blocks: a 0/1 mask multiplied by −∞ (0 · ∞ is NaN)."""
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        y = None if got.raised else as_array(got.value)
+        if y is None or y.shape != ref.value.shape or y.dtype.kind != "f":
+            continue
+        allowed = np.isfinite(ref.value)
+        if np.any(np.isnan(y[allowed])) and not np.any(np.isnan(y[~allowed])):
+            return f"It shows on {probe.label}."
     return False
 
 
@@ -379,7 +447,18 @@ ALIBI = Exercise(
            ("causal", "fill", "0"): "alibi_missing_causal_part"},
     misconceptions=[
         Misconception("alibi_blocked_finite", test=_blocked_finite),
+        Misconception("alibi_zero_times_inf", test=_zero_times_inf),
         Misconception("alibi_slopes_off_by_one", patch=(("np.arange(1, p + 1)", "np.arange(p)"),)),
+        Misconception("alibi_slopes_off_by_one", patch=(("np.arange(1, p + 1)", "np.arange(p)"),
+                                                        ("np.arange(1, 2 * p + 1)", "np.arange(2 * p)"))),
+        Misconception("alibi_extra_slopes_first_ones", patch=(("slopes_2p[0::2][: n_heads - p]",
+                                                               "slopes_2p[: n_heads - p]"),)),
+        Misconception("alibi_slopes_rounded_up", patch=(("p = 2 ** int(np.floor(np.log2(n_heads)))",
+                                                         "p = 2 ** int(np.ceil(np.log2(n_heads)))"),
+                                                        ("-slopes[:, None, None]", "-slopes[:n_heads, None, None]"))),
+        Misconception("alibi_slopes_sorted", patch=((
+            "slopes = np.concatenate([slopes, slopes_2p[0::2][: n_heads - p]])",
+            "slopes = np.sort(np.concatenate([slopes, slopes_2p[0::2][: n_heads - p]]))[::-1]"),)),
         Misconception("alibi_slopes_off_by_one", detail=_RULE, patch=(("np.arange(1, p + 1)", "np.arange(p)"),
                                                                       ("p = 2 ** int(np.floor(np.log2(n_heads)))",
                                                                        "p = n_heads"))),

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import scoring as lib
+from ._compare import as_array, values_match
 from ._engine import Exercise, Misconception, Probe, randn
 
 
@@ -106,14 +107,51 @@ def _eps(eps: float, inside: bool) -> tuple:
     return tuple((f"({x}_len + 1e-9)", f"({x}_len + {eps!r})") for x in "qk")
 
 
+def _zero_vector_not_finite(mine, want, probes):
+    """NaN or inf where a vector is all zeros (whatever else is wrong on the very short vectors)."""
+    for got, probe in zip(mine, probes, strict=True):
+        scores = None if got.raised else as_array(got.value)
+        if "zero_vector" in probe.tags and scores is not None and scores.dtype.kind == "f" \
+                and not np.all(np.isfinite(scores)):
+            return True
+    return False
+
+
+def _eps_under_the_root(mine, want, probes):
+    """Right wherever vectors are not tiny, and on the very short ones equal (to 0.1 %) to an eps of 1e-9 … 3e-6
+    under the square root. (Those scores are at most 5e-6, below the mutants' likeness, which works in absolute
+    terms: so this is told by a test, in relative terms.)"""
+    for got, ref, probe in zip(mine, want, probes, strict=True):
+        if "short_vectors" not in probe.tags:
+            if not values_match(got.value, ref.value, 1e-4, 1e-6) or got.raised:
+                return False
+            continue
+        scores = None if got.raised else as_array(got.value)
+        q, k, temperature = probe.args
+        for eps in (m * 10.0**e for e in range(-9, -5) for m in (1, 3)):
+            q_unit, k_unit = (x / np.sqrt(np.sum(x * x, axis=-1, keepdims=True) + eps) for x in (q, k))
+            under = q_unit @ np.swapaxes(k_unit, -1, -2) / temperature
+            if scores is not None and scores.shape == under.shape and np.allclose(scores, under, rtol=1e-3, atol=0):
+                return True
+    return False
+
+
 def _cosine_probes():
     zero_rows, zero_keys = randn(111, (3, 5), (6, 5))
     zero_rows[1] = 0.0
     zero_keys[2] = 0.0
     long, short = randn(112, (2, 3), (4, 3))
+    tiny_q, tiny_k = randn(113, (3, 4), (5, 4))
+    tiny_k[1] = tiny_q[0]                                   # one key along a query: a cosine of 1
+    tiny_q, tiny_k = (3e-5 * x / np.linalg.norm(x, axis=-1, keepdims=True) for x in (tiny_q, tiny_k))
     return _qk_probes(121, (0.5,)) + [
         Probe("a zero query and a zero key, temperature 2.0", (zero_rows, zero_keys, 2.0), purpose="zero_vector"),
         Probe("vectors of very different lengths, temperature 1.0", (100 * long, 0.1 * short, 1.0), purpose="lengths"),
+        # Length 3e-5: eps = 1e-9 under the square root shrinks each unit vector to 0.69 of its length (scores to
+        # 0.47), while any eps up to 1e-6 added to the norm keeps 0.97 (scores 0.94). At τ = 2e5 the scores are
+        # at most 5e-6, so the first misses by 2.6e-6 and the second by at most 3.2e-7, inside the 1e-6 tolerance.
+        Probe("very short vectors (length 3·10⁻⁵), temperature 2·10⁵", (tiny_q, tiny_k, 2e5),
+              purpose="short_vectors"),
     ]
 
 
@@ -130,6 +168,8 @@ COSINE = Exercise(
         Misconception("cosine_distance", patch=(("return s / temperature", "return (1 - s) / temperature"),)),
         Misconception("cosine_distance", patch=(("return s / temperature",
                                                  "return np.arccos(np.clip(s, -1, 1)) / temperature"),)),
+        Misconception("eps_inside_sqrt", test=_eps_under_the_root),
+        Misconception("cosine_no_eps", test=_zero_vector_not_finite),
         *(Misconception("eps_too_large", patch=_eps(m * 10.0**e, inside)) for e in range(-5, 1) for m in (1, 3)
           for inside in (False, True)),
     ],
@@ -139,7 +179,8 @@ COSINE = Exercise(
                "factor:1/√d": ("extra_sqrt_d_scaling", "Cosine scores already lie between −1 and 1."),
                "transposed": ("transposed_kq", ""), "softmax": ("softmax_applied", ""),
                "exp": ("exp_applied", _NOT_WEIGHTS)},
-    purposes={"zero_vector": ("cosine_no_eps", ""), "lengths": ("eps_too_large", "")},
+    purposes={"zero_vector": ("cosine_no_eps", ""), "lengths": ("eps_too_large", ""),
+              "short_vectors": ("eps_inside_sqrt", "")},
     rtol=1e-4, atol=1e-6,
 )
 

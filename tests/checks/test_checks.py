@@ -223,23 +223,38 @@ def _l2(M):
     return np.linalg.norm(M, axis=-1, keepdims=True)
 
 
-EPS_PLACEMENTS = {
+def _root(eps):
+    return lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + eps)
+
+
+EPS_PLACEMENTS = {      # the exercise adds eps = 1e-9 to every norm: these agree with it to the checks' tolerance
     "outside, 1e-12": lambda M: _l2(M) + 1e-12,
     "outside, 1e-9": lambda M: _l2(M) + 1e-9,
     "outside, 1e-6": lambda M: _l2(M) + 1e-6,
-    "outside, 1e-5": lambda M: _l2(M) + 1e-5,
-    "inside the root, 1e-18": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-18),
-    "inside the root, 1e-9": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-9),
-    "inside the root, 1e-6": lambda M: np.sqrt(np.sum(M * M, axis=-1, keepdims=True) + 1e-6),
+    "inside the root, 1e-18 (an eps of 1e-9 for a zero vector)": _root(1e-18),
     "np.maximum(norm, 1e-9)": lambda M: np.maximum(_l2(M), 1e-9),
-    "np.maximum(norm, 1e-2)": lambda M: np.maximum(_l2(M), 1e-2),
+    "np.maximum(norm, 1e-12)": lambda M: np.maximum(_l2(M), 1e-12),
     "zero norms replaced by 1": lambda M: np.where(_l2(M) == 0, 1.0, _l2(M)),
+}
+EPS_MISPLACED = {       # ... and these do not, on vectors of length 3e-5 (the exercise's eps changes nothing there)
+    "inside the root, 1e-9": (_root(1e-9), "eps_inside_sqrt"),
+    "inside the root, 1e-6": (_root(1e-6), "eps_inside_sqrt"),
+    "inside the root, 1e-3": (_root(1e-3), "eps_too_large"),
+    "np.maximum(norm, 1e-2)": (lambda M: np.maximum(_l2(M), 1e-2), "eps_too_large"),
+    "outside, 1e-5": (lambda M: _l2(M) + 1e-5, "eps_too_large"),
 }
 
 
 @pytest.mark.parametrize("where", EPS_PLACEMENTS)
-def test_every_reasonable_eps_placement_passes_the_cosine_probes(where):
+def test_every_eps_placement_the_exercise_allows_passes_the_cosine_probes(where):
     assert checks.run("cosine_scores", _cosine_with(EPS_PLACEMENTS[where])).status == "correct"
+
+
+@pytest.mark.parametrize("where", EPS_MISPLACED)
+def test_an_eps_under_the_root_or_larger_than_asked_is_named(where):
+    norm, code = EPS_MISPLACED[where]
+    result = checks.run("cosine_scores", _cosine_with(norm))
+    assert (result.status, result.code) == ("incorrect", code), result.message
 
 
 @pytest.mark.parametrize("norm,code", [(_l2, "cosine_no_eps"), (lambda M: _l2(M) + 1e-3, "eps_too_large"),

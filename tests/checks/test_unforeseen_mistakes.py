@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from attention_lib import checks
-from tests.checks.answers import lesson06
+from tests.checks.answers import lesson06, lesson08
 
 
 def _softmax_rows(s):
@@ -343,3 +343,12 @@ def test_an_inaccurate_gradient_is_never_said_to_be_a_tuple(fn):
     result = _run("numerical_gradient", fn)
     assert result.status == "incorrect"
     assert "tuple" not in result.message and "a single number" not in result.message, result.message
+
+
+@pytest.mark.parametrize("unit,divisor", [("MiB", 1024**2), ("GiB", 1024**3), ("kB", 1000)])
+def test_a_size_in_another_unit_is_said_in_that_unit(unit, divisor):
+    def kv_cache_bytes_in_a_unit(*args, **kwargs):
+        return lesson08.kv_cache_bytes(*args, **kwargs) / divisor
+    result = _run("kv_cache_bytes", kv_cache_bytes_in_a_unit)
+    assert result.status == "incorrect"
+    assert f"your result is in {unit}" in result.message, result.message

@@ -6,6 +6,7 @@ the builder's code; the last tests build a site from a deliberately broken noteb
 check failing on it.
 """
 import copy
+import functools
 import re
 import shutil
 from html.parser import HTMLParser
@@ -88,6 +89,17 @@ def network_loads(page: Path) -> list[str]:
     return found + [f"CSS: {m.group(0)}" for m in CSS_EXTERNAL.finditer(css)]
 
 
+def _ids(page: Path) -> frozenset:
+    """The ids of a page, parsed once per version of the file (a lesson's page is the target of many links)."""
+    stat = page.stat()
+    return _ids_of(page, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _ids_of(page: Path, _mtime_ns: int, _size: int) -> frozenset:
+    return frozenset(Scan(page.read_text(encoding="utf-8")).ids)
+
+
 def broken_links(out: Path, page: Path) -> list[str]:
     """Relative links, scripts and stylesheets whose file is missing, or whose #anchor names no id there."""
     problems = []
@@ -99,7 +111,7 @@ def broken_links(out: Path, page: Path) -> list[str]:
         if not target.is_file() or out.resolve() not in target.parents:
             problems.append(f"{value}: no file {target}")
         elif parts.fragment and target.suffix == ".html":     # a browser tries the fragment as written, then decoded
-            if not {parts.fragment, unquote(parts.fragment)} & Scan(target.read_text(encoding="utf-8")).ids:
+            if not {parts.fragment, unquote(parts.fragment)} & _ids(target):
                 problems.append(f"{value}: no id {unquote(parts.fragment)!r} in {target.name}")
     return problems
 

@@ -6,10 +6,10 @@ checker nor its mutation operators, and measured once, before anything was chang
 each feedback beside the tester's description: 208 of the 229 wrong ones named (90.8 %), 11 vague, 4 named another
 mistake, 6 accepted. Of the 6 accepted, four are right under their exercises' contracts, as decided for the first
 bank (a float32 softmax, the kernel formula as the exercise writes it, a whole number held in a float, a repair of
-ex06.q4 without the biases it never hands out); two the judge reads as wrong and the checks still accept: ε under
-the square root of the cosine's norm (no probe can tell it from the ε placements the ``unusual`` bank keeps as
-right) and a (B, 1, n_k) mask sliced along its size-1 query axis in the tiled loop (the exercise's own solution
-slices it so). They are listed in ``test_banks.IN_SCOPE_ACCEPTS``.
+ex06.q4 without the biases it never hands out); two the judge reads as wrong and the checks then accepted: ε under
+the square root of the cosine's norm (rejected and named since: a probe of vectors 3e-5 long, where ε = 1e-9 under
+the root shrinks the scores by half, and the exercise's "add eps to every norm" by nothing; "named after") and a (B, 1, n_k) mask sliced along its size-1 query axis in the tiled loop (the exercise's own solution
+slices it so). The one still accepted is listed in ``test_banks.IN_SCOPE_ACCEPTS``.
 
 General fixes came after (rewrite rules for ``k @ qᵀ``, an axis moved and never moved back, a one-line guard done in
 every case, a rescale applied after the new term; a blocked row given weights is no longer called NaN): they name 5
@@ -2746,7 +2746,7 @@ EXPECTED = {
     'cosine_times_temperature': 'temperature_multiplied',
     'cosine_no_eps': 'cosine_no_eps',
     'cosine_norm_wrong_axis': 'norm_wrong_axis',
-    'cosine_eps_inside_sqrt': None,
+    'cosine_eps_inside_sqrt': 'eps_inside_sqrt',
     'cosine_key_norms_not_transposed': 'broadcast_mismatch',
     'rbf_positive': 'rbf_positive_sign',
     'rbf_tau_not_squared': 'rbf_tau_not_squared',
@@ -2978,7 +2978,7 @@ JUDGED = {
     'cosine_times_temperature': 'named',
     'cosine_no_eps': 'named',
     'cosine_norm_wrong_axis': 'named',
-    'cosine_eps_inside_sqrt': 'accepted',
+    'cosine_eps_inside_sqrt': 'accepted; named after',
     'cosine_key_norms_not_transposed': 'named',
     'rbf_positive': 'named',
     'rbf_tau_not_squared': 'named',

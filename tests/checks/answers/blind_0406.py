@@ -7,9 +7,10 @@ common (right numbers in other places; weights sharper or flatter by a scale on 
 mirrored mask; a pair whose parts share a shape). A second reviewer, who had not seen the checker either, then
 read each feedback beside the tester's description: 113 name the mistake, 15 are vague, 8 name another mistake,
 3 are accepted. Four of the misnamed ones are named since (a mask read by its column, a query left out of
-its own keys, a maximum that is not each row's own), marked "named after" in ``JUDGED``. The 3 accepted are
-within what their exercises ask: a key list not sorted (ex04.q2), and two repairs of ex06.q4 that leave biases
-and batch masks out, which that exercise never hands out.
+its own keys, a maximum that is not each row's own), marked "named after" in ``JUDGED``. The 3 accepted were
+read as within what their exercises ask: a key list not sorted (ex04.q2), and two repairs of ex06.q4 that leave
+biases and batch masks out, which that exercise never hands out. The unsorted keys are rejected since (the question
+asks for the sorted list; a third blind bank's judge read them as wrong): "named after".
 
 This bank tuned the checker, so it is a development bank; ``heldout_0407`` is the one measured before tuning.
 ``EXPECTED`` holds, for each wrong answer, the code whose feedback the reviewer judged to name the mistake, or
@@ -1576,7 +1577,7 @@ EXPECTED = {
     'ckq2_reads_column': 'read_column_not_row',
     'ckq2_one_based': 'counted_from_one',
     'ckq2_blocked_polarity': 'mask_polarity_inverted',
-    'ckq2_unsorted': None,
+    'ckq2_unsorted': 'keys_not_sorted',
     'ckq2_sees_next': 'causal_allows_future',
     'pad_le': 'padding_off_by_one',
     'pad_2d': 'padding_missing_query_axis',
@@ -1717,7 +1718,7 @@ JUDGED = {
     'ckq2_reads_column': 'named after',
     'ckq2_one_based': 'named',
     'ckq2_blocked_polarity': 'named',
-    'ckq2_unsorted': 'accepted',
+    'ckq2_unsorted': 'accepted; named after',
     'ckq2_sees_next': 'named',
     'pad_le': 'named',
     'pad_2d': 'named',

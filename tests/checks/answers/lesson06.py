@@ -240,6 +240,16 @@ def mha_mask_broadcast(x_q, x_kv, params, n_heads, mask=None):
     return _proj(merge_heads(w @ v), params, "o"), w
 
 
+@wrong("multi_head_attention", "mask_head_axis_misplaced")
+def mha_mask_axis_after_queries(x_q, x_kv, params, n_heads, mask=None):
+    q, k, v = (split_heads(_proj(x, params, n), n_heads) for x, n in ((x_q, "q"), (x_kv, "k"), (x_kv, "v")))
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        s = np.where(mask[:, :, None] if mask.ndim == 3 else mask, s, -np.inf)   # (B, n_q, 1, n_k)
+    w = _softmax(s)
+    return _proj(merge_heads(w @ v), params, "o"), w
+
+
 @wrong("multi_head_attention", "weights_averaged_over_heads")
 def mha_average_weights(x_q, x_kv, params, n_heads, mask=None):
     out, w = multi_head_attention(x_q, x_kv, params, n_heads, mask)
@@ -428,6 +438,16 @@ def gqa_library_attention_mask_as_given(x_q, x_kv, params, n_heads, n_kv_heads, 
     k = np.repeat(split_heads(_proj(x_kv, params, "k"), n_kv_heads), r, axis=1)
     v = np.repeat(split_heads(_proj(x_kv, params, "v"), n_kv_heads), r, axis=1)
     out, w = al.attention(q, k, v, mask)
+    return _proj(merge_heads(out), params, "o"), w
+
+
+@wrong("grouped_query_attention", "mask_head_axis_misplaced")
+def gqa_mask_axis_after_queries(x_q, x_kv, params, n_heads, n_kv_heads, mask=None):
+    r = n_heads // n_kv_heads
+    q = split_heads(_proj(x_q, params, "q"), n_heads)
+    k = np.repeat(split_heads(_proj(x_kv, params, "k"), n_kv_heads), r, axis=1)
+    v = np.repeat(split_heads(_proj(x_kv, params, "v"), n_kv_heads), r, axis=1)
+    out, w = al.attention(q, k, v, None if mask is None else np.expand_dims(mask, 2) if mask.ndim == 3 else mask)
     return _proj(merge_heads(out), params, "o"), w
 
 

@@ -496,3 +496,79 @@ def rope_scores_dot_T(q, k, q_positions, k_positions, base=10000.0):
     import attention_lib as al
     q_rot, k_rot = al.apply_rope(q, q_positions, base), al.apply_rope(k, k_positions, base)
     return q_rot @ k_rot.T / math.sqrt(q.shape[-1])
+
+
+# ---------------------------------------------------------------- wrong: the third blind bank's ideas, written anew
+
+
+@wrong("apply_rope", "rope_half_overwritten")
+def rope_rotates_in_place(x, positions, base=10000.0):
+    """Writes the first half back into a copy, then reads it again for the second half."""
+    out = np.array(x, dtype=float)
+    d = out.shape[-1]
+    a = _angles(positions, d, base)
+    first, second = out[..., : d // 2], out[..., d // 2:]      # views into out
+    first[...] = first * np.cos(a) - second * np.sin(a)
+    second[...] = first * np.sin(a) + second * np.cos(a)
+    return out
+
+
+@wrong("apply_rope", "rope_table_repeated")
+def rope_llama_table_interleaved(x, positions, base=10000.0):
+    d = x.shape[-1]
+    a = np.repeat(_angles(positions, d, base), 2, axis=-1)       # (T, d): θ0 θ0 θ1 θ1 …
+    x1, x2 = _halves(x)
+    return x * np.cos(a) + np.concatenate([-x2, x1], axis=-1) * np.sin(a)
+
+
+@wrong("apply_rope", "positions_assumed_consecutive")
+def rope_positions_from_first(x, positions, base=10000.0):
+    d = x.shape[-1]
+    start = int(np.asarray(positions).ravel()[0])
+    a = _angles(np.arange(start, start + x.shape[-2]), d, base)
+    x1, x2 = _halves(x)
+    return np.concatenate([x1 * np.cos(a) - x2 * np.sin(a), x1 * np.sin(a) + x2 * np.cos(a)], axis=-1)
+
+
+@wrong("apply_rope", "rope_frequencies_wrong")
+def rope_inverse_frequencies_squared(x, positions, base=10000.0):
+    """ω_i = base^(−(2i/d)²): the exponent squared by a stray `**`."""
+    d = x.shape[-1]
+    a = np.asarray(positions)[:, None] * base ** (-(np.arange(0, d, 2) / d) ** 2)
+    x1, x2 = _halves(x)
+    return np.concatenate([x1 * np.cos(a) - x2 * np.sin(a), x1 * np.sin(a) + x2 * np.cos(a)], axis=-1)
+
+
+@wrong("rope_scores", "rope_positions_swapped")
+def rscores_each_by_the_other(q, k, q_positions, k_positions, base=10000.0):
+    return _rot(q, k_positions, base) @ np.swapaxes(_rot(k, q_positions, base), -1, -2) / np.sqrt(q.shape[-1])
+
+
+@wrong("rope_scores", "rope_one_side_backwards")
+def rscores_keys_backwards(q, k, q_positions, k_positions, base=10000.0):
+    k_rot = _rot(k, -np.asarray(k_positions), base)
+    return _rot(q, q_positions, base) @ np.swapaxes(k_rot, -1, -2) / np.sqrt(q.shape[-1])
+
+
+@wrong("alibi_bias", "alibi_extra_slopes_first_ones")
+def alibi_extra_from_the_start(n_heads, n_q, n_k):
+    p = 2 ** int(math.log2(n_heads))
+    return _bias(list(_slopes(p)) + list(_slopes(2 * p))[: n_heads - p], n_q, n_k)
+
+
+@wrong("alibi_bias", "alibi_slopes_rounded_up")
+def alibi_next_power_up(n_heads, n_q, n_k):
+    return _bias(_slopes(2 ** math.ceil(math.log2(n_heads)))[:n_heads], n_q, n_k)
+
+
+@wrong("alibi_bias", "alibi_slopes_sorted")
+def alibi_slopes_sorted_down(n_heads, n_q, n_k):
+    return _bias(sorted(_right_slopes(n_heads), reverse=True), n_q, n_k)
+
+
+@wrong("alibi_bias", "alibi_zero_times_inf")
+def alibi_mask_times_minus_inf(n_heads, n_q, n_k):
+    i = np.arange(n_k - n_q, n_k)[:, None]
+    j = np.arange(n_k)[None, :]
+    with np.errstate(invalid="ignore"):
+        return _bias(_right_slopes(n_heads), n_q, n_k, future=None) * (j <= i) + (j > i) * -np.inf

@@ -742,7 +742,7 @@ def layer_norm_backward_own_eps(dy, x, gamma, eps=1e-5):
     return layer_norm_backward(dy, x, gamma)
 
 
-@wrong("cross_entropy", "ce_wrong_index")
+@wrong("cross_entropy", "ce_grad_wrong_index")
 def cross_entropy_onehot_by_columns(logits, targets):
     n = len(targets)
     z = logits - logits.max(axis=1, keepdims=True)
@@ -760,3 +760,58 @@ def cross_entropy_gradient_unshifted(logits, targets):
     grad = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     grad[np.arange(n), targets] -= 1
     return -log_p[np.arange(n), targets].mean(), grad / n
+
+
+# ---------------------------------------------------------------- wrong: the third blind bank's ideas, written anew
+
+
+@wrong("layer_norm_backward", "layer_norm_divided_by_variance")
+def lnb_over_variance(dy, x, gamma, eps=1e-5):
+    D = x.shape[-1]
+    x_hat, sigma = _stats(x, eps)
+    g = dy * gamma
+    dx = (g - g.mean(-1, keepdims=True) - x_hat * (g * x_hat).mean(-1, keepdims=True)) / sigma ** 2
+    return dx, (dy * x_hat).reshape(-1, D).sum(0), dy.reshape(-1, D).sum(0)
+
+
+@wrong("cross_entropy", "ce_grad_wrong_index")
+def ce_grad_minus_one_by_columns(logits, targets):
+    n = len(targets)
+    log_p = _log_softmax_rows(logits)
+    grad = _softmax_rows(logits)
+    grad[:, targets] = grad[:, targets] - 1
+    return -log_p[np.arange(n), targets].mean(), grad / n
+
+
+@wrong("cross_entropy", "ce_log_eps_caps_loss")
+def ce_log_with_epsilon(logits, targets):
+    n = len(targets)
+    p = _softmax_rows(logits)
+    loss = -np.log(p[np.arange(n), targets] + 1e-12).mean()
+    grad = p.copy()
+    grad[np.arange(n), targets] -= 1
+    return loss, grad / n
+
+
+@wrong("sample_next", "temperature_skipped_with_topk")
+def sample_topk_without_temperature(logits, rng, temperature=1.0, top_k=None, size=None):
+    if temperature == 0:
+        best = int(np.argmax(logits))
+        return best if size is None else np.full(size, best)
+    if top_k is not None:
+        kept = np.where(logits >= np.sort(logits)[-top_k], logits, -np.inf)
+        return _draw(kept, rng, size)
+    return _draw(logits / temperature, rng, size)
+
+
+@wrong("sample_next", "sampling_ids_reordered")
+def sample_over_ids_by_probability(logits, rng, temperature=1.0, top_k=None, size=None):
+    if temperature == 0:
+        best = int(np.argmax(logits))
+        return best if size is None else np.full(size, best)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z >= np.sort(z)[-top_k], z, -np.inf)
+    p = np.exp(z - z.max())
+    order = np.argsort(-p, kind="stable")                       # most likely first
+    return rng.choice(order, size=size, p=(p / p.sum())[order])

@@ -510,13 +510,6 @@ def cos_eps_1e6(Q, K, tau):
     return _unit_by(Q, K, tau, lambda n: n + 1e-6)
 
 
-@extra("cosine_scores", "eps = 1e-8 inside the square root")
-def cos_eps_inside(Q, K, tau):
-    def norm(M):
-        return np.sqrt(np.sum(M**2, axis=-1, keepdims=True) + 1e-8)
-    return (Q / norm(Q)) @ _swap(K / norm(K)) / tau
-
-
 @extra("cosine_scores", "np.maximum(norm, 1e-12)")
 def cos_maximum_tiny(Q, K, tau):
     return _unit_by(Q, K, tau, lambda n: np.maximum(n, 1e-12))

@@ -159,6 +159,15 @@ def cosine_tau_times(Q, K, tau):
     return right.cosine_scores(Q, K, 1.0) * tau
 
 
+@wrong("cosine_scores", "eps_inside_sqrt")
+def cosine_eps_under_the_root(Q, K, tau):
+    """Once kept in the unusual bank as right; the exercise says to add eps to the norm, and with lengths of
+    3e-5 an eps of 1e-8 under the square root makes the unit vectors 0.29 long."""
+    def norm(M):
+        return np.sqrt(np.sum(M**2, axis=-1, keepdims=True) + 1e-8)
+    return (Q / norm(Q)) @ np.swapaxes(K / norm(K), -1, -2) / tau
+
+
 @wrong("cosine_scores", "cosine_not_unit")
 def cosine_is_dot(Q, K, tau):
     return Q @ np.swapaxes(K, -1, -2) / tau
