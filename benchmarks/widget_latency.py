@@ -22,6 +22,8 @@ inside ``requestAnimationFrame``; the reference's new frame is its new PNG, deco
 
 Run with ``make bench`` (``python -m benchmarks.widget_latency`` from the repository root). Prints the
 table and rewrites the "Widget latency" section of benchmarks/RESULTS.md, leaving other sections.
+``--only NAME`` (repeatable) measures only the widgets whose names contain NAME, e.g. ``--only stepper
+--only "head viewer" --only temperature``, and prints their rows without touching RESULTS.md.
 """
 from __future__ import annotations
 
@@ -314,12 +316,30 @@ def positions(page, var, control):
     return _kernel_json(page, f"len({var}.ahead.sources[{control!r}].values)")
 
 
-def main():
+def chosen(only):
+    """The widgets to measure: all of WIDGETS, or those whose names contain one of ``only`` (case-insensitive)."""
+    if not only:
+        return dict(WIDGETS)
+    picked = {name: spec for name, spec in WIDGETS.items() if any(o.lower() in name.lower() for o in only)}
+    if not picked:
+        raise SystemExit(f"no widget matches {', '.join(only)}: the widgets are {', '.join(WIDGETS)}")
+    return picked
+
+
+def main(argv=None):
+    import argparse
+
     from playwright.sync_api import sync_playwright
 
+    parser = argparse.ArgumentParser(description="Widget latency in JupyterLab + Chromium (make bench).")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="measure only the widgets whose names contain NAME (repeatable); the table is printed "
+                             "and RESULTS.md is left as it is")
+    args = parser.parse_args(argv)
+    widgets = chosen(args.only)
     load = os.getloadavg()[0]                          # other jobs share the cores: say how busy they were
 
-    sources = ["from attention_lib import widgets", *(src for src, *_ in WIDGETS.values())]
+    sources = ["from attention_lib import widgets", *(src for src, *_ in widgets.values())]
     rows = []
     with LabServer(folders=()) as lab, sync_playwright() as p:
         write_notebook(lab.root / "latency.ipynb", sources)
@@ -328,7 +348,7 @@ def main():
         open_notebook(page, lab, "latency.ipynb")
         run_all(page)
         page.wait_for_timeout(2000)                    # the figures ask for their frames ahead
-        for i, (name, (source, label, var, control, values)) in enumerate(WIDGETS.items(), start=1):
+        for i, (name, (source, label, var, control, values)) in enumerate(widgets.items(), start=1):
             kind = "img" if name == REFERENCE else "chart"
             setter = (f"{var}.children[0]" if control is None else f"{var}.controls[{control!r}]") + \
                 f".value = {values!r}[_i % 2]"
@@ -351,7 +371,8 @@ def main():
         print(f"{row[0]:42s} {row[1]:6.1f} {row[2]:6.1f} {row[3]:6.1f} {row[4]:7.1f} {row[5]:7.2f} "
               f"{ahead_text(row[6]):>22s}  {verdict}")
     print(f"the page drew {np.nanmedian(PAGE_RATES or [math.nan]):.1f} frames/s at all while keys were held (median)")
-    write_results(rows, verdicts, load)
+    if not args.only:                                  # a partial table never replaces the whole one
+        write_results(rows, verdicts, load)
 
 
 def ahead_text(ahead):

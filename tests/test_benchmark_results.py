@@ -105,3 +105,15 @@ def test_attention_speed_section_has_its_conditions_and_one_numeric_row_per_figu
     for name in ATTENTION_SPEED_ROWS[:5]:
         assert data[name][1][-1] in "×%", f"{name}: a ratio needs its unit"
         assert re.search(r"\d s vs \d|\d MiB vs \d", data[name][3]), f"{name}: the reference measured in the same run"
+
+
+def test_only_picks_the_named_widgets_in_order_and_rejects_a_name_that_matches_none():
+    import pytest
+
+    from benchmarks import widget_latency as bench
+
+    assert list(bench.chosen(["Head Viewer", "mechanism"])) == ["mechanism stepper", "head viewer"]
+    assert list(bench.chosen(["stepper"])) == ["mechanism stepper", "online softmax stepper"]
+    assert list(bench.chosen(None)) == list(bench.WIDGETS)
+    with pytest.raises(SystemExit, match="no widget matches nothing-like-this"):
+        bench.chosen(["nothing-like-this"])

@@ -117,3 +117,23 @@ def test_frames_of_an_older_version_of_the_data_are_not_drawn(chart):
     at = {"version": 4, "state": {"tau": 4, "head": 0}}
     got = chart("return chart.pickFrame({version: 3, axes: args[0].axes}, args[1], {tau: 5, head: 0});", FRAMES, at)
     assert got is None
+
+
+def test_kept_frames_push_out_other_figures_first_and_a_full_figure_keeps_no_more(chart):
+    got = chart("""const kept = chart.bitmapCache(100), closed = [];
+        const bitmap = (name) => ({width: 5, height: 10, close() { closed.push(name); }});   // 50 pixels each
+        const put = (key, owner) => kept.put(key, bitmap(key), {key}, owner);
+        const out = {puts: [put('a1', 'a'), put('b1', 'b')], full: kept.pixels};
+        out.puts.push(put('a2', 'a'));                 // b's frame goes, not a's own a1
+        out.afterA2 = {b1: kept.get('b1'), a1: kept.get('a1').extra.key, fitsA: kept.fits(50, 'a'), fitsB: kept.fits(50, 'b')};
+        out.puts.push(put('a3', 'a'));                 // a fills the budget: a3 is not kept, a1 and a2 stay
+        out.afterA3 = {a3: kept.get('a3'), a2: kept.get('a2') !== null, size: kept.size, pixels: kept.pixels};
+        kept.forget('a');
+        out.forgotten = {size: kept.size, pixels: kept.pixels};
+        out.closed = closed;
+        return out;""")
+    assert got["puts"] == [True, True, True, False] and got["full"] == 100
+    assert got["afterA2"] == {"b1": None, "a1": "a1", "fitsA": False, "fitsB": True}
+    assert got["afterA3"] == {"a3": None, "a2": True, "size": 2, "pixels": 100}
+    assert got["forgotten"] == {"size": 0, "pixels": 0}
+    assert got["closed"] == ["b1", "a3", "a1", "a2"]       # every bitmap let go is closed, a1 before a2 (used earlier)

@@ -18,8 +18,9 @@ CELLS = [
     "from attention_lib import widgets",
     "w = widgets.mechanism_stepper(); w",
     "w_still = widgets.mechanism_stepper(reduce_motion=True, query=0); w_still",
+    "w_kept = widgets.mechanism_stepper(query=1); w_kept",
 ]
-STEPPER, STILL = 1, 2
+STEPPER, STILL, KEPT = 1, 2, 3
 LABELS = {0: ["x"], 1: ["q", "k", "v"], 2: ["q", "k", "scores"], 3: ["scores", "mask", "scaled scores"],
           4: ["scaled scores", "weights"], 5: ["weights", "v", "out"]}
 
@@ -227,3 +228,56 @@ def test_with_the_kernel_busy_next_and_the_query_slider_draw_numpys_matrices(ste
             label = _cell(page, STEPPER).locator("canvas.chart-canvas").get_attribute("aria-label")
             assert f"row {row} highlighted" in label
             _assert_draws_numpy(page, STEPPER, 5)
+
+
+# What the canvas of code cell i shows now: a digest of its pixels, its size, and whether the frame was copied
+# back from a kept bitmap.
+CANVAS_JS = """(i) => {
+  const c = document.querySelectorAll('.jp-CodeCell')[i].querySelector('canvas.chart-canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h1 = 0, h2 = 0, ink = 0;
+  for (let k = 0; k < d.length; k++) { h1 = (h1 * 31 + d[k]) >>> 0; h2 = (h2 * 131 + d[k] + k) >>> 0; ink += d[k] > 0; }
+  const host = c.closest('[data-test-drawn]');
+  return {pixels: [h1, h2], ink, size: [c.width, c.height], kept: host.dataset.testKept, drawn: host.dataset.testDrawn};
+}"""
+
+
+def _step_and_look(page, key):
+    drawn = page.evaluate(CANVAS_JS, KEPT)["drawn"]
+    page.keyboard.press(key)
+    page.wait_for_function("([i, d]) => document.querySelectorAll('.jp-CodeCell')[i].querySelector('[data-test-drawn]')"
+                           ".dataset.testDrawn !== d", arg=[KEPT, drawn], timeout=10_000)
+    next_frame(page)
+    return page.evaluate(CANVAS_JS, KEPT)
+
+
+def test_a_step_the_hand_comes_back_to_is_copied_back_pixel_for_pixel_without_resizing_the_canvas(stepper_page):
+    page = stepper_page
+    kernel_eval(page, "w_kept.controls['step'].value = 1")       # a three-matrix step: the widest canvas
+    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[3].querySelector('[data-test-step]')"
+                           ".dataset.testStep === '1'", timeout=10_000)
+    kernel_eval(page, "w_kept.figure.font_px = 15; w_kept.controls['step'].value = 0")   # nothing kept at this font
+    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[3].querySelector('[data-test-step]')"
+                           ".dataset.testStep === '0'", timeout=10_000)
+    wait_ahead(page, KEPT)
+    nxt = _button(page, KEPT, "Next")
+    nxt.scroll_into_view_if_needed()
+    nxt.focus()
+    laps = {}
+    with kernel_busy(page):                                       # frames sent ahead only: no kernel answer
+        for lap, keys in enumerate((["ArrowRight"] * 5 + ["ArrowLeft"] * 5, ["ArrowRight"] * 5 + ["ArrowLeft"] * 5,
+                                    ["ArrowRight"] * 5)):
+            step = 0
+            for key in keys:
+                step += 1 if key == "ArrowRight" else -1
+                shown = _step_and_look(page, key)
+                laps.setdefault(step, []).append((lap, shown))
+                _assert_draws_numpy(page, KEPT, step)             # the numbers drawn stay numpy's
+    sizes = {tuple(shown["size"]) for seen in laps.values() for _, shown in seen}
+    assert len(sizes) == 1, f"the canvas was resized while stepping: {sizes}"
+    for step, seen in laps.items():
+        first, *later = [shown for _, shown in seen]
+        assert first["kept"] == "0" and first["ink"] > 10_000, f"step {step} was not drawn afresh at first"
+        assert later[-1]["kept"] == "1", f"step {step} was drawn again on the last lap instead of copied back"
+        for shown in later:
+            assert shown["pixels"] == first["pixels"], f"step {step} looks different when it comes back ({shown['kept']})"

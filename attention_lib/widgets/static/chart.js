@@ -16,7 +16,9 @@
 // frames in one message; when a control moves here, the view draws its frame in the next animation frame,
 // without a round trip to the kernel, and the readout switches with it. `at` says which positions the
 // kernel's own panels are for; until a frame is there, the view keeps what it drew. It draws only when
-// the content changes (each frame carries a digest).
+// the content changes (each frame carries a digest). A frame the hand comes back to (drawn a second time) is
+// kept as a bitmap, keyed by its digest, the figure's size, the device scale and the font, and copied back from
+// then on: a held key sweeping a few values back and forth draws each one once or twice, then only copies.
 
 /**
  * @typedef {number[] | {dtype: string, shape: number[], buffer: DataView | ArrayBuffer}} Numbers
@@ -211,15 +213,19 @@ function categoryTicks(names, n) {
 
 // ------------------------------------------------------------------ drawing
 
-/** Size a canvas to `width` × `height` CSS px at the device pixel ratio; returns its 2-D context. */
-export function sizeCanvas(canvas, width, height) {
+/** Size a canvas to `span` × `height` CSS px at the device pixel ratio, for a figure `width` ≤ `span` wide drawn
+ * from its left edge; returns its cleared 2-D context. A figure whose width changes from frame to frame (a
+ * stepper's steps show different matrices) passes the widest `span` it has drawn: resizing a canvas allocates
+ * and rasterises a new bitmap, which costs more than a frame has, and the strip on the right stays transparent. */
+export function sizeCanvas(canvas, width, height, span = width) {
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(width * dpr), h = Math.round(height * dpr);
+  const w = Math.round(Math.max(width, span) * dpr), h = Math.round(height * dpr);
   if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-  canvas.style.width = `${width}px`; canvas.style.height = `${height}px`;
+  canvas.style.width = `${Math.max(width, span)}px`; canvas.style.height = `${height}px`;
   const ctx = canvas.getContext("2d");
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, w, h);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
   return ctx;
 }
 
@@ -775,6 +781,60 @@ async function followSources(model, specs, onMove) {
 
 const SETTLE_MS = 150;   // the hand has rested this long: ask numpy to fill the frames around where it is
 
+// ------------------------------------------------------------------ drawn frames, kept as bitmaps
+
+/** Frames drawn once, kept as bitmaps of the canvas, least recently used first: when the hand comes back to a
+ * frame (a held key sweeps a slider back and forth), one drawImage copies it back instead of laying out and
+ * rasterising every mark and label again. At most `budget` device pixels in all (4 bytes each). Each entry has
+ * an `owner` (a figure's view): a new frame pushes out other owners' frames first, least recently used first,
+ * and an owner whose frames fill the budget keeps no more (`fits` says so before the snapshot is taken), so a
+ * sweep over more frames than fit keeps the first ones instead of pushing out each frame just before it comes
+ * round again. `extra` travels with the bitmap (the frame's scales and cell rectangles). */
+export function bitmapCache(budget) {
+  const entries = new Map();          // key -> {bitmap, pixels, extra, owner}, in order of use
+  const owned = new Map();            // owner -> pixels
+  let used = 0;
+  const drop = (key) => {
+    const e = entries.get(key);
+    if (!e) return;
+    entries.delete(key); used -= e.pixels; owned.set(e.owner, owned.get(e.owner) - e.pixels);
+    if (!owned.get(e.owner)) owned.delete(e.owner);
+    if (e.bitmap.close) e.bitmap.close();
+  };
+  return {
+    /** The entry kept under `key` ({bitmap, extra}), now the most recently used; null if there is none. */
+    get(key) {
+      const e = entries.get(key);
+      if (!e) return null;
+      entries.delete(key); entries.set(key, e);
+      return e;
+    },
+    /** Whether `owner` may keep a frame of `pixels` more without pushing out a frame of its own. */
+    fits(pixels, owner) { return (owned.get(owner) || 0) + pixels <= budget; },
+    /** Keeps `bitmap` under `key` for `owner`; says whether it was kept. */
+    put(key, bitmap, extra = null, owner = "") {
+      drop(key);
+      const pixels = bitmap.width * bitmap.height;
+      if (!this.fits(pixels, owner)) { if (bitmap.close) bitmap.close(); return false; }
+      entries.set(key, { bitmap, pixels, extra, owner });
+      used += pixels; owned.set(owner, (owned.get(owner) || 0) + pixels);
+      for (const [k, e] of entries) { if (used <= budget) break; if (e.owner !== owner) drop(k); }
+      return true;
+    },
+    /** Drops every frame of `owner` (a figure that went, or whose palettes changed). */
+    forget(owner) { for (const [k, e] of [...entries]) if (e.owner === owner) drop(k); },
+    get pixels() { return used; },
+    get size() { return entries.size; },
+  };
+}
+
+/** Device pixels of drawn frames a page keeps (64 MB): a dozen full-width figures at device scale 2. */
+const KEPT_PIXELS = 16 * 1024 * 1024;
+/** One cache for every figure on the page, and the count that names each view (each view's module may be an
+ * instance of its own, so both live on the page's global object). */
+const SHARED = globalThis[Symbol.for("attention-hands-on/kept-frames/1")] ??= { kept: bitmapCache(KEPT_PIXELS), views: 0 };
+const KEPT = SHARED.kept;
+
 // ------------------------------------------------------------------ the figure
 
 /** Renders a Figure model into `el`: canvas, caption, and the live readout. Returns the cleanup.
@@ -791,7 +851,9 @@ function render({ model, el }) {
   let frames = [], grids = {}, local = {}, dragging = null, pending = 0, sendPending = 0, glide = 0, width = 0;
   const ahead = frameStore();
   let sources = null, settle = 0, content = null, drawnKey = "", moves = 0, baseKey = "", bases = 0;
-  let force = true, gone = false, room = null;
+  let force = true, gone = false, room = null, generation = 0, span = 0;
+  const view = `view${++SHARED.views}`;     // names this view's frames in KEPT
+  const seen = new Set();                   // the frames this view has drawn (their ids), kept or not
   const reduced = () => model.get("reduce_motion") || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   /** The kernel's own panels, readout, layout and preview (what `at` describes). */
@@ -841,14 +903,16 @@ function render({ model, el }) {
     if (readout.textContent !== text) readout.textContent = text;
     const key = `${next.key}|${moves}`;
     if (key === drawnKey && !force) return;
-    if (draw(content)) {
+    if (draw(content, next.key)) {
       drawnKey = key; force = false;
       el.dataset.testDrawn = key;                       // the content drawn (and the handles' moves)
       el.dataset.testDrawnAt = String(performance.now());
     }
   }
 
-  function draw(c) {
+  /** Draws content `c` (`key`: its digest, null when it has none); a frame drawn before at this size, device
+   * scale and font is copied back from its bitmap. */
+  function draw(c, key = null) {
     const t0 = performance.now();
     const grid = c.grid || {}, font = Math.max(13, model.get("font_px") || 14);
     if (room === null) room = root.clientWidth;   // once; then the ResizeObserver says (no layout forced per frame)
@@ -856,8 +920,26 @@ function render({ model, el }) {
     if (width <= 0) return false;
     const shown = current(c);
     const layout = layoutPanels(grid, shown.panels.length, width);
-    const ctx = sizeCanvas(canvas, width, layout.height);
-    frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
+    span = Math.max(span, width);                 // the widest frame since the room last changed: no resize
+    const ctx = sizeCanvas(canvas, width, layout.height, span);
+    const dpr = ctx.getTransform().a, size = [Math.round(width * dpr), canvas.height];   // the figure, device px
+    // a frame is its digest's only while no handle is moved here and nothing is previewed in the browser
+    const still = key !== null && !Object.keys(local).length && !(c.preview && c.preview.kind);
+    const id = still ? `${view}|${key}|${size.join("x")}@${dpr}|${font}` : null;
+    const kept = id && KEPT.get(id);
+    // kept from its second drawing on: a frame met once in a long sweep costs no snapshot
+    const keeps = id && !kept && seen.has(id) && KEPT.fits(size[0] * size[1], view);
+    if (id && !kept) seen.add(id);
+    if (kept) {
+      ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(kept.bitmap, 0, 0);           // device pixel for device pixel: the frame as it was drawn
+      ctx.restore();
+      frames = kept.extra;
+    } else {
+      frames = drawFigure(ctx, shown.panels, layout.rects, model.get("palettes") || {}, font);
+      if (keeps) keep(id, size, frames);
+    }
+    el.dataset.testKept = kept ? "1" : "0";
     syncCellGrids(shown.panels);
     if (browserText.textContent !== shown.text) browserText.textContent = shown.text;
     if (shown.test) { el.dataset.testWeights = JSON.stringify(shown.test.weights); el.dataset.testQuery = JSON.stringify(shown.test.query); }
@@ -873,8 +955,26 @@ function render({ model, el }) {
     canvas.tabIndex = Object.keys(local).length ? 0 : -1;
     el.dataset.testMarks = JSON.stringify(drawnNumbers(shown.panels));
   }
+  /** Keeps what the canvas shows now as frame `id` (a snapshot, taken at once; the bitmap arrives later). */
+  function keep(id, [w, h], drawn) {
+    const made = generation;
+    const snapshot = w === canvas.width ? createImageBitmap(canvas) : createImageBitmap(canvas, 0, 0, w, h);
+    snapshot.then((bitmap) => {
+      if (gone || made !== generation) bitmap.close(); else KEPT.put(id, bitmap, drawn, view);
+    }, () => null);
+  }
   const schedule = () => { if (!pending) pending = requestAnimationFrame(update); };
   const redraw = () => { force = true; schedule(); };
+  /** The palettes or the font changed: no frame drawn before may come back. */
+  const restyle = () => { generation += 1; KEPT.forget(view); seen.clear(); redraw(); };
+  // a new device scale (a zoom, a window moved to another screen) draws again, at the new scale
+  let scaleQuery = null;
+  const onScale = () => { watchScale(); span = 0; redraw(); };
+  function watchScale() {
+    if (scaleQuery) scaleQuery.removeEventListener("change", onScale);
+    scaleQuery = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    scaleQuery.addEventListener("change", onScale);
+  }
 
   // ---- frames ahead: follow the sources here, ask the kernel for frames when the hand rests
   let asks = 0, answers = 0;                 // counted for tests: a view has all it asked for when equal
@@ -1022,20 +1122,24 @@ function render({ model, el }) {
   const looks = "change:palettes change:label change:font_px";
   model.on(baseTraits, onBase);
   model.on("change:at", onAt);
-  model.on(looks, redraw);
+  model.on(looks, restyle);
   model.on("change:handles", onHandles);
   model.on("change:caption", onCaption);
   model.on("change:sources", follow);
   model.on("msg:custom", onFrames);
   const resize = new ResizeObserver((entries) => {
-    room = entries[entries.length - 1].contentRect.width;
+    const now = entries[entries.length - 1].contentRect.width;
+    if (now !== room) span = 0;                   // the canvas follows the new room from the next frame on
+    room = now;
     const grid = (content || baseContent()).grid || {};
-    if (Math.min(room, grid.max_width || MAX_WIDTH) !== width) redraw();
+    if (Math.min(room, grid.max_width || MAX_WIDTH) !== width || canvas.width > Math.ceil(room * (window.devicePixelRatio || 1))) redraw();
   });
   resize.observe(root);
-  onCaption(); update(); follow();
+  onCaption(); update(); follow(); watchScale();
   return () => {
     gone = true;
+    KEPT.forget(view);
+    scaleQuery.removeEventListener("change", onScale);
     resize.disconnect();
     if (sources) sources.dispose();
     if (pending) cancelAnimationFrame(pending);
@@ -1045,7 +1149,7 @@ function render({ model, el }) {
     if (later) clearTimeout(later);
     model.off(baseTraits, onBase);
     model.off("change:at", onAt);
-    model.off(looks, redraw);
+    model.off(looks, restyle);
     model.off("change:handles", onHandles);
     model.off("change:caption", onCaption);
     model.off("change:sources", follow);
