@@ -60,3 +60,5 @@ def page(lab_context, tmp_path_factory, request):
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
     pg.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     pg.close()
+    if "lab" in request.fixturenames:
+        request.getfixturevalue("lab").shutdown_kernels()    # each test starts from fresh kernels

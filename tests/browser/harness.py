@@ -90,6 +90,16 @@ class LabServer:
         self.__exit__(None, None, None)
         raise RuntimeError(f"JupyterLab did not start within 90 s. Server log:\n{tail}")
 
+    def shutdown_kernels(self) -> int:
+        """Shut down every kernel the server runs (a closed page leaves its notebook's kernel running, and the next
+        page opening that notebook would join it, state and all); return how many there were."""
+        with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=10) as response:
+            kernels = json.loads(response.read())
+        for kernel in kernels:
+            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
+        return len(kernels)
+
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

@@ -11,7 +11,7 @@ import pytest
 
 from attention_lib.course.site import npm_ci
 
-from .harness import ROOT, error_outputs, open_notebook, run_all
+from .harness import ROOT, error_outputs, kernel_eval, open_notebook, run_all
 
 # The lessons. The solution notebooks hold no widget (a test below says so): nbval runs each of them strictly in
 # make test, and tests/browser/test_exercise_feedback_in_lab.py shows a check's verdict rendered in JupyterLab.
@@ -93,3 +93,16 @@ def test_the_axe_scan_finds_a_violation_planted_in_markdown_and_in_an_output(pag
         _assert_no_axe_violation_of_ours(page, axe_source, "planted", tmp_path_factory)
     assert "image-alt" in str(caught.value)
     assert "planted-a.png" in str(caught.value) and "planted-b.png" in str(caught.value)
+
+
+def test_a_notebook_opened_after_its_kernels_were_shut_down_starts_a_fresh_kernel(page, lab):
+    open_notebook(page, lab, "notebooks/00_welcome.ipynb")
+    kernel_eval(page, "left_behind = 42")
+    page.goto("about:blank")
+    assert lab.shutdown_kernels() >= 1
+    fresh = page.context.new_page()
+    try:
+        open_notebook(fresh, lab, "notebooks/00_welcome.ipynb")
+        assert kernel_eval(fresh, "print('left_behind' in globals())").strip() == "False"
+    finally:
+        fresh.close()
