@@ -102,6 +102,7 @@ def test_pointer_over_a_row_prints_that_row(viewer, toy_weights):
     before = readout(viewer, CELL)
     band = _band(viewer, 0, row)
     band.scroll_into_view_if_needed()
+    _settle(viewer)                                                 # the scroll ends before the box is read
     box = band.bounding_box()
     viewer.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     shown = wait_readout_change(viewer, CELL, before)
