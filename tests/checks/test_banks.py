@@ -10,12 +10,15 @@ from attention_lib import checks
 
 from .answers import (
     blind_0004c,
+    blind_0004d,
     blind_0008,
     blind_0008b,
     blind_0406,
     blind_0508c,
+    blind_0508d,
     blind_0910b,
     blind_0910c,
+    blind_0910d,
     blind_dev,
     blind_heldout,
     heldout_0407,
@@ -81,11 +84,14 @@ def test_each_held_out_answer_is_judged_wrong_and_named_where_a_diagnosis_exists
 SECOND_ROUND = {"blind_0406": (blind_0406, 0.80), "heldout_0407": (heldout_0407, 0.85), "blind_0008": (blind_0008, 0.95),
                 "blind_0008b": (blind_0008b, 0.93), "blind_0910b": (blind_0910b, 0.91),
                 "blind_0004c": (blind_0004c, RATE_0004C), "blind_0508c": (blind_0508c, RATE_0508C),
-                "blind_0910c": (blind_0910c, 1.0)}   # 115/115 after tuning (84.3 % measured once)
+                "blind_0910c": (blind_0910c, 1.0),      # 115/115 after tuning (84.3 % measured once)
+                # the fourth round, at the rates measured once before tuning (see each bank's docstring)
+                "blind_0004d": (blind_0004d, 0.91), "blind_0508d": (blind_0508d, 0.93), "blind_0910d": (blind_0910d, 0.90)}
 IN_SCOPE_ACCEPTS = {"mrb_no_bias", "mrb_mask_no_head_axis",                                  # see blind_0406's docstring
                     "softmax_float32", "kreg_underflow", "kvb_float", "mhabug_fixed_no_bias",   # and blind_0008b's
                     "tiled_mask_not_broadcast_aware",
-                    "samp_topk_larger_than_V_crashes"}                                          # and blind_0910b's
+                    "samp_topk_larger_than_V_crashes",                                         # and blind_0910b's
+                    "nw_underflow"}                                       # and blind_0004d's (kvb_float: as above)
 BANKS = [pytest.param(name, id=name, marks=pytest.mark.xdist_group(f"bank-{name}")) for name in SECOND_ROUND]
 
 
