@@ -17,8 +17,8 @@ def _softmax_probes():
               purpose="large"),
         Probe("one row near +1000 and one near −1000",
               (np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]]),), purpose="far_rows large"),
-        Probe("a row with one score 1000 above three zeros", (np.array([[0.0, 0.0, 0.0, 1000.0], [1.0, 2.0, 3.0, 4.0]]),),
-              purpose="large"),     # its mean is 750 below its max: a shift by the mean (or the minimum) overflows
+        Probe("a row with one score 1000 above three zeros",     # its mean is 750 below its max: a shift by the
+              (np.array([[0.0, 0.0, 0.0, 1000.0], [1.0, 2.0, 3.0, 4.0]]),), purpose="large"),   # mean overflows
         Probe("a (4, 3) matrix with axis=0", randn(205, (4, 3)), {"axis": 0}, purpose="axis0"),
     ]
 
