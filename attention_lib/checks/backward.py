@@ -92,6 +92,7 @@ def _sin_x2(x):
 
 
 _X3 = randn(712, (2, 2, 3))[0]                           # (2, 2, 3)
+_X32 = randn(713, (2, 3))[0].astype(np.float32)          # (2, 3), float32 on purpose: the copy must be float64
 _LINE = np.linspace(0.5, 1.0, 4)                         # (4,)
 _INTS = np.array([1, 2, 3])                              # (3,), integer on purpose
 
@@ -100,6 +101,7 @@ _EXACT = {   # x's shape -> the exact gradient at the probe's point
     (3,): 3.0 * _INTS ** 2,
     (3, 4): lib.attention_backward(_Q, _K, _V, _R)[0],
     (2, 2, 3): np.cos(_X3) * _X3 ** 2 + 2 * _X3 * np.sin(_X3),
+    (2, 3): np.cos(_X32.astype(float)) * _X32.astype(float) ** 2 + 2 * _X32.astype(float) * np.sin(_X32.astype(float)),
 }
 ACCURATE = 1e-8
 """Largest relative error ‖a − b‖ / (‖a‖ + ‖b‖) from the exact gradient that counts as right."""
@@ -210,11 +212,15 @@ NUMERICAL_GRADIENT = Exercise(
         Probe("f(x) = Σ sin(x) x² at x (2, 2, 3)", (_sin_x2, _X3), purpose="any_shape"),
         Probe("f(x) = Σ exp(3x) at x = linspace(0.5, 1.0, 4), with eps = 1e-3", (_exp3, _LINE), {"eps": 1e-3},
               purpose="keywords"),
+        Probe("f(x) = Σ sin(x) x² at a float32 x (2, 3)", (_sin_x2, _X32), purpose="float32"),
     ],
     misconceptions=[
         Misconception("fd_one_sided", patch=(("x[i] = old - eps", "x[i] = old"),
                                              ("(up - down) / (2 * eps)", "(up - down) / eps"))),
         Misconception("fd_in_float32", patch=(("x = np.array(x, dtype=float)", "x = np.array(x, dtype=np.float32)"),)),
+        Misconception("fd_in_float32", patch=(("x = np.array(x, dtype=float)", "x = x + 0.0"),),
+                      detail="Here a float32 x stays float32 in your copy (`x + 0.0` or `x.copy()` keep its dtype): "
+                             "copy with `np.array(x, dtype=np.float64)`."),
         Misconception("fd_step_too_small", patch=(("    grad = np.zeros(x.shape)", "    eps = 1e-12\n"
                                                                              "    grad = np.zeros(x.shape)"),)),
         Misconception("wrong_shape", test=_flattened),

@@ -357,6 +357,9 @@ _IDEAS = _entries(
     ("left_padding_from_the_start", "Left padding counted from the wrong end",
      "With left padding the L real tokens are the *last* ones, positions n − L … n − 1: key j is real when "
      "j ≥ n − L. Yours takes j ≥ L, which keeps the last n − L positions instead (right only when L = n/2)."),
+    ("slice_minus_zero", "An empty sequence sliced from the end, [-0:]",
+     "A sequence of length 0 gets every key: a slice from the end, `[-L:]`, is `[0:]`, the whole axis, when L = 0. "
+     "Slice `[n - L:]`, or compare positions: key j is real when j ≥ n − L."),
     ("fill_above_real_scores", "Blocked scores filled with a number real scores go below",
      "You fill blocked scores with a finite number that real scores can fall below (−1e4 here). Where a query's "
      "visible scores are lower still (large scores), the blocked keys hold the largest scores and take the weight. "
@@ -572,6 +575,9 @@ _IDEAS = _entries(
     ("key_loop_over_queries", "Key loop stops at n_q",
      "The inner loop must visit every key: its range runs over n_k = `k.shape[-2]`. Bounded by the number of "
      "queries, it skips keys whenever there are more keys than queries, and nothing shows when they are equal."),
+    ("query_loop_over_keys", "Query loop stops at n_k",
+     "The outer loop must visit every query: its range runs over n_q = `q.shape[-2]`. Bounded by the number of "
+     "keys, it leaves the last queries' rows unwritten whenever there are more queries than keys."),
     ("kv_cache_off_by_one", "New token misses itself, or sees one key too many",
      "A new token must see every cached key and itself, and nothing after it. Append its key and value to the "
      "cache *before* attending, and align the causal mask bottom-right: query i of the n_q new tokens sits at "

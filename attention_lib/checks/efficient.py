@@ -151,6 +151,7 @@ def _online_probes():
               purpose="max_grows"),
         Probe("a batch (3, 4, 6) of scores", (5 * randn(801, (3, 4, 6))[0],), purpose="batched"),
         Probe("a (5, 3) matrix with axis=0", randn(802, (5, 3)), {"axis": 0}, purpose="axis0"),
+        Probe("a batch (2, 3, 4) with axis=1", randn(804, (2, 3, 4)), {"axis": 1}, purpose="middle_axis axis0"),
         Probe("large scores around 1000", (np.array([[1000.0, 1001.0, 999.0]]),), purpose="large"),
         Probe("very negative scores around −1000", (np.array([[-1000.0, -1001.0, -999.5]]),), purpose="negative"),
         Probe("a row of −inf (every key blocked), and rows that start with −inf before finite scores",
@@ -367,8 +368,11 @@ def _decode_probes():
               purpose="heads"),
         Probe("3 new tokens at once after 4 cached ones", _decode_probe(824, (), 4, 3), purpose="several_new"),
         Probe("3 new tokens after 3 cached ones", _decode_probe(825, (), 3, 3), purpose="several_new"),
+        Probe("a prompt: empty caches, 3 new tokens", _decode_probe(828, (), 0, 3),
+              purpose="first_step several_new"),
         Probe("large scores: 2 new tokens after 5 cached ones, q and k times 30",
               _decode_probe(826, (), 5, 2, scale=30.0), purpose="large several_new"),
+        Probe("a batch of 2: caches (2, 4, ·), 3 new tokens", _decode_probe(827, (2,), 4, 3), purpose="batched"),
     ]
 
 
@@ -395,6 +399,9 @@ DECODE = Exercise(
     probes=_decode_probes,
     misconceptions=[
         Misconception("causal_mask_top_left", patch=(("k=n_k - n_q)", "k=0)"),)),
+        Misconception("kv_cache_off_by_one", patch=(("k=n_k - n_q)", "k=n_k - n_q - 1)"),
+                                                    ("s = np.where(allowed, s, -np.inf)",
+                                                     "s = np.where(allowed, s, -1e9)"))),
         Misconception("mask_polarity_inverted", patch=(
             ("allowed = np.tril(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q)",
              "allowed = np.triu(np.ones((n_q, n_k), dtype=bool), k=n_k - n_q) if n_q > 1 else True"),),
@@ -505,6 +512,8 @@ def _tiled_probes():
         Probe("scores near +1000 and −1000 within one tile: q, k (2, 6, 5), v (2, 6, 2), tiles of 4",
               near_1000(837, 6, 5, 2), {"block_size": 4}, purpose="large far_rows batched"),
         Probe("heads q, k (2, 2, 7, 5), v (2, 2, 7, 3) in tiles of 3", heads, {"block_size": 3}, purpose="heads"),
+        Probe("7 queries and 3 keys in tiles of 2", randn(839, (7, 5), (3, 5), (3, 3)), {"block_size": 2},
+              purpose="more_queries"),
     ]
 
 
@@ -515,10 +524,7 @@ FIX_TILED = Exercise(
     teaching=fix_tiled_attention,
     bugs=TILED_BUGS,
     equivalent={
-        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (k.shape[-2], k.shape[-2], q.shape[-1])": _EMPTY_TILES,
-        "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (v.shape[-2], k.shape[-2], q.shape[-1])": _EMPTY_TILES,
         "off_by_one: range(0, n_q, block_size) → range(0, n_q + 1, block_size)": _EMPTY_TILES,
-        "name: range(0, n_q, block_size) → range(0, n_k, block_size)": _EMPTY_TILES,
         "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (q.shape[-2], v.shape[-2], q.shape[-1])":
             "The contract gives the keys and the values the same n_k.",
         "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (q.shape[-2], k.shape[-2], k.shape[-1])":
@@ -528,7 +534,12 @@ FIX_TILED = Exercise(
         "fill: -np.inf → -1000000000.0": _FAR_BELOW,
     },
     codes={**RUNNING, ("key_tiles", "off_by_one", "partial"): "tail_tile_skipped",
-           ("query_tiles", "off_by_one", "partial"): "tail_tile_skipped"},
+           ("query_tiles", "off_by_one", "partial"): "tail_tile_skipped",
+           "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (k.shape[-2], k.shape[-2], q.shape[-1])":
+               "query_loop_over_keys",
+           "size: (q.shape[-2], k.shape[-2], q.shape[-1]) → (v.shape[-2], k.shape[-2], q.shape[-1])":
+               "query_loop_over_keys",
+           "name: range(0, n_q, block_size) → range(0, n_k, block_size)": "query_loop_over_keys"},
     probes=_tiled_probes,
     misconceptions=[Misconception("flash_normalised_too_early", patch=(
         ("        out[..., i:i + block_size, :] = acc / np.where(l > 0, l, 1.0)",
@@ -537,6 +548,7 @@ FIX_TILED = Exercise(
     forbidden=(lib.flash_attention, lib.flash_block_update, _attention),
     output="values",
     arguments={"q": 0, "k": 1, "v": 2},
+    purposes={"more_queries": ("query_loop_over_keys", "")},
 )
 
 EXERCISES = [ONLINE_SOFTMAX, KV_BYTES, FLASH_BLOCK, DECODE, FIX_TILED]

@@ -32,6 +32,7 @@ CAUSAL = Exercise(
         Probe("n = 1", (1,), purpose="one_token"),
         Probe("n = 3", (3,), purpose="basic"),
         Probe("n = 5", (5,), purpose="larger"),
+        Probe("n = 12", (12,), purpose="larger"),
     ],
     forbidden=(lib.causal_mask,),
     output="mask",
@@ -103,6 +104,8 @@ DECODER = Exercise(
         Probe('lengths [2, 4] with n = 4, side="left"', (np.array([2, 4]), 4), {"side": "left"},
               purpose="left_padding fully_masked"),
         Probe("lengths [0] with n = 2 (an empty sequence)", (np.array([0]), 2), purpose="empty_sequence"),
+        Probe('lengths [0, 3] with n = 3, side="left" (an empty sequence)', (np.array([0, 3]), 3), {"side": "left"},
+              purpose="empty_sequence"),
     ],
     misconceptions=[
         Misconception("padding_on_queries", patch=(("real[:, None, :]", "real[:, :, None]"),)),
@@ -115,6 +118,8 @@ DECODER = Exercise(
                              "left, but the causal triangle turns into the upper one (j ≥ i). Flip nothing: keep the "
                              "lower triangle and mark key j real when j ≥ n − length."),
         Misconception("left_padding_from_the_start", patch=(("real = j >= n - length ", "real = j >= length "),)),
+        Misconception("slice_minus_zero", patch=(("real = j >= n - length ",
+                                                  "real = (j >= n - length) | (length == 0) "),)),
     ],
     forbidden=(lib.causal_mask, lib.padding_mask, lib.combine_masks),
     output="mask",
@@ -177,11 +182,11 @@ def _padding_probe(seed, purpose):
                   qkv(seed, (2,), 3, 5, 6, 2), lib.padding_mask([2, 5], 5), purpose)
 
 
-def _blocked_max_probe(seed):
-    """The padded keys of sequence 0 point along its first query, 10 times as long: that query's largest scores by
-    far belong to keys it may not see."""
+def _blocked_max_probe(seed, length=10.0):
+    """The padded keys of sequence 0 point along its first query, ``length`` times as long: that query's largest
+    scores by far belong to keys it may not see (at 1000, so far above the rest that exp of them underflows)."""
     q, k, v = qkv(seed, (2,), 3, 5, 6, 2)
-    k[0, 2:] = 10.0 * q[0, 0]
+    k[0, 2:] = length * q[0, 0]
     return _probe("q (2, 3, 6), k (2, 5, 6), v (2, 5, 2), lengths [2, 5], padded keys with by far the largest "
                   "scores", (q, k, v), lib.padding_mask([2, 5], 5), "blocked_max large")
 
@@ -251,7 +256,7 @@ FIX = Exercise(
     equivalent=MASKED_EQUIVALENT,
     probes=lambda: [_plain_probe(401, "no_mask 2-D"), _causal_probe(402, "causal batched"),
                     _padding_probe(403, "padding batched"), _empty_sequence_probe(404),
-                    _near_1000_probe(405)],
+                    _near_1000_probe(405), _blocked_max_probe(406, 1000.0)],
     misconceptions=[
         Misconception("missing_weights", test=_returns_only_output),
         Misconception("output_before_mask", patch=(
@@ -260,10 +265,20 @@ FIX = Exercise(
              "    out = raw / raw.sum(axis=-1, keepdims=True) @ v\n"
              "    if mask is not None:\n        # role[mask]"),
             ("    return weights @ v, weights", "    return out, weights"))),
+        Misconception("fully_masked_row_nan", patch=(
+            ("        scores = np.where(mask, scores, -np.inf)", "        pass"),
+            ("    return weights @ v, weights", "    if mask is not None:\n"
+             "        weights = np.where(mask, weights, 0.0)\n"
+             "        weights = weights / weights.sum(axis=-1, keepdims=True)\n"
+             "    return weights @ v, weights")),
+                      detail="Yours zeroes the blocked weights after the softmax and divides by what is left: a query "
+                             "with no visible key gets 0/0, and so does one whose blocked key outscores the visible "
+                             "ones by far (they underflow to 0 first). Put −∞ into the scores before the softmax."),
     ],
     forbidden=(_attention,),
     returns="pair",
     output="weights",
+    purposes={"blocked_max": ("max_not_per_row", "")},
 )
 
 # --------------------------------------------------------------------------- masked_attention (hard)

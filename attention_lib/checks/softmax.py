@@ -20,6 +20,7 @@ def _softmax_probes():
         Probe("a row with one score 1000 above three zeros",     # its mean is 750 below its max: a shift by the
               (np.array([[0.0, 0.0, 0.0, 1000.0], [1.0, 2.0, 3.0, 4.0]]),), purpose="large"),   # mean overflows
         Probe("a (4, 3) matrix with axis=0", randn(205, (4, 3)), {"axis": 0}, purpose="axis0"),
+        Probe("a batch (2, 3, 4) with axis=1", randn(206, (2, 3, 4)), {"axis": 1}, purpose="middle_axis axis0"),
     ]
 
 

@@ -22,6 +22,7 @@ from .answers import (
     blind_dev,
     blind_heldout,
     heldout_0407,
+    redteam_0008,
     unusual,
 )
 
@@ -122,3 +123,21 @@ def test_answers_judged_named_keep_their_diagnosis_at_the_rate_measured(name):
     assert lost == []
     named = sum(bank.EXPECTED[e["name"]] is not None for e, _ in wrong)
     assert named / len(wrong) >= rate and set(bank.EXPECTED) == {e["name"] for e, _ in wrong}
+
+
+# ---------------------------------------------------------------- the red team's answers (lessons 00-08)
+REDTEAM = [pytest.param(e, id=e["name"]) for e in redteam_0008.BANK]
+
+
+@pytest.mark.parametrize("entry", REDTEAM)
+def test_a_red_team_answer_is_accepted_exactly_when_right_and_named_when_wrong(entry):
+    result = _run(entry)
+    if entry["kind"] == "wrong":
+        assert (result.status, result.code) == ("incorrect", redteam_0008.EXPECTED[entry["name"]]), \
+            f"{entry['idea']}: {result}"
+    else:
+        assert (result.status, result.code) == ("correct", None), f"{entry['idea']}: {result}"
+
+
+def test_every_red_team_wrong_answer_has_its_expected_code():
+    assert set(redteam_0008.EXPECTED) == {e["name"] for e in redteam_0008.BANK if e["kind"] == "wrong"}

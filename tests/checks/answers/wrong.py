@@ -1102,6 +1102,17 @@ def decoder_mask_left_counts_from_zero(lengths, n, side="right"):
     return np.tril(np.ones((n, n), dtype=bool)) & real[:, None, :]
 
 
+@wrong("decoder_mask", "slice_minus_zero")
+def decoder_mask_left_sliced_from_the_end(lengths, n, side="right"):
+    real = np.zeros((len(lengths), n), dtype=bool)
+    for b, length in enumerate(lengths):
+        if side == "left":
+            real[b, -length:] = True             # [-0:] is the whole row
+        else:
+            real[b, :length] = True
+    return np.tril(np.ones((n, n), dtype=bool)) & real[:, None, :]
+
+
 @wrong("fix_masked_attention", "output_before_mask")
 def fix_masked_output_from_plain_weights(q, k, v, mask=None):
     s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
