@@ -11,11 +11,13 @@ from attention_lib import checks
 from .answers import (
     blind_0004c,
     blind_0004d,
+    blind_0004e,
     blind_0008,
     blind_0008b,
     blind_0406,
     blind_0508c,
     blind_0508d,
+    blind_0508e,
     blind_0910b,
     blind_0910c,
     blind_0910d,
@@ -87,7 +89,9 @@ SECOND_ROUND = {"blind_0406": (blind_0406, 0.80), "heldout_0407": (heldout_0407,
                 "blind_0004c": (blind_0004c, RATE_0004C), "blind_0508c": (blind_0508c, RATE_0508C),
                 "blind_0910c": (blind_0910c, 1.0),      # 115/115 after tuning (84.3 % measured once)
                 # the fourth round, at the rates measured once before tuning (see each bank's docstring)
-                "blind_0004d": (blind_0004d, 0.91), "blind_0508d": (blind_0508d, 0.93), "blind_0910d": (blind_0910d, 0.90)}
+                "blind_0004d": (blind_0004d, 0.91), "blind_0508d": (blind_0508d, 0.93), "blind_0910d": (blind_0910d, 0.90),
+                # the fifth round, likewise (116/123 and 116/128, none accepted, none of 79 right rejected)
+                "blind_0004e": (blind_0004e, 0.94), "blind_0508e": (blind_0508e, 0.90)}
 IN_SCOPE_ACCEPTS = {"mrb_no_bias", "mrb_mask_no_head_axis",                                  # see blind_0406's docstring
                     "softmax_float32", "kreg_underflow", "kvb_float", "mhabug_fixed_no_bias",   # and blind_0008b's
                     "tiled_mask_not_broadcast_aware",
