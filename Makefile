@@ -44,10 +44,12 @@ lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_OK) \
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
+# The lessons run once, in JupyterLab (tests/browser/test_notebooks_in_lab.py), their outputs compared with the
+# stored ones by nbval's rules; solutions and exercises run under nbval.
 test: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 	$(PINNED_NUMERICS) $(PY) -m pytest $(XDIST) tests
-	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest $(XDIST_NB) --nbval $(NBVAL) notebooks solutions
+	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=correct $(PY) -m pytest $(XDIST_NB) --nbval $(NBVAL) solutions
 	$(PINNED_NUMERICS) ATTENTION_COURSE_EXPECT=not_attempted $(PY) -m pytest $(XDIST_NB) --nbval-lax $(NBVAL) exercises
 
 test-fast: $(VENV)/.test

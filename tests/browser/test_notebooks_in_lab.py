@@ -1,5 +1,7 @@
-"""Every lesson, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, widgets
-render and draw; and on each lesson, run once for both, axe-core finds no violation in the course's own content.
+"""Every lesson, opened in a real JupyterLab in Chromium: Run All completes, nothing errors, every output equals
+the one stored in the file by nbval's strict rules (tests/stored_outputs_compare.py: this is the lessons' only run
+in make test), widgets render and draw; and on each lesson, run once for all of it, axe-core finds no violation in
+the course's own content.
 
 The axe scan covers what the course wrote: the rendered Markdown cells and the outputs (text, figures, widgets).
 JupyterLab's own parts (toolbar, prompts, code editors) are not the course's to fix, and are not scanned: scanning
@@ -11,10 +13,11 @@ import pytest
 
 from attention_lib.course.site import npm_ci
 
+from ..stored_outputs_compare import differences
 from .harness import ROOT, error_outputs, kernel_eval, open_notebook, run_all
 
-# The lessons. The solution notebooks hold no widget (a test below says so): nbval runs each of them strictly in
-# make test, and tests/browser/test_exercise_feedback_in_lab.py shows a check's verdict rendered in JupyterLab.
+# The lessons, run here and nowhere else in make test. The solution notebooks hold no widget (a test below says
+# so): nbval runs each of them strictly in make test, and tests/browser/test_exercise_feedback_in_lab.py shows a check's verdict rendered in JupyterLab.
 NOTEBOOKS = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 AXE_DIR = ROOT / "tests" / "browser" / "axe"
@@ -64,6 +67,10 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path, axe_source, tmp_path_f
     open_notebook(page, lab, path)
     run_all(page)
     assert error_outputs(page) == []
+    ran = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+    stored = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    differ = differences(stored["cells"], ran["cells"])
+    assert differ == [], f"{path}: outputs differ from the stored ones:\n" + "\n".join(differ)
     body = page.inner_text("body")
     assert "Error displaying widget" not in body
     assert "You are reading the fallback text" not in body
