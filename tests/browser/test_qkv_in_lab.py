@@ -12,7 +12,7 @@ import pytest
 from attention_lib import widgets
 
 from .ahead import kernel_busy, next_frame, until_kernel, wait_ahead
-from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout_change
+from .harness import driven_notebook, kernel_eval, readout, screenshot_output, slider, wait_readout, wait_readout_change
 
 CELLS = [
     "from attention_lib import widgets",
@@ -90,6 +90,7 @@ def _set_step(page, value):
     kernel_eval(page, f"w.controls['query'].value = 2; w.controls['step'].value = {value}")
     page.wait_for_function("(v) => document.querySelectorAll('.jp-CodeCell')[1].querySelector('[data-test-step]')"
                            ".dataset.testStep === String(v)", arg=value, timeout=10_000)
+    assert wait_readout(page, STEPPER, _twin(value, 2)) == _twin(value, 2)   # the query's reset drawn too
 
 
 def test_next_button_walks_the_five_steps_and_the_readout_and_matrices_follow_numpy(stepper_page):
@@ -144,7 +145,7 @@ def test_query_slider_moves_the_outlined_row(stepper_page):
     s = slider(page, STEPPER, "query row")
     s.focus()
     s.press("ArrowRight")
-    shown = wait_readout_change(page, STEPPER, shown)
+    shown = wait_readout(page, STEPPER, _twin(4, 3))
     assert s.get_attribute("aria-valuetext") == "jobs"
     assert shown == _twin(4, 3) and "row 3, query 'jobs'" in shown
     label = _cell(page, STEPPER).locator("canvas.chart-canvas").get_attribute("aria-label")
