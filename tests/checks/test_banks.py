@@ -1,13 +1,8 @@
 """Answers written by a tester who never saw the checker: every correct one is accepted, and the
 wrong ones get the diagnosis of their idea, at the rate the course promises."""
-import contextlib
 import functools
-import io
-import os
 
 import pytest
-
-from attention_lib import checks
 
 from .answers import (
     blind_0004c,
@@ -28,33 +23,18 @@ from .answers import (
     redteam_0008,
     unusual,
 )
+from .modes import verdict
 
 RIGHT = unusual.BANK + unusual.EXTRA
 TARGET_RATE = 0.85
 RATE_0004C, RATE_0508C = 1.0, 0.95      # named after tuning: 117/117 and 126/132 (measured once before it: 107 and 120)
 
 
-@contextlib.contextmanager
-def _sandbox_mode(mode):
-    before = os.environ.get("ATTENTION_COURSE_SANDBOX")
-    os.environ["ATTENTION_COURSE_SANDBOX"] = mode
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("ATTENTION_COURSE_SANDBOX", None)
-        else:
-            os.environ["ATTENTION_COURSE_SANDBOX"] = before
-
-
 def _run(entry, mode=None):
-    """The verdict on one bank answer. The banks test the diagnosis, which is the same whichever way the answer is
-    run (the last test here shows it on answers of every exercise); in-process (the path Windows and macOS take) it
-    costs about a tenth of a fork of this large test process. The answers a tester marked "hostile:" (a bare
-    ``except:`` retry loop, endless recursion) need what only the forked sandbox does, and run there."""
-    mode = mode or ("fork" if entry["idea"].startswith("hostile:") else "inprocess")
-    with _sandbox_mode(mode), contextlib.redirect_stdout(io.StringIO()):   # one answer prints thousands of lines
-        return checks.run(entry["id"], entry["fn"])
+    """The verdict on one bank answer (see tests/checks/modes.py): in-process, except the answers a tester marked
+    "hostile:" (a bare ``except:`` retry loop, endless recursion), which run in the forked sandbox."""
+    forked = entry["idea"].startswith("hostile:") if mode is None else mode == "fork"
+    return verdict(entry["id"], entry["fn"], forked=forked)
 
 
 @pytest.mark.parametrize("entry", RIGHT, ids=[e["name"] for e in RIGHT])
