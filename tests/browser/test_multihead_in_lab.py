@@ -54,6 +54,12 @@ def _state(page):
     return json.loads(kernel_eval(page, "import json; print(json.dumps([w.controls['head'].value, w.query]))"))
 
 
+def _kernel_hears(page, head, query):
+    """Wait until the kernel's head and query row are these (the page draws first, from frames sent ahead; the
+    kernel hears of the change afterwards)."""
+    return until_kernel(page, "[w.controls['head'].value, w.query]", [head, query])
+
+
 def _twin(head, query):
     """The same widget built here, on the same head and row: its readout is what the page must show."""
     twin = widgets.head_viewer(head=head, query=query)
@@ -84,8 +90,8 @@ def test_head_selector_steps_the_readout_and_widens_the_head(viewer, toy_weights
     s.focus()
     s.press(key)
     shown = wait_readout_change(viewer, CELL, before)
-    new_head, new_query = _state(viewer)
-    assert new_head == 1 - head and new_query == query and shown == _twin(new_head, query)
+    new_head, new_query = _kernel_hears(viewer, 1 - head, query)
+    assert shown == _twin(new_head, query)
     assert s.get_attribute("aria-valuetext") == ["0: previous token", "1: same type"][new_head]
     _settle(viewer)
     for drawn, want in zip(_drawn(viewer), toy_weights, strict=True):
@@ -107,7 +113,7 @@ def test_pointer_over_a_row_prints_that_row(viewer, toy_weights):
     viewer.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     shown = wait_readout_change(viewer, CELL, before)
     viewer.mouse.move(0, 0)                                         # leave the heatmaps before the next test
-    assert _state(viewer) == [head, row] and shown == _twin(head, row)
+    assert _kernel_hears(viewer, head, row) == [head, row] and shown == _twin(head, row)
     _settle(viewer)
     assert band.get_attribute("aria-selected") == "true"
     label = band.get_attribute("aria-label")                       # the row, as numpy computed it
@@ -125,7 +131,7 @@ def test_arrow_keys_move_the_focused_row_and_the_readout(viewer):
     for key, row in [("ArrowDown", 2), ("ArrowDown", 3), ("End", 7), ("ArrowUp", 6), ("Home", 0)]:
         viewer.keyboard.press(key)
         assert wait_readout(viewer, CELL, _twin(head, row)) == _twin(head, row)
-        assert _state(viewer) == [head, row]
+        assert _kernel_hears(viewer, head, row) == [head, row]
         focused = viewer.evaluate("() => [document.activeElement.className, document.activeElement.dataset.testRow]")
         assert focused == ["chart-band", str(row)]                 # the redraw kept the learner's place
     viewer.keyboard.press("ArrowUp")                                # already at the top: stays
