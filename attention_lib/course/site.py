@@ -17,6 +17,7 @@ the state the notebook saved. ``chart.js`` is an ES module, and Chromium loads n
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import json
 import re
@@ -189,18 +190,24 @@ def classic_script(module: str, name: str) -> str:
 # ------------------------------------------------------------------ one notebook page
 
 
+@functools.cache
+def _exporter():
+    """One exporter for every page: it compiles the site's templates once, not once per page."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="attention_site", extra_template_basedirs=[str(TEMPLATES)],
+                        exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def page_html(page: Page, root: Path, neighbours: tuple, in_site: set[str]) -> str:
     """The HTML of one notebook page: stored outputs, static figures, navigation, rewritten links."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(page.source(root), as_version=4)
     nb, figures = static_widgets(nb, launch_link(page))
     nb.metadata["title"] = page.title
-    exporter = HTMLExporter(template_name="attention_site", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input_prompt=True, exclude_output_prompt=True)
     site = {"static": "../static", "nav": nav_html(page, neighbours), "figures": script_json(figures)}
-    body, _ = exporter.from_notebook_node(nb, resources={"site": site})
+    body, _ = _exporter().from_notebook_node(nb, resources={"site": site})
     return rewrite_links(body, page, in_site, root)
 
 

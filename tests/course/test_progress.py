@@ -47,7 +47,7 @@ STABLE = "e = np.exp(x - x.max(axis=axis, keepdims=True))\n    return e / e.sum(
 OVERFLOW = "return np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)"
 TAU_RIGHT = "return softmax(np.asarray(x) / temperature)"
 TAU_TIMES = "return softmax(np.asarray(x) * temperature)"
-TIMEOUT = 20
+TIMEOUT = 12          # the two endless learners wait this long; an honest notebook here runs in about 3 s
 MARKER = f"attention-hostile-{secrets.token_hex(6)}"
 
 
