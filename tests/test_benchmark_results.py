@@ -3,6 +3,8 @@
 These tests check the file's format, never the timings (the machines are noisy)."""
 import re
 
+import pytest
+
 from benchmarks.results import RESULTS, sections
 
 WIDGETS = {"temperature explorer", "scaling explorer", "similarity explorer", "bandwidth explorer", "mask editor",
@@ -108,8 +110,6 @@ def test_attention_speed_section_has_its_conditions_and_one_numeric_row_per_figu
 
 
 def test_only_picks_the_named_widgets_in_order_and_rejects_a_name_that_matches_none():
-    import pytest
-
     from benchmarks import widget_latency as bench
 
     assert list(bench.chosen(["Head Viewer", "mechanism"])) == ["mechanism stepper", "head viewer"]

@@ -17,7 +17,8 @@ from ..stored_outputs_compare import differences
 from .harness import ROOT, error_outputs, kernel_eval, open_notebook, run_all
 
 # The lessons, run here and nowhere else in make test. The solution notebooks hold no widget (a test below says
-# so): nbval runs each of them strictly in make test, and tests/browser/test_exercise_feedback_in_lab.py shows a check's verdict rendered in JupyterLab.
+# so): nbval runs each of them strictly in make test, and tests/browser/test_exercise_feedback_in_lab.py shows a
+# check's verdict rendered in JupyterLab.
 NOTEBOOKS = [f"notebooks/{p.name}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 AXE_DIR = ROOT / "tests" / "browser" / "axe"
@@ -43,8 +44,11 @@ def axe_source():
     return AXE.read_text(encoding="utf-8")
 
 
-def _count_widget_cells(path):
-    nb = json.loads((ROOT / path).read_text())
+def _stored(path):
+    return json.loads((ROOT / path).read_text(encoding="utf-8"))
+
+
+def _count_widget_cells(nb):
     return sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
 
@@ -68,13 +72,13 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path, axe_source, tmp_path_f
     run_all(page)
     assert error_outputs(page) == []
     ran = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
-    stored = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    stored = _stored(path)
     differ = differences(stored["cells"], ran["cells"])
     assert differ == [], f"{path}: outputs differ from the stored ones:\n" + "\n".join(differ)
     body = page.inner_text("body")
     assert "Error displaying widget" not in body
     assert "You are reading the fallback text" not in body
-    expected_widgets = _count_widget_cells(path)
+    expected_widgets = _count_widget_cells(stored)
     rendered = page.locator(".jp-OutputArea-output .widget-vbox, .jp-OutputArea-output .sanity-box").count()
     assert rendered >= expected_widgets, f"{rendered} widget views rendered, {expected_widgets} expected"
     # every figure drew at least once, at the page's device pixel ratio (1 here)
@@ -87,7 +91,7 @@ def test_notebook_runs_all_in_jupyterlab(page, lab, path, axe_source, tmp_path_f
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
 def test_a_solution_notebook_has_no_widget_so_nbval_covers_what_it_shows(path):
-    assert _count_widget_cells(path.relative_to(ROOT)) == 0
+    assert _count_widget_cells(_stored(path)) == 0
 
 
 def test_the_axe_scan_finds_a_violation_planted_in_markdown_and_in_an_output(page, lab, axe_source, tmp_path_factory):

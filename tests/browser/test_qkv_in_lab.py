@@ -85,11 +85,16 @@ def _assert_draws_numpy(page, cell, step):
         np.testing.assert_allclose(values, NUMPY[label].ravel(), rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
+def _wait_step(page, cell, value):
+    """Wait until the stepper of code cell ``cell`` shows step ``value``."""
+    page.wait_for_function("([i, v]) => document.querySelectorAll('.jp-CodeCell')[i].querySelector('[data-test-step]')"
+                           ".dataset.testStep === String(v)", arg=[cell, value], timeout=10_000)
+
+
 def _set_step(page, value):
     """Start a test from a known state: this step, with the lesson's query 'wages'."""
     kernel_eval(page, f"w.controls['query'].value = 2; w.controls['step'].value = {value}")
-    page.wait_for_function("(v) => document.querySelectorAll('.jp-CodeCell')[1].querySelector('[data-test-step]')"
-                           ".dataset.testStep === String(v)", arg=value, timeout=10_000)
+    _wait_step(page, STEPPER, value)
     assert wait_readout(page, STEPPER, _twin(value, 2)) == _twin(value, 2)   # the query's reset drawn too
 
 
@@ -255,11 +260,9 @@ def _step_and_look(page, key):
 def test_a_step_the_hand_comes_back_to_is_copied_back_pixel_for_pixel_without_resizing_the_canvas(stepper_page):
     page = stepper_page
     kernel_eval(page, "w_kept.controls['step'].value = 1")       # a three-matrix step: the widest canvas
-    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[3].querySelector('[data-test-step]')"
-                           ".dataset.testStep === '1'", timeout=10_000)
+    _wait_step(page, KEPT, 1)
     kernel_eval(page, "w_kept.figure.font_px = 15; w_kept.controls['step'].value = 0")   # nothing kept at this font
-    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell')[3].querySelector('[data-test-step]')"
-                           ".dataset.testStep === '0'", timeout=10_000)
+    _wait_step(page, KEPT, 0)
     wait_ahead(page, KEPT)
     nxt = _button(page, KEPT, "Next")
     nxt.scroll_into_view_if_needed()

@@ -8,25 +8,14 @@ answers that need what only it does (a bare ``except:`` retry loop, an endless l
 import contextlib
 import io
 import os
+from unittest import mock
 
 from attention_lib import checks
-
-
-@contextlib.contextmanager
-def sandbox_mode(mode):
-    before = os.environ.get("ATTENTION_COURSE_SANDBOX")
-    os.environ["ATTENTION_COURSE_SANDBOX"] = mode
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("ATTENTION_COURSE_SANDBOX", None)
-        else:
-            os.environ["ATTENTION_COURSE_SANDBOX"] = before
 
 
 def verdict(exercise_id, fn, forked=False):
     """The check's result on ``fn``; what it prints is kept out of the test log (some answers print thousands of
     lines, on purpose)."""
-    with sandbox_mode("fork" if forked else "inprocess"), contextlib.redirect_stdout(io.StringIO()):
+    mode = {"ATTENTION_COURSE_SANDBOX": "fork" if forked else "inprocess"}
+    with mock.patch.dict(os.environ, mode), contextlib.redirect_stdout(io.StringIO()):
         return checks.run(exercise_id, fn)

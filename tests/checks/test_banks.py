@@ -30,10 +30,11 @@ TARGET_RATE = 0.85
 RATE_0004C, RATE_0508C = 1.0, 0.95      # named after tuning: 117/117 and 126/132 (measured once before it: 107 and 120)
 
 
-def _run(entry, mode=None):
+def _run(entry, forked=None):
     """The verdict on one bank answer (see tests/checks/modes.py): in-process, except the answers a tester marked
     "hostile:" (a bare ``except:`` retry loop, endless recursion), which run in the forked sandbox."""
-    forked = entry["idea"].startswith("hostile:") if mode is None else mode == "fork"
+    if forked is None:
+        forked = entry["idea"].startswith("hostile:")
     return verdict(entry["id"], entry["fn"], forked=forked)
 
 
@@ -172,7 +173,7 @@ def test_the_sample_covers_every_exercise_the_banks_cover():
 def test_a_forked_sandbox_and_the_in_process_path_give_the_same_verdict_and_message():
     differ = []
     for entry in SAMPLE:
-        forked, inprocess = _run(entry, "fork"), _run(entry, "inprocess")
+        forked, inprocess = _run(entry, forked=True), _run(entry, forked=False)
         if (forked.status, forked.code, forked.message) != (inprocess.status, inprocess.code, inprocess.message):
             differ.append((entry["name"], str(forked), str(inprocess)))
     assert differ == []
