@@ -10,6 +10,11 @@ NBVAL  := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p 
 # pytest-xdist: one worker per core. Tests sharing a module fixture stay on one worker (tests/conftest.py).
 XDIST  := -n auto --dist loadgroup
 
+# Python's bytecode caches (in __pycache__, which git ignores) are written even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): without them each test process recompiles the course and pytest rewrites the asserts
+# of all 200 test modules again (about 5 s of CPU a process), and every sandboxed kernel recompiles what it imports.
+unexport PYTHONDONTWRITEBYTECODE
+
 # Stored outputs are made and checked with the same floating-point kernels on every x86-64 machine:
 # numpy's AVX-512 loops and OpenBLAS's AVX-512 kernels round differently in the last bits, and a
 # training run amplifies that into different printed losses. Learners (make lab) keep the fastest ones.

@@ -11,3 +11,5 @@ steps), :mod:`.build`, :mod:`.runner` (the one notebook runner), and the class r
 :mod:`.grading` with :mod:`.evaluate` and :mod:`.plain` (answers graded on hidden probes, in a sandbox)
 and :mod:`.progress` (the report itself).
 """
+
+from .. import _no_iri_grammar  # noqa: F401 - before anything imports nbformat

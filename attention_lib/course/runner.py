@@ -183,9 +183,6 @@ def _supervise(argv=None) -> int:
     os.dup2(2, 1)                     # the kernel inherits 1 and 2: neither is the account's
     Path(os.environ["HOME"]).mkdir(parents=True, exist_ok=True)
     shutil.copytree(args.source, args.work, symlinks=True)
-    # jsonschema (under nbformat) builds a grammar for IRI formats at import, about 3 s of CPU per
-    # notebook; the notebook schema checks no formats, so the supervisor does without it.
-    sys.modules.setdefault("rfc3987_syntax", None)
     state = {"status": "ok", "cell": None, "errors": [], "message": ""}
     try:
         _run_cells(args.work / args.notebook, args.timeout, state)
