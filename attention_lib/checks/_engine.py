@@ -41,7 +41,6 @@ from ._sandbox import Outcome
 from .catalogue import entry
 
 STATUSES = ("correct", "incorrect", "not_attempted")
-TIMEOUT_SECONDS = _sandbox.TIMEOUT_SECONDS
 
 PURPOSES = {
     "basic": "an ordinary input",
@@ -429,7 +428,7 @@ def judge(ex: Exercise, result: _sandbox.Run) -> CheckResult:
     at = min(max(result.stopped_at or 0, 0), len(ex.probes) - 1)
     if result.stopped == "timeout":
         probe = ex.probes[at]
-        return _incorrect(ex, "timeout", f"It was stopped after {TIMEOUT_SECONDS:.0f} s on {probe.label}.")
+        return _incorrect(ex, "timeout", f"It was stopped after {_sandbox.TIMEOUT_SECONDS:.0f} s on {probe.label}.")
     if result.stopped == "crashed":
         probe = ex.probes[at]
         return CheckResult(ex.id, "incorrect", "raised",

@@ -142,36 +142,52 @@ def _resolved(fn) -> Iterator[object]:
                 yield current
 
 
-def _functions(fn, depth=0, seen=None) -> Iterator[Callable]:
-    """``fn`` and the learner's own helper functions it reaches (not the library's, not numpy's)."""
+def _functions(fn, depth=0, seen=None) -> Iterator[tuple[types.FunctionType, list]]:
+    """``fn`` and the learner's own helper functions it reaches (not the library's, not numpy's), each with the
+    objects its code names (:func:`_resolved`, read once)."""
     seen = set() if seen is None else seen
     if id(fn) in seen or depth > _DEPTH or type(fn) is not types.FunctionType:
         return
     seen.add(id(fn))
-    yield fn
-    for obj in list(_resolved(fn)):
+    named = list(_resolved(fn))
+    yield fn, named
+    for obj in named:
         for inner in _unwrap(obj):
             if type(inner) is types.FunctionType and _learners(inner):
                 yield from _functions(inner, depth + 1, seen)
 
 
+@functools.cache
+def _installed() -> tuple[str, ...]:
+    """Parts of a path that mark code as installed, not written by a learner (sysconfig is slow to ask)."""
+    return ("site-packages", "dist-packages", sysconfig.get_paths()["stdlib"])
+
+
 def _learners(fn: types.FunctionType) -> bool:
     """Written by the learner (a notebook cell, a test file), not by a library."""
     where = fn.__code__.co_filename
-    installed = ("site-packages", "dist-packages", sysconfig.get_paths()["stdlib"])
-    return not (_is_library(fn) or where.startswith(str(PACKAGE)) or any(p in where for p in installed))
+    return not (_is_library(fn) or where.startswith(str(PACKAGE)) or any(p in where for p in _installed()))
 
 
-def uses_forbidden(fn: Callable, forbidden: tuple) -> str | None:
-    """Name the forbidden library function ``fn`` (or a helper of it) refers to, if any."""
+def read(fn: Callable, forbidden: tuple) -> tuple[str | None, frozenset]:
+    """:func:`uses_forbidden` and :func:`attribute_names` from one reading of ``fn``'s code and its helpers'."""
+    reached = list(_functions(_plain(fn)))
+    return uses_forbidden(fn, forbidden, reached), frozenset(attribute_names(fn, reached))
+
+
+def uses_forbidden(fn: Callable, forbidden: tuple, reached: list | None = None) -> str | None:
+    """Name the forbidden library function ``fn`` (or a helper of it) refers to, if any.
+
+    ``reached``: what :func:`_functions` found from ``fn``, if it was read already.
+    """
     if not forbidden:
         return None
     targets = {id(t): t for t in forbidden}
     for obj in _unwrap(fn):
         if id(obj) in targets:
             return f"attention_lib.{targets[id(obj)].__name__}"
-    for helper in _functions(_plain(fn)):
-        for obj in _resolved(helper):
+    for _, named in _functions(_plain(fn)) if reached is None else reached:
+        for obj in named:
             for inner in _unwrap(obj):
                 if id(inner) in targets:
                     return f"attention_lib.{targets[id(inner)].__name__}"
@@ -185,15 +201,16 @@ def _plain(fn):
     return fn
 
 
-def attribute_names(fn: Callable) -> set[str]:
+def attribute_names(fn: Callable, reached: list | None = None) -> set[str]:
     """Every global and attribute name in ``fn`` and its own helpers: evidence of *how* it was written.
 
     For a :class:`Seen` (the answer, in the checker's process), the names the sandbox's child read.
+    ``reached``: what :func:`_functions` found from ``fn``, if it was read already.
     """
     if type(fn) is Seen:
         return set(fn.names)
     names: set[str] = set()
-    for helper in _functions(_plain(fn)):
+    for helper, _ in _functions(_plain(fn)) if reached is None else reached:
         for code in _codes(helper.__code__):
             names |= set(code.co_names)
     return names

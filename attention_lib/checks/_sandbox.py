@@ -125,8 +125,12 @@ def mode() -> str:
     return "fork" if hasattr(os, "fork") and sys.platform.startswith("linux") else "inprocess"
 
 
-def run(fn: Callable, probes, forbidden: tuple = (), seconds: float = TIMEOUT_SECONDS) -> Run:
-    """Run ``fn`` on every probe, noting any call it makes to a ``forbidden`` library function."""
+def run(fn: Callable, probes, forbidden: tuple = (), seconds: float | None = None) -> Run:
+    """Run ``fn`` on every probe, noting any call it makes to a ``forbidden`` library function.
+
+    ``seconds``: the wall-clock limit for all the probes together, :data:`TIMEOUT_SECONDS` (read at the call) if None.
+    """
+    seconds = TIMEOUT_SECONDS if seconds is None else seconds
     if mode() == "fork":
         result = _run_forked(fn, probes, forbidden, seconds)
         if result is not None:
@@ -268,7 +272,7 @@ def _call_with_timeout(fn, args, kwargs, watch, seconds):
 
 def _read_code(fn, forbidden) -> tuple[str | None, frozenset]:
     """The forbidden library function ``fn``'s code names (if any), and every name in it (see :mod:`._forbidden`)."""
-    return _forbidden.uses_forbidden(fn, forbidden), frozenset(_forbidden.attribute_names(fn))
+    return _forbidden.read(fn, forbidden)
 
 
 class _CappedText(io.TextIOBase):
