@@ -397,7 +397,19 @@ class _CappedOutput(_CappedText):
         self.channel.send(("print", text))
 
 
+_M_ARENA_MAX = -8
+
+
 def _limit_memory() -> None:
+    """Cap the child's address space at :data:`MEMORY_BYTES` more than it has.
+
+    glibc reserves 64 MB of address space for a new thread's own malloc arena, so a few threads (a learner's, or
+    a BLAS's) would reach the cap without using memory; the child's threads share the arenas it already has.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+    except (AttributeError, OSError):           # not glibc: no per-thread arenas to share
+        pass
     limit_address_space(MEMORY_BYTES)
 
 
