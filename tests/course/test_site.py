@@ -82,28 +82,33 @@ def _pages(out):
 def network_loads(page: Path) -> list[str]:
     """Scripts, stylesheets, images or CSS imports the page would fetch from the network."""
     text = page.read_text(encoding="utf-8")
-    scan = Scan(text)
+    scan = _scan(page)
     found = [f"<{tag} {name}={value}>" for tag, name, value in scan.refs
              if tag != "a" and EXTERNAL.match(value)]
     css = "".join(scan.styles) + " ".join(re.findall(r'style="([^"]*)"', text))
     return found + [f"CSS: {m.group(0)}" for m in CSS_EXTERNAL.finditer(css)]
 
 
-def _ids(page: Path) -> frozenset:
-    """The ids of a page, parsed once per version of the file (a lesson's page is the target of many links)."""
+def _scan(page: Path) -> Scan:
+    """The page, parsed once per version of the file (every check reads every page; a lesson's page is the target
+    of many links). A check reads what it is given and changes nothing."""
     stat = page.stat()
-    return _ids_of(page, stat.st_mtime_ns, stat.st_size)
+    return _scan_of(page, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=None)
-def _ids_of(page: Path, _mtime_ns: int, _size: int) -> frozenset:
-    return frozenset(Scan(page.read_text(encoding="utf-8")).ids)
+def _scan_of(page: Path, _mtime_ns: int, _size: int) -> Scan:
+    return Scan(page.read_text(encoding="utf-8"))
+
+
+def _ids(page: Path) -> frozenset:
+    return frozenset(_scan(page).ids)
 
 
 def broken_links(out: Path, page: Path) -> list[str]:
     """Relative links, scripts and stylesheets whose file is missing, or whose #anchor names no id there."""
     problems = []
-    for _tag, _name, value in Scan(page.read_text(encoding="utf-8")).refs:
+    for _tag, _name, value in _scan(page).refs:
         parts = urlsplit(value)
         if parts.scheme or value.startswith("//"):
             continue
@@ -120,7 +125,7 @@ def error_outputs(nb, page: Path) -> list[str]:
     """Error outputs stored in the notebook, and tracebacks in the page's rendered outputs."""
     stored = [f"cell {i}: {o.get('ename')}" for i, cell in enumerate(nb.cells)
               for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    shown = "".join(Scan(page.read_text(encoding="utf-8")).output_text)
+    shown = "".join(_scan(page).output_text)
     return stored + (["a Traceback in the page's outputs"] if "Traceback" in shown else [])
 
 
@@ -131,7 +136,7 @@ def widget_problems(nb, page: Path, binder: str) -> list[str]:
     state = nb.metadata.get("widgets", {}).get(STATE, {}).get("state", {})
     charts = {mid for mid, m in state.items() if m.get("model_name") == "AnyModel" and "panels" in m["state"]}
     saved = {"".join(o["data"].get("text/plain", "")) for o in views} | {m["state"].get("readout", "") for m in state.values()}
-    scan = Scan(page.read_text(encoding="utf-8"))
+    scan = _scan(page)
     problems = [] if len(scan.blocks) == len(views) else [f"{len(views)} widget outputs, {len(scan.blocks)} blocks"]
     for i, block in enumerate(scan.blocks):
         text = "".join(block["text"])
@@ -234,7 +239,7 @@ def test_katex_is_local_and_every_page_uses_it(site):
     for page in _pages(site):
         if page.name == "index.html":
             continue
-        sources = {value for tag, _, value in Scan(page.read_text(encoding="utf-8")).refs if tag in ("script", "link")}
+        sources = {value for tag, _, value in _scan(page).refs if tag in ("script", "link")}
         assert {"../static/katex/katex.min.js", "../static/katex/contrib/auto-render.min.js",
                 "../static/katex/katex.min.css", "../static/chart.classic.js", "../static/site.js"} <= sources, page.name
 
