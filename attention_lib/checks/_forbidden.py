@@ -170,7 +170,8 @@ def _learners(fn: types.FunctionType) -> bool:
 
 
 def read(fn: Callable, forbidden: tuple) -> tuple[str | None, frozenset]:
-    """:func:`uses_forbidden` and :func:`attribute_names` from one reading of ``fn``'s code and its helpers'."""
+    """The forbidden library function ``fn``'s code names (if any), and every name in it: :func:`uses_forbidden` and
+    :func:`attribute_names` from one reading of ``fn``'s code and its helpers' (the sandbox's child asks both)."""
     reached = list(_functions(_plain(fn)))
     return uses_forbidden(fn, forbidden, reached), frozenset(attribute_names(fn, reached))
 

@@ -270,11 +270,6 @@ def _call_with_timeout(fn, args, kwargs, watch, seconds):
     return box.get("value")
 
 
-def _read_code(fn, forbidden) -> tuple[str | None, frozenset]:
-    """The forbidden library function ``fn``'s code names (if any), and every name in it (see :mod:`._forbidden`)."""
-    return _forbidden.read(fn, forbidden)
-
-
 class _CappedText(io.TextIOBase):
     """Text written here reaches ``target`` up to ``limit`` characters in all; ``total`` counts everything."""
 
@@ -303,7 +298,7 @@ def _run_inprocess(fn, probes, forbidden, seconds) -> Run:
     shown = _CappedText(sys.stdout, PRINT_LIMIT)
     with contextlib.redirect_stdout(shown), contextlib.redirect_stderr(shown):
         try:
-            hit, names = _call_with_timeout(_read_code, (fn, forbidden), {}, None, seconds)
+            hit, names = _call_with_timeout(_forbidden.read, (fn, forbidden), {}, None, seconds)
         except _Timeout:
             return Run((), "timeout", 0)
         except Exception:             # noqa: BLE001 - code that cannot be read is judged on what it does
@@ -455,7 +450,7 @@ def messages(fn, probes, forbidden):
     ``("outcome", i, Outcome)`` for each probe, and ``("done", library_call)`` from the tripwires.
     """
     try:
-        hit, names = _read_code(fn, forbidden)
+        hit, names = _forbidden.read(fn, forbidden)
     except Exception:                    # noqa: BLE001 - code that cannot be read is judged on what it does
         hit, names = None, frozenset()
     yield ("read", hit, tuple(sorted(names))[:5000])
