@@ -132,8 +132,44 @@ DONE_JS = """() => {
 }"""
 
 
+# Close every document in the main area, unsaved (the server serves a copy of the course), and any dialog left open.
+CLOSE_ALL_JS = """() => {
+  const app = window.jupyterapp;
+  for (const w of Array.from(app.shell.widgets('main'))) w.dispose();
+  document.querySelectorAll('.jp-Dialog').forEach((d) => d.remove());
+}"""
+
+OPEN_IN_APP_JS = """async (path) => {
+  const app = window.jupyterapp;
+  const w = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await w.context.ready;
+  app.shell.activateById(w.id);
+}"""
+
+
+def app_of(page, lab: LabServer) -> bool:
+    """Whether ``page`` runs this server's JupyterLab, in its start-up state (not in presentation mode)."""
+    if not page.url.startswith(f"{lab.url}/lab"):
+        return False
+    return page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.shell) && "
+                         "!document.querySelector('.jp-LabShell.jp-mod-presentationMode')")
+
+
+def close_documents(page, lab: LabServer) -> None:
+    """Close the notebooks open in ``page``'s JupyterLab, so that the next :func:`open_notebook` starts clean."""
+    if app_of(page, lab):
+        page.evaluate(CLOSE_ALL_JS)
+
+
 def open_notebook(page, lab: LabServer, path: str, timeout=90_000):
-    page.goto(f"{lab.url}/lab/tree/{path}?reset")
+    """Open ``path`` in ``page`` and wait for its kernel. A page already running this server's JupyterLab opens it
+    in the running app, after closing what is open there (loading the app again costs about 5 s of CPU: most of
+    what opening a small lesson costs); any other page loads the app with ``?reset``."""
+    if app_of(page, lab):
+        page.evaluate(CLOSE_ALL_JS)
+        page.evaluate(OPEN_IN_APP_JS, path)
+    else:
+        page.goto(f"{lab.url}/lab/tree/{path}?reset")
     page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
