@@ -223,19 +223,30 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     nbformat.write(nb, path)
 
 
+_DRIVEN_PAGES: dict = {}   # (browser, server, device scale) -> the page driven notebooks open in, in this process
+
+
 @contextlib.contextmanager
 def driven_notebook(browser, lab, name: str, cells: list[str], dpr: int = 2, size=(1400, 1000)):
-    """Write a notebook of ``cells`` into the lab, open it in a fresh page at device scale ``dpr``, run it all,
-    and yield the page; the page's context is closed afterwards. Give each test module its own ``name``."""
+    """Write a notebook of ``cells`` into the lab, open it in a page at device scale ``dpr`` and viewport ``size``,
+    run it all, and yield the page. Afterwards its documents are closed and the server's kernels shut down; the
+    page is kept for the next driven notebook at the same scale (loading JupyterLab again costs about 5 s of
+    CPU). Give each test module its own ``name``."""
     write_notebook(lab.root / name, cells)
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=dpr)
+    key = (id(browser), lab.url, dpr)
+    page = _DRIVEN_PAGES.get(key)
+    if page is None or page.is_closed():
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=dpr)
+        page = _DRIVEN_PAGES[key] = context.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.emulate_media(reduced_motion="no-preference")
     try:
-        page = context.new_page()
         open_notebook(page, lab, name)
         run_all(page)
         yield page
     finally:
-        context.close()
+        close_documents(page, lab)
+        lab.shutdown_kernels()
 
 
 def screenshot_output(page, cell: int, tmp_path_factory, filename: str) -> None:
