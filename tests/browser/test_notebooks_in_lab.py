@@ -14,7 +14,7 @@ import pytest
 from attention_lib.course.site import npm_ci
 
 from ..stored_outputs_compare import differences
-from .harness import ROOT, error_outputs, kernel_eval, open_notebook, run_all
+from .harness import ROOT, close_documents, error_outputs, kernel_eval, open_notebook, run_all
 
 # The lessons, run here and nowhere else in make test. The solution notebooks hold no widget (a test below says
 # so): nbval runs each of them strictly in make test, and tests/browser/test_exercise_feedback_in_lab.py shows a
@@ -107,13 +107,14 @@ def test_the_axe_scan_finds_a_violation_planted_in_markdown_and_in_an_output(pag
 
 
 def test_a_notebook_opened_after_its_kernels_were_shut_down_starts_a_fresh_kernel(page, lab):
+    """What the page fixture does between tests: the next test's notebook opens in the same JupyterLab, and its
+    kernel holds nothing of the last test's."""
     open_notebook(page, lab, "notebooks/00_welcome.ipynb")
     kernel_eval(page, "left_behind = 42")
-    page.goto("about:blank")
+    assert kernel_eval(page, "print('left_behind' in globals())").strip() == "True"
+    close_documents(page, lab)
     assert lab.shutdown_kernels() >= 1
-    fresh = page.context.new_page()
-    try:
-        open_notebook(fresh, lab, "notebooks/00_welcome.ipynb")
-        assert kernel_eval(fresh, "print('left_behind' in globals())").strip() == "False"
-    finally:
-        fresh.close()
+    open_notebook(page, lab, "notebooks/00_welcome.ipynb")
+    assert page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path") == "notebooks/00_welcome.ipynb"
+    assert kernel_eval(page, "print('left_behind' in globals())").strip() == "False"
+    assert page.locator(".jp-NotebookPanel").count() == 1       # the closed notebook's view is gone
