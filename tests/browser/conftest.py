@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from .harness import CHROMIUM, LabServer, browser_available, close_documents, launch_browser
+from .harness import CHROMIUM, LabServer, browser_available, close_documents, kept_page, launch_browser
 
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 
@@ -42,36 +42,18 @@ def browser():
             b.close()
 
 
-@pytest.fixture(scope="session")
-def lab_context(browser):
-    """One browser context per test process for the pages on the Lab server: its HTTP and code caches keep
-    JupyterLab's scripts loaded and compiled between tests."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="session")
-def _lab_pages(lab_context):
-    """The page the ``page`` fixture lends, kept from test to test: ``open_notebook`` opens each test's notebook in
-    the JupyterLab it already runs, after closing the last test's documents (a new page loads JupyterLab again)."""
-    held = []
-    yield held
-    for pg in held:
-        pg.close()
-
-
 @pytest.fixture
-def page(lab_context, _lab_pages, tmp_path_factory, request):
-    if not _lab_pages or _lab_pages[0].is_closed():
-        _lab_pages[:] = [lab_context.new_page()]
-    pg = _lab_pages[0]
+def page(browser, tmp_path_factory, request):
+    """The page of this test process at device scale 1 (harness.kept_page), shared with the driven notebooks at
+    that scale: ``open_notebook`` opens each test's notebook in the JupyterLab it already runs, after closing the
+    last test's documents, where a new page would load JupyterLab again."""
+    pg = kept_page(browser, 1, (1400, 1000))
     yield pg
     shots = tmp_path_factory.getbasetemp() / "screenshots"
     shots.mkdir(exist_ok=True)
     name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
     pg.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    for other in lab_context.pages:
+    for other in pg.context.pages:
         if other is not pg:
             other.close()                                # pages a test opened beside it
     if "lab" in request.fixturenames:

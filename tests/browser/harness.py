@@ -223,23 +223,30 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     nbformat.write(nb, path)
 
 
-_DRIVEN_PAGES: dict = {}   # (browser, server, device scale) -> the page driven notebooks open in, in this process
+_KEPT_PAGES: dict = {}   # (browser, device scale) -> the page this process drives JupyterLab in at that scale
+
+
+def kept_page(browser, dpr: int, size=(1400, 1000)):
+    """This process's page at device scale ``dpr``, made on first use in a context of its own (whose HTTP and
+    code caches keep JupyterLab's scripts compiled), set to viewport ``size`` and to no reduced-motion preference.
+    Each user closes its documents when done (:func:`close_documents`); a page that was closed is made again."""
+    key = (id(browser), dpr)
+    page = _KEPT_PAGES.get(key)
+    if page is None or page.is_closed():
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=dpr)
+        page = _KEPT_PAGES[key] = context.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.emulate_media(reduced_motion="no-preference")
+    return page
 
 
 @contextlib.contextmanager
 def driven_notebook(browser, lab, name: str, cells: list[str], dpr: int = 2, size=(1400, 1000)):
-    """Write a notebook of ``cells`` into the lab, open it in a page at device scale ``dpr`` and viewport ``size``,
-    run it all, and yield the page. Afterwards its documents are closed and the server's kernels shut down; the
-    page is kept for the next driven notebook at the same scale (loading JupyterLab again costs about 5 s of
-    CPU). Give each test module its own ``name``."""
+    """Write a notebook of ``cells`` into the lab, open it in this process's page at device scale ``dpr``
+    (:func:`kept_page`) with viewport ``size``, run it all, and yield the page. Afterwards its documents are closed
+    and the server's kernels shut down. Give each test module its own ``name``."""
     write_notebook(lab.root / name, cells)
-    key = (id(browser), lab.url, dpr)
-    page = _DRIVEN_PAGES.get(key)
-    if page is None or page.is_closed():
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, device_scale_factor=dpr)
-        page = _DRIVEN_PAGES[key] = context.new_page()
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.emulate_media(reduced_motion="no-preference")
+    page = kept_page(browser, dpr, size)
     try:
         open_notebook(page, lab, name)
         run_all(page)
