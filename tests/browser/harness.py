@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 from attention_lib._paths import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -139,11 +141,22 @@ CLOSE_ALL_JS = """() => {
   document.querySelectorAll('.jp-Dialog').forEach((d) => d.remove());
 }"""
 
-OPEN_IN_APP_JS = """async (path) => {
+# Start opening ``path`` in the running app; OPENED_JS then says 'open' once its kernel is idle, 'failed' if the
+# app refused to open it.
+OPEN_IN_APP_JS = """(path) => {
   const app = window.jupyterapp;
-  const w = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
-  await w.context.ready;
-  app.shell.activateById(w.id);
+  window.__opening = {path, failed: false};
+  app.commands.execute('docmanager:open', {path, factory: 'Notebook'})
+    .then((w) => app.shell.activateById(w.id))
+    .catch(() => { window.__opening.failed = true; });
+}"""
+
+OPENED_JS = """(path) => {
+  if (window.__opening.failed) return 'failed';
+  const w = window.jupyterapp.shell.currentWidget;
+  if (!w || w.isDisposed || !w.context || w.context.path !== path || !w.sessionContext.session) return false;
+  const kernel = w.sessionContext.session.kernel;
+  return kernel && kernel.status === 'idle' ? 'open' : false;
 }"""
 
 
@@ -168,8 +181,12 @@ def open_notebook(page, lab: LabServer, path: str, timeout=90_000):
     if app_of(page, lab):
         page.evaluate(CLOSE_ALL_JS)
         page.evaluate(OPEN_IN_APP_JS, path)
-    else:
-        page.goto(f"{lab.url}/lab/tree/{path}?reset")
+        try:
+            if page.wait_for_function(OPENED_JS, arg=path, timeout=timeout / 2, polling=100).json_value() == "open":
+                return
+        except PlaywrightError:
+            pass                                         # not open in time: load the app instead
+    page.goto(f"{lab.url}/lab/tree/{path}?reset")
     page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
